@@ -1,0 +1,128 @@
+"""Partnerships (CPPs), their slugs and aliases, and the three period groups.
+
+Defined once, from ``data/reference/partnerships.csv`` and ``period_groups.csv``. Names are
+matched case-insensitively, ignoring extra spaces, with "&" read as "and"; every alias and the
+slug resolve to the canonical name.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import pandas as pd
+
+from .validate import closest
+
+__all__ = ["partnership_table", "period_group_table", "PARTNERSHIPS", "PERIOD_GROUPS",
+           "partnership_dtype", "period_group_dtype", "match_partnership", "match_period_group",
+           "members", "UnknownName"]
+
+
+class UnknownName(LookupError):
+    """A name that matches no partnership or period group; ``suggestions`` lists the closest."""
+
+    def __init__(self, kind: str, value: str, suggestions: list[str], allowed: str = ""):
+        self.kind, self.value, self.suggestions, self.allowed = kind, value, suggestions, allowed
+        hint = f"; closest: {', '.join(suggestions)}" if suggestions else ""
+        more = f" (allowed: {allowed})" if allowed else ""
+        super().__init__(f"unknown {kind} {value!r}{hint}{more}")
+
+
+@lru_cache(maxsize=1)
+def period_group_table() -> pd.DataFrame:
+    """period_group, order, label, n_partnerships, description, appendix4_heading."""
+    from .validate import read_resource
+
+    return read_resource("period_groups").sort_values("order").reset_index(drop=True)
+
+
+@lru_cache(maxsize=1)
+def partnership_table() -> pd.DataFrame:
+    """The 32 partnerships in Appendix 4 order (group, then position in the column).
+
+    Columns: partnership, slug, la_name, period_group, schedule_position, pilot,
+    social_work_in_ia, aliases (a list), source_id.
+    """
+    from .validate import read_resource
+
+    table = read_resource("partnerships")
+    order = {g: i for i, g in enumerate(period_group_table()["period_group"])}
+    table = table.assign(_g=table["period_group"].map(order)).sort_values(["_g", "schedule_position"])
+    table = table.drop(columns="_g").reset_index(drop=True)
+    table["aliases"] = [[a for a in s.split("|") if a] for s in table["aliases"]]
+    return table
+
+
+#: Canonical partnership names in Appendix 4 order.
+PARTNERSHIPS: tuple[str, ...] = tuple(partnership_table()["partnership"])
+#: Period group ids in order.
+PERIOD_GROUPS: tuple[str, ...] = tuple(period_group_table()["period_group"])
+
+
+def partnership_dtype() -> pd.CategoricalDtype:
+    return pd.CategoricalDtype(list(PARTNERSHIPS), ordered=True)
+
+
+def period_group_dtype() -> pd.CategoricalDtype:
+    return pd.CategoricalDtype(list(PERIOD_GROUPS), ordered=True)
+
+
+def _key(text: str) -> str:
+    text = str(text).replace("&", " and ")
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+@lru_cache(maxsize=1)
+def _names() -> dict[str, str]:
+    table = {}
+    for rec in partnership_table().itertuples():
+        for spelling in [rec.partnership, rec.slug, rec.la_name, *rec.aliases]:
+            key = _key(spelling)
+            if table.get(key, rec.partnership) != rec.partnership:
+                raise ValueError(f"spelling {spelling!r} names both {table[key]} and {rec.partnership}")
+            table[key] = rec.partnership
+    return table
+
+
+def all_spellings() -> dict[str, str]:
+    """Every accepted spelling (normalised) with the canonical name it resolves to."""
+    return dict(_names())
+
+
+def match_partnership(name) -> str:
+    """The canonical name for a partnership name, alias or slug.
+
+    Raises :class:`UnknownName` with the closest names when nothing matches.
+    """
+    hit = _names().get(_key(name))
+    if hit:
+        return hit
+    spellings = {}
+    for rec in partnership_table().itertuples():
+        for s in [rec.partnership, rec.la_name, *rec.aliases]:
+            spellings.setdefault(s, rec.partnership)
+    near = closest(str(name), spellings, n=3)
+    suggestions = list(dict.fromkeys(spellings[s] for s in near.split(", ") if s))
+    if not suggestions:
+        words = set(_key(name).split())
+        suggestions = [p for p in PARTNERSHIPS if words & set(_key(p).split()) - {"and", "east", "west",
+                                                                                     "north", "south"}]
+    raise UnknownName("partnership", str(name), suggestions[:3])
+
+
+def match_period_group(name) -> str:
+    """The period group id for 'pre-2014', 'Pre 2014', '2014-16', 'post 2016' ...; else UnknownName."""
+    key = re.sub(r"[\s_]+", "-", str(name).strip().casefold())
+    for rec in period_group_table().itertuples():
+        if key in {rec.period_group, _key(rec.label).replace(" ", "-")}:
+            return rec.period_group
+    raise UnknownName("period group", str(name), closest(str(name), PERIOD_GROUPS, n=1).split(", ")
+                      if closest(str(name), PERIOD_GROUPS) else [], allowed=", ".join(PERIOD_GROUPS))
+
+
+def members(period_group: str) -> list[str]:
+    """Canonical names of a period group's partnerships, in Appendix 4 order."""
+    group = match_period_group(period_group)
+    table = partnership_table()
+    return list(table.loc[table["period_group"] == group, "partnership"])

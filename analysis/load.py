@@ -1,0 +1,328 @@
+"""Load the public record and users' complete grade tables as typed DataFrames.
+
+- :func:`load_record` reads every table of ``data/`` (described by ``data/datapackage.json``),
+  checks it, and returns a :class:`PublicRecord`.
+- :func:`load_grades` reads a user's complete grade table, long or wide, and returns a long
+  frame of 32 x 9 cells.
+
+Both raise :class:`analysis.validate.ValidationError` listing every problem (file, row,
+column, value, what is allowed, closest match) and return nothing when there is any.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import areas, config, indicators, scale
+from .validate import Problem, ValidationError, closest, datapackage, read_csv_text, read_resource
+
+__all__ = ["PublicRecord", "load_record", "load_grades", "COUNT_COLUMNS", "data_file_hashes"]
+
+#: Columns of area_grade_counts holding counts, best grade first, with their grade.
+COUNT_COLUMNS = {"excellent": "Excellent", "very_good": "Very good", "good": "Good",
+                 "adequate": "Adequate", "weak": "Weak", "unsatisfactory": "Unsatisfactory"}
+
+
+@dataclass
+class PublicRecord:
+    """The public record and reference tables, typed.
+
+    Attributes are DataFrames (see ``data/datapackage.json`` for every column):
+    ``partnerships``, ``period_groups``, ``indicators``, ``grade_scale``, ``sources``,
+    ``cell_grades`` (partnership, indicator, grade as categoricals; basis, source_id, quote,
+    note, period_group), ``area_counts`` (counts per grade as Int64, ``within`` as a tuple
+    of grades), ``statements`` (``period_groups`` and ``grades`` as tuples), ``staff_survey``,
+    ``case_records``, ``headline_counts``. ``files`` maps each data file to its SHA-256.
+    """
+
+    partnerships: pd.DataFrame
+    period_groups: pd.DataFrame
+    indicators: pd.DataFrame
+    grade_scale: pd.DataFrame
+    sources: pd.DataFrame
+    cell_grades: pd.DataFrame
+    area_counts: pd.DataFrame
+    statements: pd.DataFrame
+    staff_survey: pd.DataFrame
+    case_records: pd.DataFrame
+    headline_counts: pd.DataFrame
+    files: dict = field(default_factory=dict)
+
+
+def data_file_hashes(data_dir: Path | str | None = None) -> dict[str, str]:
+    """SHA-256 of datapackage.json and every resource file, keyed by path relative to data/."""
+    data_dir = Path(data_dir) if data_dir else config.DATA_DIR
+    paths = ["datapackage.json"] + [r["path"] for r in datapackage(data_dir)["resources"]]
+    return {p: hashlib.sha256((data_dir / p).read_bytes()).hexdigest() for p in paths}
+
+
+def _resolve_partnership(value, display, row, column, problems):
+    try:
+        return areas.match_partnership(value)
+    except areas.UnknownName as exc:
+        problems.append(Problem(display, "unknown partnership", row=row, column=column, value=value,
+                                allowed="the 32 partnerships and their aliases (`review list`)",
+                                suggestion=", ".join(exc.suggestions)))
+        return None
+
+
+def _resolve_grade(value, display, row, column, problems):
+    grade = scale.parse_grade(value)
+    if grade is None:
+        problems.append(Problem(display, "unknown grade", row=row, column=column, value=value,
+                                allowed=scale.allowed_spellings(), suggestion=scale.suggest(value)))
+    return grade
+
+
+def _grade_list(value, display, row, column, problems) -> tuple:
+    out = []
+    for part in str(value).split("|"):
+        g = _resolve_grade(part, display, row, column, problems)
+        if g:
+            out.append(g)
+    return tuple(sorted(set(out), key=scale.GRADES.index))
+
+
+def _check_sources(frame, display, source_ids, problems):
+    for row, sid in frame["source_id"].items():
+        if sid not in source_ids:
+            problems.append(Problem(display, "source id with no source in data/record/sources.csv",
+                                    row=row, column="source_id", value=sid, suggestion=closest(sid, source_ids)))
+
+
+def _cells_frame(records: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(records)
+    frame["partnership"] = frame["partnership"].astype(areas.partnership_dtype())
+    frame["indicator"] = frame["indicator"].astype(indicators.indicator_dtype())
+    frame["grade"] = frame["grade"].astype(scale.grade_dtype())
+    return frame
+
+
+def load_record(data_dir: Path | str | None = None) -> PublicRecord:
+    """Load and check every table of the data package; see :class:`PublicRecord`."""
+    data_dir = Path(data_dir) if data_dir else config.DATA_DIR
+    read = {}
+    problems: list[Problem] = []
+    for res in datapackage(data_dir)["resources"]:
+        try:
+            read[res["name"]] = read_resource(res["name"], data_dir)
+        except ValidationError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ValidationError(problems)
+    path = {r["name"]: f"data/{r['path']}" for r in datapackage(data_dir)["resources"]}
+    source_ids = set(read["sources"]["source_id"])
+    group_of = dict(zip(areas.partnership_table()["partnership"], areas.partnership_table()["period_group"]))
+    for name in ["partnerships", "period_groups", "indicators", "grade_scale", "cell_grades",
+                 "area_grade_counts", "review_statements", "staff_survey", "case_records", "headline_counts"]:
+        _check_sources(read[name], path[name], source_ids, problems)
+
+    # Single cells: names through aliases, grades through the spellings, one row per cell.
+    disp = path["cell_grades"]
+    cells, seen = [], {}
+    for row, rec in read["cell_grades"].iterrows():
+        p = _resolve_partnership(rec["partnership"], disp, row, "partnership", problems)
+        g = _resolve_grade(rec["grade"], disp, row, "grade", problems)
+        if p is None or g is None:
+            continue
+        key = (p, rec["indicator"])
+        if key in seen:
+            first_row, first_grade = seen[key]
+            kind = "duplicate cell" if first_grade == g else f"conflicting duplicate (row {first_row} says {first_grade})"
+            problems.append(Problem(disp, f"{kind} for {p} {rec['indicator']} (first at row {first_row})",
+                                    row=row, column="grade", value=rec["grade"]))
+            continue
+        seen[key] = (row, g)
+        cells.append({**rec.to_dict(), "partnership": p, "grade": g, "period_group": group_of[p], "row": row})
+
+    # Grade counts per area: all six counts adding up to n_indicators, or a set of grades.
+    disp = path["area_grade_counts"]
+    counts, seen_area = [], {}
+    for row, rec in read["area_grade_counts"].iterrows():
+        p = _resolve_partnership(rec["partnership"], disp, row, "partnership", problems)
+        given = {c: rec[c] for c in COUNT_COLUMNS if not pd.isna(rec[c])}
+        within = _grade_list(rec["within"], disp, row, "within", problems) if rec["within"] else ()
+        if given and len(given) < len(COUNT_COLUMNS):
+            for c in COUNT_COLUMNS:
+                if c not in given:
+                    problems.append(Problem(disp, "count missing (write 0 for none)", row=row, column=c))
+        elif given:
+            n = rec["n_indicators"]
+            total = sum(int(v) for v in given.values())
+            if pd.isna(n):
+                problems.append(Problem(disp, "counts given without n_indicators", row=row, column="n_indicators"))
+            elif total != n:
+                problems.append(Problem(disp, f"counts add up to {total}, not n_indicators", row=row,
+                                        column="n_indicators", value=int(n), allowed=f"{total} (the sum of the counts)"))
+            elif n < len(indicators.INDICATORS):
+                problems.append(Problem(disp, "fewer indicators than the nine graded", row=row,
+                                        column="n_indicators", value=int(n), allowed=">= 9"))
+            if within:
+                problems.append(Problem(disp, "give either counts or within, not both", row=row, column="within",
+                                        value=rec["within"]))
+        elif not within:
+            problems.append(Problem(disp, "row gives neither counts nor within", row=row, column="within"))
+        if p is not None:
+            if p in seen_area:
+                problems.append(Problem(disp, f"second count row for {p} (first at row {seen_area[p]})",
+                                        row=row, column="partnership", value=rec["partnership"]))
+            seen_area[p] = row
+            counts.append({**rec.to_dict(), "partnership": p, "within": within, "period_group": group_of.get(p),
+                           "row": row})
+
+    # Statements: grades, period groups, comparator and bounds.
+    disp = path["review_statements"]
+    statements = []
+    ids = set(read["review_statements"]["statement_id"])
+    for row, rec in read["review_statements"].iterrows():
+        grades = _grade_list(rec["grades"], disp, row, "grades", problems)
+        groups = ()
+        if rec["period_group"] != "all":
+            chosen = []
+            for part in rec["period_group"].split("|"):
+                try:
+                    chosen.append(areas.match_period_group(part))
+                except areas.UnknownName:
+                    problems.append(Problem(disp, "unknown period group", row=row, column="period_group", value=part,
+                                            allowed="all, or " + "|".join(areas.PERIOD_GROUPS),
+                                            suggestion=closest(part, areas.PERIOD_GROUPS)))
+            groups = tuple(g for g in areas.PERIOD_GROUPS if g in chosen)
+        if rec["comparator"] == "between":
+            if pd.isna(rec["value_max"]) or rec["value_max"] < rec["value"]:
+                problems.append(Problem(disp, "between needs value_max >= value", row=row, column="value_max",
+                                        value=None if pd.isna(rec["value_max"]) else int(rec["value_max"])))
+        elif not pd.isna(rec["value_max"]):
+            problems.append(Problem(disp, f"value_max is only for between, not {rec['comparator']}", row=row,
+                                    column="value_max", value=int(rec["value_max"])))
+        if rec["alternative_to"] and rec["alternative_to"] not in ids:
+            problems.append(Problem(disp, "alternative_to names no statement", row=row, column="alternative_to",
+                                    value=rec["alternative_to"], suggestion=closest(rec["alternative_to"], ids)))
+        statements.append({**rec.to_dict(), "grades": grades, "period_groups": groups or tuple(areas.PERIOD_GROUPS),
+                           "row": row})
+    if problems:
+        raise ValidationError(problems)
+
+    cell_frame = _cells_frame(cells)
+    count_frame = pd.DataFrame(counts)
+    count_frame["partnership"] = count_frame["partnership"].astype(areas.partnership_dtype())
+    for c in ["n_indicators", *COUNT_COLUMNS]:
+        count_frame[c] = count_frame[c].astype("Int64")
+    stmt_frame = pd.DataFrame(statements).drop(columns="period_group")
+    stmt_frame["indicator"] = stmt_frame["indicator"].astype(indicators.indicator_dtype())
+    return PublicRecord(
+        partnerships=areas.partnership_table(),
+        period_groups=areas.period_group_table(),
+        indicators=indicators.indicator_table(),
+        grade_scale=scale.grade_table(),
+        sources=read["sources"].reset_index(drop=True),
+        cell_grades=cell_frame.sort_values(["partnership", "indicator"]).reset_index(drop=True),
+        area_counts=count_frame.sort_values("partnership").reset_index(drop=True),
+        statements=stmt_frame.reset_index(drop=True),
+        staff_survey=read["staff_survey"].reset_index(drop=True),
+        case_records=read["case_records"].reset_index(drop=True),
+        headline_counts=read["headline_counts"].reset_index(drop=True),
+        files=data_file_hashes(data_dir),
+    )
+
+
+_AREA_COLUMNS = ("partnership", "area", "cpp", "name")
+_NOTE_COLUMNS = ("note", "notes", "source", "comment", "comments")
+
+
+def load_grades(path: Path | str) -> pd.DataFrame:
+    """Load a user's complete grade table: every partnership x indicator, 32 x 9 = 288 cells.
+
+    Long form: columns ``partnership``, ``indicator``, ``grade`` (and optionally ``note``).
+    Wide form: a ``partnership`` column and one column per indicator ("1.1" or "QI 1.1").
+    Names may be any alias; grades any accepted spelling (:func:`analysis.scale.parse_grade`).
+
+    Returns a long frame sorted by partnership and indicator with columns partnership,
+    indicator (ordered categoricals), grade (ordered categorical, worst to best) and
+    period_group. Raises ValidationError on any problem, naming file, row, column and value.
+    """
+    path = Path(path)
+    display = str(path)
+    raw = read_csv_text(path, display=display)
+    problems: list[Problem] = []
+    lower = {c.casefold(): c for c in raw.columns}
+    area_col = next((lower[c] for c in _AREA_COLUMNS if c in lower), None)
+    if area_col is None:
+        raise ValidationError([Problem(display, "missing column", row=1, column="partnership",
+                                       allowed="partnership, indicator, grade (long) or partnership, 1.1 ... 9.4 (wide)",
+                                       suggestion=closest("partnership", raw.columns))])
+    long_form = "indicator" in lower or "grade" in lower
+    cells = []
+    if long_form:
+        for need in ("indicator", "grade"):
+            if need not in lower:
+                problems.append(Problem(display, "missing column", row=1, column=need,
+                                        allowed="partnership, indicator, grade"))
+        extra = [c for c in raw.columns if c.casefold() not in {area_col.casefold(), "indicator", "grade",
+                                                                 *_NOTE_COLUMNS}]
+        for c in extra:
+            problems.append(Problem(display, "unexpected column", row=1, column=c,
+                                    allowed="partnership, indicator, grade, note"))
+        if problems:
+            raise ValidationError(problems)
+        for row, rec in raw.iterrows():
+            cells.append((row, rec[area_col], area_col, rec[lower["indicator"]], "indicator",
+                          rec[lower["grade"]], "grade"))
+    else:
+        ind_cols = {}
+        for c in raw.columns:
+            if c == area_col or c.casefold() in _NOTE_COLUMNS:
+                continue
+            code = indicators.parse_indicator(c)
+            if code is None:
+                problems.append(Problem(display, "unknown indicator column", row=1, column=c,
+                                        allowed=", ".join(indicators.INDICATORS),
+                                        suggestion=closest(c, indicators.INDICATORS)))
+            elif code in ind_cols.values():
+                problems.append(Problem(display, "indicator column given twice", row=1, column=c))
+            else:
+                ind_cols[c] = code
+        for code in indicators.INDICATORS:
+            if code not in ind_cols.values():
+                problems.append(Problem(display, "missing indicator column", row=1, column=code))
+        if problems:
+            raise ValidationError(problems)
+        for row, rec in raw.iterrows():
+            for c, code in ind_cols.items():
+                cells.append((row, rec[area_col], area_col, code, c, rec[c], c))
+    seen = {}
+    out = []
+    for row, name, name_col, ind, ind_col, grade_text, grade_col in cells:
+        p = _resolve_partnership(name, display, row, name_col, problems)
+        code = indicators.parse_indicator(ind)
+        if code is None:
+            problems.append(Problem(display, "unknown indicator", row=row, column=ind_col, value=ind,
+                                    allowed=", ".join(indicators.INDICATORS),
+                                    suggestion=closest(str(ind), indicators.INDICATORS)))
+        g = _resolve_grade(grade_text, display, row, grade_col, problems)
+        if p is None or code is None or g is None:
+            continue
+        key = (p, code)
+        if key in seen:
+            first_row, first_grade = seen[key]
+            kind = "duplicate cell" if first_grade == g else f"conflicting duplicate (row {first_row} says {first_grade})"
+            problems.append(Problem(display, f"{kind} for {p} {code} (first at row {first_row})",
+                                    row=row, column=grade_col, value=grade_text))
+            continue
+        seen[key] = (row, g)
+        out.append({"partnership": p, "indicator": code, "grade": g})
+    if not problems:
+        missing = [(p, i) for p in areas.PARTNERSHIPS for i in indicators.INDICATORS if (p, i) not in seen]
+        if missing:
+            shown = "; ".join(f"{p} {i}" for p, i in missing[:12]) + (" ..." if len(missing) > 12 else "")
+            problems.append(Problem(display, f"incomplete table: {len(missing)} of 288 cells missing",
+                                    value=shown, allowed="exactly 32 partnerships x 9 indicators"))
+    if problems:
+        raise ValidationError(problems)
+    frame = _cells_frame(out)
+    group_of = dict(zip(areas.partnership_table()["partnership"], areas.partnership_table()["period_group"]))
+    frame["period_group"] = frame["partnership"].astype(str).map(group_of).astype(areas.period_group_dtype())
+    return frame.sort_values(["partnership", "indicator"]).reset_index(drop=True)

@@ -1,0 +1,86 @@
+"""The six-point scale: grades in order, as an ordered categorical, and the spellings people write.
+
+The scale is read once from ``data/reference/grade_scale.csv``. Categories are ordered from
+worst to best, so ``grade >= "Good"`` selects Good, Very good and Excellent.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import pandas as pd
+
+from .validate import closest
+
+__all__ = ["GRADES", "GOOD_OR_BETTER", "ABBREVIATIONS", "grade_dtype", "grade_values", "parse_grade",
+           "grade_table"]
+
+#: Abbreviations accepted by :func:`parse_grade` (case-insensitive).
+ABBREVIATIONS = {"E": "Excellent", "VG": "Very good", "G": "Good", "A": "Adequate", "W": "Weak",
+                 "U": "Unsatisfactory"}
+
+
+@lru_cache(maxsize=1)
+def grade_table() -> pd.DataFrame:
+    """The scale as a frame: value (1-6), grade, descriptor, good_or_better; best first."""
+    from .validate import read_resource
+
+    return read_resource("grade_scale").sort_values("value", ascending=False).reset_index(drop=True)
+
+
+def _grades_worst_first() -> list[str]:
+    return list(grade_table().sort_values("value")["grade"])
+
+
+#: Grade labels from worst (Unsatisfactory) to best (Excellent).
+GRADES: tuple[str, ...] = tuple(_grades_worst_first())
+#: Grades counted as "good or better".
+GOOD_OR_BETTER: tuple[str, ...] = tuple(grade_table().query("good_or_better")["grade"].sort_values(
+    key=lambda s: s.map({g: i for i, g in enumerate(GRADES)})))
+
+
+def grade_dtype() -> pd.CategoricalDtype:
+    """Ordered categorical dtype of the six grades, worst to best."""
+    return pd.CategoricalDtype(list(GRADES), ordered=True)
+
+
+def grade_values() -> dict[str, int]:
+    """Grade label to its value on the scale (Unsatisfactory 1 ... Excellent 6)."""
+    return {g: i + 1 for i, g in enumerate(GRADES)}
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\s+", " ", str(text)).strip().casefold()
+
+
+@lru_cache(maxsize=1)
+def _lookup() -> dict[str, str]:
+    table = {}
+    for value, grade in ((i + 1, g) for i, g in enumerate(GRADES)):
+        table[_key(grade)] = grade
+        table[str(value)] = grade
+    for abbrev, grade in ABBREVIATIONS.items():
+        table[_key(abbrev)] = grade
+    return table
+
+
+def parse_grade(text) -> str | None:
+    """The canonical grade for a spelling, or None if it is not one.
+
+    Accepts the label in any case and spacing ("Very good", "VERY  GOOD"), the abbreviations
+    E, VG, G, A, W, U, and the values 1 (Unsatisfactory) to 6 (Excellent).
+    """
+    if text is None:
+        return None
+    return _lookup().get(_key(text))
+
+
+def allowed_spellings() -> str:
+    """Human-readable list of accepted spellings, for error messages."""
+    return (", ".join(GRADES[::-1]) + " (any case); " + ", ".join(ABBREVIATIONS) + "; 1-6")
+
+
+def suggest(text) -> str:
+    """The closest grade label to a bad spelling, or ''."""
+    return closest(str(text), GRADES)

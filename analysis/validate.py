@@ -1,0 +1,253 @@
+"""The package's one error type, and reading CSV tables checked against a table schema.
+
+Every problem names the file, the row (numbered as lines in the file: the header is row 1),
+the column, the bad value and what is allowed, with the closest match where there is one.
+Readers collect every problem in a file and raise them together; nothing is returned from a
+file that has any problem, so nothing is ever partially loaded.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["Problem", "ValidationError", "closest", "read_csv_text", "read_resource", "datapackage"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file."""
+
+    file: str
+    message: str
+    row: int | None = None
+    column: str | None = None
+    value: object = None
+    allowed: str = ""
+    suggestion: str = ""
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column '{self.column}'"
+        text = f"{where}: {self.message}"
+        if self.value is not None:
+            text += f": {self.value!r}"
+        if self.allowed:
+            text += f" (allowed: {self.allowed})"
+        if self.suggestion:
+            text += f"; closest match: {self.suggestion!r}"
+        return text
+
+
+class ValidationError(ValueError):
+    """Bad input. ``problems`` lists every :class:`Problem` found; the message shows them all."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        shown = "\n".join(f"- {p}" for p in self.problems[:50])
+        more = len(self.problems) - 50
+        if more > 0:
+            shown += f"\n- ... and {more} more"
+        super().__init__(f"{len(self.problems)} problem(s) in input:\n{shown}")
+
+
+def closest(value: str, options, n: int = 1) -> str:
+    """The option closest to ``value`` (case-insensitive), or '' if none is near."""
+    options = list(options)
+    lowered = {o.casefold(): o for o in options}
+    hits = difflib.get_close_matches(str(value).casefold(), list(lowered), n=n, cutoff=0.6)
+    return ", ".join(lowered[h] for h in hits)
+
+
+def _line_of_offset(raw: bytes, offset: int) -> int:
+    return raw[:offset].count(b"\n") + 1
+
+
+def read_csv_text(path: Path | str, display: str | None = None) -> pd.DataFrame:
+    """Read a CSV file as strings (empty cells as ''), with clear errors.
+
+    Accepts UTF-8 with or without a byte-order mark. Fails, naming the file, on: a missing
+    file, an empty file, bytes that are not UTF-8 (with the row), a file that seems to use
+    another delimiter, and rows with more or fewer fields than the header.
+    """
+    path = Path(path)
+    name = display or str(path)
+    if not path.is_file():
+        raise ValidationError([Problem(name, "file not found")])
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        row = _line_of_offset(raw, exc.start)
+        raise ValidationError([Problem(
+            name, "not UTF-8 text (save the file as UTF-8)", row=row,
+            value=raw[exc.start:exc.start + 1].hex(" "),
+        )]) from None
+    if not text.strip():
+        raise ValidationError([Problem(name, "file is empty (expected a header row and data rows)")])
+    rows = list(csv.reader(io.StringIO(text)))
+    header = [h.strip() for h in rows[0]]
+    if len(header) == 1:
+        for delim, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):
+            if delim in rows[0][0]:
+                raise ValidationError([Problem(
+                    name, f"the header seems to be separated by {label}, not commas", row=1,
+                    value=rows[0][0], allowed="comma-separated values")])
+    problems = []
+    for i, row in enumerate(rows[1:], start=2):
+        if not row or all(not c.strip() for c in row):
+            continue
+        if len(row) != len(header):
+            problems.append(Problem(name, f"row has {len(row)} fields but the header has {len(header)}",
+                                    row=i, value=",".join(row)))
+    if problems:
+        raise ValidationError(problems)
+    body = [[c.strip() for c in r] for r in rows[1:] if r and any(c.strip() for c in r)]
+    lines = [i for i, r in enumerate(rows[1:], start=2) if r and any(c.strip() for c in r)]
+    frame = pd.DataFrame(body, columns=header, dtype=object)
+    frame.index = pd.Index(lines, name="row")
+    return frame
+
+
+@lru_cache(maxsize=4)
+def _load_datapackage(path: str) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def datapackage(data_dir: Path | str | None = None) -> dict:
+    """The parsed ``datapackage.json`` of ``data_dir`` (default: the project's ``data/``)."""
+    from . import config
+
+    data_dir = Path(data_dir) if data_dir else config.DATA_DIR
+    return _load_datapackage(str(data_dir / "datapackage.json"))
+
+
+_TRUE = {"true", "1", "yes"}
+_FALSE = {"false", "0", "no"}
+
+
+def _cast(value: str, type_: str):
+    if type_ == "integer":
+        if not re.fullmatch(r"[+-]?\d+", value):
+            raise ValueError
+        return int(value)
+    if type_ == "number":
+        return float(value)
+    if type_ == "boolean":
+        if value.lower() in _TRUE:
+            return True
+        if value.lower() in _FALSE:
+            return False
+        raise ValueError
+    return value
+
+
+def read_resource(name: str, data_dir: Path | str | None = None) -> pd.DataFrame:
+    """Read one resource of the data package, checked against its table schema.
+
+    Checks: the header has exactly the schema's fields; required cells are filled; values
+    cast to the field's type; enum, pattern, minimum, maximum and unique constraints; the
+    primary key has no duplicates. Returns typed columns (integers as nullable Int64).
+    """
+    from . import config
+
+    data_dir = Path(data_dir) if data_dir else config.DATA_DIR
+    package = datapackage(data_dir)
+    resource = next((r for r in package["resources"] if r["name"] == name), None)
+    if resource is None:
+        names = [r["name"] for r in package["resources"]]
+        raise KeyError(f"no resource {name!r} in datapackage.json; known: {', '.join(names)}")
+    display = f"data/{resource['path']}"
+    frame = read_csv_text(data_dir / resource["path"], display=display)
+    fields = resource["schema"]["fields"]
+    names = [f["name"] for f in fields]
+    problems = []
+    missing = [n for n in names if n not in frame.columns]
+    extra = [c for c in frame.columns if c not in names]
+    for n in missing:
+        problems.append(Problem(display, "missing column", row=1, column=n, allowed=", ".join(names)))
+    for c in extra:
+        problems.append(Problem(display, "unexpected column", row=1, column=c, allowed=", ".join(names),
+                                suggestion=closest(c, names)))
+    if problems:
+        raise ValidationError(problems)
+    if frame.empty:
+        raise ValidationError([Problem(display, "no data rows")])
+    out = {}
+    for f in fields:
+        col, type_, cons = f["name"], f.get("type", "string"), f.get("constraints", {})
+        values = []
+        for row, value in frame[col].items():
+            if value == "":
+                if cons.get("required"):
+                    problems.append(Problem(display, "required value is empty", row=row, column=col))
+                values.append(None)
+                continue
+            try:
+                cast = _cast(value, type_)
+            except ValueError:
+                problems.append(Problem(display, f"not a valid {type_}", row=row, column=col, value=value))
+                values.append(None)
+                continue
+            if "enum" in cons and cast not in cons["enum"]:
+                problems.append(Problem(display, "value not allowed", row=row, column=col, value=value,
+                                        allowed=", ".join(map(str, cons["enum"])),
+                                        suggestion=closest(value, map(str, cons["enum"]))))
+            if "pattern" in cons and not re.fullmatch(cons["pattern"], value):
+                problems.append(Problem(display, "value does not match the pattern", row=row, column=col,
+                                        value=value, allowed=cons["pattern"]))
+            if "minimum" in cons and cast < cons["minimum"]:
+                problems.append(Problem(display, "value below minimum", row=row, column=col, value=value,
+                                        allowed=f">= {cons['minimum']}"))
+            if "maximum" in cons and cast > cons["maximum"]:
+                problems.append(Problem(display, "value above maximum", row=row, column=col, value=value,
+                                        allowed=f"<= {cons['maximum']}"))
+            values.append(cast)
+        if cons.get("unique"):
+            seen = {}
+            for row, value in zip(frame.index, values):
+                if value is None:
+                    continue
+                if value in seen:
+                    problems.append(Problem(display, f"duplicate value (first at row {seen[value]})",
+                                            row=row, column=col, value=value))
+                else:
+                    seen[value] = row
+        if type_ == "integer":
+            out[col] = pd.array(values, dtype="Int64")
+        elif type_ == "number":
+            out[col] = pd.array(values, dtype="Float64")
+        elif type_ == "boolean":
+            out[col] = pd.array(values, dtype="boolean")
+        else:
+            out[col] = pd.Series(values, dtype=object).fillna("").to_numpy()
+    if problems:
+        raise ValidationError(problems)
+    typed = pd.DataFrame(out, index=frame.index)
+    key = resource["schema"].get("primaryKey")
+    if key:
+        key = [key] if isinstance(key, str) else key
+        dup = typed.duplicated(subset=key, keep=False)
+        if dup.any():
+            first = {}
+            for row, rec in typed.loc[dup, key].iterrows():
+                k = tuple(rec)
+                if k in first:
+                    problems.append(Problem(display, f"duplicate key {', '.join(key)} (first at row {first[k]})",
+                                            row=row, column=key[0], value=" / ".join(map(str, k))))
+                else:
+                    first[k] = row
+    if problems:
+        raise ValidationError(problems)
+    return typed
