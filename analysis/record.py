@@ -1,0 +1,330 @@
+"""What the public record fixes: an integer program over all 32 x 9 grade tables.
+
+Each cell (partnership, indicator) takes exactly one of the six grades: binary variables
+x[p, i, g]. Every row of the record becomes a named *group* of linear constraints with its
+source and quote:
+
+- ``cell``: a stated or derived grade fixes x[p, i, g] = 1;
+- ``count``: an area's grade counts fix how many of its nine indicators have each grade (for
+  North Lanarkshire's ten indicators, each count may be one lower); ``within`` limits every
+  indicator of the area to a set of grades;
+- ``statement``: a review statement bounds a count of areas (indicator x grades x groups);
+- ``table``: a cell of a user's complete table.
+
+A complete grade table is the same model with every cell fixed, so every function here returns
+ranges, with min = max when the data is complete. Solved with ``scipy.optimize.milp`` (HiGHS).
+
+If the whole record admits no table, :func:`RecordModel.conflicts` finds minimal conflicting
+sets of groups (QuickXplain) and the model sets aside the statements in each (or, where a
+conflict holds no statement, all its rows) so that the rest can be evaluated; the set-aside rows
+are reported, never silently dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from . import areas, indicators, scale
+
+__all__ = ["Group", "RecordModel", "Infeasible"]
+
+P, I, G = list(areas.PARTNERSHIPS), list(indicators.INDICATORS), list(scale.GRADES)
+NP, NI, NG = len(P), len(I), len(G)
+NVAR = NP * NI * NG
+_PI = {p: k for k, p in enumerate(P)}
+_II = {i: k for k, i in enumerate(I)}
+_GI = {g: k for k, g in enumerate(G)}
+
+
+def var(p: str, i: str, g: str) -> int:
+    """Index of x[p, i, g]."""
+    return (_PI[p] * NI + _II[i]) * NG + _GI[g]
+
+
+class Infeasible(RuntimeError):
+    """The constraints admit no grade table."""
+
+
+@dataclass(frozen=True)
+class Group:
+    """A named set of linear constraints, with where it came from.
+
+    ``rows`` holds (variable indices, lower bound, upper bound): the sum of the variables
+    (each with coefficient 1) lies in [lower, upper].
+    """
+
+    id: str
+    kind: str
+    label: str
+    source_id: str = ""
+    quote: str = ""
+    rows: tuple = field(default=(), repr=False, compare=False)
+
+
+def _count_vars(indicator: str, grades, partnerships) -> list[int]:
+    return [var(p, indicator, g) for p in partnerships for g in grades]
+
+
+def _bounds(comparator: str, value: int, value_max=None) -> tuple[float, float]:
+    if comparator == "=":
+        return value, value
+    if comparator == "<=":
+        return 0, value
+    if comparator == ">=":
+        return value, np.inf
+    if comparator == "between":
+        return value, value_max
+    raise ValueError(f"unknown comparator {comparator!r}")
+
+
+def cell_group(p, i, g, kind="cell", source_id="", quote="", basis="") -> Group:
+    label = f"{p} {i} is {g}" + (f" ({basis})" if basis else "")
+    return Group(f"{kind}:{p}|{i}", kind, label, source_id, quote, ((np.array([var(p, i, g)]), 1, 1),))
+
+
+def count_group(rec) -> Group:
+    """Group for one row of area_grade_counts (see analysis.load.COUNT_COLUMNS)."""
+    from .load import COUNT_COLUMNS
+
+    p = str(rec["partnership"])
+    rows = []
+    if rec["within"]:
+        for i in I:
+            rows.append((np.array([var(p, i, g) for g in rec["within"]]), 1, 1))
+        label = f"{p}: every indicator {' or '.join(rec['within'])}"
+    else:
+        n = int(rec["n_indicators"])
+        spare = n - NI  # indicators counted beyond the nine (North Lanarkshire: 1)
+        parts = []
+        for col, g in COUNT_COLUMNS.items():
+            c = int(rec[col])
+            rows.append((np.array([var(p, i, g) for i in I]), max(0, c - spare), c))
+            if c:
+                parts.append(f"{c} {g}")
+        label = f"{p}: {', '.join(parts)} of {n} indicators"
+    return Group(f"count:{p}", "count", label, rec["source_id"], rec["quote"], tuple(rows))
+
+
+def statement_group(rec) -> Group:
+    groups = rec["period_groups"]
+    members = [p for g in groups for p in areas.members(g)]
+    lo, hi = _bounds(rec["comparator"], int(rec["value"]),
+                     None if pd.isna(rec["value_max"]) else int(rec["value_max"]))
+    where = "all 32" if len(groups) == len(areas.PERIOD_GROUPS) else " + ".join(groups)
+    cmp = f"{lo}-{hi}" if rec["comparator"] == "between" else f"{rec['comparator']} {rec['value']}"
+    label = f"{rec['indicator']} {'/'.join(rec['grades'])} in {where} {cmp}"
+    return Group(f"statement:{rec['statement_id']}", "statement", label, rec["source_id"], rec["quote"],
+                 ((np.array(_count_vars(str(rec["indicator"]), rec["grades"], members)), lo, hi),))
+
+
+def _base_matrix():
+    # Each cell has exactly one grade.
+    rows = np.repeat(np.arange(NP * NI), NG)
+    cols = np.arange(NVAR)
+    return sparse.csr_array((np.ones(NVAR), (rows, cols)), shape=(NP * NI, NVAR))
+
+
+_BASE = _base_matrix()
+
+
+class RecordModel:
+    """All grade tables consistent with a set of constraint groups.
+
+    Build with :meth:`from_record` (the public record) or :meth:`from_grades` (a complete
+    table). ``groups`` are every group given; ``active`` those in force after conflicts are
+    set aside; ``set_aside`` the rest.
+    """
+
+    def __init__(self, groups: list[Group], basis: str, alternatives: list[Group] = ()):
+        self.groups = list(groups)
+        #: Alternative readings of statements (``alternative_to`` set): evaluated one at a time by
+        #: analysis.statements, never in force together with the reading they are an alternative to.
+        self.alternatives = list(alternatives)
+        self.basis = basis
+        self.solves = 0
+        self._conflicts = None
+        self.active = list(self.groups)
+        self.set_aside: list[Group] = []
+
+    # -- construction ---------------------------------------------------------------------------
+    @classmethod
+    def from_record(cls, record, statements: bool = True) -> "RecordModel":
+        groups = [cell_group(str(r.partnership), str(r.indicator), str(r.grade), "cell", r.source_id, r.quote,
+                             r.basis) for r in record.cell_grades.itertuples()]
+        groups += [count_group(rec) for _, rec in record.area_counts.iterrows()]
+        alternatives = []
+        if statements:
+            for _, rec in record.statements.iterrows():
+                (alternatives if rec["alternative_to"] else groups).append(statement_group(rec))
+        model = cls(groups, "public record", alternatives)
+        model.resolve_conflicts()
+        return model
+
+    @classmethod
+    def from_grades(cls, grades: pd.DataFrame, basis: str = "complete grade table") -> "RecordModel":
+        groups = [cell_group(str(r.partnership), str(r.indicator), str(r.grade), "table")
+                  for r in grades.itertuples()]
+        return cls(groups, basis)
+
+    # -- solving ----------------------------------------------------------------------------------
+    @staticmethod
+    def _matrix(groups, extra=()):
+        data_rows, lo, hi = [], [], []
+        rows = [r for g in groups for r in g.rows] + list(extra)
+        if rows:
+            indptr = np.cumsum([0] + [len(r[0]) for r in rows])
+            indices = np.concatenate([r[0] for r in rows])
+            extra_m = sparse.csr_array((np.ones(len(indices)), indices, indptr), shape=(len(rows), NVAR))
+            A = sparse.vstack([_BASE, extra_m], format="csr")
+            lo = np.concatenate([np.ones(NP * NI), [r[1] for r in rows]])
+            hi = np.concatenate([np.ones(NP * NI), [r[2] for r in rows]])
+        else:
+            A, lo, hi = _BASE, np.ones(NP * NI), np.ones(NP * NI)
+        return A, lo, hi
+
+    def solve(self, groups=None, extra=(), objective=None):
+        """A 0/1 solution vector (or None if infeasible); minimises ``objective`` if given."""
+        groups = self.active if groups is None else groups
+        A, lo, hi = self._matrix(groups, extra)
+        c = np.zeros(NVAR) if objective is None else objective
+        self.solves += 1
+        res = milp(c, integrality=np.ones(NVAR), bounds=Bounds(0, 1), constraints=LinearConstraint(A, lo, hi))
+        if res.status == 2:
+            return None
+        if res.status != 0:
+            raise RuntimeError(f"solver stopped: {res.message}")
+        return np.rint(res.x).astype(int)
+
+    def feasible(self, groups=None, extra=()) -> bool:
+        return self.solve(groups, extra) is not None
+
+    # -- conflicts ----------------------------------------------------------------------------------
+    def minimal_conflict(self, candidates: list[Group], background: list[Group] = (), extra=()) -> list[Group]:
+        """A minimal subset of ``candidates`` that, with ``background`` and ``extra`` rows, admits no table.
+
+        QuickXplain (Junker 2004): earlier candidates are preferred in the explanation.
+        """
+        background = list(background)
+        if self.feasible(background + list(candidates), extra):
+            raise ValueError("the candidates admit a table: there is no conflict to explain")
+        if not self.feasible(background, extra):
+            return []
+
+        def qx(b, has_delta, c):
+            if has_delta and not self.feasible(b, extra):
+                return []
+            if len(c) == 1:
+                return list(c)
+            k = len(c) // 2
+            c1, c2 = c[:k], c[k:]
+            d2 = qx(b + c1, bool(c1), c2)
+            d1 = qx(b + d2, bool(d2), c1)
+            return d1 + d2
+
+        return qx(background, False, list(candidates))
+
+    def resolve_conflicts(self):
+        """Find conflicts until the active groups admit a table; set aside their statements."""
+        conflicts, active = [], list(self.groups)
+        while not self.feasible(active):
+            found = self.minimal_conflict(active)
+            conflicts.append(found)
+            drop = [g for g in found if g.kind == "statement"] or found
+            active = [g for g in active if g not in drop]
+        self._conflicts = conflicts
+        self.active = active
+        self.set_aside = [g for g in self.groups if g not in active]
+        return conflicts
+
+    @property
+    def conflicts(self) -> list[list[Group]]:
+        if self._conflicts is None:
+            self.resolve_conflicts()
+        return self._conflicts
+
+    # -- what the record fixes ------------------------------------------------------------------------
+    @cached_property
+    def possible(self) -> np.ndarray:
+        """Boolean array [partnership, indicator, grade]: can the cell take the grade?
+
+        Each solution found marks many (cell, grade) pairs at once: the next solve maximises
+        the number of pairs not yet seen, and stops when that maximum is 0.
+        """
+        seen = np.zeros(NVAR, dtype=bool)
+        x = self.solve()
+        if x is None:
+            raise Infeasible("the active constraints admit no grade table")
+        seen |= x.astype(bool)
+        while True:
+            objective = np.where(seen, 0.0, -1.0)
+            x = self.solve(objective=objective)
+            new = x.astype(bool) & ~seen
+            if not new.any():
+                break
+            seen |= new
+        return seen.reshape(NP, NI, NG)
+
+    def possible_grades(self) -> pd.DataFrame:
+        """One row per cell: partnership, indicator, possible (tuple, worst to best), n_possible,
+        grade (the grade if fixed, else None), lowest, highest."""
+        poss = self.possible
+        out = []
+        for a, p in enumerate(P):
+            for b, i in enumerate(I):
+                gs = tuple(G[k] for k in range(NG) if poss[a, b, k])
+                out.append({"partnership": p, "indicator": i, "possible": gs, "n_possible": len(gs),
+                            "grade": gs[0] if len(gs) == 1 else None, "lowest": gs[0], "highest": gs[-1]})
+        frame = pd.DataFrame(out)
+        frame["partnership"] = frame["partnership"].astype(areas.partnership_dtype())
+        frame["indicator"] = frame["indicator"].astype(indicators.indicator_dtype())
+        for c in ("lowest", "highest"):
+            frame[c] = frame[c].astype(scale.grade_dtype())
+        return frame
+
+    @property
+    def complete(self) -> bool:
+        """True when every cell is fixed (min = max for every count)."""
+        return bool((self.possible.sum(axis=2) == 1).all())
+
+    def count_range(self, indicator: str, grades, partnerships=None, groups=None) -> tuple[int, int]:
+        """Minimum and maximum, over consistent tables, of the number of ``partnerships`` (default all)
+        with one of ``grades`` on ``indicator``."""
+        partnerships = list(P if partnerships is None else partnerships)
+        idx = _count_vars(indicator, grades, partnerships)
+        if groups is None and self.complete:
+            v = int(self.possible.reshape(-1)[idx].sum())
+            return v, v
+        c = np.zeros(NVAR)
+        c[idx] = 1
+        lo = self.solve(groups, objective=c)
+        if lo is None:
+            raise Infeasible("the constraints admit no grade table")
+        hi = self.solve(groups, objective=-c)
+        return int(lo[idx].sum()), int(hi[idx].sum())
+
+    def count_ranges(self, indicators_=None, grade_sets=None, scopes=None) -> pd.DataFrame:
+        """Min and max counts for every indicator x grade set x scope.
+
+        ``grade_sets`` maps a label to grades (default: each grade, and good_or_better);
+        ``scopes`` maps a label to partnerships (default: each period group and 'all').
+        Returns columns indicator, grades, scope, n_partnerships, min, max, fixed.
+        """
+        indicators_ = list(I if indicators_ is None else indicators_)
+        if grade_sets is None:
+            grade_sets = {g: (g,) for g in G} | {"good_or_better": scale.GOOD_OR_BETTER}
+        if scopes is None:
+            scopes = {g: areas.members(g) for g in areas.PERIOD_GROUPS} | {"all": P}
+        out = []
+        for i in indicators_:
+            for glabel, gs in grade_sets.items():
+                for slabel, members in scopes.items():
+                    lo, hi = self.count_range(i, gs, members)
+                    out.append({"indicator": i, "grades": glabel, "scope": slabel, "n_partnerships": len(members),
+                                "min": lo, "max": hi, "fixed": lo == hi})
+        return pd.DataFrame(out)
