@@ -1,0 +1,131 @@
+"""The record solver against brute-force enumeration on small instances.
+
+Each instance fixes all but a few cells of the 32 x 9 table, adds counts and statements over
+the free cells, and compares the solver with plain enumeration of every assignment of the
+free cells (6^k tables), written independently here.
+"""
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.record import Group, RecordModel, cell_group, count_group, statement_group
+from conftest import ALL_32, NINE
+
+GRADES = ["Unsatisfactory", "Weak", "Adequate", "Good", "Very good", "Excellent"]
+FREE_AREAS = ["Fife", "Falkirk", "Moray"]  # 2014-16, 2014-16, post-2016
+FREE_INDS = ["5.1", "6.2"]
+FREE = [(p, i) for p in FREE_AREAS for i in FREE_INDS]
+
+
+def _fixed_background(grade="Good"):
+    return [cell_group(p, i, grade, "table") for p in ALL_32 for i in NINE if (p, i) not in FREE]
+
+
+def _count_rec(p, counts, n=9, within=()):
+    rec = {"partnership": p, "n_indicators": n, "within": within, "source_id": "test", "quote": "test"}
+    cols = ["excellent", "very_good", "good", "adequate", "weak", "unsatisfactory"]
+    for c, g in zip(cols, GRADES[::-1]):
+        rec[c] = counts.get(g, 0)
+    return rec
+
+
+def _stmt_rec(indicator, grades, groups, comparator, value, value_max=None, sid="s"):
+    return {"statement_id": sid, "indicator": indicator, "grades": tuple(grades), "period_groups": tuple(groups),
+            "comparator": comparator, "value": value, "value_max": value_max if value_max is not None else pd.NA,
+            "source_id": "test", "quote": "test", "alternative_to": "", "reading": "", "section": ""}
+
+
+def _brute(checks):
+    """Every assignment of the free cells passing all checks (functions of a dict cell -> grade)."""
+    out = []
+    for combo in itertools.product(GRADES, repeat=len(FREE)):
+        table = dict(zip(FREE, combo))
+        if all(check(table) for check in checks):
+            out.append(table)
+    return out
+
+
+def _area_counts(table, p, background_grade="Good"):
+    counts = {g: 0 for g in GRADES}
+    for i in NINE:
+        counts[table.get((p, i), background_grade)] += 1
+    return counts
+
+
+# Instance: Fife has 7 Good (its 7 fixed cells) plus its two free cells: counts say 8 Good, 1 Adequate.
+# Falkirk's two free cells are "Good or Very good" (within). Statement: on 6.2, exactly 1 of the
+# 2014-16 group is Very good or better (the fixed 2014-16 cells are all Good).
+FIFE = {"Good": 8, "Adequate": 1}
+
+
+def _instance():
+    groups = _fixed_background()
+    groups.append(count_group(_count_rec("Fife", FIFE)))
+    falkirk = _count_rec("Falkirk", {}, n=None, within=("Good", "Very good"))
+    groups.append(count_group(falkirk))
+    stmt = _stmt_rec("6.2", ["Very good", "Excellent"], ["2014-16"], "=", 1)
+    groups.append(statement_group(stmt))
+    checks = [
+        lambda t: _area_counts(t, "Fife") == {**{g: 0 for g in GRADES}, **FIFE},
+        lambda t: t[("Falkirk", "5.1")] in ("Good", "Very good") and t[("Falkirk", "6.2")] in ("Good", "Very good"),
+        lambda t: sum(t[(p, "6.2")] in ("Very good", "Excellent") for p in ["Fife", "Falkirk"]) == 1,
+    ]
+    return RecordModel(groups, "test"), _brute(checks)
+
+
+def test_possible_sets_match_enumeration():
+    model, tables = _instance()
+    assert tables, "the hand-made instance must be feasible"
+    frame = model.possible_grades().set_index(["partnership", "indicator"])
+    for cell in FREE:
+        expected = tuple(g for g in GRADES if any(t[cell] == g for t in tables))
+        assert frame.loc[cell, "possible"] == expected, cell
+    # By hand: Fife's two free cells are one Good and one Adequate, so Fife 6.2 cannot be Very good,
+    # so Falkirk 6.2 must be the one Very good. Moray is unconstrained.
+    assert frame.loc[("Fife", "6.2"), "possible"] == ("Adequate", "Good")
+    assert frame.loc[("Falkirk", "6.2"), "possible"] == ("Very good",)
+    assert frame.loc[("Falkirk", "5.1"), "possible"] == ("Good", "Very good")
+    assert frame.loc[("Moray", "5.1"), "possible"] == tuple(GRADES)
+    assert frame.loc[("Edinburgh", "1.1"), "possible"] == ("Good",)
+
+
+@pytest.mark.parametrize("indicator,grades,scope", [
+    ("5.1", ("Good", "Very good", "Excellent"), None),
+    ("6.2", ("Very good", "Excellent"), ["Fife", "Falkirk", "Moray"]),
+    ("5.1", ("Adequate",), ["Fife", "Moray"]),
+    ("6.2", ("Weak", "Unsatisfactory"), ["Moray"]),
+])
+def test_count_ranges_match_enumeration(indicator, grades, scope):
+    model, tables = _instance()
+    members = ALL_32 if scope is None else scope
+    values = [sum((t.get((p, indicator), "Good")) in grades for p in members) for t in tables]
+    assert model.count_range(indicator, grades, members) == (min(values), max(values))
+
+
+def test_conflict_found_and_statement_set_aside():
+    # Fife's counts say 8 Good + 1 Adequate; a statement says no 2014-16 area is Adequate on 5.1 or 6.2 -> the two
+    # clash, since Fife's Adequate must be on 5.1 or 6.2 (its other seven cells are fixed Good).
+    groups = _fixed_background() + [count_group(_count_rec("Fife", FIFE))]
+    s1 = statement_group(_stmt_rec("5.1", ["Adequate"], ["2014-16"], "=", 0, sid="a"))
+    s2 = statement_group(_stmt_rec("6.2", ["Adequate"], ["2014-16"], "=", 0, sid="b"))
+    model = RecordModel(groups + [s1, s2], "test")
+    conflicts = model.resolve_conflicts()
+    assert len(conflicts) == 1
+    # Minimal: the count, both statements, and Fife's seven fixed cells (without any one of them the
+    # Adequate could sit on that cell instead).
+    fixed = {f"table:Fife|{i}" for i in NINE if i not in FREE_INDS}
+    assert {g.id for g in conflicts[0]} == {"count:Fife", "statement:a", "statement:b"} | fixed
+    assert {g.id for g in model.set_aside} == {"statement:a", "statement:b"}
+    assert model.feasible()
+
+
+def test_complete_table_gives_exact_values():
+    groups = [cell_group(p, i, GRADES[(k + j) % 6], "table") for k, p in enumerate(ALL_32) for j, i in enumerate(NINE)]
+    model = RecordModel(groups, "complete grade table")
+    assert model.complete
+    # Hand count: on indicator j, partnership k has grade (k + j) % 6. For 1.1 (j = 0) the grades cycle
+    # 0..5 over k = 0..31: grade 3 (Good), 4, 5 occur for k % 6 in {3, 4, 5}: k = 3,4,5,9,10,11,...,27,28,29 -> 15.
+    assert model.count_range("1.1", ("Good", "Very good", "Excellent")) == (15, 15)
