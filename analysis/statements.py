@@ -36,8 +36,8 @@ def _linked(statements: pd.DataFrame) -> dict[str, set[str]]:
 
 
 def _describe(groups: list[Group]) -> tuple[str, str, str]:
-    return ("; ".join(g.label for g in groups), "|".join(g.id for g in groups),
-            "|".join(dict.fromkeys(g.source_id for g in groups if g.source_id)))
+    return ("; ".join(g.label for g in groups), "; ".join(g.id for g in groups),
+            "; ".join(dict.fromkeys(g.source_id for g in groups if g.source_id)))
 
 
 def evaluate_statements(record, model: RecordModel | None = None, evidence: bool = True) -> pd.DataFrame:
@@ -45,7 +45,7 @@ def evaluate_statements(record, model: RecordModel | None = None, evidence: bool
 
     Columns: statement_id, indicator, scope, grades, comparator, value, value_max, min, max
     (the count's range over tables consistent with the rest of the record), verdict, evidence
-    (labels of the rows that decide it), evidence_ids, evidence_sources, set_aside (the statement
+    (labels of the rows that decide it), evidence_ids, evidence_sources (each joined by '; '), set_aside (the statement
     conflicts with the record and is not used when computing ranges), alternative_to, reading,
     section, source_id, quote. ``model`` defaults to the public record's; pass
     ``RecordModel.from_grades(table)`` to check against a complete table.

@@ -41,7 +41,7 @@ def test_confirmed_possible_contradicted():
     assert result.loc["contradicted", "max"] == 1
     # Minimal evidence for "not 3": the ten fixed 2014-16 cells on 6.2 leave only Fife and Falkirk free (<= 2).
     fixed = {f"table:{p}|6.2" for p in APPENDIX_4["2014-16"] if p not in ("Fife", "Falkirk")}
-    assert set(result.loc["contradicted", "evidence_ids"].split("|")) == fixed
+    assert set(result.loc["contradicted", "evidence_ids"].split("; ")) == fixed
 
 
 def test_complete_table_verdicts_are_exact():
