@@ -292,21 +292,25 @@ class RecordModel:
         """True when every cell is fixed (min = max for every count)."""
         return bool((self.possible.sum(axis=2) == 1).all())
 
-    def count_range(self, indicator: str, grades, partnerships=None, groups=None) -> tuple[int, int]:
+    def count_range(self, indicator: str, grades, partnerships=None, groups=None, extra=()) -> tuple[int, int]:
         """Minimum and maximum, over consistent tables, of the number of ``partnerships`` (default all)
-        with one of ``grades`` on ``indicator``."""
+        with one of ``grades`` on ``indicator``. ``extra`` rows restrict the tables further."""
         partnerships = list(P if partnerships is None else partnerships)
         idx = _count_vars(indicator, grades, partnerships)
-        if groups is None and self.complete:
+        if groups is None and not extra and self.complete:
             v = int(self.possible.reshape(-1)[idx].sum())
             return v, v
         c = np.zeros(NVAR)
         c[idx] = 1
-        lo = self.solve(groups, objective=c)
+        lo = self.solve(groups, extra, objective=c)
         if lo is None:
             raise Infeasible("the constraints admit no grade table")
-        hi = self.solve(groups, objective=-c)
+        hi = self.solve(groups, extra, objective=-c)
         return int(lo[idx].sum()), int(hi[idx].sum())
+
+    def can_hold(self, rows) -> bool:
+        """Is there a consistent table in which the extra ``rows`` hold?"""
+        return self.feasible(None, rows)
 
     def count_ranges(self, indicators_=None, grade_sets=None, scopes=None) -> pd.DataFrame:
         """Min and max counts for every indicator x grade set x scope.

@@ -1,0 +1,197 @@
+"""Summaries of a grade table: counts, shares, good-or-better with intervals, medians, profiles.
+
+Every function takes a :class:`analysis.record.RecordModel`. Built from a complete table
+(``RecordModel.from_grades``) the results are exact (``min == max``); built from the public
+record (``RecordModel.from_record``) they are the ranges over every consistent table. Either
+way the columns are the same, so notebooks use one code path.
+
+Scopes: ``"all"`` (the 32) and each period group id, unless given.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from . import areas, indicators, scale
+from .record import RecordModel, var
+
+__all__ = ["default_scopes", "grade_distribution", "good_or_better", "wilson_interval", "median_grade",
+           "partnership_grades", "partnership_profile", "all_good_or_better"]
+
+
+def default_scopes() -> dict[str, list[str]]:
+    """'all' and each period group, with their partnerships."""
+    return {"all": list(areas.PARTNERSHIPS)} | {g: areas.members(g) for g in areas.PERIOD_GROUPS}
+
+
+def wilson_interval(count: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
+    """Wilson score interval for count/n (statsmodels' proportion_confint)."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    lo, hi = proportion_confint(count, n, alpha=alpha, method="wilson")
+    return float(lo), float(hi)
+
+
+def grade_distribution(model: RecordModel, scopes: dict | None = None) -> pd.DataFrame:
+    """Counts of partnerships per indicator x grade x scope.
+
+    Columns: indicator, scope, grade (worst to best), n_partnerships, min, max, fixed,
+    share_min, share_max. With a complete table min == max.
+    """
+    scopes = scopes or default_scopes()
+    frame = model.count_ranges(grade_sets={g: (g,) for g in scale.GRADES}, scopes=scopes)
+    frame = frame.rename(columns={"grades": "grade", "scope": "scope"})
+    frame["share_min"] = frame["min"] / frame["n_partnerships"]
+    frame["share_max"] = frame["max"] / frame["n_partnerships"]
+    frame["grade"] = frame["grade"].astype(scale.grade_dtype())
+    frame["indicator"] = frame["indicator"].astype(indicators.indicator_dtype())
+    return frame[["indicator", "scope", "grade", "n_partnerships", "min", "max", "fixed", "share_min", "share_max"]]
+
+
+def good_or_better(model: RecordModel, scopes: dict | None = None, alpha: float = 0.05) -> pd.DataFrame:
+    """Good-or-better counts and shares per indicator x scope, with intervals.
+
+    Columns: indicator, scope, n_partnerships, min, max, fixed, share_min, share_max,
+    ci_low, ci_high, interval. For a complete table (min == max) the interval is the Wilson
+    95% interval of the share ('wilson'). Under the record it runs from the Wilson lower bound
+    at the minimum count to the Wilson upper bound at the maximum ('record range + wilson'):
+    the share lies in [share_min, share_max], and sampling uncertainty widens it further.
+    """
+    scopes = scopes or default_scopes()
+    frame = model.count_ranges(grade_sets={"good_or_better": scale.GOOD_OR_BETTER}, scopes=scopes)
+    frame = frame.drop(columns="grades")
+    frame["share_min"] = frame["min"] / frame["n_partnerships"]
+    frame["share_max"] = frame["max"] / frame["n_partnerships"]
+    frame["ci_low"] = [wilson_interval(lo, n, alpha)[0] for lo, n in zip(frame["min"], frame["n_partnerships"])]
+    frame["ci_high"] = [wilson_interval(hi, n, alpha)[1] for hi, n in zip(frame["max"], frame["n_partnerships"])]
+    frame["interval"] = np.where(frame["fixed"], "wilson", "record range + wilson")
+    frame["indicator"] = frame["indicator"].astype(indicators.indicator_dtype())
+    return frame
+
+
+def median_grade(model: RecordModel, scopes: dict | None = None) -> pd.DataFrame:
+    """Lower median grade per indicator x scope, as a range over consistent tables.
+
+    The lower median of n grades is the ceil(n/2)-th smallest. It is at most g exactly when at
+    least ceil(n/2) partnerships are at or below g. Columns: indicator, scope, n_partnerships,
+    median_low, median_high, fixed.
+    """
+    scopes = scopes or default_scopes()
+    cumulative = {g: scale.GRADES[: k + 1] for k, g in enumerate(scale.GRADES)}
+    ranges = model.count_ranges(grade_sets=cumulative, scopes=scopes)
+    out = []
+    for (ind, scope), part in ranges.groupby(["indicator", "scope"], sort=False):
+        n = int(part["n_partnerships"].iloc[0])
+        k = math.ceil(n / 2)
+        by = part.set_index("grades")
+        low = next(g for g in scale.GRADES if by.loc[g, "max"] >= k)
+        high = next(g for g in scale.GRADES if by.loc[g, "min"] >= k)
+        out.append({"indicator": ind, "scope": scope, "n_partnerships": n, "median_low": low, "median_high": high,
+                    "fixed": low == high})
+    frame = pd.DataFrame(out)
+    for c in ("median_low", "median_high"):
+        frame[c] = frame[c].astype(scale.grade_dtype())
+    frame["indicator"] = frame["indicator"].astype(indicators.indicator_dtype())
+    return frame
+
+
+def partnership_grades(model: RecordModel, record=None, partnership: str | None = None) -> pd.DataFrame:
+    """Each cell's possible grades, with the source rows that state or derive it.
+
+    Columns: partnership, indicator, title, possible, n_possible, grade, lowest, highest, status
+    ('stated', 'derived', 'fixed by the record' (by counts and statements), 'open', or
+    'complete table'), source_id, quote.
+    """
+    frame = model.possible_grades()
+    if partnership is not None:
+        frame = frame[frame["partnership"] == areas.match_partnership(partnership)]
+    frame = frame.copy()
+    frame["title"] = frame["indicator"].astype(str).map(indicators.title)
+    status, sources, quotes = [], [], []
+    cells = {}
+    if record is not None:
+        cells = {(str(r.partnership), str(r.indicator)): r for r in record.cell_grades.itertuples()}
+    for rec in frame.itertuples():
+        cell = cells.get((str(rec.partnership), str(rec.indicator)))
+        if model.basis != "public record":
+            status.append("complete table")
+        elif cell is not None:
+            status.append(cell.basis)
+        else:
+            status.append("fixed by the record" if rec.n_possible == 1 else "open")
+        sources.append(cell.source_id if cell is not None else "")
+        quotes.append(cell.quote if cell is not None else "")
+    frame["status"], frame["source_id"], frame["quote"] = status, sources, quotes
+    return frame.reset_index(drop=True)[["partnership", "indicator", "title", "possible", "n_possible", "grade",
+                                         "lowest", "highest", "status", "source_id", "quote"]]
+
+
+def partnership_profile(model: RecordModel, partnership: str) -> pd.DataFrame:
+    """One partnership's nine grades against the 32 and its group.
+
+    For each indicator and each grade the cell can take: rank_min..rank_max among the 32
+    (1 + the number of partnerships graded strictly higher, over consistent tables in which the
+    cell has that grade), and the national lower median's range. Columns: partnership,
+    indicator, grade, rank_min, rank_max, national_median_low, national_median_high,
+    group_median_low, group_median_high, vs_national_median ('above', 'at', 'below' or
+    'undetermined').
+    """
+    p = areas.match_partnership(partnership)
+    group = areas.partnership_table().set_index("partnership").loc[p, "period_group"]
+    medians = median_grade(model, {"all": list(areas.PARTNERSHIPS), group: areas.members(group)})
+    med = medians.set_index(["indicator", "scope"])
+    poss = model.possible_grades().set_index(["partnership", "indicator"])
+    others = [q for q in areas.PARTNERSHIPS if q != p]
+    out = []
+    for i in indicators.INDICATORS:
+        nat_lo, nat_hi = med.loc[(i, "all"), "median_low"], med.loc[(i, "all"), "median_high"]
+        grp_lo, grp_hi = med.loc[(i, group), "median_low"], med.loc[(i, group), "median_high"]
+        for g in poss.loc[(p, i), "possible"]:
+            higher = scale.GRADES[scale.GRADES.index(g) + 1:]
+            if higher:
+                lo, hi = model.count_range(i, higher, others, extra=[(np.array([var(p, i, g)]), 1, 1)])
+            else:
+                lo = hi = 0
+            gv = scale.GRADES.index(g)
+            if gv > scale.GRADES.index(nat_hi):
+                versus = "above"
+            elif gv < scale.GRADES.index(nat_lo):
+                versus = "below"
+            elif nat_lo == nat_hi == g:
+                versus = "at"
+            else:
+                versus = "undetermined"
+            out.append({"partnership": p, "indicator": i, "grade": g, "rank_min": 1 + lo, "rank_max": 1 + hi,
+                        "national_median_low": nat_lo, "national_median_high": nat_hi,
+                        "group_median_low": grp_lo, "group_median_high": grp_hi, "vs_national_median": versus})
+    frame = pd.DataFrame(out)
+    frame["grade"] = frame["grade"].astype(scale.grade_dtype())
+    return frame
+
+
+def all_good_or_better(model: RecordModel) -> pd.DataFrame:
+    """The national-indicator analogue: partnerships with every indicator Good or better.
+
+    Per partnership: 'yes' (in every consistent table), 'no' (in none) or 'open'. The share
+    of the 32 is then bounded by [yes/32, (yes + open)/32]; the bounds are per partnership,
+    so the joint maximum may be lower. Columns: partnership, period_group, all_good_or_better.
+    """
+    poss = model.possible
+    gob = np.array([g in scale.GOOD_OR_BETTER for g in scale.GRADES])
+    table = areas.partnership_table()
+    out = []
+    for a, p in enumerate(areas.PARTNERSHIPS):
+        can_all = bool(poss[a][:, gob].any(axis=1).all())
+        must_all = bool(~poss[a][:, ~gob].any())
+        if must_all:
+            status = "yes"
+        elif not can_all:
+            status = "no"
+        else:
+            rows = [(np.array([var(p, i, g) for g in scale.GOOD_OR_BETTER]), 1, 1) for i in indicators.INDICATORS]
+            status = "open" if model.can_hold(rows) else "no"
+        out.append({"partnership": p, "period_group": table.loc[a, "period_group"], "all_good_or_better": status})
+    return pd.DataFrame(out)
