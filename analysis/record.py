@@ -297,9 +297,14 @@ class RecordModel:
         with one of ``grades`` on ``indicator``. ``extra`` rows restrict the tables further."""
         partnerships = list(P if partnerships is None else partnerships)
         idx = _count_vars(indicator, grades, partnerships)
-        if groups is None and not extra and self.complete:
-            v = int(self.possible.reshape(-1)[idx].sum())
-            return v, v
+        if groups is None and not extra:
+            # Bounds from each cell's possible grades: exact when they meet (always for a complete table).
+            poss = self.possible[[_PI[p] for p in partnerships], _II[indicator]]
+            in_set = np.array([g in set(grades) for g in G])
+            forced = int((~poss[:, ~in_set].any(axis=1)).sum())
+            can = int(poss[:, in_set].any(axis=1).sum())
+            if forced == can:
+                return forced, can
         c = np.zeros(NVAR)
         c[idx] = 1
         lo = self.solve(groups, extra, objective=c)
