@@ -22,14 +22,16 @@ __all__ = ["build_tables", "review_tables"]
 
 def review_tables(grades_path: Path | str | None = None) -> tuple[dict, str]:
     """The tables of the review as DataFrames, and the data basis ('public record' or the table's path)."""
-    from . import summaries
+    from . import summaries, trends
     from .load import load_grades, load_record
     from .record import RecordModel
     from .statements import conflicts_table, evaluate_statements
 
     record = load_record()
+    grades = None
     if grades_path:
-        model = RecordModel.from_grades(load_grades(grades_path))
+        grades = load_grades(grades_path)
+        model = RecordModel.from_grades(grades)
         basis = f"complete grade table {Path(grades_path).name}"
     else:
         model = RecordModel.from_record(record)
@@ -42,6 +44,7 @@ def review_tables(grades_path: Path | str | None = None) -> tuple[dict, str]:
         "good_or_better": summaries.good_or_better(model),
         "median_grade": summaries.median_grade(model),
         "all_good_or_better": summaries.all_good_or_better(model),
+        "trends": trends.trend_tests(grades) if grades is not None else trends.trend_ranges(model, k=10),
         "staff_survey": record.staff_survey,
         "case_records": record.case_records,
         "headline_counts": record.headline_counts,

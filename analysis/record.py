@@ -313,6 +313,33 @@ class RecordModel:
         hi = self.solve(groups, extra, objective=-c)
         return int(lo[idx].sum()), int(hi[idx].sum())
 
+    def objective_range(self, coef: np.ndarray) -> tuple[float, float]:
+        """Minimum and maximum of ``coef @ x`` over consistent tables (any linear statistic)."""
+        lo = self.solve(objective=coef)
+        hi = self.solve(objective=-coef)
+        if lo is None:
+            raise Infeasible("the constraints admit no grade table")
+        return float(coef @ lo), float(coef @ hi)
+
+    def table(self, x: np.ndarray) -> pd.DataFrame:
+        """A solution vector as a long grade table (partnership, indicator, grade)."""
+        cells = x.reshape(NP, NI, NG).argmax(axis=2)
+        frame = pd.DataFrame([{"partnership": p, "indicator": i, "grade": G[cells[a, b]]}
+                              for a, p in enumerate(P) for b, i in enumerate(I)])
+        frame["partnership"] = frame["partnership"].astype(areas.partnership_dtype())
+        frame["indicator"] = frame["indicator"].astype(indicators.indicator_dtype())
+        frame["grade"] = frame["grade"].astype(scale.grade_dtype())
+        return frame
+
+    def sample_tables(self, k: int = 20, seed: int = 2017) -> list[pd.DataFrame]:
+        """``k`` consistent tables, each the optimum of a random objective (seeded).
+
+        Documented as a spread of consistent tables, not a uniform random sample: use for
+        sensitivity ranges only.
+        """
+        rng = np.random.default_rng(seed)
+        return [self.table(self.solve(objective=rng.normal(size=NVAR))) for _ in range(k)]
+
     def can_hold(self, rows) -> bool:
         """Is there a consistent table in which the extra ``rows`` hold?"""
         return self.feasible(None, rows)
