@@ -62,9 +62,16 @@ def evaluate_statements(record, model: RecordModel | None = None, evidence: bool
         members = [p for pg in rec["period_groups"] for p in areas.members(pg)]
         idx = np.array(_count_vars(str(rec["indicator"]), rec["grades"], members))
         lo_s, hi_s = group.rows[0][1], group.rows[0][2]
-        lo, hi = model.count_range(str(rec["indicator"]), rec["grades"], members, groups=context)
         decided = []
-        if not model.feasible(context, extra=group.rows):
+        if model.complete:
+            # Every cell known: the count is exact and the table itself is the evidence.
+            lo, hi = model.count_range(str(rec["indicator"]), rec["grades"], members)
+            verdict = "confirmed" if lo_s <= lo <= hi_s else "contradicted"
+        else:
+            lo, hi = model.count_range(str(rec["indicator"]), rec["grades"], members, groups=context)
+        if model.complete:
+            pass
+        elif not model.feasible(context, extra=group.rows):
             verdict = "contradicted"
             if evidence:
                 decided = model.minimal_conflict(context, extra=group.rows)
@@ -78,7 +85,7 @@ def evaluate_statements(record, model: RecordModel | None = None, evidence: bool
                                 if g not in decided]
         else:
             verdict = "possible"
-        if model.basis != "public record" and decided:
+        if model.complete:
             decided_text = (f"the complete table gives {lo}", "", "")
         else:
             decided_text = _describe(decided)
