@@ -87,6 +87,18 @@ def _grade_list(value, display, row, column, problems) -> tuple:
     return tuple(sorted(set(out), key=scale.GRADES.index))
 
 
+def _check_duplicate(seen, key, row, grade, display, column, value, problems) -> bool:
+    """Record a cell; report a duplicate (same grade) or conflicting duplicate. True if new."""
+    if key in seen:
+        first_row, first_grade = seen[key]
+        kind = "duplicate cell" if first_grade == grade else f"conflicting duplicate (row {first_row} says {first_grade})"
+        problems.append(Problem(display, f"{kind} for {key[0]} {key[1]} (first at row {first_row})",
+                                row=row, column=column, value=value))
+        return False
+    seen[key] = (row, grade)
+    return True
+
+
 def _check_sources(frame, display, source_ids, problems):
     for row, sid in frame["source_id"].items():
         if sid not in source_ids:
@@ -129,14 +141,8 @@ def load_record(data_dir: Path | str | None = None) -> PublicRecord:
         g = _resolve_grade(rec["grade"], disp, row, "grade", problems)
         if p is None or g is None:
             continue
-        key = (p, rec["indicator"])
-        if key in seen:
-            first_row, first_grade = seen[key]
-            kind = "duplicate cell" if first_grade == g else f"conflicting duplicate (row {first_row} says {first_grade})"
-            problems.append(Problem(disp, f"{kind} for {p} {rec['indicator']} (first at row {first_row})",
-                                    row=row, column="grade", value=rec["grade"]))
+        if not _check_duplicate(seen, (p, rec["indicator"]), row, g, disp, "grade", rec["grade"], problems):
             continue
-        seen[key] = (row, g)
         cells.append({**rec.to_dict(), "partnership": p, "grade": g, "period_group": group_of[p], "row": row})
 
     # Grade counts per area: all six counts adding up to n_indicators, or a set of grades.
@@ -305,14 +311,8 @@ def load_grades(path: Path | str) -> pd.DataFrame:
         g = _resolve_grade(grade_text, display, row, grade_col, problems)
         if p is None or code is None or g is None:
             continue
-        key = (p, code)
-        if key in seen:
-            first_row, first_grade = seen[key]
-            kind = "duplicate cell" if first_grade == g else f"conflicting duplicate (row {first_row} says {first_grade})"
-            problems.append(Problem(display, f"{kind} for {p} {code} (first at row {first_row})",
-                                    row=row, column=grade_col, value=grade_text))
+        if not _check_duplicate(seen, (p, code), row, g, display, grade_col, grade_text, problems):
             continue
-        seen[key] = (row, g)
         out.append({"partnership": p, "indicator": code, "grade": g})
     if not problems:
         missing = [(p, i) for p in areas.PARTNERSHIPS for i in indicators.INDICATORS if (p, i) not in seen]

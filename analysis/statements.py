@@ -40,6 +40,23 @@ def _describe(groups: list[Group]) -> tuple[str, str, str]:
             "; ".join(dict.fromkeys(g.source_id for g in groups if g.source_id)))
 
 
+def _verdict(model, context, group, idx, lo, hi, evidence):
+    """Verdict of a statement group against ``context`` given its count range, and the rows deciding it."""
+    lo_s, hi_s = group.rows[0][1], group.rows[0][2]
+    if not model.feasible(context, extra=group.rows):
+        return "contradicted", (model.minimal_conflict(context, extra=group.rows) if evidence else [])
+    if not (lo_s <= lo and hi <= hi_s):
+        return "possible", []
+    decided = []
+    if evidence:
+        if lo_s > 0:
+            decided += model.minimal_conflict(context, extra=[(idx, 0, lo_s - 1)])
+        if np.isfinite(hi_s):
+            decided += [g for g in model.minimal_conflict(context, extra=[(idx, hi_s + 1, np.inf)])
+                        if g not in decided]
+    return "confirmed", decided
+
+
 def evaluate_statements(record, model: RecordModel | None = None, evidence: bool = True) -> pd.DataFrame:
     """One row per statement.
 
@@ -62,32 +79,14 @@ def evaluate_statements(record, model: RecordModel | None = None, evidence: bool
         members = [p for pg in rec["period_groups"] for p in areas.members(pg)]
         idx = np.array(_count_vars(str(rec["indicator"]), rec["grades"], members))
         lo_s, hi_s = group.rows[0][1], group.rows[0][2]
-        decided = []
         if model.complete:
             # Every cell known: the count is exact and the table itself is the evidence.
             lo, hi = model.count_range(str(rec["indicator"]), rec["grades"], members)
             verdict = "confirmed" if lo_s <= lo <= hi_s else "contradicted"
-        else:
-            lo, hi = model.count_range(str(rec["indicator"]), rec["grades"], members, groups=context)
-        if model.complete:
-            pass
-        elif not model.feasible(context, extra=group.rows):
-            verdict = "contradicted"
-            if evidence:
-                decided = model.minimal_conflict(context, extra=group.rows)
-        elif lo_s <= lo and hi <= hi_s:
-            verdict = "confirmed"
-            if evidence:
-                if lo_s > 0:
-                    decided += model.minimal_conflict(context, extra=[(idx, 0, lo_s - 1)])
-                if np.isfinite(hi_s):
-                    decided += [g for g in model.minimal_conflict(context, extra=[(idx, hi_s + 1, np.inf)])
-                                if g not in decided]
-        else:
-            verdict = "possible"
-        if model.complete:
             decided_text = (f"the complete table gives {lo}", "", "")
         else:
+            lo, hi = model.count_range(str(rec["indicator"]), rec["grades"], members, groups=context)
+            verdict, decided = _verdict(model, context, group, idx, lo, hi, evidence)
             decided_text = _describe(decided)
         scope = "all" if len(rec["period_groups"]) == len(areas.PERIOD_GROUPS) else "|".join(rec["period_groups"])
         out.append({
