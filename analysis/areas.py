@@ -16,7 +16,7 @@ from .validate import closest
 
 __all__ = ["partnership_table", "period_group_table", "PARTNERSHIPS", "PERIOD_GROUPS",
            "partnership_dtype", "period_group_dtype", "match_partnership", "match_period_group",
-           "members", "UnknownName"]
+           "members", "period_group_of", "UnknownName"]
 
 
 class UnknownName(LookupError):
@@ -109,6 +109,13 @@ def match_partnership(name) -> str:
         suggestions = [p for p in PARTNERSHIPS if words & set(_key(p).split()) - {"and", "east", "west",
                                                                                      "north", "south"}]
     raise UnknownName("partnership", str(name), suggestions[:3])
+
+
+@lru_cache(maxsize=1)
+def period_group_of() -> dict[str, str]:
+    """Canonical partnership name to its period group id."""
+    table = partnership_table()
+    return dict(zip(table["partnership"], table["period_group"]))
 
 
 def match_period_group(name) -> str:

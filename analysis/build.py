@@ -49,8 +49,7 @@ def review_tables(grades_path: Path | str | None = None) -> tuple[dict, str]:
         "case_records": record.case_records,
         "headline_counts": record.headline_counts,
     }
-    if "possible" in tables["possible_grades"]:
-        tables["possible_grades"]["possible"] = tables["possible_grades"]["possible"].map("|".join)
+    tables["possible_grades"]["possible"] = tables["possible_grades"]["possible"].map("|".join)
     return tables, basis
 
 

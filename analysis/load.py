@@ -128,7 +128,7 @@ def load_record(data_dir: Path | str | None = None) -> PublicRecord:
         raise ValidationError(problems)
     path = {r["name"]: f"data/{r['path']}" for r in datapackage(data_dir)["resources"]}
     source_ids = set(read["sources"]["source_id"])
-    group_of = dict(zip(areas.partnership_table()["partnership"], areas.partnership_table()["period_group"]))
+    group_of = areas.period_group_of()
     for name in ["partnerships", "period_groups", "indicators", "grade_scale", "cell_grades",
                  "area_grade_counts", "review_statements", "staff_survey", "case_records", "headline_counts"]:
         _check_sources(read[name], path[name], source_ids, problems)
@@ -323,6 +323,5 @@ def load_grades(path: Path | str) -> pd.DataFrame:
     if problems:
         raise ValidationError(problems)
     frame = _cells_frame(out)
-    group_of = dict(zip(areas.partnership_table()["partnership"], areas.partnership_table()["period_group"]))
-    frame["period_group"] = frame["partnership"].astype(str).map(group_of).astype(areas.period_group_dtype())
+    frame["period_group"] = frame["partnership"].astype(str).map(areas.period_group_of()).astype(areas.period_group_dtype())
     return frame.sort_values(["partnership", "indicator"]).reset_index(drop=True)

@@ -26,14 +26,14 @@ import pandas as pd
 from scipy import stats
 
 from . import areas, indicators, scale
-from .record import NG, NI, NVAR, RecordModel, _II, _PI
+from .record import NVAR, RecordModel, var
 
 __all__ = ["linear_by_linear", "ordinal_model", "trend_tests", "trend_ranges"]
 
 
 def _scores(grades: pd.DataFrame, indicator: str):
     part = grades[grades["indicator"] == indicator]
-    group_of = dict(zip(areas.partnership_table()["partnership"], areas.partnership_table()["period_group"]))
+    group_of = areas.period_group_of()
     u = np.array([areas.PERIOD_GROUPS.index(group_of[str(p)]) + 1 for p in part["partnership"]], dtype=float)
     v = np.array([scale.GRADES.index(str(g)) + 1 for g in part["grade"]], dtype=float)
     return u, v
@@ -133,24 +133,16 @@ def trend_tests(grades: pd.DataFrame, n_resamples: int = 100_000, seed: int = 20
     ordinal model. Columns: indicator, statistic, expected, r, m2, p_asymptotic, p_permutation,
     method, n_permutations, mc_se, mean_pre_2014, mean_2014_16, mean_post_2016, coef_2014_16,
     coef_post_2016, p_2014_16, p_post_2016, lr_stat, lr_p, status."""
-    out = []
-    for ind in indicators.INDICATORS:
-        u, v = _scores(grades, ind)
-        row = {"indicator": ind, **linear_by_linear(u, v, n_resamples=n_resamples, seed=seed)}
-        for k, g in enumerate(areas.PERIOD_GROUPS, start=1):
-            row[f"mean_{g.replace('-', '_')}"] = float(v[u == k].mean())
-        row.update(ordinal_model(u, v))
-        out.append(row)
-    return pd.DataFrame(out)
+    return pd.DataFrame([{"indicator": ind, **_indicator_tests(grades, ind, n_resamples, seed)}
+                         for ind in indicators.INDICATORS])
 
 
 def _linear_coef(indicator: str, weight) -> np.ndarray:
+    """Coefficients of sum over partnerships of weight(group) x grade value, on one indicator."""
     c = np.zeros(NVAR)
-    group_of = dict(zip(areas.partnership_table()["partnership"], areas.partnership_table()["period_group"]))
-    for p in areas.PARTNERSHIPS:
-        w = weight(group_of[p])
-        for gk in range(NG):
-            c[(_PI[p] * NI + _II[indicator]) * NG + gk] = w * (gk + 1)
+    for p, group in areas.period_group_of().items():
+        for value, g in enumerate(scale.GRADES, start=1):
+            c[var(p, indicator, g)] = weight(group) * value
     return c
 
 
@@ -170,7 +162,7 @@ def trend_ranges(model: RecordModel, k: int = 20, seed: int = 2017, n_resamples:
         diff = _linear_coef(ind, lambda g: {"post-2016": 1 / sizes["post-2016"],
                                             "pre-2014": -1 / sizes["pre-2014"]}.get(g, 0.0))
         d_lo, d_hi = model.objective_range(diff)
-        sampled = [trend_tests_one(t, ind, n_resamples, seed) for t in tables]
+        sampled = [_indicator_tests(t, ind, n_resamples, seed) for t in tables]
         frame = pd.DataFrame(sampled)
         out.append({"indicator": ind, "statistic_min": t_lo, "statistic_max": t_hi,
                     "mean_diff_min": d_lo, "mean_diff_max": d_hi,
@@ -184,6 +176,9 @@ def trend_ranges(model: RecordModel, k: int = 20, seed: int = 2017, n_resamples:
     return pd.DataFrame(out)
 
 
-def trend_tests_one(grades: pd.DataFrame, indicator: str, n_resamples: int, seed: int) -> dict:
+def _indicator_tests(grades: pd.DataFrame, indicator: str, n_resamples: int, seed: int) -> dict:
+    """Both tests and the group mean grades for one indicator of a complete table."""
     u, v = _scores(grades, indicator)
-    return {**linear_by_linear(u, v, n_resamples=n_resamples, seed=seed), **ordinal_model(u, v)}
+    means = {f"mean_{g.replace('-', '_')}": float(v[u == k].mean())
+             for k, g in enumerate(areas.PERIOD_GROUPS, start=1)}
+    return {**linear_by_linear(u, v, n_resamples=n_resamples, seed=seed), **means, **ordinal_model(u, v)}
