@@ -1,0 +1,167 @@
+"""Figures: the numbers each figure draws (the CSV beside it) against hand counts, and the save helper.
+
+Tables are hand-made: partnership k (Appendix 4 order, 0-31) has grade (k + j) % 6 on indicator j
+(0 = Unsatisfactory ... 5 = Excellent). On 1.1 (j = 0) residues 0 and 1 occur 6 times in k = 0..31 and
+residues 2-5 five times each, so the 32 split U 6, W 6, A 5, G 5, VG 5, E 5.
+"""
+
+from fractions import Fraction
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from analysis import figures, summaries  # noqa: E402
+from analysis.record import RecordModel, cell_group  # noqa: E402
+from conftest import ALL_32, APPENDIX_4, NINE  # noqa: E402
+
+GRADES = ["Unsatisfactory", "Weak", "Adequate", "Good", "Very good", "Excellent"]
+OPEN = {("Edinburgh", "1.1"), ("Orkney", "1.1")}  # k = 0 (Unsatisfactory) and k = 2 (Adequate) on 1.1
+
+
+def _groups(skip=()):
+    return [cell_group(p, i, GRADES[(k + j) % 6], "table") for k, p in enumerate(ALL_32) for j, i in enumerate(NINE)
+            if (p, i) not in skip]
+
+
+@pytest.fixture(scope="module")
+def complete():
+    return RecordModel(_groups(), "complete grade table")
+
+
+@pytest.fixture(scope="module")
+def partial():
+    # Two cells left out: the data fixes the other 286 and leaves these two open.
+    return RecordModel(_groups(OPEN), "public record")
+
+
+def _segments(model, scope="all", indicator="1.1"):
+    data = figures.grade_bars_data(summaries.grade_distribution(model, {scope: ALL_32}))
+    return data[(data["indicator"] == indicator)].set_index("segment")
+
+
+def test_bar_counts_complete(complete):
+    seg = _segments(complete)
+    assert seg["count"].to_dict() == {"Adequate": 5, "Weak": 6, "Unsatisfactory": 6, "unresolved": 0, "Good": 5,
+                                      "Very good": 5, "Excellent": 5}
+    # Diverging at 0 between Adequate and Good: Adequate -5/32..0, Weak -11/32..-5/32, Excellent 10/32..15/32.
+    assert seg.loc["Adequate", ["left", "right"]].tolist() == pytest.approx([-5 / 32, 0])
+    assert seg.loc["Weak", ["left", "right"]].tolist() == pytest.approx([-11 / 32, -5 / 32])
+    assert seg.loc["Unsatisfactory", "left"] == pytest.approx(-17 / 32)
+    assert seg.loc["Excellent", ["left", "right"]].tolist() == pytest.approx([10 / 32, 15 / 32])
+
+
+def test_bar_counts_with_open_cells(partial):
+    seg = _segments(partial)
+    # Edinburgh (U) and Orkney (A) open: U 5, A 4 fixed, 2 unresolved straddling 0 (-1/32..1/32).
+    assert seg["count"].to_dict() == {"Adequate": 4, "Weak": 6, "Unsatisfactory": 5, "unresolved": 2, "Good": 5,
+                                      "Very good": 5, "Excellent": 5}
+    assert seg.loc["unresolved", ["left", "right"]].tolist() == pytest.approx([-1 / 32, 1 / 32])
+    assert seg.loc["Adequate", ["left", "right"]].tolist() == pytest.approx([-5 / 32, -1 / 32])
+    assert seg.loc["Good", ["left", "right"]].tolist() == pytest.approx([1 / 32, 6 / 32])
+    # Pre-2014 (k = 0..10) on 1.1: residues 0,1,2,3,4,5,0,1,2,3,4 -> U 2, W 2, A 2, G 2, VG 2, E 1;
+    # both open cells are pre-2014, so U 1 and A 1 are fixed and 2 unresolved.
+    pre = figures.grade_bars_data(summaries.grade_distribution(partial, {"pre-2014": APPENDIX_4["pre-2014"]}))
+    pre = pre[pre["indicator"] == "1.1"].set_index("segment")["count"].to_dict()
+    assert pre == {"Adequate": 1, "Weak": 2, "Unsatisfactory": 1, "unresolved": 2, "Good": 2, "Very good": 2,
+                   "Excellent": 1}
+
+
+def test_grid_marks_open_and_known_cells(partial, complete):
+    grid = figures.grade_grid_data(summaries.partnership_grades(partial)).set_index(["partnership", "indicator"])
+    assert len(grid) == 288
+    assert grid.loc[("Edinburgh", "1.1"), "drawn"] == "open"
+    assert grid.loc[("Edinburgh", "1.1"), "label"] == "?"
+    assert grid.loc[("Edinburgh", "1.1"), "possible"] == "|".join(GRADES)
+    assert grid.loc[("Highland", "1.1"), "drawn"] == "Excellent"  # k = 5 -> residue 5
+    assert grid.loc[("Highland", "1.1"), "label"] == "E"
+    assert (grid["drawn"] == "open").sum() == 2
+    full = figures.grade_grid_data(summaries.partnership_grades(complete))
+    assert (full["drawn"] == "open").sum() == 0
+
+
+def test_grid_marks_derived_cells():
+    possible = pd.DataFrame([{"partnership": "Moray", "indicator": "5.1", "possible": ("Adequate",),
+                              "status": "derived"},
+                             {"partnership": "Angus", "indicator": "5.1", "possible": ("Adequate", "Weak"),
+                              "status": "open"}])
+    data = figures.grade_grid_data(possible)
+    assert data["label"].tolist() == ["A*", "A-W"]
+
+
+def test_good_or_better_plot_draws_the_summary(complete):
+    ax = figures.good_or_better_plot(summaries.good_or_better(complete), basis="test")
+    data = figures.drawn(ax).data.set_index(["indicator", "scope"])
+    # 1.1, all 32: residues 3, 4, 5 -> 15 Good or better (5 + 5 + 5).
+    assert data.loc[("1.1", "all"), ["min", "max"]].tolist() == [15, 15]
+    # 1.1, pre-2014 (k = 0..10): residues 3, 4, 5, 3, 4 -> 5 of 11.
+    assert data.loc[("1.1", "pre-2014"), "share_min"] == pytest.approx(5 / 11)
+    assert len(data) == 9 * 4
+
+
+def test_profile_against_medians(complete):
+    ax = figures.profile_plot(summaries.partnership_profile(complete, "Edinburgh"))
+    data = figures.drawn(ax).data.set_index(["indicator", "series"])
+    # Edinburgh (k = 0) has grade j % 6 on indicator j: 1.1 Unsatisfactory (1), 2.1 Weak (2), 9.4 (j = 8) Adequate.
+    assert data.loc[("1.1", "Edinburgh"), ["low", "high"]].tolist() == [1, 1]
+    assert data.loc[("9.4", "Edinburgh"), ["low", "high"]].tolist() == [3, 3]
+    # National lower median on 1.1: the 16th of U 6, W 6, A 5 ... -> Adequate (3).
+    assert data.loc[("1.1", "national median"), ["low", "high"]].tolist() == [3, 3]
+    # Pre-2014 on 1.1: U U W W A A G G VG VG E -> 6th -> Adequate (3).
+    assert data.loc[("1.1", "group median"), ["low", "high"]].tolist() == [3, 3]
+
+
+def test_staff_survey_and_case_records_draw_the_record():
+    from analysis.load import load_record
+
+    rec = load_record()
+    data = figures.drawn(figures.staff_survey_plot(rec.staff_survey)).data
+    girfec = data[data["measure"] == "girfec"].set_index("period_group")["percent_positive"].to_dict()
+    # Review footnote 8: "68% in inspections pre 2014, compared with 75% in 2014-16 ..., then 72% in post 2016"
+    assert girfec == {"pre-2014": 68, "2014-16": 75, "post-2016": 72}
+    cases = figures.drawn(figures.case_records_plot(rec.case_records)).data.set_index("measure")
+    # "around seven out of every 10": 0.7, read as 0.65-0.75 in the data log
+    assert cases.loc["initial_response_good_or_better", ["value", "low", "high"]].tolist() == pytest.approx(
+        [0.7, 0.65, 0.75])
+
+
+def test_save_writes_four_files_deterministically(tmp_path, partial):
+    dist = summaries.grade_distribution(partial, {"all": ALL_32})
+    paths = []
+    for run in ("a", "b"):
+        ax = figures.grade_bars(dist, basis="hand-made table")
+        paths.append(figures.save(ax, "bars", tmp_path / run))
+    assert [p.name for p in paths[0]] == ["bars.png", "bars.svg", "bars.csv", "bars.txt"]
+    for a, b in zip(*paths):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    svg = paths[0][1].read_text()
+    assert "<dc:date>" not in svg
+    csv = pd.read_csv(paths[0][2], dtype={"indicator": str})
+    row = csv[(csv["indicator"] == "1.1") & (csv["segment"] == "unresolved")]
+    assert row["count"].tolist() == [2]
+    assert Fraction(row["share"].iloc[0]).limit_denominator(64) == Fraction(2, 32)
+    alt = paths[0][3].read_text()
+    assert "grey hatched" in alt and "hand-made table" in alt
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["bars.csv", "bars.png", "bars.svg", "bars.txt"]
+
+
+def test_save_refuses_unsafe_names_and_foreign_axes(tmp_path, complete):
+    import matplotlib.pyplot as plt
+
+    ax = figures.grade_bars(summaries.grade_distribution(complete, {"all": ALL_32}))
+    with pytest.raises(ValueError):
+        figures.save(ax, "../escape", tmp_path)
+    fig, other = plt.subplots()
+    with pytest.raises(KeyError):
+        figures.save(other, "plain", tmp_path)
+    plt.close("all")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_one_palette_colour_blind_safe_order():
+    # ColorBrewer PuOr, 6 classes (colorbrewer2.org, marked colour-blind safe), worst to best.
+    assert list(figures.GRADE_COLOURS) == GRADES
+    assert list(figures.GRADE_COLOURS.values()) == ["#b35806", "#f1a340", "#fee0b6", "#d8daeb", "#998ec3", "#542788"]
