@@ -347,14 +347,11 @@ def profile_plot(profile: pd.DataFrame, ax=None, basis: str = ""):
     value = scale.grade_values()
     partnership = str(profile["partnership"].iloc[0])
     rows = []
-    for ind, part in profile.groupby("indicator", sort=True, observed=True):
-        grades = sorted(value[str(g)] for g in part["grade"])
-        first = part.iloc[0]
-        rows.append((str(ind), partnership, grades[0], grades[-1]))
-        rows.append((str(ind), "national median", value[str(first["national_median_low"])],
-                     value[str(first["national_median_high"])]))
-        rows.append((str(ind), "group median", value[str(first["group_median_low"])],
-                     value[str(first["group_median_high"])]))
+    for r in profile.itertuples():
+        ind = str(r.indicator)
+        rows.append((ind, partnership, value[str(r.lowest)], value[str(r.highest)]))
+        rows.append((ind, "national median", value[str(r.national_median_low)], value[str(r.national_median_high)]))
+        rows.append((ind, "group median", value[str(r.group_median_low)], value[str(r.group_median_high)]))
     data = pd.DataFrame(rows, columns=["indicator", "series", "low", "high"])
     ax = _new_axes(ax, (7.0, 3.4))
     inds = list(dict.fromkeys(data["indicator"]))

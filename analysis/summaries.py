@@ -129,46 +129,60 @@ def partnership_grades(model: RecordModel, record=None, partnership: str | None 
                                          "lowest", "highest", "status", "source_id", "quote"]]
 
 
-def partnership_profile(model: RecordModel, partnership: str) -> pd.DataFrame:
-    """One partnership's nine grades against the 32 and its group.
+def partnership_profile(model: RecordModel, partnership: str, medians: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One partnership's nine grades against the 32 and its group, one row per indicator.
 
-    For each indicator and each grade the cell can take: rank_min..rank_max among the 32
-    (1 + the number of partnerships graded strictly higher, over consistent tables in which the
-    cell has that grade), and the national lower median's range. Columns: partnership,
-    indicator, grade, rank_min, rank_max, national_median_low, national_median_high,
-    group_median_low, group_median_high, vs_national_median ('above', 'at', 'below' or
-    'undetermined').
+    Rank among the 32 is 1 + the number of partnerships graded strictly higher. Where the cell's
+    grade is fixed the rank range is exact (min and max over consistent tables). Where it is open
+    the range is a bound from the cells' possible grades (``rank_exact`` False): at best 1 + the
+    partnerships that must be above its highest possible grade, at worst 1 + those that can be
+    above its lowest. ``medians`` (from :func:`median_grade` with 'all' and the group) may be
+    passed to avoid recomputing them.
+
+    Columns: partnership, indicator, grade (None if open), lowest, highest, rank_min, rank_max,
+    rank_exact, national_median_low, national_median_high, group_median_low, group_median_high,
+    vs_national_median ('above', 'at', 'below' or 'undetermined': compared on every grade the cell
+    and the median can take).
     """
     p = areas.match_partnership(partnership)
-    group = areas.partnership_table().set_index("partnership").loc[p, "period_group"]
-    medians = median_grade(model, {"all": list(areas.PARTNERSHIPS), group: areas.members(group)})
+    group = areas.period_group_of()[p]
+    if medians is None:
+        medians = median_grade(model, {"all": list(areas.PARTNERSHIPS), group: areas.members(group)})
     med = medians.set_index(["indicator", "scope"])
-    poss = model.possible_grades().set_index(["partnership", "indicator"])
-    others = [q for q in areas.PARTNERSHIPS if q != p]
+    poss = model.possible
+    a = areas.PARTNERSHIPS.index(p)
+    others = [k for k in range(len(areas.PARTNERSHIPS)) if k != a]
+    rank = {g: k for k, g in enumerate(scale.GRADES)}
     out = []
-    for i in indicators.INDICATORS:
+    for b, i in enumerate(indicators.INDICATORS):
+        cell = [g for k, g in enumerate(scale.GRADES) if poss[a, b, k]]
+        low, high = rank[cell[0]], rank[cell[-1]]
+        if len(cell) == 1:
+            higher = scale.GRADES[low + 1:]
+            lo, hi = model.count_range(i, higher, [areas.PARTNERSHIPS[k] for k in others]) if higher else (0, 0)
+        else:
+            other = poss[others, b]                       # [partnership, grade]
+            lo = int((~other[:, : high + 1].any(axis=1)).sum())   # must be above the highest possible
+            hi = int(other[:, low + 1:].any(axis=1).sum())        # can be above the lowest possible
         nat_lo, nat_hi = med.loc[(i, "all"), "median_low"], med.loc[(i, "all"), "median_high"]
-        grp_lo, grp_hi = med.loc[(i, group), "median_low"], med.loc[(i, group), "median_high"]
-        for g in poss.loc[(p, i), "possible"]:
-            higher = scale.GRADES[scale.GRADES.index(g) + 1:]
-            if higher:
-                lo, hi = model.count_range(i, higher, others, extra=[(np.array([var(p, i, g)]), 1, 1)])
-            else:
-                lo = hi = 0
-            gv = scale.GRADES.index(g)
-            if gv > scale.GRADES.index(nat_hi):
-                versus = "above"
-            elif gv < scale.GRADES.index(nat_lo):
-                versus = "below"
-            elif nat_lo == nat_hi == g:
-                versus = "at"
-            else:
-                versus = "undetermined"
-            out.append({"partnership": p, "indicator": i, "grade": g, "rank_min": 1 + lo, "rank_max": 1 + hi,
-                        "national_median_low": nat_lo, "national_median_high": nat_hi,
-                        "group_median_low": grp_lo, "group_median_high": grp_hi, "vs_national_median": versus})
+        if low > rank[nat_hi]:
+            versus = "above"
+        elif high < rank[nat_lo]:
+            versus = "below"
+        elif low == high == rank[nat_lo] == rank[nat_hi]:
+            versus = "at"
+        else:
+            versus = "undetermined"
+        out.append({"partnership": p, "indicator": i, "grade": cell[0] if len(cell) == 1 else None,
+                    "lowest": cell[0], "highest": cell[-1], "rank_min": 1 + lo, "rank_max": 1 + hi,
+                    "rank_exact": len(cell) == 1, "national_median_low": nat_lo, "national_median_high": nat_hi,
+                    "group_median_low": med.loc[(i, group), "median_low"],
+                    "group_median_high": med.loc[(i, group), "median_high"], "vs_national_median": versus})
     frame = pd.DataFrame(out)
-    frame["grade"] = frame["grade"].astype(scale.grade_dtype())
+    for c in ("lowest", "highest", "national_median_low", "national_median_high", "group_median_low",
+              "group_median_high"):
+        frame[c] = frame[c].astype(scale.grade_dtype())
+    frame["indicator"] = frame["indicator"].astype(indicators.indicator_dtype())
     return frame
 
 

@@ -69,3 +69,18 @@ def test_all_good_or_better_none_in_cycling_table(model):
     res = summaries.all_good_or_better(model)
     assert set(res["all_good_or_better"]) == {"no"}
     assert len(res) == 32 and list(res["partnership"][:11]) == APPENDIX_4["pre-2014"]
+
+
+def test_profile_rank_bounds_for_an_open_cell():
+    # Angus 1.1 (k = 24) left out: any grade is possible. Best case rank 1 (no other must be above
+    # Excellent); worst 1 + the others above Unsatisfactory: 31 others minus the five with residue 0
+    # (k = 0, 6, 12, 18, 30) = 26 -> 27.
+    groups = [cell_group(p, i, GRADES[(k + j) % 6], "table") for k, p in enumerate(ALL_32) for j, i in enumerate(NINE)
+              if (p, i) != ("Angus", "1.1")]
+    prof = summaries.partnership_profile(RecordModel(groups, "public record"), "Angus").set_index("indicator")
+    row = prof.loc["1.1"]
+    assert row["grade"] is None and not row["rank_exact"]
+    assert (row["lowest"], row["highest"]) == ("Unsatisfactory", "Excellent")
+    assert (row["rank_min"], row["rank_max"]) == (1, 27)
+    assert row["vs_national_median"] == "undetermined"
+    assert prof.loc["2.1", "rank_exact"]
