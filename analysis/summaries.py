@@ -139,7 +139,7 @@ def partnership_profile(model: RecordModel, partnership: str, medians: pd.DataFr
     above its lowest. ``medians`` (from :func:`median_grade` with 'all' and the group) may be
     passed to avoid recomputing them.
 
-    Columns: partnership, indicator, grade (None if open), lowest, highest, rank_min, rank_max,
+    Columns: partnership, indicator, grade (missing if open), lowest, highest, rank_min, rank_max,
     rank_exact, national_median_low, national_median_high, group_median_low, group_median_high,
     vs_national_median ('above', 'at', 'below' or 'undetermined': compared on every grade the cell
     and the median can take).
@@ -179,7 +179,7 @@ def partnership_profile(model: RecordModel, partnership: str, medians: pd.DataFr
                     "group_median_low": med.loc[(i, group), "median_low"],
                     "group_median_high": med.loc[(i, group), "median_high"], "vs_national_median": versus})
     frame = pd.DataFrame(out)
-    for c in ("lowest", "highest", "national_median_low", "national_median_high", "group_median_low",
+    for c in ("grade", "lowest", "highest", "national_median_low", "national_median_high", "group_median_low",
               "group_median_high"):
         frame[c] = frame[c].astype(scale.grade_dtype())
     frame["indicator"] = frame["indicator"].astype(indicators.indicator_dtype())

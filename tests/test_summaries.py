@@ -2,6 +2,7 @@
 
 import math
 
+import pandas as pd
 import pytest
 
 from analysis import summaries
@@ -79,7 +80,7 @@ def test_profile_rank_bounds_for_an_open_cell():
               if (p, i) != ("Angus", "1.1")]
     prof = summaries.partnership_profile(RecordModel(groups, "public record"), "Angus").set_index("indicator")
     row = prof.loc["1.1"]
-    assert row["grade"] is None and not row["rank_exact"]
+    assert pd.isna(row["grade"]) and not row["rank_exact"]
     assert (row["lowest"], row["highest"]) == ("Unsatisfactory", "Excellent")
     assert (row["rank_min"], row["rank_max"]) == (1, 27)
     assert row["vs_national_median"] == "undetermined"
