@@ -1,8 +1,20 @@
-"""Build the report tables into ``reports/``: compute, write to a temporary folder, then move
-into place, so a failed build never leaves half-written outputs.
+"""The build: the plan of notebooks, their parameters, the cache, the process pool and the manifest.
 
-This first version writes the review's tables (CSV) and ``manifest.json``; the papermill
-notebooks, figures and HTML pages are added on top of it (issue 4).
+``build()`` executes the national review, the three period groups, the 32 partnerships and the
+statements notebook into ``reports/`` (or ``out_dir``):
+
+- ``notebooks/<kind>/<slug>.ipynb`` (executed) and ``html/<kind>/<slug>.html``;
+- ``tables/*.csv`` and ``figures/*`` for the national and statements notebooks,
+  ``tables/<kind>/<slug>/`` and ``figures/<kind>/<slug>/`` for period groups and partnerships;
+- ``index.html`` and ``manifest.json`` (every output with its SHA-256, each notebook's parameters
+  and cache key, the data basis with the data files' hashes, package versions, git commit).
+
+Every notebook runs in its own fresh kernel (a new process, over IPC) on a bounded pool of
+worker processes. Parameters are validated before any kernel starts. A notebook is skipped when
+its cache key (template, parameters, its inputs' digest, the ``analysis`` code, the
+environment) matches its last successful run and its outputs are intact. Each notebook writes to
+a staging folder; its outputs are moved into place only when it succeeded, so a failure leaves
+the previous good outputs (and the manifest describing them) as they were.
 """
 
 from __future__ import annotations
@@ -10,51 +22,123 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
+import platform
 import shutil
 import subprocess
-import tempfile
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
 from pathlib import Path
 
-from . import __version__, config
+from . import __version__, areas, config
+from .report import KINDS
 
-__all__ = ["build_tables", "review_tables"]
+__all__ = ["Job", "plan", "job_for", "build", "BuildSummary", "environment", "code_digest", "BuildError"]
+
+#: Packages whose versions go in the manifest and the cache key.
+PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib", "seaborn", "papermill", "nbclient",
+            "nbconvert", "nbformat", "ipykernel", "jupyter_client")
 
 
-def review_tables(grades_path: Path | str | None = None) -> tuple[dict, str]:
-    """The tables of the review as DataFrames, and the data basis ('public record' or the table's path)."""
-    from . import summaries, trends
-    from .load import load_grades, load_record
-    from .record import RecordModel
-    from .statements import conflicts_table, evaluate_statements
+class BuildError(RuntimeError):
+    """A build could not start or finish (bad parameters, data changed during the build)."""
 
-    record = load_record()
-    grades = None
-    if grades_path:
-        grades = load_grades(grades_path)
-        model = RecordModel.from_grades(grades)
-        basis = f"complete grade table {Path(grades_path).name}"
-    else:
-        model = RecordModel.from_record(record)
-        basis = "public record"
-    tables = {
-        "statements": evaluate_statements(record, model),
-        "conflicts": conflicts_table(model),
-        "possible_grades": summaries.partnership_grades(model, record),
-        "grade_distribution": summaries.grade_distribution(model),
-        "good_or_better": summaries.good_or_better(model),
-        "median_grade": summaries.median_grade(model),
-        "all_good_or_better": summaries.all_good_or_better(model),
-        "trends": trends.trend_tests(grades) if grades is not None else trends.trend_ranges(model, k=10),
-        "staff_survey": record.staff_survey,
-        "case_records": record.case_records,
-        "headline_counts": record.headline_counts,
-    }
-    tables["possible_grades"]["possible"] = tables["possible_grades"]["possible"].map("|".join)
-    return tables, basis
+
+@dataclass(frozen=True)
+class Job:
+    """One notebook to run: its kind, the slug its files are named by, and its subject
+    (canonical partnership or period-group id, None for national and statements)."""
+
+    kind: str
+    slug: str
+    subject: str | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.kind}/{self.slug}"
+
+    @property
+    def template(self) -> Path:
+        return config.NOTEBOOKS_DIR / f"{self.kind}.ipynb"
+
+    @property
+    def title(self) -> str:
+        if self.kind == "review":
+            return "National review, 2012-2017"
+        if self.kind == "statements":
+            return "The review's statements, checked"
+        if self.kind == "period_group":
+            return f"Period group {self.subject}"
+        return f"{self.subject}"
+
+    @property
+    def notebook_path(self) -> str:
+        return f"notebooks/{self.kind}/{self.slug}.ipynb"
+
+    @property
+    def html_path(self) -> str:
+        return f"html/{self.kind}/{self.slug}.html"
+
+    def place(self, what: str) -> str:
+        """Folder (relative to the output folder) of this job's 'tables' or 'figures'."""
+        return what if self.kind in ("review", "statements") else f"{what}/{self.kind}/{self.slug}"
+
+
+def job_for(kind: str, name: str | None = None) -> Job:
+    """The job for a kind and (for partnerships and period groups) a name or alias.
+
+    Raises :class:`analysis.areas.UnknownName` (with the closest matches) for an unknown name,
+    and ValueError for an unknown kind, before anything runs.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown notebook kind {kind!r}; known: {', '.join(KINDS)}")
+    if kind == "partnership":
+        p = areas.match_partnership(name)
+        slug = areas.partnership_table().set_index("partnership").loc[p, "slug"]
+        return Job(kind, slug, p)
+    if kind == "period_group":
+        g = areas.match_period_group(name)
+        return Job(kind, g, g)
+    return Job(kind, kind if kind == "statements" else "national")
+
+
+def plan() -> list[Job]:
+    """Every notebook of the review: national, the period groups, the partnerships, statements."""
+    return ([job_for("review")] + [job_for("period_group", g) for g in areas.PERIOD_GROUPS]
+            + [job_for("partnership", p) for p in areas.PARTNERSHIPS] + [job_for("statements")])
+
+
+# -- fingerprints --------------------------------------------------------------------------------------------
+def environment() -> dict:
+    """Python and package versions (what the manifest records and the cache key includes)."""
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {"python": platform.python_version(), "implementation": platform.python_implementation(),
+            "platform": platform.machine(), "packages": versions}
+
+
+def code_digest() -> str:
+    """SHA-256 over the ``analysis`` package's source files."""
+    h = hashlib.sha256()
+    for path in sorted((config.PROJ_ROOT / "analysis").glob("*.py")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _digest(*parts) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _git_commit() -> str:
@@ -65,44 +149,291 @@ def _git_commit() -> str:
         return "unknown"
 
 
-def build_tables(out_dir: Path | str | None = None, grades_path: Path | str | None = None) -> Path:
-    """Write ``tables/*.csv`` and ``manifest.json`` under ``out_dir`` (default ``reports/``).
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
-    Outputs are written to a temporary folder beside ``out_dir`` and moved into place only
-    when all are written. Returns the manifest's path.
+
+# -- parameters ----------------------------------------------------------------------------------------------
+def template_parameters(kind: str) -> dict:
+    """The parameters a template declares in its ``parameters`` cell: name -> inferred type."""
+    from papermill.inspection import _infer_parameters  # no kernel; parses the cell's text
+    from papermill.iorw import load_notebook_node
+
+    nb = load_notebook_node(str(config.NOTEBOOKS_DIR / f"{kind}.ipynb"))
+    return {p.name: p.inferred_type_name for p in _infer_parameters(nb)}
+
+
+def parameters_for(job: Job, grades: str, inputs: str, output_dir: str) -> dict:
+    """The papermill parameters of a job, checked against the template's parameters cell."""
+    params = {"grades": grades, "inputs": inputs, "output_dir": output_dir}
+    subject_param = KINDS[job.kind]
+    if subject_param:
+        params[subject_param] = job.subject
+    declared = template_parameters(job.kind)
+    unknown = sorted(set(params) - set(declared))
+    if unknown:
+        raise BuildError(f"{job.template.name}: parameters {', '.join(unknown)} are not in its parameters cell "
+                         f"(declared: {', '.join(declared)})")
+    for name, value in params.items():
+        if declared[name] == "str" and not isinstance(value, str):
+            raise BuildError(f"parameter {name} of {job.template.name} must be a string, not {value!r}")
+    return params
+
+
+# -- the build -------------------------------------------------------------------------------------------------
+@dataclass
+class BuildSummary:
+    """Per job: 'done', 'skipped' or 'failed', with seconds; failures with cell and exception."""
+
+    results: dict = field(default_factory=dict)
+    seconds: float = 0.0
+    manifest: Path | None = None
+
+    @property
+    def failed(self) -> list[str]:
+        return [j for j, r in self.results.items() if r["status"] == "failed"]
+
+    def count(self, status: str) -> int:
+        return sum(r["status"] == status for r in self.results.values())
+
+
+def _run_job(job: Job, out_dir: str, params: dict, staging: str) -> dict:
+    """In a worker process: run one notebook into its staging folder and export its page."""
+    from .execute import export_html, run_notebook
+
+    staging_dir = Path(staging)
+    executed = staging_dir / "notebook.ipynb"
+    result = run_notebook(job.template, executed, params, Path(out_dir))
+    if result.status == "done":
+        try:
+            _normalise(executed)
+            export_html(executed, staging_dir / "page.html", job.title)
+        except Exception as exc:  # export failure fails the job, nothing is installed
+            result.status, result.error = "failed", f"{type(exc).__name__}: {exc}"
+    return asdict(result)
+
+
+def _normalise(executed: Path) -> None:
+    """Drop wall-clock noise from an executed notebook: timings papermill and nbclient record."""
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    pm = nb.metadata.get("papermill", {})
+    for key in ("start_time", "end_time", "duration", "input_path", "output_path"):
+        pm.pop(key, None)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        cell_pm = cell.metadata.get("papermill", {})
+        for key in ("start_time", "end_time", "duration"):
+            cell_pm.pop(key, None)
+    nb.metadata.pop("widgets", None)
+    nbformat.write(nb, executed)
+
+
+def _load_manifest(out_dir: Path) -> dict:
+    path = out_dir / "manifest.json"
+    if path.exists():
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+    return {}
+
+
+def _outputs_intact(out_dir: Path, entry: dict) -> bool:
+    for item in entry.get("outputs", []):
+        path = out_dir / item["path"]
+        if not path.is_file() or _sha256(path) != item["sha256"]:
+            return False
+    return bool(entry.get("outputs"))
+
+
+def _install(job: Job, staging: Path, out_dir: Path, previous: dict) -> list[dict]:
+    """Move a successful job's files into place (each by rename) and remove its stale outputs."""
+    moves = [(staging / "notebook.ipynb", job.notebook_path, "notebook"), (staging / "page.html", job.html_path, "html")]
+    for what in ("tables", "figures"):
+        folder = staging / "out" / what
+        if folder.is_dir():
+            for f in sorted(folder.iterdir()):
+                if f.is_file() and not f.name.startswith("."):
+                    kind = "table" if what == "tables" else f"figure-{f.suffix.lstrip('.')}"
+                    moves.append((f, f"{job.place(what)}/{f.name}", kind))
+    outputs = []
+    for src, rel, kind in moves:
+        outputs.append({"path": rel, "sha256": _sha256(src), "kind": kind})
+    for src, rel, _ in moves:
+        dest = out_dir / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(src, dest)
+    new = {o["path"] for o in outputs}
+    for item in previous.get("outputs", []):
+        if item["path"] not in new:
+            (out_dir / item["path"]).unlink(missing_ok=True)
+    return outputs
+
+
+def _bar(done: int, total: int, width: int = 20) -> str:
+    filled = round(width * done / total) if total else width
+    return f"[{'#' * filled}{'-' * (width - filled)}] {done:>2}/{total}"
+
+
+def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grades: Path | str | None = None,
+          n_jobs: int | None = None, force: bool = False, progress=print,
+          data_dir: Path | str | None = None) -> BuildSummary:
+    """Build ``jobs`` (default: every notebook) into ``out_dir`` (default ``reports/``).
+
+    ``data_dir`` replaces ``data/`` (tests use a copy). Returns a :class:`BuildSummary`;
+    raises :class:`BuildError` for bad parameters and ValidationError for a bad grade table,
+    before any kernel starts.
     """
-    from .load import data_file_hashes
+    from .load import data_file_hashes, load_grades
 
-    out_dir = Path(out_dir) if out_dir else config.REPORTS_DIR
+    started = time.perf_counter()
+    jobs = list(jobs) if jobs is not None else plan()
+    out_dir = Path(out_dir).resolve() if out_dir else config.REPORTS_DIR
+    grades_abs = ""
+    if grades:
+        grades_abs = str(Path(grades).resolve())
+        load_grades(grades_abs)  # a bad table fails here, naming file, row and value, before any kernel
     out_dir.mkdir(parents=True, exist_ok=True)
-    data_before = data_file_hashes()
-    tables, basis = review_tables(grades_path)
-    staging = Path(tempfile.mkdtemp(prefix=".tmp-build-", dir=out_dir))
-    try:
-        (staging / "tables").mkdir()
-        outputs = []
-        for name, frame in tables.items():
-            path = staging / "tables" / f"{name}.csv"
-            frame.to_csv(path, index=False, lineterminator="\n")
-            outputs.append({"path": f"tables/{name}.csv", "sha256": _sha256(path), "kind": "table"})
-        if data_file_hashes() != data_before:
-            raise RuntimeError("data/ changed during the build")
-        manifest = {
-            "package_version": __version__,
-            "git_commit": _git_commit(),
-            "data_basis": basis,
-            "data_files": data_before,
-            "grades_file": {"path": str(grades_path), "sha256": _sha256(Path(grades_path))} if grades_path else None,
-            "outputs": outputs,
-        }
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        target_tables = out_dir / "tables"
-        old = out_dir / ".tmp-old-tables"
-        if target_tables.exists():
-            os.replace(target_tables, old)
-        os.replace(staging / "tables", target_tables)
-        os.replace(staging / "manifest.json", out_dir / "manifest.json")
-        shutil.rmtree(old, ignore_errors=True)
-    finally:
+    data_before = data_file_hashes(data_dir)
+    env = environment()
+    code = code_digest()
+    grades_hash = _sha256(Path(grades_abs)) if grades_abs else None
+
+    # 1. each notebook's inputs, computed once for the whole build (cached between builds)
+    cache = out_dir / ".cache"
+    prepare_key = _digest(data_before, grades_hash, code, env)
+    index_path = cache / "inputs.json"
+    index = {}
+    if index_path.exists():
+        try:
+            index = json.loads(index_path.read_text())
+        except ValueError:
+            index = {}
+    if index.get("key") != prepare_key:
+        index = {"key": prepare_key, "jobs": {}}
+    missing = [j for j in jobs if j.id not in index["jobs"] or not (cache / index["jobs"][j.id]["file"]).is_file()]
+    if missing:
+        from .report import Results, inputs_for, inputs_digest
+
+        t0 = time.perf_counter()
+        results = Results(grades_abs, data_dir)
+        for job in sorted(missing, key=lambda j: list(KINDS).index(j.kind)):
+            data = inputs_for(job.kind, job.subject, results)
+            rel = f"inputs/{job.kind}/{job.slug}.pkl"
+            path = cache / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.tmp")
+            with open(tmp, "wb") as fh:
+                pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+            index["jobs"][job.id] = {"file": rel, "digest": inputs_digest(data)}
+        _write_atomic(index_path, json.dumps(index, indent=1) + "\n")
+        progress(f"inputs: computed for {len(missing)} notebook(s) in {time.perf_counter() - t0:.1f} s")
+
+    # 2. parameters (validated against each template) and cache keys
+    manifest = _load_manifest(out_dir)
+    manifest.setdefault("jobs", {})
+    pending, summary = [], BuildSummary()
+    keys, params_of = {}, {}
+    for job in jobs:
+        staging_rel = f".staging/{job.kind}-{job.slug}"
+        params = parameters_for(job, grades_abs, f".cache/{index['jobs'][job.id]['file']}", f"{staging_rel}/out")
+        params_of[job.id] = params
+        keys[job.id] = _digest(_sha256(job.template), params, index["jobs"][job.id]["digest"], code, env)
+        previous = manifest["jobs"].get(job.id, {})
+        if not force and previous.get("key") == keys[job.id] and _outputs_intact(out_dir, previous):
+            summary.results[job.id] = {"status": "skipped", "seconds": 0.0}
+        else:
+            pending.append(job)
+
+    total, finished = len(jobs), 0
+    for job_id, r in summary.results.items():
+        finished += 1
+        progress(f"{_bar(finished, total)}  skipped  {job_id}")
+
+    # 3. run what is pending on a bounded pool; install each success as it arrives
+    def record(job: Job, result: dict):
+        nonlocal finished
+        staging = out_dir / ".staging" / f"{job.kind}-{job.slug}"
+        if result["status"] == "done":
+            outputs = _install(job, staging, out_dir, manifest["jobs"].get(job.id, {}))
+            manifest["jobs"][job.id] = {"kind": job.kind, "slug": job.slug, "subject": job.subject,
+                                        "template": f"notebooks/{job.kind}.ipynb",
+                                        "parameters": {k: v for k, v in params_of[job.id].items()
+                                                       if k not in ("inputs", "output_dir")},
+                                        "data_basis": (f"complete grade table {Path(grades_abs).name}" if grades_abs
+                                                       else "public record"),
+                                        "inputs_digest": index["jobs"][job.id]["digest"], "key": keys[job.id],
+                                        "outputs": outputs}
+            _write_manifest(out_dir, manifest, data_before, env, code, grades_abs, grades_hash)
+        else:
+            partial = staging / "notebook.ipynb"
+            if partial.exists():
+                dest = out_dir / "failed" / job.kind / f"{job.slug}.ipynb"
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(partial, dest)
+                result["partial"] = str(dest.relative_to(out_dir))
         shutil.rmtree(staging, ignore_errors=True)
-    return out_dir / "manifest.json"
+        summary.results[job.id] = result
+        finished += 1
+        progress(f"{_bar(finished, total)}  {result['status']:<7}  {job.id}  {result['seconds']:.1f} s")
+
+    if pending:
+        for job in pending:
+            staging = out_dir / ".staging" / f"{job.kind}-{job.slug}"
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.mkdir(parents=True)
+        workers = max(1, min(n_jobs or os.cpu_count() or 1, len(pending)))
+        import multiprocessing
+
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+                futures = {pool.submit(_run_job, job, str(out_dir), params_of[job.id],
+                                       str(out_dir / ".staging" / f"{job.kind}-{job.slug}")): job for job in pending}
+                for future in as_completed(futures):
+                    job = futures[future]
+                    try:
+                        result = future.result()
+                    except Exception as exc:  # a worker died (e.g. killed): that job failed, the rest go on
+                        result = {"status": "failed", "seconds": 0.0, "cell": "", "error": f"{type(exc).__name__}: {exc}"}
+                    record(job, result)
+        finally:
+            shutil.rmtree(out_dir / ".staging", ignore_errors=True)
+
+    from .site import write_index
+
+    write_index(out_dir, manifest)
+    if data_file_hashes(data_dir) != data_before:
+        raise BuildError("data/ changed during the build; outputs may not match the data")
+    _write_manifest(out_dir, manifest, data_before, env, code, grades_abs, grades_hash)
+    summary.seconds = time.perf_counter() - started
+    summary.manifest = out_dir / "manifest.json"
+    return summary
+
+
+def _write_manifest(out_dir: Path, manifest: dict, data_files: dict, env: dict, code: str, grades_abs: str,
+                    grades_hash: str | None) -> None:
+    site = [{"path": p, "sha256": _sha256(out_dir / p), "kind": "site"} for p in ("index.html",)
+            if (out_dir / p).exists()]
+    manifest.update({
+        "package_version": __version__,
+        "git_commit": _git_commit(),
+        "analysis_code_sha256": code,
+        "environment": env,
+        "data_basis": f"complete grade table {Path(grades_abs).name}" if grades_abs else "public record",
+        "data_files": data_files,
+        "grades_file": {"name": Path(grades_abs).name, "sha256": grades_hash} if grades_abs else None,
+    })
+    from .site import order_key
+
+    manifest["jobs"] = dict(sorted(manifest["jobs"].items(), key=lambda je: order_key(je[1]["kind"], je[1]["subject"])))
+    outputs = [dict(o, job=j) for j, e in manifest["jobs"].items() for o in e["outputs"]] + site
+    manifest["outputs"] = outputs
+    ordered = {k: manifest[k] for k in ("package_version", "git_commit", "analysis_code_sha256", "environment",
+                                        "data_basis", "data_files", "grades_file", "jobs", "outputs")}
+    _write_atomic(out_dir / "manifest.json", json.dumps(ordered, indent=1, sort_keys=False) + "\n")

@@ -20,10 +20,10 @@ def _cmd_list(args) -> int:
 def _cmd_statements(args) -> int:
     import pandas as pd
 
-    from .build import review_tables
+    from .report import Results
 
-    tables, basis = review_tables(args.grades)
-    frame = tables["statements"]
+    results = Results(args.grades)
+    frame, basis = results.statements, results.basis
     if args.csv:
         frame.to_csv(sys.stdout, index=False, lineterminator="\n")
         return 0
@@ -32,7 +32,7 @@ def _cmd_statements(args) -> int:
     with pd.option_context("display.width", 200, "display.max_colwidth", 70, "display.max_rows", 500):
         print(frame[["statement_id", "scope", "grades", "comparator", "value", "value_max", "min", "max",
                      "verdict"]].to_string(index=False))
-    conflicts = tables["conflicts"]
+    conflicts = results.conflicts
     if len(conflicts):
         print("\nConflicts in the record (rows that cannot all hold; set-aside rows are not used for ranges):")
         for n, part in conflicts.groupby("conflict"):
@@ -43,12 +43,38 @@ def _cmd_statements(args) -> int:
     return 0
 
 
-def _cmd_build(args) -> int:
-    from .build import build_tables
+def _report(summary) -> int:
+    print(f"\n{summary.count('done')} built, {summary.count('skipped')} unchanged (skipped), "
+          f"{summary.count('failed')} failed, in {summary.seconds:.1f} s. Manifest: {summary.manifest}")
+    for job_id in summary.failed:
+        r = summary.results[job_id]
+        print(f"\nFAILED {job_id}: {r['error']}", file=sys.stderr)
+        if r.get("cell"):
+            print("  in the cell starting:\n" + "\n".join("    " + line for line in r["cell"].splitlines()),
+                  file=sys.stderr)
+        if r.get("partial"):
+            print(f"  partial notebook kept at {r['partial']}; the previous outputs are unchanged", file=sys.stderr)
+    return 1 if summary.failed else 0
 
-    manifest = build_tables(args.out, args.grades)
-    print(f"built: tables and {manifest}")
-    return 0
+
+def _cmd_build(args) -> int:
+    from .build import build
+
+    return _report(build(out_dir=args.out, grades=args.grades, n_jobs=args.jobs, force=args.force))
+
+
+def _cmd_run(args) -> int:
+    from .build import build, job_for
+
+    if args.partnership is not None:
+        job = job_for("partnership", args.partnership)
+    elif args.period_group is not None:
+        job = job_for("period_group", args.period_group)
+    elif args.national:
+        job = job_for("review")
+    else:
+        job = job_for("statements")
+    return _report(build([job], out_dir=args.out, grades=args.grades, n_jobs=1, force=args.force))
 
 
 def main(argv=None) -> int:
@@ -61,11 +87,26 @@ def main(argv=None) -> int:
     p.add_argument("--csv", action="store_true", help="machine-readable CSV on standard output")
     p.add_argument("--grades", help="a complete grade table (CSV) instead of the public record")
     p.set_defaults(func=_cmd_statements)
-    p = sub.add_parser("build", help="build the report tables into reports/")
+    p = sub.add_parser("build", help="run every notebook (national, period groups, partnerships, statements) "
+                       "into reports/")
     p.add_argument("--out", help="output folder (default: reports/)")
     p.add_argument("--grades", help="a complete grade table (CSV) instead of the public record")
+    p.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: the number of cores)")
+    p.add_argument("--force", action="store_true", help="rebuild every notebook, even unchanged ones")
     p.set_defaults(func=_cmd_build)
+    p = sub.add_parser("run", help="run one notebook, with the same outputs as the build")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--partnership", metavar="NAME", help="a partnership, by name or alias")
+    which.add_argument("--period-group", metavar="GROUP", help="pre-2014, 2014-16 or post-2016")
+    which.add_argument("--national", action="store_true", help="the national review")
+    which.add_argument("--statements", action="store_true", help="the statements reconciliation")
+    p.add_argument("--out", help="output folder (default: reports/)")
+    p.add_argument("--grades", help="a complete grade table (CSV) instead of the public record")
+    p.add_argument("--force", action="store_true", help="run even if unchanged since the last run")
+    p.set_defaults(func=_cmd_run)
     args = parser.parse_args(argv)
+    from .areas import UnknownName
+    from .build import BuildError
     from .validate import ValidationError
 
     try:
@@ -73,7 +114,7 @@ def main(argv=None) -> int:
     except BrokenPipeError:  # e.g. `review list | head`
         sys.stderr.close()
         return 0
-    except ValidationError as exc:
+    except (ValidationError, UnknownName, BuildError, ValueError) as exc:
         print(f"review: {exc}", file=sys.stderr)
         return 2
 

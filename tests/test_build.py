@@ -1,0 +1,133 @@
+"""End to end through the library API: notebooks run with papermill on the real record.
+
+Expected values are typed from the record's sources, not from outputs: Perth and Kinross has two
+stated grades ("two 'excellent' ratings - for planning and improving services, and for leadership",
+NHS Tayside: QIs 6.2 and 9.4); Orkney has no published grade at all.
+"""
+
+import hashlib
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from analysis import build as b
+from analysis.areas import UnknownName
+from analysis.cli import main
+from conftest import ROOT
+
+JOBS = [("partnership", "Perth & Kinross"), ("partnership", "Orkney"), ("period_group", "post 2016")]
+
+
+def _jobs():
+    return [b.job_for(kind, name) for kind, name in JOBS]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    base = tmp_path_factory.mktemp("build")
+    data = base / "data"
+    shutil.copytree(ROOT / "data", data)
+    out = base / "reports"
+    lines = []
+    summary = b.build(_jobs(), out_dir=out, n_jobs=2, progress=lines.append, data_dir=data)
+    return {"out": out, "data": data, "summary": summary, "lines": lines}
+
+
+def test_jobs_resolve_aliases_to_slugs():
+    assert [j.id for j in _jobs()] == ["partnership/perth-and-kinross", "partnership/orkney",
+                                       "period_group/post-2016"]
+
+
+def test_every_notebook_ran(built):
+    assert built["summary"].failed == []
+    assert built["summary"].count("done") == 3
+    # one progress line per notebook
+    assert sum("done" in line for line in built["lines"]) == 3
+
+
+def test_known_grades_appear_with_their_source(built):
+    grades = pd.read_csv(built["out"] / "tables/partnership/perth-and-kinross/grades.csv", dtype=str,
+                         keep_default_na=False).set_index("indicator")
+    for qi in ("6.2", "9.4"):
+        assert grades.loc[qi, "grade"] == "Excellent"
+        assert grades.loc[qi, "status"] == "stated"
+        assert "excellent" in grades.loc[qi, "quote"]
+    page = (built["out"] / "html/partnership/perth-and-kinross.html").read_text()
+    assert "Perth and Kinross" in page and "<title>Perth and Kinross</title>" in page
+
+
+def test_unknown_area_says_so_and_shows_ranges(built):
+    grades = pd.read_csv(built["out"] / "tables/partnership/orkney/grades.csv", dtype=str, keep_default_na=False)
+    assert len(grades) == 9
+    assert (grades["grade"] == "").all()
+    assert (grades["status"] == "open").all()
+    assert grades["possible"].str.contains(r"\|").all()   # every cell has at least two possible grades
+    nb = json.loads((built["out"] / "notebooks/partnership/orkney.ipynb").read_text())
+    text = json.dumps([c.get("outputs", []) for c in nb["cells"]])
+    assert "no grade of Orkney is fixed" in text
+    assert nb["metadata"]["papermill"]["parameters"]["partnership"] == "Orkney"
+
+
+def test_period_group_lists_its_nine_partnerships(built):
+    members = pd.read_csv(built["out"] / "tables/period_group/post-2016/members.csv")
+    # Appendix 4, post 2016 group: nine partnerships, South Ayrshire first, Perth and Kinross last
+    assert len(members) == 9
+    assert members["partnership"].iloc[0] == "South Ayrshire"
+    assert members["partnership"].iloc[-1] == "Perth and Kinross"
+    assert (built["out"] / "figures/period_group/post-2016/grade-bars.png").is_file()
+
+
+def test_manifest_lists_existing_files_with_matching_hashes(built):
+    manifest = json.loads((built["out"] / "manifest.json").read_text())
+    assert set(manifest["jobs"]) == {j.id for j in _jobs()}
+    assert manifest["data_basis"] == "public record"
+    assert len(manifest["outputs"]) > 10
+    for item in manifest["outputs"]:
+        path = built["out"] / item["path"]
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == item["sha256"], item["path"]
+    index = (built["out"] / "index.html").read_text()
+    assert 'href="html/partnership/orkney.html"' in index
+    assert not list(built["out"].glob(".staging*")) and not list(built["out"].rglob("*.tmp"))
+
+
+def test_second_build_skips_and_a_data_change_reruns_only_its_readers(built):
+    out, data = built["out"], built["data"]
+    again = b.build(_jobs(), out_dir=out, n_jobs=2, progress=lambda s: None, data_dir=data)
+    assert {r["status"] for r in again.results.values()} == {"skipped"}
+    # Change the quote of a Perth and Kinross cell: its notebook and its group's grid read it; Orkney does not.
+    path = data / "record/cell_grades.csv"
+    text = path.read_text(encoding="utf-8")
+    assert "for planning and improving services" in text
+    path.write_text(text.replace("for planning and improving services", "for planning and improving  services", 1),
+                    encoding="utf-8")
+    third = b.build(_jobs(), out_dir=out, n_jobs=2, progress=lambda s: None, data_dir=data)
+    status = {j: r["status"] for j, r in third.results.items()}
+    assert status == {"partnership/perth-and-kinross": "done", "partnership/orkney": "skipped",
+                      "period_group/post-2016": "done"}
+
+
+@pytest.mark.parametrize("name", ["../../etc", "<script>alert(1)</script>", "Fife\nrm -rf /"])
+def test_bad_names_fail_before_anything_runs(tmp_path, capsys, name):
+    with pytest.raises(UnknownName):
+        b.job_for("partnership", name)
+    out = tmp_path / "reports"
+    assert main(["run", "--partnership", name, "--out", str(out)]) == 2
+    assert "unknown partnership" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_unknown_name_lists_closest():
+    with pytest.raises(UnknownName) as err:
+        b.job_for("partnership", "Perth and Kinros")
+    assert "Perth and Kinross" in str(err.value)
+
+
+def test_parameters_only_from_the_template():
+    job = b.job_for("partnership", "Fife")
+    params = b.parameters_for(job, "", "x.pkl", "out")
+    assert params["partnership"] == "Fife"
+    assert set(b.template_parameters("partnership")) == {"partnership", "grades", "inputs", "output_dir"}
+    with pytest.raises(b.BuildError):
+        b.parameters_for(b.Job("partnership", "fife", 3), "", "x.pkl", "out")
