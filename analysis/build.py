@@ -200,13 +200,13 @@ class BuildSummary:
         return sum(r["status"] == status for r in self.results.values())
 
 
-def _run_job(job: Job, out_dir: str, params: dict, staging: str) -> dict:
+def _run_job(job: Job, out_dir: str, params: dict, staging: str, kernel_cmd: list | None = None) -> dict:
     """In a worker process: run one notebook into its staging folder and export its page."""
     from .execute import export_html, run_notebook
 
     staging_dir = Path(staging)
     executed = staging_dir / "notebook.ipynb"
-    result = run_notebook(job.template, executed, params, Path(out_dir))
+    result = run_notebook(job.template, executed, params, Path(out_dir), kernel_cmd=kernel_cmd)
     if result.status == "done":
         try:
             _normalise(executed)
@@ -275,6 +275,21 @@ def _install(job: Job, staging: Path, out_dir: Path, previous: dict) -> list[dic
     return outputs
 
 
+def _start_pool(n_jobs: int | None, n: int, preload: bool, progress):
+    """The worker pool (bounded by ``n_jobs``, default the core count) and, with ``preload``,
+    the zygote its kernels are forked from; returns (pool, zygote, kernel command)."""
+    import multiprocessing
+
+    from .zygote import Zygote
+
+    workers = max(1, min(n_jobs or os.cpu_count() or 1, n))
+    zygote = Zygote() if preload else None
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+    # no waiting here: a kernel's proxy waits for the zygote's socket (and starts an ordinary kernel
+    # if it never appears), so the zygote's imports overlap with computing the next inputs
+    return pool, zygote, zygote.kernel_cmd() if zygote is not None else None
+
+
 def _bar(done: int, total: int, width: int = 20) -> str:
     filled = round(width * done / total) if total else width
     return f"[{'#' * filled}{'-' * (width - filled)}] {done:>2}/{total}"
@@ -282,10 +297,12 @@ def _bar(done: int, total: int, width: int = 20) -> str:
 
 def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grades: Path | str | None = None,
           n_jobs: int | None = None, force: bool = False, progress=print,
-          data_dir: Path | str | None = None) -> BuildSummary:
+          data_dir: Path | str | None = None, preload: bool = True) -> BuildSummary:
     """Build ``jobs`` (default: every notebook) into ``out_dir`` (default ``reports/``).
 
-    ``data_dir`` replaces ``data/`` (tests use a copy). Returns a :class:`BuildSummary`;
+    ``data_dir`` replaces ``data/`` (tests use a copy). ``preload`` starts kernels as forks of a
+    process that has already imported the libraries (:mod:`analysis.zygote`); False starts each
+    kernel from scratch. Returns a :class:`BuildSummary`;
     raises :class:`BuildError` for bad parameters and ValidationError for a bad grade table,
     before any kernel starts.
     """
@@ -304,7 +321,9 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
     code = code_digest()
     grades_hash = _sha256(Path(grades_abs)) if grades_abs else None
 
-    # 1. each notebook's inputs, computed once for the whole build (cached between builds)
+    # Each notebook's inputs are computed once for the whole build (and cached between builds),
+    # in an order that lets notebooks start while the rest are computed: partnerships need only
+    # the cells' possible grades and the medians; the national review needs everything.
     cache = out_dir / ".cache"
     prepare_key = _digest(data_before, grades_hash, code, env)
     index_path = cache / "inputs.json"
@@ -316,47 +335,35 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
             index = {}
     if index.get("key") != prepare_key:
         index = {"key": prepare_key, "jobs": {}}
-    missing = [j for j in jobs if j.id not in index["jobs"] or not (cache / index["jobs"][j.id]["file"]).is_file()]
-    if missing:
+    manifest = _load_manifest(out_dir)
+    manifest.setdefault("jobs", {})
+    summary = BuildSummary()
+    keys, params_of = {}, {}
+    total, finished, computed, compute_seconds = len(jobs), 0, 0, 0.0
+    results = None
+
+    def inputs_entry(job: Job) -> dict:
+        nonlocal results, computed, compute_seconds
+        entry = index["jobs"].get(job.id)
+        if entry is not None and (cache / entry["file"]).is_file():
+            return entry
         from .report import Results, inputs_for, inputs_digest
 
         t0 = time.perf_counter()
-        results = Results(grades_abs, data_dir)
-        for job in sorted(missing, key=lambda j: list(KINDS).index(j.kind)):
-            data = inputs_for(job.kind, job.subject, results)
-            rel = f"inputs/{job.kind}/{job.slug}.pkl"
-            path = cache / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.tmp")
-            with open(tmp, "wb") as fh:
-                pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-            index["jobs"][job.id] = {"file": rel, "digest": inputs_digest(data)}
-        _write_atomic(index_path, json.dumps(index, indent=1) + "\n")
-        progress(f"inputs: computed for {len(missing)} notebook(s) in {time.perf_counter() - t0:.1f} s")
+        results = results or Results(grades_abs, data_dir)
+        data = inputs_for(job.kind, job.subject, results)
+        rel = f"inputs/{job.kind}/{job.slug}.pkl"
+        path = cache / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        index["jobs"][job.id] = entry = {"file": rel, "digest": inputs_digest(data)}
+        computed += 1
+        compute_seconds += time.perf_counter() - t0
+        return entry
 
-    # 2. parameters (validated against each template) and cache keys
-    manifest = _load_manifest(out_dir)
-    manifest.setdefault("jobs", {})
-    pending, summary = [], BuildSummary()
-    keys, params_of = {}, {}
-    for job in jobs:
-        staging_rel = f".staging/{job.kind}-{job.slug}"
-        params = parameters_for(job, grades_abs, f".cache/{index['jobs'][job.id]['file']}", f"{staging_rel}/out")
-        params_of[job.id] = params
-        keys[job.id] = _digest(_sha256(job.template), params, index["jobs"][job.id]["digest"], code, env)
-        previous = manifest["jobs"].get(job.id, {})
-        if not force and previous.get("key") == keys[job.id] and _outputs_intact(out_dir, previous):
-            summary.results[job.id] = {"status": "skipped", "seconds": 0.0}
-        else:
-            pending.append(job)
-
-    total, finished = len(jobs), 0
-    for job_id, r in summary.results.items():
-        finished += 1
-        progress(f"{_bar(finished, total)}  skipped  {job_id}")
-
-    # 3. run what is pending on a bounded pool; install each success as it arrives
     def record(job: Job, result: dict):
         nonlocal finished
         staging = out_dir / ".staging" / f"{job.kind}-{job.slug}"
@@ -371,7 +378,7 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
                                         "inputs_digest": index["jobs"][job.id]["digest"], "key": keys[job.id],
                                         "outputs": outputs}
             _write_manifest(out_dir, manifest, data_before, env, code, grades_abs, grades_hash)
-        else:
+        elif result["status"] == "failed":
             partial = staging / "notebook.ipynb"
             if partial.exists():
                 dest = out_dir / "failed" / job.kind / f"{job.slug}.ipynb"
@@ -381,29 +388,50 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
         shutil.rmtree(staging, ignore_errors=True)
         summary.results[job.id] = result
         finished += 1
-        progress(f"{_bar(finished, total)}  {result['status']:<7}  {job.id}  {result['seconds']:.1f} s")
+        timing = f"  {result['seconds']:.1f} s" if result["status"] != "skipped" else ""
+        progress(f"{_bar(finished, total)}  {result['status']:<7}  {job.id}{timing}")
 
-    if pending:
-        for job in pending:
-            staging = out_dir / ".staging" / f"{job.kind}-{job.slug}"
+    def collect(futures: dict, block: bool):
+        ready = list(as_completed(futures)) if block else [f for f in futures if f.done()]
+        for future in ready:
+            job = futures.pop(future)
+            try:
+                result = future.result()
+            except Exception as exc:  # a worker died (e.g. killed): that job failed, the rest go on
+                result = {"status": "failed", "seconds": 0.0, "cell": "", "error": f"{type(exc).__name__}: {exc}"}
+            record(job, result)
+
+    compute_order = ("partnership", "period_group", "review", "statements")
+    pool = zygote = None
+    futures: dict = {}
+    try:
+        for job in sorted(jobs, key=lambda j: compute_order.index(j.kind)):
+            entry = inputs_entry(job)
+            staging_rel = f".staging/{job.kind}-{job.slug}"
+            params_of[job.id] = params = parameters_for(job, grades_abs, f".cache/{entry['file']}",
+                                                        f"{staging_rel}/out")
+            keys[job.id] = _digest(_sha256(job.template), params, entry["digest"], code, env)
+            previous = manifest["jobs"].get(job.id, {})
+            if not force and previous.get("key") == keys[job.id] and _outputs_intact(out_dir, previous):
+                record(job, {"status": "skipped", "seconds": 0.0})
+                continue
+            staging = out_dir / staging_rel
             shutil.rmtree(staging, ignore_errors=True)
             staging.mkdir(parents=True)
-        workers = max(1, min(n_jobs or os.cpu_count() or 1, len(pending)))
-        import multiprocessing
-
-        try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
-                futures = {pool.submit(_run_job, job, str(out_dir), params_of[job.id],
-                                       str(out_dir / ".staging" / f"{job.kind}-{job.slug}")): job for job in pending}
-                for future in as_completed(futures):
-                    job = futures[future]
-                    try:
-                        result = future.result()
-                    except Exception as exc:  # a worker died (e.g. killed): that job failed, the rest go on
-                        result = {"status": "failed", "seconds": 0.0, "cell": "", "error": f"{type(exc).__name__}: {exc}"}
-                    record(job, result)
-        finally:
-            shutil.rmtree(out_dir / ".staging", ignore_errors=True)
+            if pool is None:
+                pool, zygote, kernel_cmd = _start_pool(n_jobs, len(jobs), preload, progress)
+            futures[pool.submit(_run_job, job, str(out_dir), params, str(staging), kernel_cmd)] = job
+            collect(futures, block=False)
+        _write_atomic(index_path, json.dumps(index, indent=1) + "\n")
+        if computed:
+            progress(f"inputs: computed for {computed} notebook(s) in {compute_seconds:.1f} s")
+        collect(futures, block=True)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        if zygote is not None:
+            zygote.close()
+        shutil.rmtree(out_dir / ".staging", ignore_errors=True)
 
     from .site import write_index
 

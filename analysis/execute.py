@@ -22,6 +22,11 @@ from traitlets import CaselessStrEnum, Unicode
 __all__ = ["IPCKernelManager", "JobResult", "run_notebook", "export_html"]
 
 
+#: The command that starts a kernel; None for ``python -m ipykernel_launcher``. The build sets it to
+#: the zygote's proxy (:mod:`analysis.zygote`) so kernels start without paying imports again.
+KERNEL_CMD: list | None = None
+
+
 class IPCKernelManager(KernelManager):
     """A kernel manager whose kernels listen on Unix sockets in a private temporary folder."""
 
@@ -36,7 +41,8 @@ class IPCKernelManager(KernelManager):
         self.ipc_dir = tempfile.mkdtemp(prefix="rk-", dir="/tmp" if Path("/tmp").is_dir() else None)
         self.connection_file = str(Path(self.ipc_dir) / "kernel.json")
         self.ip = str(Path(self.ipc_dir) / "k")
-        self.kernel_cmd_override = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+        self.kernel_cmd_override = list(KERNEL_CMD or [sys.executable, "-m", "ipykernel_launcher", "-f",
+                                                       "{connection_file}"])
 
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = [part.replace("{connection_file}", self.connection_file) for part in self.kernel_cmd_override]
@@ -78,9 +84,15 @@ class JobResult:
     outputs: list = field(default_factory=list)
 
 
-def run_notebook(template: Path, executed: Path, parameters: dict, cwd: Path, timeout: int = 600) -> JobResult:
-    """Execute ``template`` with ``parameters`` into ``executed`` (working directory ``cwd``)."""
+def run_notebook(template: Path, executed: Path, parameters: dict, cwd: Path, timeout: int = 600,
+                 kernel_cmd: list | None = None) -> JobResult:
+    """Execute ``template`` with ``parameters`` into ``executed`` (working directory ``cwd``).
+
+    ``kernel_cmd`` starts the kernel (default: this interpreter's ipykernel)."""
     import papermill
+
+    global KERNEL_CMD
+    KERNEL_CMD = kernel_cmd
     from papermill.exceptions import PapermillExecutionError
 
     start = time.perf_counter()

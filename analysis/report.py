@@ -179,7 +179,7 @@ def inputs_for(kind: str, subject: str | None, results: Results) -> dict:
         }
     elif kind == "partnership":
         group = areas.period_group_of()[subject]
-        medians = r.medians[r.medians["scope"].isin(["all", group])] if "medians" in r.__dict__ else None
+        medians = r.medians[r.medians["scope"].isin(["all", group])]
         rec = r.record
         counts = rec.area_counts[rec.area_counts["partnership"] == subject].reset_index(drop=True)
         out |= {

@@ -18,7 +18,7 @@ import pandas as pd
 from . import areas, indicators, scale
 from .record import RecordModel, var
 
-__all__ = ["default_scopes", "grade_distribution", "good_or_better", "wilson_interval", "median_grade",
+__all__ = ["summarise_table", "default_scopes", "grade_distribution", "good_or_better", "wilson_interval", "median_grade",
            "partnership_grades", "partnership_profile", "all_good_or_better"]
 
 
@@ -209,3 +209,38 @@ def all_good_or_better(model: RecordModel) -> pd.DataFrame:
             status = "open" if model.can_hold(rows) else "no"
         out.append({"partnership": p, "period_group": table.loc[a, "period_group"], "all_good_or_better": status})
     return pd.DataFrame(out)
+
+
+def summarise_table(grades: pd.DataFrame, by: list[str] | str, alpha: float = 0.05) -> pd.DataFrame:
+    """Grade counts, good-or-better share with Wilson interval and lower median for a complete
+    long table of any size (one row per unit graded), grouped by the columns ``by``.
+
+    ``grades`` has a ``grade`` column (the six labels) and the ``by`` columns, e.g. a table of
+    areas x periods x indicators. Vectorised (one crosstab), so it scales to large tables.
+    Columns: the ``by`` columns, n, one count column per grade (worst to best), good_or_better,
+    share, ci_low, ci_high, median_grade.
+    """
+    from statsmodels.stats.proportion import proportion_confint
+
+    by = [by] if isinstance(by, str) else list(by)
+    off_scale = ~grades["grade"].astype(str).isin(scale.GRADES)
+    if off_scale.any():
+        bad = grades["grade"][off_scale].iloc[0]
+        raise ValueError(f"grade {bad!r} is not on the scale ({', '.join(scale.GRADES)})")
+    codes = pd.Categorical(grades["grade"].astype(str), categories=list(scale.GRADES), ordered=True)
+    counts = pd.crosstab([grades[c] for c in by], codes, dropna=False).reindex(columns=list(scale.GRADES),
+                                                                              fill_value=0)
+    values = counts.to_numpy()
+    n = values.sum(axis=1)
+    gob = values[:, [scale.GRADES.index(g) for g in scale.GOOD_OR_BETTER]].sum(axis=1)
+    lo, hi = proportion_confint(gob, n, alpha=alpha, method="wilson")
+    # lower median: the first grade whose cumulative count reaches ceil(n / 2)
+    median_idx = (values.cumsum(axis=1) >= np.ceil(n / 2)[:, None]).argmax(axis=1)
+    out = counts.reset_index()
+    out.columns.name = None
+    out.insert(len(by), "n", n)
+    out["good_or_better"] = gob
+    out["share"] = gob / n
+    out["ci_low"], out["ci_high"] = lo, hi
+    out["median_grade"] = pd.Categorical.from_codes(median_idx, dtype=scale.grade_dtype())
+    return out

@@ -85,3 +85,20 @@ def test_profile_rank_bounds_for_an_open_cell():
     assert (row["rank_min"], row["rank_max"]) == (1, 27)
     assert row["vs_national_median"] == "undetermined"
     assert prof.loc["2.1", "rank_exact"]
+
+
+def test_summarise_table_hand_counts():
+    # Two periods x one indicator. Period A: Good, Good, Weak, Excellent (n 4; good or better 3;
+    # lower median = 2nd smallest of W G G E = Good). Period B: Adequate, Weak, Weak (n 3; none good or
+    # better; lower median = 2nd smallest of W W A = Weak).
+    rows = [("A", "Good"), ("A", "Good"), ("A", "Weak"), ("A", "Excellent"),
+            ("B", "Adequate"), ("B", "Weak"), ("B", "Weak")]
+    table = pd.DataFrame(rows, columns=["period", "grade"])
+    out = summaries.summarise_table(table, "period").set_index("period")
+    assert out.loc["A", ["n", "Good", "Weak", "Excellent", "good_or_better"]].tolist() == [4, 2, 1, 1, 3]
+    assert out.loc["B", ["n", "Weak", "Adequate", "good_or_better"]].tolist() == [3, 2, 1, 0]
+    assert out.loc["A", "median_grade"] == "Good" and out.loc["B", "median_grade"] == "Weak"
+    assert out.loc["A", "ci_low"] == pytest.approx(_wilson(3, 4)[0], abs=1e-9)
+    assert out.loc["B", "ci_high"] == pytest.approx(_wilson(0, 3)[1], abs=1e-9)
+    with pytest.raises(ValueError, match="V. good"):
+        summaries.summarise_table(pd.DataFrame({"period": ["A"], "grade": ["V. good"]}), "period")

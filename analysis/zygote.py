@@ -1,0 +1,205 @@
+"""Start kernels from a pre-loaded process: each kernel is a fresh forked process, imports already paid.
+
+Starting a kernel and importing pandas, SciPy, statsmodels and matplotlib costs more than most
+notebooks' analysis. The build starts one *zygote* process that imports them once and then
+waits on a Unix socket. For each notebook, jupyter_client launches a small *proxy* (this file
+run as a script, standard library only); the proxy passes its standard streams to the zygote,
+which forks a child that becomes the kernel. So every notebook still runs in a new process with
+no state from any other notebook (a fork of a process that has imported modules and run nothing
+else), and jupyter_client manages the proxy as it would the kernel: signals sent to the proxy
+are forwarded, and a kernel whose proxy is killed exits by itself.
+
+Run as a script: ``python zygote.py serve SOCKET`` or ``python zygote.py proxy SOCKET CONNECTION_FILE``.
+"""
+
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+
+#: Modules the zygote imports before forking kernels. matplotlib.pyplot and seaborn are left to
+#: the kernel: importing pyplot registers the inline backend with the kernel's shell, which
+#: only exists after the fork.
+PRELOAD = ("ipykernel.kernelapp", "IPython", "zmq", "numpy", "pandas", "scipy.optimize", "scipy.stats",
+           "statsmodels.stats.proportion", "statsmodels.miscmodels.ordinal_model", "matplotlib",
+           "matplotlib.colors", "analysis.report", "analysis.load", "analysis.record", "analysis.summaries",
+           "analysis.statements", "analysis.trends", "analysis.figures")
+
+
+def serve(path: str) -> None:
+    """Import :data:`PRELOAD`, then fork one kernel per request on the Unix socket ``path``."""
+    import importlib
+
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    for name in PRELOAD:
+        importlib.import_module(name)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path + ".tmp")
+    os.rename(path + ".tmp", path)  # the socket appears only when the zygote is ready
+    server.listen(16)
+    while True:
+        conn, _ = server.accept()
+        fds = []
+        try:
+            msg, fds, _, _ = socket.recv_fds(conn, 65536, 3)
+            request = json.loads(msg.decode())
+            pid = os.fork()
+            if pid == 0:
+                server.close()
+                conn.close()
+                _become_kernel(request, fds)  # never returns
+            conn.sendall(json.dumps({"pid": pid}).encode())
+        except Exception as exc:  # a bad request must not stop the zygote
+            try:
+                conn.sendall(json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode())
+            except OSError:
+                pass
+        finally:
+            for fd in fds:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            conn.close()
+
+
+def _become_kernel(request: dict, fds: list) -> None:
+    code = 1
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        os.setsid()
+        for target, fd in zip((0, 1, 2), fds):
+            os.dup2(fd, target)
+        for fd in fds:
+            os.close(fd)
+        os.chdir(request["cwd"])
+        proxy = int(request["proxy_pid"])
+
+        def watch():  # exit when the proxy (the process jupyter_client manages) is gone
+            while True:
+                try:
+                    os.kill(proxy, 0)
+                except ProcessLookupError:
+                    os._exit(1)
+                time.sleep(0.1)
+
+        threading.Thread(target=watch, daemon=True).start()
+        from ipykernel.kernelapp import IPKernelApp
+
+        app = IPKernelApp.instance()
+        app.initialize(["-f", request["connection_file"]])
+        app.start()
+        code = 0
+    except BaseException:  # noqa: BLE001 - report and exit the child, whatever happened
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        os._exit(code)
+
+
+def _fallback(connection_file: str):
+    """No zygote: become an ordinary kernel (a fresh interpreter importing everything itself)."""
+    os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file])
+
+
+def proxy(path: str, connection_file: str, wait: float = 60.0) -> int:
+    """Ask the zygote for a kernel; forward signals to it; exit when it exits.
+
+    The zygote may still be importing: wait up to ``wait`` seconds for its socket, and start an
+    ordinary kernel instead if it never appears."""
+    end = time.monotonic() + wait
+    while not os.path.exists(path):
+        if time.monotonic() > end:
+            _fallback(connection_file)
+        time.sleep(0.02)
+    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        client.connect(path)
+    except OSError:
+        _fallback(connection_file)
+    request = {"connection_file": os.path.abspath(connection_file), "cwd": os.getcwd(), "proxy_pid": os.getpid()}
+    socket.send_fds(client, [json.dumps(request).encode()], [0, 1, 2])
+    reply = json.loads(client.recv(65536).decode())
+    client.close()
+    if "pid" not in reply:
+        print(f"zygote: {reply.get('error')}", file=sys.stderr)
+        return 1
+    kernel = reply["pid"]
+
+    def forward(signum, frame):
+        try:
+            os.kill(kernel, signum)
+        except ProcessLookupError:
+            pass
+        if signum == signal.SIGTERM:
+            sys.exit(0)
+
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+        signal.signal(s, forward)
+    while True:
+        try:
+            os.kill(kernel, 0)
+        except ProcessLookupError:
+            return 0
+        time.sleep(0.02)
+
+
+class Zygote:
+    """The zygote process of one build: ``with Zygote() as z: ...``; ``z.socket`` is its address."""
+
+    def __init__(self):
+        import subprocess
+        import tempfile
+
+        self.dir = tempfile.mkdtemp(prefix="rz-", dir="/tmp" if os.path.isdir("/tmp") else None)
+        self.socket = os.path.join(self.dir, "zygote.sock")
+        env = dict(os.environ, MPLBACKEND="module://matplotlib_inline.backend_inline")
+        self.process = subprocess.Popen([sys.executable, "-m", "analysis.zygote", "serve", self.socket], env=env,
+                                        stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def wait_ready(self, timeout: float = 60) -> bool:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if os.path.exists(self.socket):
+                return True
+            if self.process.poll() is not None:
+                return False
+            time.sleep(0.02)
+        return False
+
+    def kernel_cmd(self) -> list:
+        """The command jupyter_client runs for a kernel ({connection_file} filled in by it)."""
+        return [sys.executable, "-S", os.path.abspath(__file__), "proxy", self.socket, "{connection_file}"]
+
+    def close(self) -> None:
+        import shutil
+
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except Exception:
+                self.process.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 3 and sys.argv[1] == "serve":
+        serve(sys.argv[2])
+    elif len(sys.argv) >= 4 and sys.argv[1] == "proxy":
+        sys.exit(proxy(sys.argv[2], sys.argv[3]))
+    else:
+        print(__doc__.strip().splitlines()[-1], file=sys.stderr)
+        sys.exit(2)
