@@ -157,13 +157,24 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 # -- parameters ----------------------------------------------------------------------------------------------
-def template_parameters(kind: str) -> dict:
-    """The parameters a template declares in its ``parameters`` cell: name -> inferred type."""
-    from papermill.inspection import _infer_parameters  # no kernel; parses the cell's text
-    from papermill.iorw import load_notebook_node
+_TEMPLATE_PARAMETERS: dict = {}
 
-    nb = load_notebook_node(str(config.NOTEBOOKS_DIR / f"{kind}.ipynb"))
-    return {p.name: p.inferred_type_name for p in _infer_parameters(nb)}
+
+def template_parameters(kind: str) -> dict:
+    """The parameters a template declares in its ``parameters`` cell: name -> inferred type.
+
+    Parsed by papermill (no kernel), once per template version (keyed by the template's SHA-256;
+    a build keeps the results in ``.cache/templates.json`` so a no-change rebuild skips papermill).
+    """
+    path = config.NOTEBOOKS_DIR / f"{kind}.ipynb"
+    digest = _sha256(path)
+    if digest not in _TEMPLATE_PARAMETERS:
+        from papermill.inspection import _infer_parameters  # parses the cell's text
+        from papermill.iorw import load_notebook_node
+
+        nb = load_notebook_node(str(path))
+        _TEMPLATE_PARAMETERS[digest] = {p.name: p.inferred_type_name for p in _infer_parameters(nb)}
+    return _TEMPLATE_PARAMETERS[digest]
 
 
 def parameters_for(job: Job, grades: str, inputs: str, output_dir: str) -> dict:
@@ -335,6 +346,12 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
             index = {}
     if index.get("key") != prepare_key:
         index = {"key": prepare_key, "jobs": {}}
+    templates_path = cache / "templates.json"
+    if templates_path.exists():
+        try:
+            _TEMPLATE_PARAMETERS.update(json.loads(templates_path.read_text()))
+        except ValueError:
+            pass
     manifest = _load_manifest(out_dir)
     manifest.setdefault("jobs", {})
     summary = BuildSummary()
@@ -423,6 +440,7 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
             futures[pool.submit(_run_job, job, str(out_dir), params, str(staging), kernel_cmd)] = job
             collect(futures, block=False)
         _write_atomic(index_path, json.dumps(index, indent=1) + "\n")
+        _write_atomic(templates_path, json.dumps(_TEMPLATE_PARAMETERS, indent=1, sort_keys=True) + "\n")
         if computed:
             progress(f"inputs: computed for {computed} notebook(s) in {compute_seconds:.1f} s")
         collect(futures, block=True)

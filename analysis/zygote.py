@@ -45,7 +45,7 @@ def serve(path: str) -> None:
         conn, _ = server.accept()
         fds = []
         try:
-            msg, fds, _, _ = socket.recv_fds(conn, 65536, 3)
+            msg, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
             request = json.loads(msg.decode())
             pid = os.fork()
             if pid == 0:
@@ -67,6 +67,21 @@ def serve(path: str) -> None:
             conn.close()
 
 
+def _alive(pid: int) -> bool:
+    """Is ``pid`` running (not gone, not a zombie waiting to be reaped)?"""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
+
+
 def _become_kernel(request: dict, fds: list) -> None:
     code = 1
     try:
@@ -78,13 +93,17 @@ def _become_kernel(request: dict, fds: list) -> None:
         for fd in fds:
             os.close(fd)
         os.chdir(request["cwd"])
+        # the environment jupyter_client gave the kernel (JPY_PARENT_PID and the kernel spec's env)
+        backend = os.environ.get("MPLBACKEND")
+        os.environ.clear()
+        os.environ.update(request.get("env", {}))
+        if backend and "MPLBACKEND" not in os.environ:
+            os.environ["MPLBACKEND"] = backend
         proxy = int(request["proxy_pid"])
 
-        def watch():  # exit when the proxy (the process jupyter_client manages) is gone
+        def watch():  # exit when the proxy (the process jupyter_client manages) is gone or a zombie
             while True:
-                try:
-                    os.kill(proxy, 0)
-                except ProcessLookupError:
+                if not _alive(proxy):
                     os._exit(1)
                 time.sleep(0.1)
 
@@ -92,7 +111,10 @@ def _become_kernel(request: dict, fds: list) -> None:
         from ipykernel.kernelapp import IPKernelApp
 
         app = IPKernelApp.instance()
-        app.initialize(["-f", request["connection_file"]])
+        argv = ["-f", request["connection_file"]]
+        if os.environ.get("JPY_PARENT_PID"):  # the trait's default was read when the zygote imported ipykernel
+            argv.append(f"--IPKernelApp.parent_handle={int(os.environ['JPY_PARENT_PID'])}")
+        app.initialize(argv)
         app.start()
         code = 0
     except BaseException:  # noqa: BLE001 - report and exit the child, whatever happened
@@ -123,7 +145,8 @@ def proxy(path: str, connection_file: str, wait: float = 60.0) -> int:
         client.connect(path)
     except OSError:
         _fallback(connection_file)
-    request = {"connection_file": os.path.abspath(connection_file), "cwd": os.getcwd(), "proxy_pid": os.getpid()}
+    request = {"connection_file": os.path.abspath(connection_file), "cwd": os.getcwd(), "proxy_pid": os.getpid(),
+               "env": dict(os.environ)}
     socket.send_fds(client, [json.dumps(request).encode()], [0, 1, 2])
     reply = json.loads(client.recv(65536).decode())
     client.close()
@@ -142,12 +165,9 @@ def proxy(path: str, connection_file: str, wait: float = 60.0) -> int:
 
     for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
         signal.signal(s, forward)
-    while True:
-        try:
-            os.kill(kernel, 0)
-        except ProcessLookupError:
-            return 0
+    while _alive(kernel):
         time.sleep(0.02)
+    return 0
 
 
 class Zygote:
