@@ -272,7 +272,7 @@ def main(argv=None) -> int:
     print(f"|{'-' * 60}|{'-' * 12}|--------|")
     for name, value, unit, note in rows:
         text = f"{value:.3f} {unit}" if unit != "MB" else f"{value:.0f} MB"
-        print(f"| {(name + ' ' + note).strip():<58} | {text:>10} | {TARGETS.get(name.split(' (')[0], '')} |")
+        print(f"| {(name + ' ' + note).strip():<58} | {text:>10} | {TARGETS.get(name, '')} |")
     return 0
 
 
