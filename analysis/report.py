@@ -187,7 +187,8 @@ def inputs_for(kind: str, subject: str | None, results: Results) -> dict:
             "period_group": group,
             "slug": areas.partnership_table().set_index("partnership").loc[subject, "slug"],
             "grades": _flat(r.possible[r.possible["partnership"] == subject].reset_index(drop=True)),
-            "grade_counts": _flat(counts) if r.grades is None else None,
+            # the record's published counts; with a complete table the grades themselves are shown instead
+            "grade_counts": _flat(counts if r.grades is None else counts.iloc[0:0]),
             "profile": r.profile(subject, medians),
         }
     elif kind == "statements":

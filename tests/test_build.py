@@ -131,3 +131,18 @@ def test_parameters_only_from_the_template():
     assert set(b.template_parameters("partnership")) == {"partnership", "grades", "inputs", "output_dir"}
     with pytest.raises(b.BuildError):
         b.parameters_for(b.Job("partnership", "fife", 3), "", "x.pkl", "out")
+
+
+def test_partnership_inputs_from_a_complete_table(tmp_path):
+    # Regression: with a complete table the grade-counts table is empty (same columns), not missing.
+    from analysis.report import Report, Results, inputs_for
+    from conftest import ALL_32, NINE, write_grades_long
+
+    grades = ["Unsatisfactory", "Weak", "Adequate", "Good", "Very good", "Excellent"]
+    path = write_grades_long(tmp_path / "g.csv", [(p, i, grades[(k + j) % 6]) for k, p in enumerate(ALL_32)
+                                                 for j, i in enumerate(NINE)])
+    report = Report(inputs_for("partnership", "Fife", Results(path)))
+    counts = report.table("grade_counts")
+    assert len(counts) == 0 and "partnership" in counts.columns
+    # Fife is k = 20 in Appendix 4 order (11 pre-2014, then the tenth of 2014-16): 1.1 is 20 % 6 = 2, Adequate
+    assert report.table("grades").set_index("indicator").loc["1.1", "grade"] == "Adequate"
