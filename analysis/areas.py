@@ -14,7 +14,7 @@ import pandas as pd
 
 from .validate import closest
 
-__all__ = ["partnership_table", "period_group_table", "PARTNERSHIPS", "PERIOD_GROUPS",
+__all__ = ["partnership_table", "period_group_table", "period_group_label", "PARTNERSHIPS", "PERIOD_GROUPS",
            "partnership_dtype", "period_group_dtype", "match_partnership", "match_period_group",
            "members", "period_group_of", "UnknownName"]
 
@@ -126,6 +126,12 @@ def match_period_group(name) -> str:
             return rec.period_group
     raise UnknownName("period group", str(name), closest(str(name), PERIOD_GROUPS, n=1).split(", ")
                       if closest(str(name), PERIOD_GROUPS) else [], allowed=", ".join(PERIOD_GROUPS))
+
+
+def period_group_label(period_group: str) -> str:
+    """The display label of a period group id ('pre-2014' -> 'Pre-2014')."""
+    table = period_group_table()
+    return str(table.loc[table["period_group"] == period_group, "label"].iloc[0])
 
 
 def members(period_group: str) -> list[str]:

@@ -26,7 +26,6 @@ import pickle
 import platform
 import shutil
 import subprocess
-import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
@@ -34,7 +33,7 @@ from importlib import metadata
 from pathlib import Path
 
 from . import __version__, areas, config
-from .report import KINDS
+from .report import KINDS, basis_label
 
 __all__ = ["Job", "plan", "job_for", "build", "BuildSummary", "environment", "code_digest", "BuildError"]
 
@@ -331,6 +330,7 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
     env = environment()
     code = code_digest()
     grades_hash = _sha256(Path(grades_abs)) if grades_abs else None
+    header = _manifest_header(data_before, env, code, grades_abs, grades_hash)
 
     # Each notebook's inputs are computed once for the whole build (and cached between builds),
     # in an order that lets notebooks start while the rest are computed: partnerships need only
@@ -390,11 +390,10 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
                                         "template": f"notebooks/{job.kind}.ipynb",
                                         "parameters": {k: v for k, v in params_of[job.id].items()
                                                        if k not in ("inputs", "output_dir")},
-                                        "data_basis": (f"complete grade table {Path(grades_abs).name}" if grades_abs
-                                                       else "public record"),
+                                        "data_basis": header["data_basis"],
                                         "inputs_digest": index["jobs"][job.id]["digest"], "key": keys[job.id],
                                         "outputs": outputs}
-            _write_manifest(out_dir, manifest, data_before, env, code, grades_abs, grades_hash)
+            _write_manifest(out_dir, manifest, header)
         elif result["status"] == "failed":
             partial = staging / "notebook.ipynb"
             if partial.exists():
@@ -456,25 +455,29 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
     write_index(out_dir, manifest)
     if data_file_hashes(data_dir) != data_before:
         raise BuildError("data/ changed during the build; outputs may not match the data")
-    _write_manifest(out_dir, manifest, data_before, env, code, grades_abs, grades_hash)
+    _write_manifest(out_dir, manifest, header)
     summary.seconds = time.perf_counter() - started
     summary.manifest = out_dir / "manifest.json"
     return summary
 
 
-def _write_manifest(out_dir: Path, manifest: dict, data_files: dict, env: dict, code: str, grades_abs: str,
-                    grades_hash: str | None) -> None:
-    site = [{"path": p, "sha256": _sha256(out_dir / p), "kind": "site"} for p in ("index.html",)
-            if (out_dir / p).exists()]
-    manifest.update({
+def _manifest_header(data_files: dict, env: dict, code: str, grades_abs: str, grades_hash: str | None) -> dict:
+    """The build-wide fields of the manifest (computed once per build)."""
+    return {
         "package_version": __version__,
         "git_commit": _git_commit(),
         "analysis_code_sha256": code,
         "environment": env,
-        "data_basis": f"complete grade table {Path(grades_abs).name}" if grades_abs else "public record",
+        "data_basis": basis_label(grades_abs),
         "data_files": data_files,
         "grades_file": {"name": Path(grades_abs).name, "sha256": grades_hash} if grades_abs else None,
-    })
+    }
+
+
+def _write_manifest(out_dir: Path, manifest: dict, header: dict) -> None:
+    site = [{"path": p, "sha256": _sha256(out_dir / p), "kind": "site"} for p in ("index.html",)
+            if (out_dir / p).exists()]
+    manifest.update(header)
     from .site import order_key
 
     manifest["jobs"] = dict(sorted(manifest["jobs"].items(), key=lambda je: order_key(je[1]["kind"], je[1]["subject"])))

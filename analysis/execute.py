@@ -12,7 +12,7 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from jupyter_client.manager import KernelManager
@@ -81,7 +81,6 @@ class JobResult:
     seconds: float
     cell: str = ""
     error: str = ""
-    outputs: list = field(default_factory=list)
 
 
 def run_notebook(template: Path, executed: Path, parameters: dict, cwd: Path, timeout: int = 600,

@@ -107,8 +107,13 @@ def _legend_handles(with_unresolved: bool, label: str = "unresolved by the recor
 def _scope_label(scope: str) -> str:
     if scope == "all":
         return "All 32"
-    labels = dict(zip(areas.period_group_table()["period_group"], areas.period_group_table()["label"]))
-    return labels.get(scope, str(scope))
+    return areas.period_group_label(scope) if scope in areas.PERIOD_GROUPS else str(scope)
+
+
+def _record(ax, data: pd.DataFrame, alt: str, basis: str = ""):
+    """Keep what ``ax`` drew for :func:`drawn` and :func:`save`; the alt text ends with the basis."""
+    _DRAWN[ax] = Drawn(data, (alt.strip() + (f" Data basis: {basis}." if basis else "")).strip())
+    return ax
 
 
 # -- grade distribution: diverging stacked bars -----------------------------------------------------------
@@ -203,10 +208,8 @@ def grade_bars(distribution: pd.DataFrame, scopes=None, ax=None, basis: str = ""
            f"{' and ' + str(nscopes) + ' scopes' if nscopes > 1 else ''}, the share of partnerships at each grade, "
            f"Adequate and below to the left of the centre line and Good or better to the right. "
            + (f"A grey hatched segment across the centre shows partnerships whose grade the data leaves open "
-              f"({total_open} grades over all bars drawn). " if total_open else "All grades are known. ")
-           + (f"Data basis: {basis}." if basis else ""))
-    _DRAWN[ax] = Drawn(data, alt.strip())
-    return ax
+              f"({total_open} grades over all bars drawn). " if total_open else "All grades are known. "))
+    return _record(ax, data, alt, basis)
 
 
 # -- partnership x indicator grid ---------------------------------------------------------------------------
@@ -272,10 +275,8 @@ def grade_grid(possible: pd.DataFrame, ax=None, basis: str = ""):
     alt = (f"Grid of {len(parts)} partnerships by {len(inds)} quality indicators, each cell coloured by its grade "
            f"and labelled with its abbreviation (E, VG, G, A, W, U). "
            + (f"{n_open} of {len(data)} cells are open: the data does not fix them; they are grey and hatched, labelled "
-              f"with the range of grades still possible. " if n_open else "Every cell is known. ")
-           + (f"Data basis: {basis}." if basis else ""))
-    _DRAWN[ax] = Drawn(data, alt.strip())
-    return ax
+              f"with the range of grades still possible. " if n_open else "Every cell is known. "))
+    return _record(ax, data, alt, basis)
 
 
 # -- good or better by period group -------------------------------------------------------------------------
@@ -327,10 +328,8 @@ def good_or_better_plot(gob: pd.DataFrame, scopes=None, ax=None, basis: str = ""
     n_open = int((data["share_min"] < data["share_max"]).sum())
     alt = (f"Good-or-better shares for {len(inds)} quality indicators and {len(scopes)} scopes "
            f"({', '.join(_scope_label(s) for s in scopes)}), with 95% intervals. "
-           + (f"{n_open} of {len(data)} shares are not fixed by the data and are drawn as ranges. " if n_open else "")
-           + (f"Data basis: {basis}." if basis else ""))
-    _DRAWN[ax] = Drawn(data, alt.strip())
-    return ax
+           + (f"{n_open} of {len(data)} shares are not fixed by the data and are drawn as ranges. " if n_open else ""))
+    return _record(ax, data, alt, basis)
 
 
 # -- one partnership's profile ------------------------------------------------------------------------------
@@ -378,10 +377,8 @@ def profile_plot(profile: pd.DataFrame, ax=None, basis: str = ""):
     n_open = int(((data["series"] == partnership) & (data["low"] < data["high"])).sum())
     alt = (f"{partnership}'s grade on each of {len(inds)} quality indicators beside the national and period-group "
            f"median grades. " + (f"{n_open} of its grades are not fixed by the data and are drawn as bars over the "
-                                 f"grades still possible. " if n_open else "")
-           + (f"Data basis: {basis}." if basis else ""))
-    _DRAWN[ax] = Drawn(data, alt.strip())
-    return ax
+                                 f"grades still possible. " if n_open else ""))
+    return _record(ax, data, alt, basis)
 
 
 # -- staff survey and case records ---------------------------------------------------------------------------
@@ -412,8 +409,7 @@ def staff_survey_plot(survey: pd.DataFrame, ax=None, basis: str = "staff survey 
     alt = ("Bars of staff-survey positive responses in percent, for "
            + ", ".join(f"{m} ({', '.join(f'{g}: {v:g}%' for g, v in zip(p['period_group'], p['percent_positive']))})"
                        for m, p in data.groupby("measure", sort=False)) + ".")
-    _DRAWN[ax] = Drawn(data.reset_index(drop=True), alt)
-    return ax
+    return _record(ax, data.reset_index(drop=True), alt)
 
 
 def case_records_plot(records: pd.DataFrame, ax=None, basis: str = "case-record proportions stated in the review"):
@@ -442,8 +438,7 @@ def case_records_plot(records: pd.DataFrame, ax=None, basis: str = "case-record 
         _note(ax, basis + "; bars: the range each wording allows")
     alt = ("Case-record proportions as stated in the review: "
            + "; ".join(f"{r.description}: {r.stated} ({r.low:.0%} to {r.high:.0%})" for r in data.itertuples()) + ".")
-    _DRAWN[ax] = Drawn(data, alt)
-    return ax
+    return _record(ax, data, alt)
 
 
 # -- saving ----------------------------------------------------------------------------------------------------

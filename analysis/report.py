@@ -26,11 +26,16 @@ import pandas as pd
 
 from . import areas, indicators, scale
 
-__all__ = ["KINDS", "Results", "inputs_for", "inputs_digest", "Report", "open_report"]
+__all__ = ["KINDS", "basis_label", "Results", "inputs_for", "inputs_digest", "Report", "open_report"]
 
 #: Notebook kinds, in build order: name -> the parameter naming the subject (None: one notebook).
 KINDS: dict[str, str | None] = {"review": None, "period_group": "period_group", "partnership": "partnership",
                                 "statements": None}
+
+
+def basis_label(grades_path: str | Path | None) -> str:
+    """The data basis stated on every output: 'public record' or 'complete grade table <file name>'."""
+    return f"complete grade table {Path(grades_path).name}" if grades_path else "public record"
 
 
 class Results:
@@ -67,9 +72,7 @@ class Results:
 
     @cached_property
     def basis(self) -> str:
-        if self.grades_path:
-            return f"complete grade table {Path(self.grades_path).name}"
-        return "public record"
+        return basis_label(self.grades_path)
 
     # -- frames ----------------------------------------------------------------------------------------------
     @cached_property
@@ -132,10 +135,6 @@ def _schedule() -> pd.DataFrame:
                          "slug": table["slug"], "aliases": table["aliases"].map(", ".join)})
 
 
-def _scope_members(scope: str) -> list[str]:
-    return list(areas.PARTNERSHIPS) if scope == "all" else areas.members(scope)
-
-
 def _flat(frame: pd.DataFrame) -> pd.DataFrame:
     """Tuples joined with '|' so a frame writes to CSV as it displays."""
     frame = frame.copy()
@@ -169,7 +168,7 @@ def inputs_for(kind: str, subject: str | None, results: Results) -> dict:
         scopes = [subject] + [g for g in areas.PERIOD_GROUPS if g != subject] + ["all"]
         members = areas.members(subject)
         out |= {
-            "label": dict(zip(areas.period_group_table()["period_group"], areas.period_group_table()["label"]))[subject],
+            "label": areas.period_group_label(subject),
             "scopes": scopes,
             "members": _schedule().query("period_group == @subject").reset_index(drop=True),
             "grade_distribution": r.distribution[r.distribution["scope"].isin(scopes)].reset_index(drop=True),
