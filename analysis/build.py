@@ -19,28 +19,20 @@ the previous good outputs (and the manifest describing them) as they were.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import pickle
-import platform
 import shutil
-import subprocess
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 from . import __version__, areas, config
+from .provenance import code_digest, digest as _digest, environment, git_commit, sha256_file as _sha256
 from .report import KINDS, basis_label
 
 __all__ = ["Job", "plan", "job_for", "build", "BuildSummary", "environment", "code_digest", "BuildError"]
-
-#: Packages whose versions go in the manifest and the cache key.
-PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib", "seaborn", "papermill", "nbclient",
-            "nbconvert", "nbformat", "ipykernel", "jupyter_client")
-
 
 class BuildError(RuntimeError):
     """A build could not start or finish (bad parameters, data changed during the build)."""
@@ -108,44 +100,6 @@ def plan() -> list[Job]:
     """Every notebook of the review: national, the period groups, the partnerships, statements."""
     return ([job_for("review")] + [job_for("period_group", g) for g in areas.PERIOD_GROUPS]
             + [job_for("partnership", p) for p in areas.PARTNERSHIPS] + [job_for("statements")])
-
-
-# -- fingerprints --------------------------------------------------------------------------------------------
-def environment() -> dict:
-    """Python and package versions (what the manifest records and the cache key includes)."""
-    versions = {}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return {"python": platform.python_version(), "implementation": platform.python_implementation(),
-            "platform": platform.machine(), "packages": versions}
-
-
-def code_digest() -> str:
-    """SHA-256 over the ``analysis`` package's source files."""
-    h = hashlib.sha256()
-    for path in sorted((config.PROJ_ROOT / "analysis").glob("*.py")):
-        h.update(path.name.encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def _digest(*parts) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _git_commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=config.PROJ_ROOT, capture_output=True, text=True,
-                              check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -216,7 +170,11 @@ def _run_job(job: Job, out_dir: str, params: dict, staging: str, kernel_cmd: lis
 
     staging_dir = Path(staging)
     executed = staging_dir / "notebook.ipynb"
-    result = run_notebook(job.template, executed, params, Path(out_dir), kernel_cmd=kernel_cmd)
+    # the kernel starts where the executed notebook will live, so its relative paths (``inputs``,
+    # ``output_dir``) resolve the same when it is re-run there (nbval, JupyterLab)
+    home = Path(out_dir) / Path(job.notebook_path).parent
+    home.mkdir(parents=True, exist_ok=True)
+    result = run_notebook(job.template, executed, params, home, kernel_cmd=kernel_cmd)
     if result.status == "done":
         try:
             _normalise(executed)
@@ -227,7 +185,8 @@ def _run_job(job: Job, out_dir: str, params: dict, staging: str, kernel_cmd: lis
 
 
 def _normalise(executed: Path) -> None:
-    """Drop wall-clock noise from an executed notebook: timings papermill and nbclient record."""
+    """Drop wall-clock noise from an executed notebook: timings papermill and nbclient record, and the
+    random id papermill gives the injected-parameters cell (it becomes ``injected-parameters``)."""
     import nbformat
 
     nb = nbformat.read(executed, as_version=4)
@@ -235,6 +194,8 @@ def _normalise(executed: Path) -> None:
     for key in ("start_time", "end_time", "duration", "input_path", "output_path"):
         pm.pop(key, None)
     for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"
         cell.metadata.pop("execution", None)
         cell_pm = cell.metadata.get("papermill", {})
         for key in ("start_time", "end_time", "duration"):
@@ -337,6 +298,7 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
     # the cells' possible grades and the medians; the national review needs everything.
     cache = out_dir / ".cache"
     prepare_key = _digest(data_before, grades_hash, code, env)
+    source = _digest(data_before, grades_hash, code)  # = provenance.source_key(data_dir, grades)
     index_path = cache / "inputs.json"
     index = {}
     if index_path.exists():
@@ -374,7 +336,8 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
         with open(tmp, "wb") as fh:
-            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump({"source_key": source, "data_dir": str(Path(data_dir).resolve()) if data_dir else None, "inputs": data}, fh,
+                        protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
         index["jobs"][job.id] = entry = {"file": rel, "digest": inputs_digest(data)}
         computed += 1
@@ -388,6 +351,7 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
             outputs = _install(job, staging, out_dir, manifest["jobs"].get(job.id, {}))
             manifest["jobs"][job.id] = {"kind": job.kind, "slug": job.slug, "subject": job.subject,
                                         "template": f"notebooks/{job.kind}.ipynb",
+                                        "template_sha256": _sha256(job.template),
                                         "parameters": {k: v for k, v in params_of[job.id].items()
                                                        if k not in ("inputs", "output_dir")},
                                         "data_basis": header["data_basis"],
@@ -424,8 +388,9 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
         for job in sorted(jobs, key=lambda j: compute_order.index(j.kind)):
             entry = inputs_entry(job)
             staging_rel = f".staging/{job.kind}-{job.slug}"
-            params_of[job.id] = params = parameters_for(job, grades_abs, f".cache/{entry['file']}",
-                                                        f"{staging_rel}/out")
+            # paths relative to the notebook's folder (notebooks/<kind>/), where its kernel starts
+            params_of[job.id] = params = parameters_for(job, grades_abs, f"../../.cache/{entry['file']}",
+                                                        f"../../{staging_rel}/out")
             keys[job.id] = _digest(_sha256(job.template), params, entry["digest"], code, env)
             previous = manifest["jobs"].get(job.id, {})
             if not force and previous.get("key") == keys[job.id] and _outputs_intact(out_dir, previous):
@@ -463,9 +428,11 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
 
 def _manifest_header(data_files: dict, env: dict, code: str, grades_abs: str, grades_hash: str | None) -> dict:
     """The build-wide fields of the manifest (computed once per build)."""
+    git = git_commit()
     return {
         "package_version": __version__,
-        "git_commit": _git_commit(),
+        "git_commit": git["commit"],
+        "git_dirty": git["dirty"],
         "analysis_code_sha256": code,
         "environment": env,
         "data_basis": basis_label(grades_abs),
@@ -483,6 +450,6 @@ def _write_manifest(out_dir: Path, manifest: dict, header: dict) -> None:
     manifest["jobs"] = dict(sorted(manifest["jobs"].items(), key=lambda je: order_key(je[1]["kind"], je[1]["subject"])))
     outputs = [dict(o, job=j) for j, e in manifest["jobs"].items() for o in e["outputs"]] + site
     manifest["outputs"] = outputs
-    ordered = {k: manifest[k] for k in ("package_version", "git_commit", "analysis_code_sha256", "environment",
+    ordered = {k: manifest[k] for k in ("package_version", "git_commit", "git_dirty", "analysis_code_sha256", "environment",
                                         "data_basis", "data_files", "grades_file", "jobs", "outputs")}
     _write_atomic(out_dir / "manifest.json", json.dumps(ordered, indent=1, sort_keys=False) + "\n")

@@ -77,6 +77,39 @@ def _cmd_run(args) -> int:
     return _report(build([job], out_dir=args.out, grades=args.grades, n_jobs=1, force=args.force))
 
 
+def _cmd_check(args) -> int:
+    from pathlib import Path
+
+    from .check import check, compare_manifests, manifest_at
+
+    reports = Path(args.reports) if args.reports else None
+    if args.since or args.against:
+        import json
+
+        from . import config
+
+        old = manifest_at(args.since) if args.since else json.loads(Path(args.against).read_text(encoding="utf-8"))
+        new = json.loads(((reports or config.REPORTS_DIR) / "manifest.json").read_text(encoding="utf-8"))
+        result = compare_manifests(old, new)
+        lines = [line for line in result.lines if line.status != "same"]
+        print(f"Published outputs changed since {args.since or args.against}:")
+    else:
+        from .check import DEFAULT_TOL
+
+        result = check(reports, grades=args.grades, n_jobs=args.jobs,
+                       tol=DEFAULT_TOL if args.tol is None else args.tol)
+        lines = result.lines
+    for note in result.notes:
+        print(f"note: {note}")
+    for line in lines:
+        print(line)
+    if args.since or args.against:
+        print(f"{len(lines)} of {len(result.lines)} outputs changed.")
+        return 0
+    print(result.summary())
+    return 0 if result.ok else 1
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="review", description="Review of joint inspections of services for "
                                      "children and young people, Scotland 2012-2017.")
@@ -104,6 +137,18 @@ def main(argv=None) -> int:
     p.add_argument("--grades", help="a complete grade table (CSV) instead of the public record")
     p.add_argument("--force", action="store_true", help="run even if unchanged since the last run")
     p.set_defaults(func=_cmd_run)
+    p = sub.add_parser("check", help="rebuild into a temporary folder and compare with the published reports/ "
+                       "(exit 1 if anything differs); never modifies reports/")
+    p.add_argument("--reports", help="the published folder to check (default: reports/)")
+    p.add_argument("--grades", help="the complete grade table the published set was built from, if any")
+    p.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: the number of cores)")
+    p.add_argument("--tol", type=float, default=None, help="RMS tolerance for PNG images, 0-255 scale "
+                   "(default: 1.0)")
+    since = p.add_mutually_exclusive_group()
+    since.add_argument("--since", metavar="COMMIT", help="no rebuild: list the outputs whose published files "
+                       "changed since COMMIT's published set, and why")
+    since.add_argument("--against", metavar="MANIFEST", help="as --since, against a manifest file")
+    p.set_defaults(func=_cmd_check)
     args = parser.parse_args(argv)
     from .areas import UnknownName
     from .build import BuildError

@@ -8,7 +8,8 @@ its tables and figures by name; nothing else happens in the notebook. The number
 - ``review build`` computes a :class:`Results` once for all 37 notebooks, writes each notebook's
   slice (:func:`inputs_for`) to a file and passes its path as the ``inputs`` parameter. A
   notebook's cache key includes its slice's hash, so a data change re-runs exactly the
-  notebooks whose inputs it changes.
+  notebooks whose inputs it changes. The file is only a cache: re-run elsewhere (nbval on a clean
+  checkout) or after the data or code changed, the notebook computes its inputs itself.
 
 Tables a notebook shows are written to ``<output_dir>/tables/<name>.csv`` and figures to
 ``<output_dir>/figures/<name>.{png,svg,csv,txt}`` when ``output_dir`` is set (the build sets it).
@@ -302,16 +303,35 @@ class Report:
         return f"Data basis: {basis}."
 
 
-def _load_inputs(path: str | Path) -> dict:
-    with open(path, "rb") as fh:
-        return pickle.load(fh)
+def _cached_inputs(path: str | Path, grades: str) -> tuple[dict | None, str | None]:
+    """The inputs ``review build`` wrote to ``path``, if they are still what the data and code give.
+
+    The file is a cache: it is used only while its source key (data files, grade table, ``analysis``
+    code; :func:`analysis.provenance.source_key`) is unchanged. Missing or stale, None: the caller
+    computes the inputs from the data, which gives the same frames a fresh build would.
+    Returns (inputs or None, the data folder the build used, if it still exists).
+    """
+    from .provenance import source_key
+
+    try:
+        with open(path, "rb") as fh:
+            cached = pickle.load(fh)
+    except FileNotFoundError:
+        return None, None
+    data_dir = cached.get("data_dir")
+    if data_dir and not Path(data_dir).is_dir():
+        return None, None
+    if cached.get("source_key") != source_key(data_dir, grades or None):
+        return None, data_dir
+    return cached["inputs"], data_dir
 
 
 def open_report(kind: str, subject: str = "", grades: str = "", inputs: str = "", output_dir: str = "") -> Report:
     """What a notebook calls first: its parameters in, a :class:`Report` out.
 
     ``subject`` is matched through the aliases (an unknown name raises with the closest matches).
-    ``inputs`` is the file ``review build`` wrote for this notebook; empty computes them here.
+    ``inputs`` is the file ``review build`` wrote for this notebook, used while it matches the data
+    and code; empty, missing or stale, the inputs are computed here from ``data/`` (and ``grades``).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown notebook kind {kind!r}; known: {', '.join(KINDS)}")
@@ -321,11 +341,13 @@ def open_report(kind: str, subject: str = "", grades: str = "", inputs: str = ""
         subject = areas.match_period_group(subject)
     else:
         subject = None
-    if inputs:
-        data = _load_inputs(inputs)
-        if data.get("kind") != kind or data.get("subject") != subject:
-            raise ValueError(f"inputs file {inputs} is for {data.get('kind')} {data.get('subject')}, "
-                             f"not {kind} {subject}")
-    else:
-        data = inputs_for(kind, subject, Results(grades))
+    data, data_dir = _cached_inputs(inputs, grades) if inputs else (None, None)
+    if data is not None and (data.get("kind") != kind or data.get("subject") != subject):
+        raise ValueError(f"inputs file {inputs} is for {data.get('kind')} {data.get('subject')}, not {kind} {subject}")
+    if data is None:
+        data = inputs_for(kind, subject, Results(grades, data_dir))
+    # fixed display options: pandas otherwise sizes plain-text tables to the terminal the kernel was
+    # started from, so the same notebook would show differently under papermill and nbval
+    pd.set_option("display.width", 120, "display.max_columns", 40, "display.max_colwidth", 60,
+                  "display.max_rows", 300)
     return Report(data, output_dir)

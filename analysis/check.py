@@ -1,0 +1,344 @@
+"""``review check``: does every published output follow from the data and code at this commit?
+
+:func:`check` rebuilds every notebook the published manifest lists into a temporary folder and
+compares each output with the published one:
+
+- tables (``.csv``): exactly; where they differ, the cells that moved, numbers with their change;
+- figure data (``figures/*.csv``) exactly, the same way; alt text (``.txt``) and SVG exactly;
+- figure images (``.png``) within an RMS tolerance (on the 0-255 scale, as matplotlib's
+  ``compare_images`` computes it), so an anti-aliasing wobble passes and a colour change does not;
+- executed notebooks cell by cell (text outputs exactly, images by RMS);
+- every published file against the hash the manifest gives it; outputs the published set does
+  not include (pages, per-partnership notebooks) by the manifest's hash alone.
+
+It never writes into the published folder. :func:`compare_manifests` says which outputs changed
+between two published sets and why (data, code, environment, parameters or template).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import config
+from .provenance import code_digest, environment, sha256_file
+
+__all__ = ["DEFAULT_TOL", "Line", "CheckReport", "check", "compare_file", "compare_table", "compare_png",
+           "compare_notebook", "compare_manifests", "manifest_at"]
+
+#: Default RMS tolerance for PNG images (matplotlib's own image tests mostly use 0 to a few units).
+DEFAULT_TOL = 1.0
+
+
+@dataclass
+class Line:
+    """One output: 'same', 'differs', 'missing' (published, not rebuilt), 'new' (rebuilt, not
+    published) or 'unlisted' (a file in the published folder the manifest does not list)."""
+
+    path: str
+    status: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.status:<8} {self.path}" + (f": {self.detail}" if self.detail else "")
+
+
+@dataclass
+class CheckReport:
+    lines: list[Line] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(line.status == "same" for line in self.lines)
+
+    def count(self, status: str) -> int:
+        return sum(line.status == status for line in self.lines)
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{self.count(s)} {s}" for s in ("same", "differs", "missing", "new", "unlisted")
+                           if self.count(s))
+        verdict = "every output is the same" if self.ok else "outputs differ"
+        return f"{len(self.lines)} outputs: {counts}. {verdict}."
+
+    def differing(self) -> list[str]:
+        return [line.path for line in self.lines if line.status != "same"]
+
+
+# -- comparing one file ----------------------------------------------------------------------------------------
+def _number(text: str):
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def compare_table(published: Path, rebuilt: Path, max_cells: int = 3) -> str | None:
+    """None if the two CSV files are identical; otherwise what differs (shape, columns, cells)."""
+    import pandas as pd
+
+    if published.read_bytes() == rebuilt.read_bytes():
+        return None
+    try:
+        a = pd.read_csv(published, dtype=str, keep_default_na=False)
+        b = pd.read_csv(rebuilt, dtype=str, keep_default_na=False)
+    except (ValueError, pd.errors.ParserError) as exc:
+        return f"not comparable as tables ({exc})"
+    if list(a.columns) != list(b.columns):
+        gone, added = sorted(set(a.columns) - set(b.columns)), sorted(set(b.columns) - set(a.columns))
+        return f"columns differ (removed: {', '.join(gone) or '-'}; added: {', '.join(added) or '-'})"
+    if len(a) != len(b):
+        return f"{len(a)} rows published, {len(b)} rebuilt"
+    moved = []
+    largest = 0.0
+    for row, col in zip(*(a.values != b.values).nonzero()):
+        old, new = a.iat[row, col], b.iat[row, col]
+        label = f"row {row + 1} ({a.iat[row, 0]}) {a.columns[col]}"
+        x, y = _number(old), _number(new)
+        if x is not None and y is not None:
+            largest = max(largest, abs(y - x))
+            moved.append(f"{label}: {old} -> {new} (change {y - x:+.6g})")
+        else:
+            moved.append(f"{label}: {old!r} -> {new!r}")
+    if not moved:  # same cells, different bytes (quoting, line endings)
+        return "same values, different bytes (formatting)"
+    text = f"{len(moved)} cell(s) differ" + (f", largest numeric change {largest:.6g}" if largest else "")
+    return text + "; " + "; ".join(moved[:max_cells]) + ("; ..." if len(moved) > max_cells else "")
+
+
+def _rms(a, b) -> float:
+    from matplotlib.testing.compare import calculate_rms
+
+    return float(calculate_rms(a.astype("int16"), b.astype("int16")))
+
+
+def _png_array(data):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    source = io.BytesIO(data) if isinstance(data, bytes) else data
+    with Image.open(source) as im:
+        return np.asarray(im.convert("RGB"))
+
+
+def compare_png(published, rebuilt, tol: float = DEFAULT_TOL) -> str | None:
+    """None if the images agree within ``tol`` (RMS over RGB values 0-255); otherwise how they differ.
+    ``published`` and ``rebuilt`` are paths or PNG bytes."""
+    a, b = _png_array(published), _png_array(rebuilt)
+    if a.shape != b.shape:
+        return f"image size {a.shape[1]}x{a.shape[0]} published, {b.shape[1]}x{b.shape[0]} rebuilt"
+    rms = _rms(a, b)
+    return None if rms <= tol else f"image RMS difference {rms:.2f} > tolerance {tol}"
+
+
+def compare_notebook(published: Path, rebuilt: Path, tol: float = DEFAULT_TOL) -> str | None:
+    """None if the notebooks agree (text outputs exactly, images within ``tol``); otherwise the cells that differ."""
+    import base64
+
+    import nbformat
+
+    if published.read_bytes() == rebuilt.read_bytes():
+        return None
+    a, b = nbformat.read(published, as_version=4), nbformat.read(rebuilt, as_version=4)
+    if len(a.cells) != len(b.cells):
+        return f"{len(a.cells)} cells published, {len(b.cells)} rebuilt"
+    problems = []
+    for n, (ca, cb) in enumerate(zip(a.cells, b.cells)):
+        if ca.source != cb.source:
+            problems.append(f"cell {n} source")
+            continue
+        oa, ob = ca.get("outputs", []), cb.get("outputs", [])
+        if len(oa) != len(ob):
+            problems.append(f"cell {n}: {len(oa)} outputs published, {len(ob)} rebuilt")
+            continue
+        for x, y in zip(oa, ob):
+            if x.get("output_type") == "stream":
+                if x.get("text") != y.get("text"):
+                    problems.append(f"cell {n} {x.get('name')}")
+                continue
+            dx, dy = x.get("data", {}), y.get("data", {})
+            for mime in sorted(set(dx) | set(dy)):
+                if mime == "image/png" and mime in dx and mime in dy:
+                    diff = compare_png(base64.b64decode(dx[mime]), base64.b64decode(dy[mime]), tol)
+                    if diff:
+                        problems.append(f"cell {n} {mime}: {diff}")
+                elif dx.get(mime) != dy.get(mime):
+                    problems.append(f"cell {n} {mime}")
+            if x.get("ename") != y.get("ename") or x.get("evalue") != y.get("evalue"):
+                problems.append(f"cell {n} error")
+    if a.metadata != b.metadata:
+        keys = sorted(k for k in set(a.metadata) | set(b.metadata) if a.metadata.get(k) != b.metadata.get(k))
+        problems.append(f"notebook metadata ({', '.join(keys)})")
+    if not problems:
+        return None  # images within tolerance: same for the reader
+    return f"{len(problems)} difference(s): " + "; ".join(problems[:4]) + ("; ..." if len(problems) > 4 else "")
+
+
+def compare_file(published: Path, rebuilt: Path, tol: float = DEFAULT_TOL) -> str | None:
+    """None if ``published`` and ``rebuilt`` agree, by the rule for the file's kind; else how they differ."""
+    suffix = published.suffix
+    if suffix == ".csv":
+        return compare_table(published, rebuilt)
+    if suffix == ".png":
+        return compare_png(published, rebuilt, tol)
+    if suffix == ".ipynb":
+        return compare_notebook(published, rebuilt, tol)
+    if published.read_bytes() == rebuilt.read_bytes():
+        return None
+    if suffix == ".txt":
+        return f"text differs: {published.read_text().strip()!r} -> {rebuilt.read_text().strip()!r}"
+    return f"{suffix.lstrip('.').upper()} bytes differ"
+
+
+# -- the whole published set ------------------------------------------------------------------------------------
+def _load_manifest(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: no manifest; nothing published to check (run `review build` first)")
+
+
+def _why_notes(published: dict, current_data: dict, env: dict, code: str) -> list[str]:
+    notes = []
+    if published.get("analysis_code_sha256") != code:
+        notes.append("the analysis code differs from the published set's")
+    changed = sorted(p for p in set(published.get("data_files", {})) | set(current_data)
+                     if published.get("data_files", {}).get(p) != current_data.get(p))
+    if changed:
+        notes.append("data files differ from the published set's: " + ", ".join(changed))
+    notes += [f"environment: {d}" for d in _env_differences(published.get("environment", {}), env)]
+    return notes
+
+
+def _env_differences(old: dict, new: dict) -> list[str]:
+    out = [f"{k} {old.get(k)} -> {new.get(k)}" for k in ("python", "implementation", "platform")
+           if old.get(k) != new.get(k)]
+    po, pn = old.get("packages", {}), new.get("packages", {})
+    out += [f"{k} {po.get(k)} -> {pn.get(k)}" for k in sorted(set(po) | set(pn)) if po.get(k) != pn.get(k)]
+    return out
+
+
+def check(reports_dir: Path | str | None = None, grades: Path | str | None = None, n_jobs: int | None = None,
+          tol: float = DEFAULT_TOL, data_dir: Path | str | None = None, progress=print,
+          keep: Path | str | None = None) -> CheckReport:
+    """Rebuild every notebook ``reports_dir``'s manifest lists into a temporary folder (or ``keep``)
+    and compare each output with the published one. Never writes into ``reports_dir``."""
+    from .build import build, job_for
+    from .load import data_file_hashes
+
+    reports_dir = Path(reports_dir).resolve() if reports_dir else config.REPORTS_DIR
+    published = _load_manifest(reports_dir / "manifest.json")
+    jobs = [job_for(e["kind"], e["subject"]) for e in published.get("jobs", {}).values()]
+    report = CheckReport()
+    report.notes = _why_notes(published, data_file_hashes(data_dir), environment(), code_digest())
+    if published.get("grades_file") and not grades:
+        report.notes.append(f"the published set was built from a complete grade table "
+                            f"({published['grades_file']['name']}); pass it with --grades")
+    with tempfile.TemporaryDirectory(prefix="review-check-") as tmp:
+        out = Path(keep).resolve() if keep else Path(tmp) / "reports"
+        progress(f"rebuilding {len(jobs)} notebook(s) into {out} ...")
+        summary = build(jobs, out_dir=out, grades=grades, n_jobs=n_jobs, force=True, progress=lambda s: None,
+                        data_dir=data_dir)
+        for job_id in summary.failed:
+            report.lines.append(Line(job_id, "differs", f"notebook failed to rebuild: {summary.results[job_id]['error']}"))
+        rebuilt = _load_manifest(out / "manifest.json")
+        old = {o["path"]: o for o in published.get("outputs", [])}
+        new = {o["path"]: o for o in rebuilt.get("outputs", [])}
+        for path in sorted(set(old) | set(new), key=_output_order):
+            report.lines.append(_compare_output(path, old.get(path), new.get(path), reports_dir, out, tol))
+        listed = set(old)
+        for folder in ("tables", "figures", "notebooks"):
+            for f in sorted((reports_dir / folder).rglob("*")) if (reports_dir / folder).is_dir() else []:
+                rel = f.relative_to(reports_dir).as_posix()
+                if f.is_file() and rel not in listed and not f.name.startswith("."):
+                    report.lines.append(Line(rel, "unlisted", "in the published folder but not in its manifest"))
+    return report
+
+
+def _output_order(path: str):
+    return (path.count("/"), path)
+
+
+def _compare_output(path: str, old: dict | None, new: dict | None, reports_dir: Path, out: Path, tol: float) -> Line:
+    if new is None:
+        return Line(path, "missing", "published, but the rebuild does not produce it")
+    if old is None:
+        return Line(path, "new", "the rebuild produces it; the published manifest does not list it")
+    published_file, rebuilt_file = reports_dir / path, out / path
+    if not published_file.is_file():
+        # not in the published set (pages, per-partnership notebooks): the manifest's hash is the record
+        if old["sha256"] == new["sha256"]:
+            return Line(path, "same", "by manifest hash (not in the published set)")
+        if path.endswith(".html") or path.endswith(".ipynb"):
+            return Line(path, "differs", "hash differs from the published manifest's (not in the published set: "
+                                         "rebuild it to see the difference)")
+        return Line(path, "differs", "published file is missing")
+    if sha256_file(published_file) != old["sha256"]:
+        return Line(path, "differs", "the published file does not match its manifest hash (edited after the build?)")
+    diff = compare_file(published_file, rebuilt_file, tol)
+    return Line(path, "same") if diff is None else Line(path, "differs", diff)
+
+
+# -- between two published sets ----------------------------------------------------------------------------------
+def manifest_at(commit: str) -> dict:
+    """The published manifest at a git commit."""
+    try:
+        text = subprocess.run(["git", "show", f"{commit}:reports/manifest.json"], cwd=config.PROJ_ROOT,
+                              capture_output=True, text=True, check=True).stdout
+    except subprocess.CalledProcessError as exc:
+        raise ValueError(f"no published manifest at {commit}: {exc.stderr.strip()}") from None
+    return json.loads(text)
+
+
+def compare_manifests(old: dict, new: dict) -> CheckReport:
+    """Which outputs changed between two published sets (by hash), each with why: the notebook's
+    data, the code, the environment, its parameters or its template."""
+    report = CheckReport()
+    code_changed = old.get("analysis_code_sha256") != new.get("analysis_code_sha256")
+    env_changes = _env_differences(old.get("environment", {}), new.get("environment", {}))
+    data_changed = sorted(p for p in set(old.get("data_files", {})) | set(new.get("data_files", {}))
+                          if old.get("data_files", {}).get(p) != new.get("data_files", {}).get(p))
+    grades_changed = (old.get("grades_file") or {}).get("sha256") != (new.get("grades_file") or {}).get("sha256")
+    if code_changed:
+        report.notes.append("analysis code changed")
+    if data_changed:
+        report.notes.append("data files changed: " + ", ".join(data_changed))
+    if grades_changed:
+        report.notes.append("grade table changed")
+    report.notes += [f"environment: {d}" for d in env_changes]
+    oo = {o["path"]: o for o in old.get("outputs", [])}
+    no = {o["path"]: o for o in new.get("outputs", [])}
+    for path in sorted(set(oo) | set(no), key=_output_order):
+        a, b = oo.get(path), no.get(path)
+        if a is None:
+            report.lines.append(Line(path, "new", "added"))
+        elif b is None:
+            report.lines.append(Line(path, "missing", "removed"))
+        elif a["sha256"] == b["sha256"]:
+            report.lines.append(Line(path, "same"))
+        else:
+            ja, jb = old["jobs"].get(a.get("job"), {}), new["jobs"].get(b.get("job"), {})
+            reasons = []
+            if ja.get("inputs_digest") != jb.get("inputs_digest"):
+                if data_changed or grades_changed:
+                    reasons.append("data (" + ", ".join(data_changed + (["grade table"] if grades_changed else []))
+                                   + ")")
+                if code_changed and not (data_changed or grades_changed):
+                    reasons.append("code (its inputs are computed differently)")
+            if code_changed and not reasons:
+                reasons.append("code")
+            if env_changes:
+                reasons.append("environment (" + "; ".join(env_changes[:3]) + ")")
+            if ja.get("parameters") != jb.get("parameters"):
+                reasons.append("parameters")
+            if ja.get("template_sha256") != jb.get("template_sha256"):
+                reasons.append("template")
+            report.lines.append(Line(path, "differs", "changed: " + (", ".join(reasons) or
+                                                                     "no recorded cause (same data, code, "
+                                                                     "environment, parameters and template)")))
+    return report
