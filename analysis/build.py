@@ -292,6 +292,15 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
     code = code_digest()
     grades_hash = _sha256(Path(grades_abs)) if grades_abs else None
     header = _manifest_header(data_before, env, code, grades_abs, grades_hash)
+    grades_param = ""
+    if grades_abs:
+        # notebooks read a copy kept with the outputs, by a path relative to their folder: the executed
+        # notebooks and pages then do not depend on (or reveal) where the user's file lives
+        copy = out_dir / ".cache" / "grades" / Path(grades_abs).name
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(grades_abs, copy.with_name(f".{copy.name}.tmp"))
+        os.replace(copy.with_name(f".{copy.name}.tmp"), copy)
+        grades_param = f"../../.cache/grades/{copy.name}"
 
     # Each notebook's inputs are computed once for the whole build (and cached between builds),
     # in an order that lets notebooks start while the rest are computed: partnerships need only
@@ -389,7 +398,7 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
             entry = inputs_entry(job)
             staging_rel = f".staging/{job.kind}-{job.slug}"
             # paths relative to the notebook's folder (notebooks/<kind>/), where its kernel starts
-            params_of[job.id] = params = parameters_for(job, grades_abs, f"../../.cache/{entry['file']}",
+            params_of[job.id] = params = parameters_for(job, grades_param, f"../../.cache/{entry['file']}",
                                                         f"../../{staging_rel}/out")
             keys[job.id] = _digest(_sha256(job.template), params, entry["digest"], code, env)
             previous = manifest["jobs"].get(job.id, {})

@@ -239,6 +239,8 @@ def check(reports_dir: Path | str | None = None, grades: Path | str | None = Non
     if published.get("grades_file") and not grades:
         report.notes.append(f"the published set was built from a complete grade table "
                             f"({published['grades_file']['name']}); pass it with --grades")
+    elif grades and (published.get("grades_file") or {}).get("sha256") != sha256_file(grades):
+        report.notes.append(f"the grade table {Path(grades).name} differs from the one the published set was built from")
     with tempfile.TemporaryDirectory(prefix="review-check-") as tmp:
         out = Path(keep).resolve() if keep else Path(tmp) / "reports"
         progress(f"rebuilding {len(jobs)} notebook(s) into {out} ...")
