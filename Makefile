@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install test report lab
+.PHONY: help install test report check lab
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -24,6 +24,9 @@ test: $(STAMP) ## Run every test
 
 report: $(STAMP) ## Build every report into reports/
 	$(BIN)/review build
+
+check: $(STAMP) ## Rebuild into a temporary folder and compare with the published reports/
+	$(BIN)/review check
 
 lab: $(STAMP) ## Open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/
