@@ -105,8 +105,11 @@ def plan() -> list[Job]:
 def _write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 # -- parameters ----------------------------------------------------------------------------------------------
@@ -164,7 +167,7 @@ class BuildSummary:
         return sum(r["status"] == status for r in self.results.values())
 
 
-def _run_job(job: Job, out_dir: str, params: dict, staging: str, kernel_cmd: list | None = None) -> dict:
+def _run_job(job: Job, template: str, out_dir: str, params: dict, staging: str, kernel_cmd: list | None = None) -> dict:
     """In a worker process: run one notebook into its staging folder and export its page."""
     from .execute import export_html, run_notebook
 
@@ -174,7 +177,7 @@ def _run_job(job: Job, out_dir: str, params: dict, staging: str, kernel_cmd: lis
     # ``output_dir``) resolve the same when it is re-run there (nbval, JupyterLab)
     home = Path(out_dir) / Path(job.notebook_path).parent
     home.mkdir(parents=True, exist_ok=True)
-    result = run_notebook(job.template, executed, params, home, kernel_cmd=kernel_cmd)
+    result = run_notebook(Path(template), executed, params, home, kernel_cmd=kernel_cmd)
     if result.status == "done":
         try:
             _normalise(executed)
@@ -222,8 +225,10 @@ def _outputs_intact(out_dir: Path, entry: dict) -> bool:
     return bool(entry.get("outputs"))
 
 
-def _install(job: Job, staging: Path, out_dir: Path, previous: dict) -> list[dict]:
-    """Move a successful job's files into place (each by rename) and remove its stale outputs."""
+def _install(job: Job, staging: Path, out_dir: Path, previous: dict, commit) -> list[dict]:
+    """Move a successful job's files into place (each by rename), remove its stale outputs, then
+    ``commit(outputs)`` (writes the manifest). All or nothing: if any step fails, the files it
+    replaced are put back, so the folder still matches the manifest, and the error is raised."""
     moves = [(staging / "notebook.ipynb", job.notebook_path, "notebook"), (staging / "page.html", job.html_path, "html")]
     for what in ("tables", "figures"):
         folder = staging / "out" / what
@@ -232,17 +237,35 @@ def _install(job: Job, staging: Path, out_dir: Path, previous: dict) -> list[dic
                 if f.is_file() and not f.name.startswith("."):
                     kind = "table" if what == "tables" else f"figure-{f.suffix.lstrip('.')}"
                     moves.append((f, f"{job.place(what)}/{f.name}", kind))
-    outputs = []
-    for src, rel, kind in moves:
-        outputs.append({"path": rel, "sha256": _sha256(src), "kind": kind})
-    for src, rel, _ in moves:
-        dest = out_dir / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(src, dest)
+    outputs = [{"path": rel, "sha256": _sha256(src), "kind": kind} for src, rel, kind in moves]
     new = {o["path"] for o in outputs}
-    for item in previous.get("outputs", []):
-        if item["path"] not in new:
-            (out_dir / item["path"]).unlink(missing_ok=True)
+    stale = [item["path"] for item in previous.get("outputs", []) if item["path"] not in new]
+    backup = staging / "previous"
+    undo = []  # (final path, its backup or None if it did not exist)
+    try:
+        for rel in [rel for _, rel, _ in moves] + stale:
+            dest = out_dir / rel
+            if dest.exists():
+                keep = backup / rel
+                keep.parent.mkdir(parents=True, exist_ok=True)
+                os.link(dest, keep)  # a second name for the current file, restored on failure
+                undo.append((dest, keep))
+            else:
+                undo.append((dest, None))
+        for src, rel, _ in moves:
+            dest = out_dir / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, dest)
+        for rel in stale:
+            (out_dir / rel).unlink(missing_ok=True)
+        commit(outputs)
+    except BaseException:
+        for dest, keep in reversed(undo):
+            if keep is not None:
+                os.replace(keep, dest)
+            else:
+                dest.unlink(missing_ok=True)
+        raise
     return outputs
 
 
@@ -357,16 +380,32 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
         nonlocal finished
         staging = out_dir / ".staging" / f"{job.kind}-{job.slug}"
         if result["status"] == "done":
-            outputs = _install(job, staging, out_dir, manifest["jobs"].get(job.id, {}))
-            manifest["jobs"][job.id] = {"kind": job.kind, "slug": job.slug, "subject": job.subject,
-                                        "template": f"notebooks/{job.kind}.ipynb",
-                                        "template_sha256": _sha256(job.template),
-                                        "parameters": {k: v for k, v in params_of[job.id].items()
-                                                       if k not in ("inputs", "output_dir")},
-                                        "data_basis": header["data_basis"],
-                                        "inputs_digest": index["jobs"][job.id]["digest"], "key": keys[job.id],
-                                        "outputs": outputs}
-            _write_manifest(out_dir, manifest, header)
+            previous = manifest["jobs"].get(job.id)
+
+            def commit(outputs):
+                manifest["jobs"][job.id] = {"kind": job.kind, "slug": job.slug, "subject": job.subject,
+                                            "template": f"notebooks/{job.kind}.ipynb",
+                                            "template_sha256": _sha256(job.template),
+                                            "parameters": {k: v for k, v in params_of[job.id].items()
+                                                           if k not in ("inputs", "output_dir")},
+                                            "data_basis": header["data_basis"],
+                                            "inputs_digest": index["jobs"][job.id]["digest"], "key": keys[job.id],
+                                            "outputs": outputs}
+                try:
+                    _write_manifest(out_dir, manifest, header)
+                except BaseException:
+                    if previous is None:
+                        manifest["jobs"].pop(job.id, None)
+                    else:
+                        manifest["jobs"][job.id] = previous
+                    raise
+
+            try:
+                _install(job, staging, out_dir, previous or {}, commit)
+            except OSError as exc:  # e.g. disk full: this job failed, its previous outputs are back in place
+                result = {"status": "failed", "seconds": result["seconds"], "cell": "",
+                          "error": f"installing its outputs failed ({type(exc).__name__}: {exc}); "
+                                   "the previous outputs are unchanged"}
         elif result["status"] == "failed":
             partial = staging / "notebook.ipynb"
             if partial.exists():
@@ -410,7 +449,7 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
             staging.mkdir(parents=True)
             if pool is None:
                 pool, zygote, kernel_cmd = _start_pool(n_jobs, len(jobs), preload, progress)
-            futures[pool.submit(_run_job, job, str(out_dir), params, str(staging), kernel_cmd)] = job
+            futures[pool.submit(_run_job, job, str(job.template), str(out_dir), params, str(staging), kernel_cmd)] = job
             collect(futures, block=False)
         _write_atomic(index_path, json.dumps(index, indent=1) + "\n")
         _write_atomic(templates_path, json.dumps(_TEMPLATE_PARAMETERS, indent=1, sort_keys=True) + "\n")

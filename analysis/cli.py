@@ -156,6 +156,10 @@ def main(argv=None) -> int:
 
     try:
         return args.func(args)
+    except KeyboardInterrupt:
+        print("\nreview: interrupted. Notebooks that finished are installed and listed in manifest.json; "
+              "nothing half-written was kept. Run the same command again to finish.", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # e.g. `review list | head`
         sys.stderr.close()
         return 0

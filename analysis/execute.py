@@ -15,8 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from jupyter_client.manager import KernelManager
-from jupyter_client.utils import run_sync
+from jupyter_client.manager import AsyncKernelManager
 from traitlets import CaselessStrEnum, Unicode
 
 __all__ = ["IPCKernelManager", "JobResult", "run_notebook", "export_html"]
@@ -27,8 +26,11 @@ __all__ = ["IPCKernelManager", "JobResult", "run_notebook", "export_html"]
 KERNEL_CMD: list | None = None
 
 
-class IPCKernelManager(KernelManager):
-    """A kernel manager whose kernels listen on Unix sockets in a private temporary folder."""
+class IPCKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernels listen on Unix sockets in a private temporary folder.
+
+    Asynchronous, as nbclient expects: with a blocking client, nbclient's wait for output blocks
+    its event loop, its kernel-alive check never runs, and a kernel killed mid-cell hangs the run."""
 
     transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
     #: tail of the last kernel's stderr, for failure reports
@@ -59,10 +61,10 @@ class IPCKernelManager(KernelManager):
         kw["stderr"] = self._log
         return await super()._async_launch_kernel(kernel_cmd, **kw)
 
-    _launch_kernel = run_sync(_async_launch_kernel)
+    _launch_kernel = _async_launch_kernel
 
-    def cleanup_resources(self, restart=False):
-        super().cleanup_resources(restart=restart)
+    async def _async_cleanup_resources(self, restart=False):
+        await super()._async_cleanup_resources(restart=restart)
         if not restart:
             log = getattr(self, "_log", None)
             if log is not None:
@@ -70,6 +72,8 @@ class IPCKernelManager(KernelManager):
                 text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
                 IPCKernelManager.last_log = text[-2000:]
             shutil.rmtree(self.ipc_dir, ignore_errors=True)
+
+    cleanup_resources = _async_cleanup_resources
 
 
 @dataclass
@@ -142,4 +146,21 @@ def export_html(executed: Path, html: Path, title: str) -> None:
     exporter = HTMLExporter(sanitize_html=True, embed_images=False, exclude_input_prompt=True,
                             exclude_output_prompt=True, filters={"clean_html": clean_html})
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    html.write_text(body, encoding="utf-8")
+    html.write_text(_with_alt_text(body, nb), encoding="utf-8")
+
+
+def _with_alt_text(body: str, nb) -> str:
+    """Give each output image the alt text its output carries (``metadata['image/png']['alt']``);
+    nbconvert's template has no place for it and writes a placeholder."""
+    from bs4 import BeautifulSoup
+
+    alts = [out.get("metadata", {}).get("image/png", {}).get("alt")
+            for cell in nb.cells for out in cell.get("outputs", []) if "image/png" in out.get("data", {})]
+    soup = BeautifulSoup(body, features="html.parser")
+    images = [img for img in soup.find_all("img") if img.get("src", "").startswith("data:image/png")]
+    if len(images) != len(alts):
+        raise ValueError(f"{len(images)} images in the page, {len(alts)} image outputs in the notebook")
+    for img, alt in zip(images, alts):
+        if alt:
+            img["alt"] = alt
+    return str(soup)

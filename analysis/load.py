@@ -247,8 +247,9 @@ def load_grades(path: Path | str) -> pd.DataFrame:
     Names may be any alias; grades any accepted spelling (:func:`analysis.scale.parse_grade`).
 
     Returns a long frame sorted by partnership and indicator with columns partnership,
-    indicator (ordered categoricals), grade (ordered categorical, worst to best) and
-    period_group. Raises ValidationError on any problem, naming file, row, column and value.
+    indicator (ordered categoricals), grade (ordered categorical, worst to best), note (the
+    table's note column, ``note``/``notes``/``source``/``comment``; "" if none; in the wide form
+    a row's note applies to its nine cells; shown as text, escaped) and period_group. Raises ValidationError on any problem, naming file, row, column and value.
     """
     path = Path(path)
     display = str(path)
@@ -261,6 +262,7 @@ def load_grades(path: Path | str) -> pd.DataFrame:
                                        allowed="partnership, indicator, grade (long) or partnership, 1.1 ... 9.4 (wide)",
                                        suggestion=closest("partnership", raw.columns))])
     long_form = "indicator" in lower or "grade" in lower
+    note_col = next((lower[c] for c in _NOTE_COLUMNS if c in lower), None)
     cells = []
     if long_form:
         for need in ("indicator", "grade"):
@@ -276,7 +278,7 @@ def load_grades(path: Path | str) -> pd.DataFrame:
             raise ValidationError(problems)
         for row, rec in raw.iterrows():
             cells.append((row, rec[area_col], area_col, rec[lower["indicator"]], "indicator",
-                          rec[lower["grade"]], "grade"))
+                          rec[lower["grade"]], "grade", rec[note_col] if note_col else ""))
     else:
         ind_cols = {}
         for c in raw.columns:
@@ -298,10 +300,10 @@ def load_grades(path: Path | str) -> pd.DataFrame:
             raise ValidationError(problems)
         for row, rec in raw.iterrows():
             for c, code in ind_cols.items():
-                cells.append((row, rec[area_col], area_col, code, c, rec[c], c))
+                cells.append((row, rec[area_col], area_col, code, c, rec[c], c, rec[note_col] if note_col else ""))
     seen = {}
     out = []
-    for row, name, name_col, ind, ind_col, grade_text, grade_col in cells:
+    for row, name, name_col, ind, ind_col, grade_text, grade_col, note in cells:
         p = _resolve_partnership(name, display, row, name_col, problems)
         code = indicators.parse_indicator(ind)
         if code is None:
@@ -313,7 +315,7 @@ def load_grades(path: Path | str) -> pd.DataFrame:
             continue
         if not _check_duplicate(seen, (p, code), row, g, display, grade_col, grade_text, problems):
             continue
-        out.append({"partnership": p, "indicator": code, "grade": g})
+        out.append({"partnership": p, "indicator": code, "grade": g, "note": str(note)})
     if not problems:
         missing = [(p, i) for p in areas.PARTNERSHIPS for i in indicators.INDICATORS if (p, i) not in seen]
         if missing:

@@ -80,7 +80,7 @@ class Results:
     def possible(self) -> pd.DataFrame:
         from . import summaries
 
-        return summaries.partnership_grades(self.model, self.record)
+        return summaries.partnership_grades(self.model, self.record, grades=self.grades)
 
     @cached_property
     def distribution(self) -> pd.DataFrame:
@@ -213,6 +213,20 @@ def inputs_digest(inputs: dict) -> str:
     return h.hexdigest()
 
 
+class ShownFigure:
+    """A figure as a notebook cell shows it: the PNG, and its alt text as the plain-text form (what
+    nbval compares) and as image metadata (what :func:`analysis.execute.export_html` puts in ``alt``)."""
+
+    def __init__(self, png: bytes, alt: str):
+        self.png, self.alt = png, alt
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        import base64
+
+        return ({"image/png": base64.b64encode(self.png).decode("ascii"), "text/plain": self.alt},
+                {"image/png": {"alt": self.alt}})
+
+
 class Report:
     """One notebook's view: its inputs, and helpers that show a table or figure and write it out."""
 
@@ -240,8 +254,9 @@ class Report:
             tmp.replace(path / f"{name}.csv")
         return frame
 
-    def figure(self, name: str):
-        """Draw the named figure, write it (PNG, SVG, data CSV, alt text) if output_dir is set; return the Figure."""
+    def figure(self, name: str) -> "ShownFigure":
+        """Draw the named figure, write it (PNG, SVG, data CSV, alt text) if output_dir is set, and
+        return it for display: the PNG with its alt text (the page's ``alt`` attribute)."""
         from . import figures
 
         i, basis = self.inputs, self.basis
@@ -265,8 +280,11 @@ class Report:
             figures.save(ax, name.replace("_", "-"), self.output_dir / "figures", close=False)
         import matplotlib.pyplot as plt
 
+        buf = io.BytesIO()
+        with plt.rc_context(figures.RC):
+            ax.figure.savefig(buf, format="png", metadata={"Software": None})
         plt.close(ax.figure)  # shown once, as this cell's result
-        return ax.figure
+        return ShownFigure(buf.getvalue(), figures.drawn(ax).alt)
 
     def markdown(self, text: str):
         """Text for a Markdown display; values from data are escaped."""

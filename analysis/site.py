@@ -45,9 +45,9 @@ def index_html(manifest: dict) -> str:
              f"<style>{_STYLE}</style>", "</head>", "<body>", "<main>",
              "<h1>Joint inspections of services for children and young people, 2012-2017</h1>",
              f"<p>Reports built from the data in this package. Data basis: "
-             f"{html.escape(', '.join(sorted(b for b in basis if b)) or 'none yet')}. Git commit "
-             f"<code>{html.escape(str(manifest.get('git_commit', 'unknown'))[:12])}</code>; every file with its "
-             f"SHA-256 is listed in {_link('manifest.json', 'manifest.json')}.</p>"]
+             f"{html.escape(', '.join(sorted(b for b in basis if b)) or 'none yet')}. Every file with its "
+             f"SHA-256, and the git commit the build ran at, is listed in {_link('manifest.json', 'manifest.json')} "
+             f"(the page itself names no commit, so a rebuild at a later commit reproduces it).</p>"]
     for kind, heading in _SECTIONS:
         entries = sorted(((j, e) for j, e in jobs.items() if e.get("kind") == kind),
                          key=lambda je: order_key(je[1].get("kind"), je[1].get("subject")))

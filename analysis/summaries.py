@@ -98,12 +98,14 @@ def median_grade(model: RecordModel, scopes: dict | None = None) -> pd.DataFrame
     return frame
 
 
-def partnership_grades(model: RecordModel, record=None, partnership: str | None = None) -> pd.DataFrame:
+def partnership_grades(model: RecordModel, record=None, partnership: str | None = None,
+                       grades: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each cell's possible grades, with the source rows that state or derive it.
 
     Columns: partnership, indicator, title, possible, n_possible, grade, lowest, highest, status
     ('stated', 'derived', 'fixed by the record' (by counts and statements), 'open', or
-    'complete table'), source_id, quote.
+    'complete table'), source_id, quote. With a complete table (``grades``, from
+    :func:`analysis.load.load_grades`), ``quote`` holds the table's own note for the cell.
     """
     frame = model.possible_grades()
     if partnership is not None:
@@ -111,13 +113,18 @@ def partnership_grades(model: RecordModel, record=None, partnership: str | None 
     frame = frame.copy()
     frame["title"] = frame["indicator"].astype(str).map(indicators.title)
     status, sources, quotes = [], [], []
-    cells = {}
+    cells, notes = {}, {}
     if record is not None:
         cells = {(str(r.partnership), str(r.indicator)): r for r in record.cell_grades.itertuples()}
+    if grades is not None and "note" in grades:
+        notes = {(str(r.partnership), str(r.indicator)): r.note for r in grades.itertuples()}
     for rec in frame.itertuples():
         cell = cells.get((str(rec.partnership), str(rec.indicator)))
         if model.basis != "public record":
             status.append("complete table")
+            sources.append("")
+            quotes.append(notes.get((str(rec.partnership), str(rec.indicator)), ""))
+            continue
         elif cell is not None:
             status.append(cell.basis)
         else:

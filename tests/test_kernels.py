@@ -52,42 +52,49 @@ def test_forked_kernels_are_fresh_processes_with_fresh_state(tmp_path, zygote):
 
 
 def test_kernel_uses_ipc_and_dies_with_its_proxy(zygote):
-    execute.KERNEL_CMD = zygote.kernel_cmd()
-    km = execute.IPCKernelManager()
-    try:
-        km.start_kernel()
-        assert km.transport == "ipc"
-        info = km.get_connection_info()
-        assert info["transport"] == "ipc" and info["ip"].startswith("/tmp/rk-")
-        kc = km.client()
-        kc.start_channels()
-        kc.wait_for_ready(timeout=30)
-        kc.execute("import os; os.getpid()")
-        pid = None
-        while pid is None:
-            msg = kc.get_iopub_msg(timeout=10)
-            if msg["msg_type"] == "execute_result":
-                pid = int(msg["content"]["data"]["text/plain"])
-        kc.stop_channels()
-        proxy = km.provisioner.process.pid
-        assert pid != proxy
-        os.kill(proxy, signal.SIGKILL)  # what a hard kill of the managed process does
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
+    import asyncio
+
+    async def body():
+        km = execute.IPCKernelManager()
+        try:
+            await km.start_kernel()
+            assert km.transport == "ipc"
+            info = km.get_connection_info()
+            assert info["transport"] == "ipc" and info["ip"].startswith("/tmp/rk-")
+            kc = km.client()
+            kc.start_channels()
+            await kc.wait_for_ready(timeout=30)
+            kc.execute("import os; os.getpid()")
+            pid = None
+            while pid is None:
+                msg = await kc.get_iopub_msg(timeout=10)
+                if msg["msg_type"] == "execute_result":
+                    pid = int(msg["content"]["data"]["text/plain"])
+            kc.stop_channels()
+            proxy = km.provisioner.process.pid
+            assert pid != proxy
+            os.kill(proxy, signal.SIGKILL)  # what a hard kill of the managed process does
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                await asyncio.sleep(0.05)
+            else:
+                pytest.fail("the forked kernel outlived its proxy")
+        finally:
             try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.05)
-        else:
-            pytest.fail("the forked kernel outlived its proxy")
+                await km.shutdown_kernel(now=True)
+            except Exception:
+                pass
+            await km.cleanup_resources()
+
+    execute.KERNEL_CMD = zygote.kernel_cmd()
+    try:
+        asyncio.run(body())
     finally:
         execute.KERNEL_CMD = None
-        try:
-            km.shutdown_kernel(now=True)
-        except Exception:
-            pass
-        km.cleanup_resources()
 
 
 def test_failing_notebook_reports_cell_and_exception(tmp_path, zygote):
@@ -96,3 +103,14 @@ def test_failing_notebook_reports_cell_and_exception(tmp_path, zygote):
     assert res.status == "failed"
     assert "ValueError: broken on purpose" in res.error
     assert res.cell.startswith("raise ValueError")
+
+
+def test_kernel_killed_mid_run_fails_the_notebook_promptly(tmp_path, zygote):
+    # SIGKILL from inside a cell: the kernel is gone without a reply; the run must fail, not hang
+    nb = _notebook(tmp_path / "k.ipynb", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", "1 + 1")
+    start = time.perf_counter()
+    result = execute.run_notebook(nb, tmp_path / "out.ipynb", {"tag": "b"}, tmp_path, timeout=120,
+                                  kernel_cmd=zygote.kernel_cmd())
+    assert result.status == "failed"
+    assert "DeadKernel" in result.error or "died" in result.error.lower()
+    assert time.perf_counter() - start < 60
