@@ -1,0 +1,201 @@
+"""Faults in a build: a notebook raising, its kernel killed, a write failing, the build interrupted,
+the data changing underneath. After each, the outputs already published are intact and match
+manifest.json, no temporary file is left, and the next build finishes.
+
+Faults are injected through the templates (a copy of notebooks/ with one cell added, passed by
+pointing ``config.NOTEBOOKS_DIR`` at it) or by failing one file operation; never by editing the
+package.
+"""
+
+import errno
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell
+
+from analysis import build as b
+from analysis import config
+from analysis.cli import main
+from conftest import ROOT
+
+JOBS = [("partnership", "Angus"), ("partnership", "Orkney")]
+
+
+def _jobs():
+    return [b.job_for(kind, name) for kind, name in JOBS]
+
+
+def _published(out):
+    """Every file of the outputs (not the cache), with its SHA-256."""
+    return {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(out.rglob("*")) if p.is_file() and ".cache" not in p.parts and "failed" not in p.parts}
+
+
+def _assert_consistent(out):
+    manifest = json.loads((out / "manifest.json").read_text())
+    for item in manifest["outputs"]:
+        path = out / item["path"]
+        assert path.is_file(), item["path"]
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == item["sha256"], item["path"]
+    assert not (out / ".staging").exists()
+    leftovers = [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+    assert leftovers == []
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    root = tmp_path_factory.mktemp("faults")
+    data = root / "data"
+    shutil.copytree(ROOT / "data", data)
+    out = root / "reports"
+    assert b.build(_jobs(), out_dir=out, n_jobs=2, progress=lambda s: None, data_dir=data).failed == []
+    return {"root": root, "data": data, "out": out}
+
+
+@pytest.fixture
+def published(base, tmp_path):
+    """A private copy of the built outputs (with its cache) to break."""
+    out = tmp_path / "reports"
+    shutil.copytree(base["out"], out)
+    return out
+
+
+def _faulty_templates(tmp_path, monkeypatch, source):
+    folder = tmp_path / "templates"
+    shutil.copytree(config.NOTEBOOKS_DIR, folder)
+    path = folder / "partnership.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(3, new_code_cell(source))
+    nbformat.write(nb, path)
+    monkeypatch.setattr(config, "NOTEBOOKS_DIR", folder)
+
+
+@pytest.mark.parametrize("fault, expected", [
+    ("raise RuntimeError('injected fault')", "RuntimeError: injected fault"),
+    ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", "DeadKernelError"),
+], ids=["exception", "kernel-sigkill"])
+def test_a_failing_notebook_leaves_the_published_outputs(base, published, tmp_path, monkeypatch, fault, expected):
+    before = _published(published)
+    _faulty_templates(tmp_path, monkeypatch, fault)
+    summary = b.build([b.job_for("partnership", "Angus")], out_dir=published, progress=lambda s: None,
+                      data_dir=base["data"])
+    assert summary.failed == ["partnership/angus"]
+    assert expected in summary.results["partnership/angus"]["error"]
+    assert _published(published) == before      # nothing published changed
+    _assert_consistent(published)
+    # the next build, with the fault gone, finds Angus's previous outputs intact and finishes
+    monkeypatch.undo()
+    again = b.build(_jobs(), out_dir=published, progress=lambda s: None, data_dir=base["data"])
+    assert again.failed == [] and again.count("skipped") == 2
+    _assert_consistent(published)
+
+
+def test_a_write_failing_mid_install_puts_the_previous_files_back(base, published, tmp_path, monkeypatch):
+    before = _published(published)
+    # a harmless extra cell, so the new notebook and page differ from the published ones
+    _faulty_templates(tmp_path, monkeypatch, "print('a different notebook')")
+    real_replace = os.replace
+    calls = {"notebook moved": False}
+
+    def full_disk(src, dst, *args, **kwargs):
+        # the notebook and page are already moved when the first table fails
+        if "/.staging/" in str(src) and str(src).endswith("notebook.ipynb"):
+            calls["notebook moved"] = True
+        if "/.staging/" in str(src) and "/out/tables/" in str(src):
+            raise OSError(errno.ENOSPC, "No space left on device", str(dst))
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    summary = b.build([b.job_for("partnership", "Angus")], out_dir=published, force=True, progress=lambda s: None,
+                      data_dir=base["data"])
+    monkeypatch.undo()
+    assert calls["notebook moved"]
+    assert summary.failed == ["partnership/angus"]
+    assert "No space left on device" in summary.results["partnership/angus"]["error"]
+    assert _published(published) == before
+    _assert_consistent(published)
+    again = b.build(_jobs(), out_dir=published, force=True, progress=lambda s: None, data_dir=base["data"])
+    assert again.failed == [] and again.count("done") == 2
+    _assert_consistent(published)
+
+
+def test_a_manifest_write_failing_rolls_the_job_back(base, published, monkeypatch):
+    before = _published(published)
+    real = b._write_manifest
+
+    def failing(out_dir, manifest, header):
+        raise OSError(errno.EIO, "Input/output error", "manifest.json")
+
+    monkeypatch.setattr(b, "_write_manifest", failing)
+    with pytest.raises(OSError, match="Input/output error"):  # the build's final manifest write fails too
+        b.build([b.job_for("partnership", "Orkney")], out_dir=published, force=True, progress=lambda s: None,
+                data_dir=base["data"])
+    monkeypatch.setattr(b, "_write_manifest", real)
+    assert _published(published) == before
+    _assert_consistent(published)
+
+
+def test_data_changed_during_the_build_fails_it(base, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(base["data"], data)
+    target = data / "record/sources.csv"
+
+    def meddle(line):
+        if "done" in line and target.read_text().endswith("\n"):
+            target.write_text(target.read_text() + "\n")
+
+    with pytest.raises(b.BuildError, match="data/ changed during the build"):
+        b.build([b.job_for("partnership", "Angus")], out_dir=tmp_path / "reports", progress=meddle, data_dir=data,
+                force=True)
+
+
+def test_the_build_never_writes_into_data(base):
+    # the module build ran on base["data"]: byte-identical to the repository's data/
+    assert _published(base["data"]) == _published(ROOT / "data")
+
+
+def test_interrupt_then_resume(base, tmp_path):
+    out = tmp_path / "reports"
+    jobs = ", ".join(f"job_for({k!r}, {n!r})" for k, n in
+                     [("partnership", "Angus"), ("partnership", "Orkney"), ("partnership", "Moray"),
+                      ("partnership", "Fife"), ("partnership", "Falkirk"), ("partnership", "Dundee")])
+    script = (f"import sys\nfrom analysis.build import build, job_for\nfrom analysis.cli import _report\n"
+              f"sys.exit(_report(build([{jobs}], out_dir={str(out)!r}, n_jobs=1, data_dir={str(base['data'])!r})))")
+    proc = subprocess.Popen([sys.executable, "-u", "-c", script],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            cwd=ROOT)
+    for line in proc.stdout:
+        if " done " in line:
+            break
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail("the build did not stop within 60 s of SIGINT")
+    assert proc.returncode != 0
+    _assert_consistent(out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert 1 <= len(manifest["jobs"]) < 6
+    done_before = set(manifest["jobs"])
+    summary = b.build([b.job_for("partnership", n) for n in ("Angus", "Orkney", "Moray", "Fife", "Falkirk", "Dundee")],
+                      out_dir=out, progress=lambda s: None, data_dir=base["data"])
+    assert summary.failed == []
+    assert {j for j, r in summary.results.items() if r["status"] == "skipped"} == done_before
+    _assert_consistent(out)
+
+
+def test_ctrl_c_in_the_command_exits_130_with_a_message(monkeypatch, capsys, tmp_path):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(b, "build", interrupted)
+    assert main(["build", "--out", str(tmp_path / "r")]) == 130
+    assert "interrupted" in capsys.readouterr().err
