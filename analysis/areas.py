@@ -22,8 +22,12 @@ __all__ = ["partnership_table", "period_group_table", "period_group_label", "PAR
 class UnknownName(LookupError):
     """A name that matches no partnership or period group; ``suggestions`` lists the closest."""
 
-    def __init__(self, kind: str, value: str, suggestions: list[str], allowed: str = ""):
+    def __init__(self, kind: str, value: str, suggestions: list[str], allowed: str = "", ambiguous: bool = False):
         self.kind, self.value, self.suggestions, self.allowed = kind, value, suggestions, allowed
+        self.ambiguous = ambiguous
+        if ambiguous:
+            super().__init__(f"ambiguous {kind} {value!r}: could be {', '.join(suggestions)}")
+            return
         hint = f"; closest: {', '.join(suggestions)}" if suggestions else ""
         more = f" (allowed: {allowed})" if allowed else ""
         super().__init__(f"unknown {kind} {value!r}{hint}{more}")
@@ -102,6 +106,11 @@ def match_partnership(name) -> str:
     for rec in partnership_table().itertuples():
         for s in [rec.partnership, rec.la_name, *rec.aliases]:
             spellings.setdefault(s, rec.partnership)
+    words = set(_key(name).split())
+    containing = [p for p in PARTNERSHIPS if words and words <= set(_key(p).split())]
+    if len(containing) > 1:  # "Ayrshire", "Lanarkshire": a part of several names
+        raise UnknownName("partnership", str(name), containing,
+                          allowed="a name that picks out one partnership", ambiguous=True)
     near = closest(str(name), spellings, n=3)
     suggestions = list(dict.fromkeys(spellings[s] for s in near.split(", ") if s))
     if not suggestions:

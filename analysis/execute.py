@@ -2,8 +2,9 @@
 
 Kernels are started with the IPC transport (Unix sockets in a private temporary folder, removed
 afterwards): no TCP port is opened, so parallel runs cannot race for ports and nothing listens on
-the network. The kernel is this interpreter (``sys.executable -m ipykernel_launcher``), so a
-build never picks up another environment's kernel.
+the network (ipykernel's one TCP listener, a pipe for output of forked subprocesses, is turned
+off: :func:`analysis.zygote.start_kernel`). The kernel is this interpreter
+(``sys.executable -m analysis.zygote kernel``), so a build never picks up another environment's kernel.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from traitlets import CaselessStrEnum, Unicode
 __all__ = ["IPCKernelManager", "JobResult", "run_notebook", "export_html"]
 
 
-#: The command that starts a kernel; None for ``python -m ipykernel_launcher``. The build sets it to
+#: The command that starts a kernel; None for ``python -m analysis.zygote kernel``. The build sets it to
 #: the zygote's proxy (:mod:`analysis.zygote`) so kernels start without paying imports again.
 KERNEL_CMD: list | None = None
 
@@ -43,7 +44,7 @@ class IPCKernelManager(AsyncKernelManager):
         self.ipc_dir = tempfile.mkdtemp(prefix="rk-", dir="/tmp" if Path("/tmp").is_dir() else None)
         self.connection_file = str(Path(self.ipc_dir) / "kernel.json")
         self.ip = str(Path(self.ipc_dir) / "k")
-        self.kernel_cmd_override = list(KERNEL_CMD or [sys.executable, "-m", "ipykernel_launcher", "-f",
+        self.kernel_cmd_override = list(KERNEL_CMD or [sys.executable, "-m", "analysis.zygote", "kernel", "-f",
                                                        "{connection_file}"])
 
     def format_kernel_cmd(self, extra_arguments=None):

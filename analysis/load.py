@@ -64,6 +64,11 @@ def _resolve_partnership(value, display, row, column, problems):
     try:
         return areas.match_partnership(value)
     except areas.UnknownName as exc:
+        if exc.ambiguous:
+            problems.append(Problem(display, "ambiguous partnership", row=row, column=column, value=value,
+                                    allowed="a name or alias that picks out one partnership (`review list`)",
+                                    suggestion=", ".join(exc.suggestions)))
+            return None
         problems.append(Problem(display, "unknown partnership", row=row, column=column, value=value,
                                 allowed="the 32 partnerships and their aliases (`review list`)",
                                 suggestion=", ".join(exc.suggestions)))

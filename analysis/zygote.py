@@ -108,14 +108,10 @@ def _become_kernel(request: dict, fds: list) -> None:
                 time.sleep(0.1)
 
         threading.Thread(target=watch, daemon=True).start()
-        from ipykernel.kernelapp import IPKernelApp
-
-        app = IPKernelApp.instance()
         argv = ["-f", request["connection_file"]]
         if os.environ.get("JPY_PARENT_PID"):  # the trait's default was read when the zygote imported ipykernel
             argv.append(f"--IPKernelApp.parent_handle={int(os.environ['JPY_PARENT_PID'])}")
-        app.initialize(argv)
-        app.start()
+        start_kernel(argv)
         code = 0
     except BaseException:  # noqa: BLE001 - report and exit the child, whatever happened
         import traceback
@@ -125,9 +121,29 @@ def _become_kernel(request: dict, fds: list) -> None:
         os._exit(code)
 
 
+def start_kernel(argv: list) -> None:
+    """Run an IPython kernel that opens no TCP socket.
+
+    With the IPC transport ipykernel's channels are Unix sockets, but its IOPub thread still binds
+    a TCP port on 127.0.0.1 to collect output printed by forked subprocesses
+    (``IOPubThread._setup_pipe_in``). The notebooks start no such subprocesses, so that pipe is
+    turned off: the kernel listens on nothing but its Unix sockets.
+    """
+    from ipykernel import iostream
+    from ipykernel.kernelapp import IPKernelApp
+
+    def no_subprocess_pipe(self):
+        self._pipe_flag = False
+
+    iostream.IOPubThread._setup_pipe_in = no_subprocess_pipe
+    app = IPKernelApp.instance()
+    app.initialize(argv)
+    app.start()
+
+
 def _fallback(connection_file: str):
     """No zygote: become an ordinary kernel (a fresh interpreter importing everything itself)."""
-    os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file])
+    os.execv(sys.executable, [sys.executable, "-m", "analysis.zygote", "kernel", "-f", connection_file])
 
 
 def proxy(path: str, connection_file: str, wait: float = 60.0) -> int:
@@ -220,6 +236,8 @@ if __name__ == "__main__":
         serve(sys.argv[2])
     elif len(sys.argv) >= 4 and sys.argv[1] == "proxy":
         sys.exit(proxy(sys.argv[2], sys.argv[3]))
+    elif len(sys.argv) >= 2 and sys.argv[1] == "kernel":
+        start_kernel(sys.argv[2:])
     else:
         print(__doc__.strip().splitlines()[-1], file=sys.stderr)
         sys.exit(2)

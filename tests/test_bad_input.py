@@ -1,0 +1,215 @@
+"""Bad input through the command line: each grade table and name is refused with an error naming
+file, row, column, value and what is allowed, exit status 2, and nothing written; and property
+tests (hypothesis): any input either loads or raises the package's own error, never another.
+
+Tables are the hand-made complete one (partnership k, indicator j: grade (k + j) % 6), first row
+Edinburgh 1.1 = Unsatisfactory (file row 2), with one fault each.
+"""
+
+import string
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analysis import areas, indicators, scale
+from analysis.cli import main
+from analysis.load import load_grades
+from analysis.validate import ValidationError
+from conftest import ALL_32, NINE
+
+G = ["Unsatisfactory", "Weak", "Adequate", "Good", "Very good", "Excellent"]
+ROWS = [(p, i, G[(k + j) % 6]) for k, p in enumerate(ALL_32) for j, i in enumerate(NINE)]
+
+
+def _long(rows, header="partnership,indicator,grade", sep=","):
+    return header + "\n" + "\n".join(sep.join(r) for r in rows) + "\n"
+
+
+def _first(value, at):
+    rows = [list(r) for r in ROWS]
+    rows[0][at] = value
+    return _long(rows)
+
+
+WIDE_EXTRA = ("partnership," + ",".join(NINE) + ",7.1\n"
+              + "\n".join(p + "," + ",".join(G[(k + j) % 6] for j in range(9)) + ",Good" for k, p in enumerate(ALL_32))
+              + "\n")
+
+# name -> (file text, what the message must contain besides the file name)
+CASES = {
+    "empty": ("", ["file is empty", "expected a header row"]),
+    "semicolons": (_long(ROWS, "partnership;indicator;grade", ";"), ["row 1", "semicolons", "comma-separated"]),
+    "missing-column": ("partnership,indicator\n" + "\n".join(f"{p},{i}" for p, i, _ in ROWS) + "\n",
+                       ["row 1, column 'grade'", "missing column", "allowed: partnership, indicator, grade"]),
+    "extra-column": ("partnership,indicator,grade,colour\n" + "\n".join(f"{p},{i},{g},red" for p, i, g in ROWS) + "\n",
+                     ["row 1, column 'colour'", "unexpected column", "allowed: partnership, indicator, grade, note"]),
+    "grade-v-good": (_first("V. good", 2), ["row 2, column 'grade'", "'V. good'", "allowed: Excellent", "Very good"]),
+    "grade-7": (_first("7", 2), ["row 2, column 'grade'", "'7'", "1-6"]),
+    "unknown-area": (_first("Fyfe", 0), ["row 2, column 'partnership'", "'Fyfe'", "Fife", "review list"]),
+    "ambiguous-area": (_first("Ayrshire", 0), ["row 2, column 'partnership'", "ambiguous", "'Ayrshire'",
+                                               "North Ayrshire", "South Ayrshire", "East Ayrshire"]),
+    "duplicate": (_long(ROWS + [ROWS[0]]), ["row 290, column 'grade'", "duplicate cell for Edinburgh 1.1",
+                                            "first at row 2"]),
+    "conflicting": (_long(ROWS + [("Edinburgh", "1.1", "Excellent")]),
+                    ["row 290, column 'grade'", "conflicting duplicate", "row 2 says Unsatisfactory", "'Excellent'"]),
+    "incomplete": (_long(ROWS[:-9]), ["incomplete table: 9 of 288 cells missing", "Perth and Kinross 1.1",
+                                      "exactly 32 partnerships x 9 indicators"]),
+    "wide-extra-indicator": (WIDE_EXTRA, ["row 1, column '7.1'", "unknown indicator column", "allowed: 1.1, 2.1"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_bad_grade_table_is_refused_and_nothing_written(tmp_path, capsys, name):
+    text, expected = CASES[name]
+    path = tmp_path / f"{name}.csv"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "reports"
+    assert main(["build", "--grades", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err
+    for part in expected:
+        assert part in err, (part, err)
+    assert not out.exists()
+
+
+def test_latin1_bytes_are_refused_with_their_row(tmp_path, capsys):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(_long(ROWS).replace("Fife,", "Fïfe,").encode("latin-1"))
+    out = tmp_path / "reports"
+    assert main(["run", "--partnership", "Fife", "--grades", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    # Fife is k = 20: its first row is file row 2 + 20 * 9 = 182
+    assert f"{path}, row 182" in err and "not UTF-8" in err
+    assert not out.exists()
+
+
+def test_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + _long(ROWS).encode("utf-8"))
+    assert len(load_grades(path)) == 288
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", "--period-group", "2020"],
+    ["run", "--partnership", "../../etc/passwd"],
+    ["run", "--partnership", "<b>Fife</b>"],
+    ["run", "--partnership", "Fife\n--force"],
+    ["run", "--partnership", "Lanarkshire"],
+])
+def test_bad_names_are_refused_before_any_kernel(tmp_path, capsys, argv):
+    out = tmp_path / "reports"
+    assert main(argv + ["--out", str(out)]) == 2
+    assert "review:" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_papermill_parameters_are_checked_by_the_notebook_before_writing(tmp_path):
+    # run as papermill would, with a traversal name: the notebook's first call refuses it, nothing is written
+    from analysis.report import open_report
+
+    out = tmp_path / "out"
+    with pytest.raises(areas.UnknownName):
+        open_report("partnership", "../../etc", output_dir=str(out))
+    with pytest.raises(ValueError, match="unknown notebook kind"):
+        open_report("partnerships", "Fife", output_dir=str(out))
+    assert not out.exists()
+
+
+def test_parameters_not_in_the_template_are_refused(tmp_path, monkeypatch):
+    # papermill injects any name it is given; the build passes only names the parameters cell declares
+    import shutil
+
+    import nbformat
+
+    from analysis import build as b
+    from analysis import config
+
+    folder = tmp_path / "templates"
+    shutil.copytree(config.NOTEBOOKS_DIR, folder)
+    path = folder / "partnership.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    cell.source = "\n".join(line for line in cell.source.splitlines() if not line.startswith("inputs"))
+    nbformat.write(nb, path)
+    monkeypatch.setattr(config, "NOTEBOOKS_DIR", folder)
+    with pytest.raises(b.BuildError, match="parameters inputs are not in its parameters cell"):
+        b.parameters_for(b.job_for("partnership", "Fife"), "", "x", "y")
+    monkeypatch.undo()
+    with pytest.raises(b.BuildError, match="must be a string"):
+        b.parameters_for(b.Job("partnership", "fife", 3), "", "x", "y")
+    assert b.parameters_for(b.job_for("partnership", "Fife"), "", "x", "y")["partnership"] == "Fife"
+
+
+# -- properties --------------------------------------------------------------------------------------------------
+@given(st.text())
+def test_parse_grade_returns_a_grade_or_none(text):
+    assert scale.parse_grade(text) in set(scale.GRADES) | {None}
+
+
+@given(st.text())
+def test_parse_indicator_returns_an_indicator_or_none(text):
+    assert indicators.parse_indicator(text) in set(indicators.INDICATORS) | {None}
+
+
+@given(st.text())
+def test_match_partnership_returns_a_partnership_or_raises_unknown_name(text):
+    try:
+        assert areas.match_partnership(text) in areas.PARTNERSHIPS
+    except areas.UnknownName:
+        pass
+
+
+CELL = st.one_of(st.sampled_from(ALL_32 + NINE + G + ["", "VG", "6", "0", "Fyfe", "QI 1.1", '"', ",", "\n", "é"]),
+                 st.text(alphabet=string.printable + "éï\u00a0\ufeff", max_size=12))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(header=st.lists(st.sampled_from(["partnership", "indicator", "grade", "note", "area", "1.1", "QI 2.1", "x"]),
+                       min_size=0, max_size=5),
+       rows=st.lists(st.lists(CELL, min_size=0, max_size=5), max_size=6))
+def test_any_small_table_loads_or_raises_validation_error(tmp_path_factory, header, rows):
+    import csv
+    import io
+
+    buf = io.StringIO()
+    csv.writer(buf).writerows([header] + rows)
+    path = tmp_path_factory.mktemp("prop") / "t.csv"
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    try:
+        frame = load_grades(path)
+    except ValidationError:
+        return
+    assert isinstance(frame, pd.DataFrame) and len(frame) == 288
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=300))
+def test_any_bytes_load_or_raise_validation_error(tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("bytes") / "t.csv"
+    path.write_bytes(data)
+    try:
+        load_grades(path)
+    except ValidationError:
+        pass
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(0, 287), st.sampled_from(["grade", "partnership", "indicator"]), CELL)
+def test_one_cell_changed_loads_or_raises_validation_error(tmp_path_factory, row, column, value):
+    rows = [list(r) for r in ROWS]
+    rows[row][["partnership", "indicator", "grade"].index(column)] = value
+    import csv
+    import io
+
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows([["partnership", "indicator", "grade"]] + rows)
+    path = tmp_path_factory.mktemp("cell") / "t.csv"
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    try:
+        frame = load_grades(path)
+    except ValidationError as exc:
+        assert str(path) in str(exc)
+        return
+    assert len(frame) == 288

@@ -1,0 +1,147 @@
+"""Security: the build opens no TCP port; text from data (names, grade-table notes) cannot put
+script into a page; pages are exported sanitised by a patched nbconvert."""
+
+import json
+import subprocess
+import sys
+import time
+from html.parser import HTMLParser
+from importlib import metadata
+
+import pandas as pd
+import psutil
+import pytest
+
+from analysis import build as b
+from analysis.site import write_index
+from conftest import ALL_32, NINE, ROOT, write_grades_long
+
+G = ["Unsatisfactory", "Weak", "Adequate", "Good", "Very good", "Excellent"]
+PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+class _Tags(HTMLParser):
+    """Every start tag with its attributes, and the text inside <script> elements."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags, self.scripts, self._in_script = [], [], False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag):
+        self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts.append(data)
+
+
+def _parse(text):
+    parser = _Tags()
+    parser.feed(text)
+    return parser
+
+
+def _conns(proc, kind):
+    get = getattr(proc, "net_connections", None) or proc.connections
+    return get(kind=kind)
+
+
+def test_a_build_opens_no_listening_tcp_socket(tmp_path):
+    out = tmp_path / "reports"
+    proc = subprocess.Popen([sys.executable, "-m", "analysis.cli", "run", "--partnership", "Angus", "--out", str(out)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    root = psutil.Process(proc.pid)
+    listening, unix_seen = [], False
+    while proc.poll() is None:
+        try:
+            tree = [root] + root.children(recursive=True)
+        except psutil.NoSuchProcess:
+            break
+        for p in tree:
+            try:
+                listening += [(p.pid, p.name(), c.laddr) for c in _conns(p, "tcp") + _conns(p, "tcp6")
+                              if c.status == psutil.CONN_LISTEN]
+                unix_seen = unix_seen or bool(_conns(p, "unix"))
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                pass
+        time.sleep(0.05)
+    assert proc.returncode == 0
+    assert unix_seen, "the monitor never saw the kernels' Unix sockets: it did not watch the build"
+    assert listening == []
+    assert (out / "html/partnership/angus.html").is_file()
+
+
+@pytest.fixture(scope="module")
+def with_notes(tmp_path_factory):
+    base = tmp_path_factory.mktemp("notes")
+    rows = [(p, i, G[(k + j) % 6], PAYLOAD if (p, i) == ("Angus", "1.1") else "") for k, p in enumerate(ALL_32)
+            for j, i in enumerate(NINE)]
+    table = write_grades_long(base / "grades.csv", rows, header="partnership,indicator,grade,note")
+    out = base / "reports"
+    summary = b.build([b.job_for("partnership", "Angus")], out_dir=out, grades=table, progress=lambda s: None)
+    assert summary.failed == []
+    return out
+
+
+def test_script_in_grade_table_notes_is_kept_as_data(with_notes):
+    grades = pd.read_csv(with_notes / "tables/partnership/angus/grades.csv", dtype=str, keep_default_na=False)
+    assert grades.set_index("indicator").loc["1.1", "quote"] == PAYLOAD
+
+
+def test_script_in_grade_table_notes_is_inert_in_the_page(with_notes):
+    page = (with_notes / "html/partnership/angus.html").read_text()
+    assert "&lt;script&gt;alert" in page               # shown, as text
+    parsed = _parse(page)
+    assert not any("alert" in s for s in parsed.scripts)
+    handlers = [(t, k) for t, attrs in parsed.tags for k in attrs if k.lower().startswith("on")]
+    assert handlers == []
+    assert not any(t == "img" and a.get("src") == "x" for t, a in parsed.tags)
+
+
+def test_script_in_notes_is_escaped_in_the_executed_notebook(with_notes):
+    nb = json.loads((with_notes / "notebooks/partnership/angus.ipynb").read_text())
+    html_outputs = [o["data"]["text/html"] for c in nb["cells"] for o in c.get("outputs", [])
+                    if "text/html" in o.get("data", {})]
+    joined = "".join("".join(h) if isinstance(h, list) else h for h in html_outputs)
+    assert "&lt;script&gt;alert" in joined and "<script>alert" not in joined
+
+
+def test_index_escapes_names_from_data(tmp_path):
+    manifest = {"jobs": {"partnership/x": {"kind": "partnership", "slug": "x", "subject": PAYLOAD,
+                                           "data_basis": "public record <b>", "outputs": []}}}
+    write_index(tmp_path, manifest)
+    page = (tmp_path / "index.html").read_text()
+    parsed = _parse(page)
+    assert parsed.scripts == [] or not any("alert" in s for s in parsed.scripts)
+    assert not any(k.lower().startswith("on") for _, attrs in parsed.tags for k in attrs)
+    assert "&lt;script&gt;" in page
+
+
+def test_pages_are_exported_by_a_patched_nbconvert_sanitised_without_embedding(tmp_path):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+    from packaging.version import Version
+
+    from analysis.execute import export_html
+
+    assert Version(metadata.version("nbconvert")) >= Version("7.17.1")
+    (tmp_path / "local.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    cell = new_code_cell("x", outputs=[new_output("display_data", data={
+        "text/html": '<table><tr><td>ok</td></tr></table><script>alert("out")</script><a href="javascript:alert(2)">a</a>',
+        "text/plain": "x"})])
+    nb = new_notebook(cells=[new_markdown_cell('# Title\n\n<script>alert("md")</script>\n\n![local](local.png)'), cell])
+    path = tmp_path / "n.ipynb"
+    nbformat.write(nb, path)
+    export_html(path, tmp_path / "n.html", "A page")
+    page = (tmp_path / "n.html").read_text()
+    parsed = _parse(page)
+    assert not any("alert" in s for s in parsed.scripts)
+    assert not any("javascript:" in a.get("href", "") for t, a in parsed.tags if t == "a")
+    assert ("td", {}) in parsed.tags                                   # tables survive sanitising
+    assert not any(a.get("src", "").startswith("data:") and "local" in a.get("alt", "")
+                   for t, a in parsed.tags if t == "img")             # Markdown images are not embedded
+    assert "<title>A page</title>" in page
