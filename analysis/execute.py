@@ -136,16 +136,32 @@ def clean_html(element) -> str:
                         protocols=["http", "https", "mailto"])
 
 
+#: The page template: nbconvert's JupyterLab page without the scripts it loads from a CDN (require.js,
+#: MathJax, mermaid, widgets; the pages use none of them), and a Content-Security-Policy that lets a
+#: page load nothing from elsewhere and run no script at all, as a second line behind sanitising.
+PAGE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js -%}
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'none'; base-uri 'none'; form-action 'none'">
+{%- endblock html_head_js -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+"""
+
+
 def export_html(executed: Path, html: Path, title: str) -> None:
     """Write ``executed`` as an HTML page: sanitised output HTML (:func:`clean_html`), images not
-    embedded from Markdown, no input prompts."""
+    embedded from Markdown, no input prompts, no scripts (:data:`PAGE_TEMPLATE`), figures with alt text."""
     import nbformat
+    from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(executed, as_version=4)
     nb.metadata["title"] = title
     exporter = HTMLExporter(sanitize_html=True, embed_images=False, exclude_input_prompt=True,
-                            exclude_output_prompt=True, filters={"clean_html": clean_html})
+                            exclude_output_prompt=True, filters={"clean_html": clean_html},
+                            extra_loaders=[DictLoader({"review_page.html.j2": PAGE_TEMPLATE})],
+                            template_file="review_page.html.j2")
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     html.write_text(_with_alt_text(body, nb), encoding="utf-8")
 

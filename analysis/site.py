@@ -41,6 +41,8 @@ def index_html(manifest: dict) -> str:
     basis = {e.get("data_basis", "") for e in jobs.values()}
     parts = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
+             '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src \'self\' data:; '
+             'style-src \'unsafe-inline\'; script-src \'none\'">',
              "<title>Joint inspections of services for children and young people, 2012-2017: reports</title>",
              f"<style>{_STYLE}</style>", "</head>", "<body>", "<main>",
              "<h1>Joint inspections of services for children and young people, 2012-2017</h1>",
