@@ -96,7 +96,14 @@ def read_csv_text(path: Path | str, display: str | None = None) -> pd.DataFrame:
         )]) from None
     if not text.strip():
         raise ValidationError([Problem(name, "file is empty (expected a header row and data rows)")])
-    rows = list(csv.reader(io.StringIO(text)))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = []
+    try:
+        for record in reader:
+            rows.append(record)
+    except csv.Error as exc:  # e.g. a NUL byte, or a quote left open at the end of the file
+        raise ValidationError([Problem(name, f"not readable as comma-separated values ({exc})",
+                                       row=reader.line_num, allowed="comma-separated values, UTF-8")]) from None
     header = [h.strip() for h in rows[0]]
     if len(header) == 1:
         for delim, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):

@@ -213,3 +213,23 @@ def test_one_cell_changed_loads_or_raises_validation_error(tmp_path_factory, row
         assert str(path) in str(exc)
         return
     assert len(frame) == 288
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("Go\rod", "row 8: row has 1 fields"),       # a bare carriage return ends a line (csv.Error before)
+    ("\x0b", "row 7, column 'grade': unknown grade"),
+    ("Go\x00od", "row 7, column 'grade': unknown grade"),
+    ("Good\r", None),                              # CR LF: an ordinary line end, the table loads
+])
+def test_control_characters_in_a_cell(tmp_path, value, expected):
+    # found by hypothesis: a carriage return in a cell raised csv.Error, not ValidationError
+    rows = [list(r) for r in ROWS]
+    rows[5][2] = value
+    path = tmp_path / "t.csv"
+    path.write_text(_long(rows), encoding="utf-8")
+    if expected is None:
+        assert len(load_grades(path)) == 288
+        return
+    with pytest.raises(ValidationError) as exc:
+        load_grades(path)
+    assert f"{path}, {expected}" in str(exc.value)
