@@ -49,3 +49,16 @@ def complete_rows():
     """A hand-made complete table: partnership k (0-31) gets grade 1 + (k + j) % 6 on indicator j."""
     grades = ["Unsatisfactory", "Weak", "Adequate", "Good", "Very good", "Excellent"]
     return [(p, ind, grades[(k + j) % 6]) for k, p in enumerate(ALL_32) for j, ind in enumerate(NINE)]
+
+
+#: Script and an event handler, put in a grade table's note to check pages keep it inert.
+PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def write_table_with_script_note(path, cell=("Angus", "1.1")):
+    """The hand-made complete table (partnership k, indicator j: grade (k + j) % 6) with a note
+    column holding :data:`PAYLOAD` on ``cell``."""
+    grades = ["Unsatisfactory", "Weak", "Adequate", "Good", "Very good", "Excellent"]
+    rows = [(p, i, grades[(k + j) % 6], PAYLOAD if (p, i) == cell else "") for k, p in enumerate(ALL_32)
+            for j, i in enumerate(NINE)]
+    return write_grades_long(path, rows, header="partnership,indicator,grade,note")

@@ -16,20 +16,16 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 from analysis import build as b
-from conftest import ALL_32, NINE, ROOT, write_grades_long
+from conftest import PAYLOAD, ROOT, write_table_with_script_note
 
 CHROMIUM = os.environ.get("REVIEW_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = ROOT / "test-artifacts"
-G = ["Unsatisfactory", "Weak", "Adequate", "Good", "Very good", "Excellent"]
-PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     base = tmp_path_factory.mktemp("site")
-    rows = [(p, i, G[(k + j) % 6], PAYLOAD if (p, i) == ("Angus", "1.1") else "") for k, p in enumerate(ALL_32)
-            for j, i in enumerate(NINE)]
-    table = write_grades_long(base / "grades.csv", rows, header="partnership,indicator,grade,note")
+    table = write_table_with_script_note(base / "grades.csv")
     jobs = [b.job_for("review"), b.job_for("period_group", "post-2016"), b.job_for("partnership", "Angus"),
             b.job_for("statements")]
     out = base / "reports"

@@ -14,10 +14,8 @@ import pytest
 
 from analysis import build as b
 from analysis.site import write_index
-from conftest import ALL_32, NINE, ROOT, write_grades_long
+from conftest import PAYLOAD, ROOT, write_table_with_script_note
 
-G = ["Unsatisfactory", "Weak", "Adequate", "Good", "Very good", "Excellent"]
-PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
 class _Tags(HTMLParser):
@@ -78,9 +76,7 @@ def test_a_build_opens_no_tcp_socket_listening_or_connected(tmp_path):
 @pytest.fixture(scope="module")
 def with_notes(tmp_path_factory):
     base = tmp_path_factory.mktemp("notes")
-    rows = [(p, i, G[(k + j) % 6], PAYLOAD if (p, i) == ("Angus", "1.1") else "") for k, p in enumerate(ALL_32)
-            for j, i in enumerate(NINE)]
-    table = write_grades_long(base / "grades.csv", rows, header="partnership,indicator,grade,note")
+    table = write_table_with_script_note(base / "grades.csv")
     out = base / "reports"
     summary = b.build([b.job_for("partnership", "Angus")], out_dir=out, grades=table, progress=lambda s: None)
     assert summary.failed == []
