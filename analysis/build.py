@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import __version__, areas, config
-from .provenance import code_digest, digest as _digest, environment, git_commit, sha256_file as _sha256
+from .provenance import code_digest, digest as _digest, environment, git_commit, sha256_file as _sha256, source_key_of
 from .report import KINDS, basis_label
 
 __all__ = ["Job", "plan", "job_for", "build", "BuildSummary", "environment", "code_digest", "BuildError"]
@@ -330,7 +330,7 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
     # the cells' possible grades and the medians; the national review needs everything.
     cache = out_dir / ".cache"
     prepare_key = _digest(data_before, grades_hash, code, env)
-    source = _digest(data_before, grades_hash, code)  # = provenance.source_key(data_dir, grades)
+    source = source_key_of(data_before, grades_hash, code)
     index_path = cache / "inputs.json"
     index = {}
     if index_path.exists():

@@ -207,12 +207,16 @@ def _why_notes(published: dict, current_data: dict, env: dict, code: str) -> lis
     notes = []
     if published.get("analysis_code_sha256") != code:
         notes.append("the analysis code differs from the published set's")
-    changed = sorted(p for p in set(published.get("data_files", {})) | set(current_data)
-                     if published.get("data_files", {}).get(p) != current_data.get(p))
+    changed = _changed(published.get("data_files", {}), current_data)
     if changed:
         notes.append("data files differ from the published set's: " + ", ".join(changed))
     notes += [f"environment: {d}" for d in _env_differences(published.get("environment", {}), env)]
     return notes
+
+
+def _changed(old: dict, new: dict) -> list[str]:
+    """Keys whose values differ between two {name: hash} maps."""
+    return sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
 
 
 def _env_differences(old: dict, new: dict) -> list[str]:
@@ -303,8 +307,7 @@ def compare_manifests(old: dict, new: dict) -> CheckReport:
     report = CheckReport()
     code_changed = old.get("analysis_code_sha256") != new.get("analysis_code_sha256")
     env_changes = _env_differences(old.get("environment", {}), new.get("environment", {}))
-    data_changed = sorted(p for p in set(old.get("data_files", {})) | set(new.get("data_files", {}))
-                          if old.get("data_files", {}).get(p) != new.get("data_files", {}).get(p))
+    data_changed = _changed(old.get("data_files", {}), new.get("data_files", {}))
     grades_changed = (old.get("grades_file") or {}).get("sha256") != (new.get("grades_file") or {}).get("sha256")
     if code_changed:
         report.notes.append("analysis code changed")

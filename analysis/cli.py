@@ -94,10 +94,7 @@ def _cmd_check(args) -> int:
         lines = [line for line in result.lines if line.status != "same"]
         print(f"Published outputs changed since {args.since or args.against}:")
     else:
-        from .check import DEFAULT_TOL
-
-        result = check(reports, grades=args.grades, n_jobs=args.jobs,
-                       tol=DEFAULT_TOL if args.tol is None else args.tol)
+        result = check(reports, grades=args.grades, n_jobs=args.jobs, tol=args.tol)
         lines = result.lines
     for note in result.notes:
         print(f"note: {note}")
@@ -142,8 +139,10 @@ def main(argv=None) -> int:
     p.add_argument("--reports", help="the published folder to check (default: reports/)")
     p.add_argument("--grades", help="the complete grade table the published set was built from, if any")
     p.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: the number of cores)")
-    p.add_argument("--tol", type=float, default=None, help="RMS tolerance for PNG images, 0-255 scale "
-                   "(default: 1.0)")
+    from .check import DEFAULT_TOL
+
+    p.add_argument("--tol", type=float, default=DEFAULT_TOL, help="RMS tolerance for PNG images, 0-255 scale "
+                   f"(default: {DEFAULT_TOL})")
     since = p.add_mutually_exclusive_group()
     since.add_argument("--since", metavar="COMMIT", help="no rebuild: list the outputs whose published files "
                        "changed since COMMIT's published set, and why")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import config
 
-__all__ = ["PACKAGES", "environment", "code_digest", "sha256_file", "digest", "git_commit", "source_key"]
+__all__ = ["PACKAGES", "environment", "code_digest", "sha256_file", "digest", "git_commit", "source_key", "source_key_of"]
 
 #: Packages whose versions go in the manifest and the cache key.
 PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib", "seaborn", "papermill", "nbclient",
@@ -73,4 +73,9 @@ def source_key(data_dir: str | Path | None = None, grades: str | Path | None = N
     """
     from .load import data_file_hashes
 
-    return digest(data_file_hashes(data_dir), sha256_file(grades) if grades else None, code_digest())
+    return source_key_of(data_file_hashes(data_dir), sha256_file(grades) if grades else None, code_digest())
+
+
+def source_key_of(data_files: dict, grades_sha256: str | None, code: str) -> str:
+    """:func:`source_key` from fingerprints already taken (the build has them)."""
+    return digest(data_files, grades_sha256, code)
