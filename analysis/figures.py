@@ -29,7 +29,7 @@ import pandas as pd
 from . import areas, indicators, scale
 
 __all__ = ["GRADE_COLOURS", "UNRESOLVED_COLOUR", "RC", "Drawn", "drawn", "save", "grade_bars", "grade_grid",
-           "good_or_better_plot", "profile_plot", "staff_survey_plot", "case_records_plot", "grade_bars_data",
+           "good_or_better_plot", "profile_plot", "trend_plot", "staff_survey_plot", "case_records_plot", "grade_bars_data",
            "grade_grid_data"]
 
 #: One colour per grade, worst to best: ColorBrewer PuOr (6 classes), a diverging scheme
@@ -39,7 +39,7 @@ GRADE_COLOURS: dict[str, str] = dict(zip(scale.GRADES, ("#b35806", "#f1a340", "#
 #: Colour of what the record leaves open (drawn with a hatch as well, so it never reads as a grade).
 UNRESOLVED_COLOUR = "#d9d9d9"
 #: Short labels drawn in cells.
-SHORT = {v: k for k, v in scale.ABBREVIATIONS.items()}
+SHORT = scale.ABBREVIATIONS_OF
 
 #: matplotlib settings every figure is drawn with: a font shipped with matplotlib, fixed sizes.
 RC = {
@@ -379,6 +379,62 @@ def profile_plot(profile: pd.DataFrame, ax=None, basis: str = ""):
            f"median grades. " + (f"{n_open} of its grades are not fixed by the data and are drawn as bars over the "
                                  f"grades still possible. " if n_open else ""))
     return _record(ax, data, alt, basis)
+
+
+# -- trends across the period groups ---------------------------------------------------------------------------
+def trend_plot(bounds: pd.DataFrame, ax=None, basis: str = ""):
+    """Per indicator and direction, the exact p-values of the linear-by-linear test over every
+    consistent table: a bar from p_min to p_max on a log scale (a dot when they are equal), the 5%
+    line, and the verdict written beside it (significant trend forced, possible or impossible).
+
+    ``bounds`` is :func:`analysis.trend_bounds.trend_bounds` ``["bounds"]``. Drawn data:
+    indicator, direction, p_min, p_max, verdict.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    data = bounds[["indicator", "direction", "p_min", "p_max", "verdict"]].copy()
+    data["indicator"] = data["indicator"].astype(str)
+    inds = [i for i in indicators.INDICATORS if i in set(data["indicator"])]
+    alpha = float(bounds["alpha"].iloc[0]) if "alpha" in bounds else 0.05
+    ax = _new_axes(ax, (7.5, 1.4 + 0.42 * len(inds)))
+    style = {"up": ("#542788", "o", -0.17, "upward (higher grades in later groups)"),
+             "down": ("#b35806", "s", 0.17, "downward")}
+    floor = 10 ** np.floor(np.log10(max(min(data["p_min"].min(), alpha) / 3, 1e-12)))
+    words = {"forced": "forced", "possible": "possible", "impossible": "ruled out"}
+    with plt.rc_context(RC):
+        for direction, (colour, marker, dy, label) in style.items():
+            part = data[data["direction"] == direction].set_index("indicator").loc[inds]
+            ys = np.arange(len(inds)) + dy
+            same = (part["p_min"] == part["p_max"]).to_numpy()
+            ax.hlines(ys[~same], part["p_min"][~same], part["p_max"][~same], color=colour, linewidth=4.5, alpha=0.85)
+            ax.plot(part["p_min"][same], ys[same], linestyle="none", marker=marker, color=colour, markersize=5)
+            ax.plot([], [], color=colour, linewidth=4.5, label=f"{label} trend")
+            for y, v in zip(ys, part["verdict"]):
+                ax.text(2.0, y, f"{direction}: {words[v]}", va="center", fontsize=7, color="#252525")
+        ax.axvline(alpha, color="#252525", linewidth=0.9, linestyle="--")
+        ax.text(alpha, -0.75, f" {alpha:g}", fontsize=7, color="#252525", va="bottom")
+        ax.set_xscale("log")
+        ax.set_xlim(floor, 60)  # room on the right for the verdicts
+        ax.set_xticks([t for t in 10.0 ** np.arange(np.log10(floor), 1) if t <= 1])
+        ax.spines["bottom"].set_bounds(floor, 1)
+        ax.set_yticks(range(len(inds)), [f"QI {i}" for i in inds])
+        ax.set_ylim(len(inds) - 0.5, -0.9)
+        ax.set_xlabel("Exact two-sided p-value of the linear-by-linear test (log scale)")
+        ax.set_title("Trend across the three period groups: p-values over every consistent table", pad=22)
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, ncol=2)
+        _note(ax, basis + f"; significant: p <= {alpha:g}.\nA bar runs from the smallest to the largest p-value any "
+                          f"consistent table gives (1: some table shows no trend that way)." if basis else "")
+    counts = data.groupby(["direction", "verdict"]).size()
+    def n(d, v):
+        return int(counts.get((d, v), 0))
+    alt = (f"Range of exact p-values for a trend across the period groups, for {len(inds)} quality indicators, "
+           f"upward and downward, on a log scale with a line at {alpha:g}. A significant upward trend is forced for "
+           f"{n('up', 'forced')}, possible for {n('up', 'possible')} and ruled out for {n('up', 'impossible')} "
+           f"indicators; a significant downward trend is forced for {n('down', 'forced')}, possible for "
+           f"{n('down', 'possible')} and ruled out for {n('down', 'impossible')}: "
+           + "; ".join(f"QI {r.indicator} {r.direction}: {words[r.verdict]}" for r in data.itertuples()) + ".")
+    return _record(ax, data.reset_index(drop=True), alt, basis)
 
 
 # -- staff survey and case records ---------------------------------------------------------------------------

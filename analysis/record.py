@@ -188,6 +188,17 @@ class RecordModel:
             A, lo, hi = _BASE, np.ones(NP * NI), np.ones(NP * NI)
         return A, lo, hi
 
+    def constraints(self, extra=()):
+        """The active constraints as (A, lower, upper): every consistent table x has lower <= A x <= upper
+        (the first 288 rows say each cell has exactly one grade). ``extra`` rows are appended."""
+        return self._matrix(self.active, extra)
+
+    def maximise(self, coef: np.ndarray, extra=()) -> tuple[float, np.ndarray] | None:
+        """The maximum of ``coef @ x`` over consistent tables (with ``extra`` rows) and a table
+        attaining it, or None when no table satisfies them."""
+        x = self.solve(extra=extra, objective=-np.asarray(coef, float))
+        return None if x is None else (float(np.asarray(coef, float) @ x), x)
+
     def solve(self, groups=None, extra=(), objective=None):
         """A 0/1 solution vector (or None if infeasible); minimises ``objective`` if given."""
         groups = self.active if groups is None else groups
@@ -313,14 +324,6 @@ class RecordModel:
         hi = self.solve(groups, extra, objective=-c)
         return int(lo[idx].sum()), int(hi[idx].sum())
 
-    def objective_range(self, coef: np.ndarray) -> tuple[float, float]:
-        """Minimum and maximum of ``coef @ x`` over consistent tables (any linear statistic)."""
-        lo = self.solve(objective=coef)
-        hi = self.solve(objective=-coef)
-        if lo is None:
-            raise Infeasible("the constraints admit no grade table")
-        return float(coef @ lo), float(coef @ hi)
-
     def table(self, x: np.ndarray) -> pd.DataFrame:
         """A solution vector as a long grade table (partnership, indicator, grade)."""
         cells = x.reshape(NP, NI, NG).argmax(axis=2)
@@ -330,15 +333,6 @@ class RecordModel:
         frame["indicator"] = frame["indicator"].astype(indicators.indicator_dtype())
         frame["grade"] = frame["grade"].astype(scale.grade_dtype())
         return frame
-
-    def sample_tables(self, k: int = 20, seed: int = 2017) -> list[pd.DataFrame]:
-        """``k`` consistent tables, each the optimum of a random objective (seeded).
-
-        Documented as a spread of consistent tables, not a uniform random sample: use for
-        sensitivity ranges only.
-        """
-        rng = np.random.default_rng(seed)
-        return [self.table(self.solve(objective=rng.normal(size=NVAR))) for _ in range(k)]
 
     def can_hold(self, rows) -> bool:
         """Is there a consistent table in which the extra ``rows`` hold?"""

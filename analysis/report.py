@@ -107,10 +107,19 @@ class Results:
         return summaries.all_good_or_better(self.model)
 
     @cached_property
-    def trends(self) -> pd.DataFrame:
+    def trend_bounds(self) -> dict[str, pd.DataFrame]:
+        from . import trend_bounds
+
+        return trend_bounds.trend_bounds(self.model)
+
+    @cached_property
+    def trend_tests(self) -> pd.DataFrame:
+        """The tests of one table: only with a complete grade table (empty under the record)."""
         from . import trends
 
-        return trends.trend_tests(self.grades) if self.grades is not None else trends.trend_ranges(self.model, k=10)
+        if self.grades is not None:
+            return trends.trend_tests(self.grades)
+        return pd.DataFrame(columns=trends.TREND_TEST_COLUMNS)
 
     @cached_property
     def statements(self) -> pd.DataFrame:
@@ -160,7 +169,10 @@ def inputs_for(kind: str, subject: str | None, results: Results) -> dict:
             "median_grade": r.medians,
             "possible_grades": _flat(r.possible),
             "all_good_or_better": r.all_good_or_better,
-            "trends": r.trends,
+            "trend_bounds": r.trend_bounds["bounds"],
+            "trend_linear_bounds": r.trend_bounds["linear"],
+            "trend_witnesses": r.trend_bounds["witnesses"],
+            "trend_tests": r.trend_tests,
             "staff_survey": r.record.staff_survey,
             "case_records": r.record.case_records,
             "headline_counts": r.record.headline_counts,
@@ -241,11 +253,14 @@ class Report:
     def __getitem__(self, name: str):
         return self.inputs[name]
 
-    def table(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
-        """The named table (optionally some columns), written to ``tables/<name>.csv`` if output_dir is set."""
+    def table(self, name: str, columns: list[str] | None = None, if_empty: str = ""):
+        """The named table (optionally some columns), written to ``tables/<name>.csv`` if output_dir is set.
+        An empty table with ``if_empty`` shows that text instead and writes nothing."""
         frame = _flat(self.inputs[name])
         if columns:
             frame = frame[columns]
+        if frame.empty and if_empty:
+            return self.markdown(if_empty)
         if self.output_dir is not None:
             path = self.output_dir / "tables"
             path.mkdir(parents=True, exist_ok=True)
@@ -270,6 +285,8 @@ class Report:
             ax = figures.grade_grid(i["possible_grades"], basis=basis)
         elif name == "profile":
             ax = figures.profile_plot(i["profile"], basis=basis)
+        elif name == "trend":
+            ax = figures.trend_plot(i["trend_bounds"], basis=basis)
         elif name == "staff_survey":
             ax = figures.staff_survey_plot(i["staff_survey"])
         elif name == "case_records":

@@ -13,12 +13,14 @@ import pandas as pd
 
 from .validate import closest
 
-__all__ = ["GRADES", "GOOD_OR_BETTER", "ABBREVIATIONS", "grade_dtype", "grade_values", "parse_grade",
+__all__ = ["GRADES", "GOOD_OR_BETTER", "ABBREVIATIONS", "ABBREVIATIONS_OF", "grade_dtype", "grade_values", "parse_grade",
            "grade_table"]
 
 #: Abbreviations accepted by :func:`parse_grade` (case-insensitive).
 ABBREVIATIONS = {"E": "Excellent", "VG": "Very good", "G": "Good", "A": "Adequate", "W": "Weak",
                  "U": "Unsatisfactory"}
+#: Each grade's abbreviation.
+ABBREVIATIONS_OF = {grade: abbrev for abbrev, grade in ABBREVIATIONS.items()}
 
 
 @lru_cache(maxsize=1)

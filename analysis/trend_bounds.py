@@ -1,0 +1,410 @@
+"""Trend statistics over every grade table consistent with the record: exact bounds, with witnesses.
+
+Per indicator, with group scores u = 1, 2, 3 (pre-2014, 2014-16, post-2016) and grade values
+v = 1 (Unsatisfactory) ... 6 (Excellent), over **all** 32 x 9 tables that the
+:class:`~analysis.record.RecordModel` admits (nothing is sampled):
+
+- **Linear quantities** (each period group's mean grade, the post-2016 minus pre-2014
+  difference, the centred linear-by-linear statistic C = sum (u - mean u) v): min and max by
+  mixed-integer programming, each with a table attaining it.
+- **The exact p-value** of the linear-by-linear test (two-sided, conditional on the margins:
+  :mod:`analysis.exact`). A table *trends up* when C > 0 and *down* when C < 0. For each
+  direction, ``p_min`` is the smallest p-value of any consistent table trending that way and
+  ``p_max`` the largest p-value *for a trend that way*, where a table that does not trend that
+  way counts as p = 1 (it shows no such trend). Each comes with a witness table.
+- **Verdict** per direction at level ``alpha`` (5%): ``forced`` when every consistent table shows
+  a significant trend that way (p_max <= alpha), ``impossible`` when none does (p_min > alpha),
+  ``possible`` otherwise.
+
+How p_min is found exactly. The p-value depends on the table only through the indicator's grade
+counts (its *margin*, which fixes the null distribution) and C; for a fixed margin it falls as
+|C| grows. So p_min = min over feasible margins m of p_m(C*(m)), with C*(m) the largest C of a
+consistent table with margin m. Every candidate margin (within the per-grade count ranges the
+record allows) gets a valid lower bound p_m(Cub(m)) from an upper bound Cub(m) >= C*(m): the
+smallest of the unconstrained maximum for that margin (the rearrangement inequality) and linear
+bounds from the integer programs' Lagrangian relaxation and from linear-programming duals
+(the LP value function is concave in the margin, so each dual solution bounds every margin).
+Margins are visited best bound first; a margin whose bound cannot beat the best table found so
+far is never solved; the others get a sharper LP bound and then the exact C*(m) by integer
+programming. The search stops when no remaining bound can beat the best table, which is then
+the minimum. p_max is the same search on the smallest C. Bounds on tail counts are integers,
+so every comparison is exact.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linprog
+from scipy import sparse
+
+from . import areas, indicators, scale
+from .exact import distribution, margin_tails
+from .record import NVAR, P, RecordModel, var
+
+__all__ = ["ALPHA", "DIRECTIONS", "trend_bounds", "IndicatorBounds"]
+
+ALPHA = 0.05
+DIRECTIONS = ("up", "down")
+VALUES = np.arange(1, len(scale.GRADES) + 1)
+
+
+def group_scores() -> np.ndarray:
+    """Score of each partnership's period group (1, 2, 3), in :data:`analysis.record.P` order."""
+    of = areas.period_group_of()
+    return np.array([areas.PERIOD_GROUPS.index(of[p]) + 1 for p in P], dtype=np.int64)
+
+
+def _cell_coef(indicator: str, weight) -> np.ndarray:
+    """sum over partnerships of weight[partnership] x grade value, on one indicator."""
+    c = np.zeros(NVAR)
+    for a, p in enumerate(P):
+        for value, g in zip(VALUES, scale.GRADES):
+            c[var(p, indicator, g)] = weight[a] * value
+    return c
+
+
+def _count_index(indicator: str) -> list[np.ndarray]:
+    return [np.array([var(p, indicator, g) for p in P]) for g in scale.GRADES]
+
+
+def column(x: np.ndarray, indicator: str) -> np.ndarray:
+    """The grade values (1-6) of one indicator in a solution vector, in partnership order."""
+    cells = x.reshape(len(P), len(indicators.INDICATORS), len(scale.GRADES))
+    return cells[:, indicators.INDICATORS.index(indicator)].argmax(axis=1) + 1
+
+
+@dataclass
+class _Search:
+    """The exact search for one indicator and one objective (max of ``sign * nC``)."""
+
+    model: RecordModel
+    indicator: str
+    sign: int
+    u: np.ndarray = field(init=False)
+    obj: np.ndarray = field(init=False)
+    counts: list = field(init=False)
+    planes: list = field(default_factory=list)  # (const, slope over the 6 grade counts)
+    milp_solves: int = 0
+    lp_solves: int = 0
+
+    def __post_init__(self):
+        self.u = group_scores()
+        n, su = len(self.u), int(self.u.sum())
+        self.n, self.su = n, su
+        self.weights = self.sign * (n * self.u - su)  # objective per unit of grade value
+        self.obj = _cell_coef(self.indicator, self.weights)
+        self.counts = _count_index(self.indicator)
+        self._lp = None
+
+    # -- exact per-margin pieces ------------------------------------------------------------------------
+    def margin_rows(self, margin):
+        return [(idx, int(c), int(c)) for idx, c in zip(self.counts, margin)]
+
+    def maximise(self, margin=None):
+        self.milp_solves += 1
+        return self.model.maximise(self.obj, self.margin_rows(margin) if margin is not None else ())
+
+    def unconstrained_max(self, margins: np.ndarray) -> np.ndarray:
+        """Largest sign*nC of any assignment of each margin's grades (rearrangement inequality)."""
+        w = np.sort(self.weights)
+        prefix = np.concatenate([[0], np.cumsum(w)])
+        ends = np.cumsum(margins, axis=1)
+        starts = ends - margins
+        return ((prefix[ends] - prefix[starts]) * VALUES).sum(axis=1)
+
+    def plane_bound(self, margins: np.ndarray) -> np.ndarray:
+        best = np.full(len(margins), np.inf)
+        for const, slope in self.planes:
+            best = np.minimum(best, const + margins @ slope)
+        return best
+
+    def upper(self, margins: np.ndarray) -> np.ndarray:
+        """An integer upper bound on the largest sign*nC of a consistent table with each margin."""
+        ub = np.minimum(self.unconstrained_max(margins).astype(float), self.plane_bound(margins))
+        return np.floor(ub + 1e-6).astype(np.int64)
+
+    # -- bounds valid for every margin --------------------------------------------------------------------
+    def lagrangian_planes(self, alphas=(-30, 0, 30), betas=(-4, 0, 4)):
+        """Planes max_x [obj + lam . counts(x)] - lam . m for lam = alpha v + beta v^2 (one MILP each);
+        returns the tables found (each a consistent table, for the incumbent)."""
+        found = []
+        for a in alphas:
+            for b in betas:
+                lam = a * VALUES + b * VALUES ** 2
+                coef = self.obj.copy()
+                for g, idx in enumerate(self.counts):
+                    coef[idx] += lam[g]
+                self.milp_solves += 1
+                res = self.model.maximise(coef)
+                if res is None:
+                    continue
+                value, x = res
+                self.planes.append((value, -lam.astype(float)))
+                found.append(x)
+        return found
+
+    def _lp_data(self):
+        if self._lp is None:
+            A, lo, hi = self.model.constraints()
+            A = sparse.csr_array(A)
+            eq = lo == hi
+            ub_hi = ~eq & np.isfinite(hi)
+            ub_lo = ~eq & np.isfinite(lo)
+            A_ub = sparse.vstack([A[ub_hi], -A[ub_lo]], format="csr")
+            b_ub = np.concatenate([hi[ub_hi], -lo[ub_lo]])
+            rows = np.zeros((len(self.counts), NVAR))
+            for g, idx in enumerate(self.counts):
+                rows[g, idx] = 1
+            A_eq = sparse.vstack([A[eq], sparse.csr_array(rows)], format="csr")
+            self._lp = (A_ub, b_ub, A_eq, lo[eq])
+        return self._lp
+
+    def lp_plane(self, margin) -> float | None:
+        """Solve the LP relaxation at ``margin``; add its dual plane; return its value (None: infeasible)."""
+        A_ub, b_ub, A_eq, b_eq0 = self._lp_data()
+        b_eq = np.concatenate([b_eq0, np.asarray(margin, float)])
+        self.lp_solves += 1
+        res = linprog(-self.obj, A_ub=A_ub if A_ub.shape[0] else None, b_ub=b_ub if A_ub.shape[0] else None,
+                      A_eq=A_eq, b_eq=b_eq, bounds=(0, 1), method="highs")
+        if res.status == 2:
+            return None
+        if res.status != 0:
+            return np.inf
+        value = -res.fun
+        slope = -res.eqlin.marginals[-len(self.counts):]
+        const = value - slope @ np.asarray(margin, float)
+        # half a unit of slack: nC is an integer, so the bound stays valid under the LP's tolerances
+        self.planes.append((const + 0.5, slope))
+        return value
+
+
+def _tail(u, margin, threshold: int) -> int:
+    """Assignments with |nC| >= threshold for the grades of ``margin`` (exact count)."""
+    if threshold <= 0:
+        return distribution(u, np.repeat(VALUES, margin)).total
+    dist = distribution(u, np.repeat(VALUES, margin))
+    return dist._count(np.abs(dist.nc) >= threshold)
+
+
+def _candidate_margins(model: RecordModel, indicator: str) -> np.ndarray:
+    """Every grade-count vector (summing to 32) within the per-grade count ranges the record allows."""
+    ranges = [model.count_range(indicator, [g]) for g in scale.GRADES]
+    out = []
+
+    def rec(k, left, prefix):
+        if k == len(ranges) - 1:
+            if ranges[k][0] <= left <= ranges[k][1]:
+                out.append(prefix + [left])
+            return
+        for c in range(ranges[k][0], min(ranges[k][1], left) + 1):
+            rec(k + 1, left - c, prefix + [c])
+
+    rec(0, len(P), [])
+    return np.array(out, dtype=np.int64).reshape(-1, len(ranges))
+
+
+def _searches(model: RecordModel, indicator: str) -> dict:
+    """Exact extreme p-values for one indicator: {(direction, 'min' | 'max'): result}.
+
+    ``min``: the smallest p of a table trending that way (1 if none does); ``max``: the largest,
+    a table not trending that way counting as 1. Each result holds tail, total, x (a witness
+    table) and the solver work done. The candidate margins and their exact null distributions
+    are shared by every search of the indicator (one depth-first pass for all of them).
+    """
+    u = group_scores()
+    sizes = [int((u == k).sum()) for k in (1, 2, 3)]
+    margins = None
+    tasks = {}
+    for direction, sign in zip(DIRECTIONS, (1, -1)):
+        for goal in ("min", "max"):
+            # maximise sign*nC for p_min; maximise -sign*nC (minimise sign*nC) for p_max
+            s = _Search(model, indicator, sign if goal == "min" else -sign)
+            best = s.maximise()
+            if best is None:
+                raise RuntimeError("the record admits no grade table")
+            value, x = best
+            total = distribution(u, column(x, indicator)).total
+            base = {"total": total, "search": s, "x": x, "value": value, "goal": goal}
+            if (goal == "min" and value <= 0) or (goal == "max" and value >= 0):
+                # min: no table trends this way; max: a table with no trend this way exists
+                tasks[(direction, goal)] = base | {"tail": total, "done": True}
+                continue
+            if margins is None:
+                margins = _candidate_margins(model, indicator)
+            inc_x, inc_tail = x, _table_tail(u, x, s, indicator)
+            better = _better(goal)
+            for table in s.lagrangian_planes():
+                if (s.obj @ table) * (1 if goal == "min" else -1) > 0:  # trends this way
+                    t = _table_tail(u, table, s, indicator)
+                    if better(t, inc_tail):
+                        inc_x, inc_tail = table, t
+            ub = s.upper(margins)
+            tasks[(direction, goal)] = base | {"x": inc_x, "tail": inc_tail, "done": False, "ub": ub,
+                                               "threshold": _threshold(goal, ub, value)}
+    open_tasks = [k for k, t in tasks.items() if not t["done"]]
+    if open_tasks:
+        thresholds = np.column_stack([tasks[k]["threshold"] for k in open_tasks])
+        # a margin matters to a search only if its bound can still beat that search's best table
+        # min searches: margins whose lower bound is below the best p found; max searches: every
+        # margin whose upper bound is above it (kept whole, so a sharper bound is a lookup)
+        limits = [tasks[k]["tail"] if tasks[k]["goal"] == "min" else np.iinfo(np.int64).max for k in open_tasks]
+        tails, _, dists = margin_tails(sizes, [1, 2, 3], VALUES, margins, thresholds, keep_below=limits)
+        for j, k in enumerate(open_tasks):
+            _refine(tasks[k], margins, tails[:, j], dists, u, indicator)
+    return {k: {"tail": int(t["tail"]), "total": int(t["total"]), "x": t["x"], "milp": t["search"].milp_solves,
+                "lp": t["search"].lp_solves, "margins": 0 if margins is None else len(margins)}
+            for k, t in tasks.items()}
+
+
+def _better(goal):
+    return (lambda a, b: a < b) if goal == "min" else (lambda a, b: a > b)
+
+
+def _threshold(goal: str, ub: np.ndarray, value: float) -> np.ndarray:
+    """The |nC| at which a margin's tail bounds every consistent table with that margin.
+
+    min: ``ub`` bounds sign*nC from above, so |nC| >= ub is the most extreme the margin allows (a
+    lower bound on its tail; 0 or less: no table of that margin trends this way, tail = total).
+    max: ``ub`` bounds -sign*nC from above, so sign*nC >= -ub, and >= -value (the least any table
+    reaches, > 0): an upper bound on the margin's tail."""
+    if goal == "min":
+        return ub
+    return np.maximum(-ub, int(round(-value)))
+
+
+def _table_tail(u, table, s: "_Search", indicator: str) -> int:
+    margin = np.bincount(column(table, indicator), minlength=7)[1:]
+    return _tail(u, margin, int(abs(round(s.obj @ table))))
+
+
+def _refine(task: dict, margins: np.ndarray, tails: np.ndarray, dists: dict, u, indicator: str) -> None:
+    """Best-first over the margins whose bound beats the best table found: sharpen the bound (new
+    planes, then one LP), and solve the margin exactly only when the sharp bound still beats it.
+    ``dists`` holds the null distribution of every margin that can enter the search."""
+    s, goal = task["search"], task["goal"]
+    better = _better(goal)
+    key = (lambda t: t) if goal == "min" else (lambda t: -t)  # its own inverse
+    heap = [(key(int(t)), i) for i, t in enumerate(tails) if better(int(t), task["tail"])]
+    heapq.heapify(heap)
+    current = {i: int(task["ub"][i]) for _, i in heap}
+    lp_done = set()
+    while heap:
+        k, i = heapq.heappop(heap)
+        if not better(key(k), task["tail"]):
+            break
+        m = margins[i]
+        new_ub = int(s.upper(m[None, :])[0])
+        if new_ub < current[i]:  # planes added since: a sharper bound
+            current[i] = new_ub
+            t = dists[i].tail(int(_threshold(goal, np.array([new_ub]), task["value"])[0]))
+            if better(t, task["tail"]):
+                heapq.heappush(heap, (key(t), i))
+            continue
+        if i not in lp_done:
+            lp_done.add(i)
+            if s.lp_plane(m) is not None:
+                heapq.heappush(heap, (k, i))  # examined again with the new plane
+            continue  # None: no table, even a fractional one, has this margin
+        res = s.maximise(m)
+        if res is None:
+            continue
+        value, table = res
+        if goal == "min" and value <= 0:
+            continue
+        t = _table_tail(u, table, s, indicator)
+        if better(t, task["tail"]):
+            task["x"], task["tail"] = table, t
+
+
+@dataclass
+class IndicatorBounds:
+    indicator: str
+    linear: dict
+    directions: dict
+
+
+def _linear_bounds(model: RecordModel, indicator: str) -> tuple[dict, dict]:
+    u = group_scores()
+    n = len(u)
+    out, witnesses = {}, {}
+    quantities = {}
+    for k, g in enumerate(areas.PERIOD_GROUPS, start=1):
+        quantities[f"mean_{g.replace('-', '_')}"] = np.where(u == k, 1 / (u == k).sum(), 0.0)
+    last, first = len(areas.PERIOD_GROUPS), 1
+    quantities["mean_diff"] = (np.where(u == last, 1 / (u == last).sum(), 0.0)
+                               - np.where(u == first, 1 / (u == first).sum(), 0.0))
+    quantities["centred_statistic"] = u - u.mean()
+    for name, weight in quantities.items():
+        coef = _cell_coef(indicator, weight)
+        hi, x_hi = model.maximise(coef)
+        lo_neg, x_lo = model.maximise(-coef)
+        out[f"{name}_min"], out[f"{name}_max"] = float(weight @ column(x_lo, indicator)), \
+            float(weight @ column(x_hi, indicator))
+        witnesses[f"{name}_min"], witnesses[f"{name}_max"] = x_lo, x_hi
+    return out, witnesses
+
+
+def _describe(values: np.ndarray) -> str:
+    """Grade counts of one period group's cells, best first: '2 Very good, 5 Good, 4 Adequate'."""
+    counts = np.bincount(values, minlength=7)[1:]
+    return ", ".join(f"{counts[k]} {scale.GRADES[k]}" for k in range(len(counts) - 1, -1, -1) if counts[k])
+
+
+def trend_bounds(model: RecordModel, alpha: float = ALPHA) -> dict[str, pd.DataFrame]:
+    """Exact trend bounds per indicator over every table ``model`` admits.
+
+    Returns three frames:
+
+    - ``bounds``: one row per indicator x direction: p_min, p_max (two-sided exact p-values as
+      floats), their exact fractions (``p_min_exact``: tail/total), verdict, and for each bound the
+      witness's grade counts per period group;
+    - ``linear``: one row per indicator: min and max of each group's mean grade, of the post-2016
+      minus pre-2014 difference and of the centred statistic;
+    - ``witnesses``: for every bound, the indicator's 32 grades in a consistent table attaining it
+      (indicator, bound, direction, then one column per partnership in Appendix 4 order, grades
+      abbreviated E, VG, G, A, W, U).
+    """
+    u = group_scores()
+    rows, linear_rows, witness_rows = [], [], []
+
+    def add_witness(indicator, bound, direction, x):
+        col = column(x, indicator)
+        witness_rows.append({"indicator": indicator, "bound": bound, "direction": direction}
+                            | {p: scale.ABBREVIATIONS_OF[scale.GRADES[col[a] - 1]] for a, p in enumerate(P)})
+        return col
+
+    for ind in indicators.INDICATORS:
+        linear, lin_w = _linear_bounds(model, ind)
+        linear_rows.append({"indicator": ind, **linear})
+        for name, x in lin_w.items():
+            add_witness(ind, name, "", x)
+        searches = _searches(model, ind)
+        for direction, sign in zip(DIRECTIONS, (1, -1)):
+            row = {"indicator": ind, "direction": direction}
+            for goal in ("min", "max"):
+                res = searches[(direction, goal)]
+                col = add_witness(ind, f"p_{goal}", direction, res["x"])
+                dist = distribution(u, col)
+                t = int(u @ col)
+                nc = dist.n * t - dist.sum_u * dist.sum_v
+                trending = nc * sign > 0
+                tail = dist.tail(t)[0] if trending else dist.total
+                if tail != res["tail"]:
+                    raise AssertionError(f"witness for {ind} {direction} p_{goal} does not reproduce its p-value")
+                row[f"p_{goal}"] = tail / dist.total
+                row[f"p_{goal}_exact"] = f"{tail}/{dist.total}" if trending else "1"
+                row[f"p_{goal}_witness"] = "; ".join(
+                    f"{g}: {_describe(col[u == k])}" for k, g in enumerate(areas.PERIOD_GROUPS, start=1))
+            row["verdict"] = ("forced" if row["p_max"] <= alpha else
+                              "impossible" if row["p_min"] > alpha else "possible")
+            rows.append(row)
+    bounds = pd.DataFrame(rows)
+    cols = ["indicator", "direction", "p_min", "p_max", "verdict", "p_min_exact", "p_max_exact",
+            "p_min_witness", "p_max_witness"]
+    bounds = bounds[cols]
+    bounds.insert(5, "alpha", alpha)
+    return {"bounds": bounds, "linear": pd.DataFrame(linear_rows), "witnesses": pd.DataFrame(witness_rows)}
