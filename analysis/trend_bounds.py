@@ -99,6 +99,7 @@ class _Search:
         self.obj = _cell_coef(self.indicator, self.weights)
         self.counts = _count_index(self.indicator)
         self._lp = None
+        self._plane_arrays = None
 
     # -- exact per-margin pieces ------------------------------------------------------------------------
     def margin_rows(self, margin):
@@ -116,11 +117,17 @@ class _Search:
         starts = ends - margins
         return ((prefix[ends] - prefix[starts]) * VALUES).sum(axis=1)
 
+    def add_plane(self, const: float, slope) -> None:
+        self.planes.append((float(const), np.asarray(slope, float)))
+        self._plane_arrays = None
+
     def plane_bound(self, margins: np.ndarray) -> np.ndarray:
-        best = np.full(len(margins), np.inf)
-        for const, slope in self.planes:
-            best = np.minimum(best, const + margins @ slope)
-        return best
+        if not self.planes:
+            return np.full(len(margins), np.inf)
+        if self._plane_arrays is None:
+            self._plane_arrays = (np.array([c for c, _ in self.planes]), np.array([sl for _, sl in self.planes]))
+        consts, slopes = self._plane_arrays
+        return (consts[None, :] + margins @ slopes.T).min(axis=1)
 
     def upper(self, margins: np.ndarray) -> np.ndarray:
         """An integer upper bound on the largest sign*nC of a consistent table with each margin."""
@@ -143,7 +150,7 @@ class _Search:
                 if res is None:
                     continue
                 value, x = res
-                self.planes.append((value, -lam.astype(float)))
+                self.add_plane(value, -lam.astype(float))
                 found.append(x)
         return found
 
@@ -178,7 +185,7 @@ class _Search:
         slope = -res.eqlin.marginals[-len(self.counts):]
         const = value - slope @ np.asarray(margin, float)
         # half a unit of slack: nC is an integer, so the bound stays valid under the LP's tolerances
-        self.planes.append((const + 0.5, slope))
+        self.add_plane(const + 0.5, slope)
         return value
 
 
@@ -291,13 +298,18 @@ def _refine(task: dict, margins: np.ndarray, tails: np.ndarray, dists: dict, u, 
     heap = [(key(int(t)), i) for i, t in enumerate(tails) if better(int(t), task["tail"])]
     heapq.heapify(heap)
     current = {i: int(task["ub"][i]) for _, i in heap}
+    seen_planes = {}  # margin -> number of planes when its bound was last computed
+    n_planes0 = len(s.planes)
     lp_done = set()
     while heap:
         k, i = heapq.heappop(heap)
         if not better(key(k), task["tail"]):
             break
         m = margins[i]
-        new_ub = int(s.upper(m[None, :])[0])
+        new_ub = current[i]
+        if seen_planes.get(i, n_planes0) < len(s.planes):
+            new_ub = int(s.upper(m[None, :])[0])
+        seen_planes[i] = len(s.planes)
         if new_ub < current[i]:  # planes added since: a sharper bound
             current[i] = new_ub
             t = dists[i].tail(int(_threshold(goal, np.array([new_ub]), task["value"])[0]))

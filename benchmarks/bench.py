@@ -15,7 +15,8 @@ in a temporary directory (nothing is written to data/ or reports/).
    kernel from the zygote, and from scratch), against the analysis time inside a notebook;
 4. peak memory: the sum of resident set sizes of the build's whole process tree, sampled;
 5. the record solver: every cell's possible grades plus the 27 group x indicator good-or-better ranges;
-6. scale: ``summaries.summarise_table`` on a synthetic complete table of 1,000 areas x 20 periods x 9
+6. the exact trend bounds under the record: nine indicators, both directions, with witnesses;
+7. scale: ``summaries.summarise_table`` on a synthetic complete table of 1,000 areas x 20 periods x 9
    indicators (180,000 grades).
 """
 
@@ -41,6 +42,7 @@ TARGETS = {
     "no-change rebuild / cold": "<= 0.03",
     "no-change rebuild (command) / cold": "<= 0.03",
     "record solver": "< 3 s",
+    "exact trend bounds": "< 20 s",
     "peak memory (build tree)": "< 1.5 GB",
     "scale case": "< 1 s",
 }
@@ -130,8 +132,8 @@ def empty_notebook(path: Path):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per measure (median reported)")
-    parser.add_argument("--only", default="build,overhead,solver,scale",
-                        help="comma-separated: build, overhead, solver, scale")
+    parser.add_argument("--only", default="build,overhead,solver,trends,scale",
+                        help="comma-separated: build, overhead, solver, trends, scale")
     args = parser.parse_args(argv)
     only = set(args.only.split(","))
     rows = []
@@ -241,6 +243,19 @@ def main(argv=None) -> int:
 
             t, _ = median_time(solver, args.repeat)
             row("record solver", t, "s", "(conflicts, possible grades, 27 good-or-better ranges)")
+
+        if "trends" in only:
+            from analysis.load import load_record
+            from analysis.record import RecordModel
+            from analysis.trend_bounds import trend_bounds
+
+            record = load_record(data)
+
+            def bounds():
+                trend_bounds(RecordModel.from_record(record))
+
+            t, _ = median_time(bounds, args.repeat)
+            row("exact trend bounds", t, "s", "(9 indicators x up/down: p_min, p_max, witnesses; linear bounds)")
 
         if "scale" in only:
             import numpy as np
