@@ -9,8 +9,10 @@ must change and what must not:
   counts (15 of 32) and the median (16th/17th of 32 are both Adequate) as they were. Post-2016
   (k = 23..31) is 1.1 = E, U, W, A, G, VG, E, U, W: median Adequate before and after; GoB 4 of 9 both.
 - So the grade counts change (every period-group table shows its own group, the other groups and
-  "all"), the grid changes where it shows Perth and Kinross (national, post-2016), the trend test
-  on 1.1 changes (a post-2016 value moves), and Perth and Kinross's own grades and profile change.
+  "all"), the grid changes where it shows Perth and Kinross (national, post-2016), the trend tests
+  and bounds on 1.1 change (a post-2016 value moves: its p-value, the post-2016 mean, the witness
+  column, and the p-value drawn in the trend figure), and Perth and Kinross's own grades and
+  profile change.
 - Orkney (k = 2, 1.1 Adequate): its rank counts the partnerships graded above Adequate, unchanged;
   its medians are unchanged; nothing of Orkney's changes. The statements on 1.1 are about the
   2014-16 group only, so no statement's count changes.
@@ -107,7 +109,9 @@ def _expected_changes():
     pk, post, pre = "perth-and-kinross", "period_group/post-2016", "period_group/pre-2014"
     figs = lambda folder, *names: {f"{folder}/{n}.{ext}" for n in names for ext in ("png", "svg", "csv")}  # noqa: E731
     return ({"notebooks/review/national.ipynb", "html/review/national.html", "tables/grade_distribution.csv",
-             "tables/possible_grades.csv", "tables/trends.csv"} | figs("figures", "grade-bars", "grade-grid")
+             "tables/possible_grades.csv", "tables/trend_tests.csv", "tables/trend_bounds.csv",
+             "tables/trend_linear_bounds.csv", "tables/trend_witnesses.csv"}
+            | figs("figures", "grade-bars", "grade-grid", "trend")
             | {f"notebooks/{post}.ipynb", f"html/{post}.html", f"tables/{post}/grade_distribution.csv",
                f"tables/{post}/possible_grades.csv"} | figs(f"figures/{post}", "grade-bars", "grade-grid")
             | {f"notebooks/{pre}.ipynb", f"html/{pre}.html", f"tables/{pre}/grade_distribution.csv"}
