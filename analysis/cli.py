@@ -17,30 +17,96 @@ def _cmd_list(args) -> int:
     return 0
 
 
-def _cmd_statements(args) -> int:
-    import pandas as pd
+def _line(text: str, width: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
 
+
+def _wrap(text: str, indent: int, width: int = 100) -> str:
+    import textwrap
+
+    return textwrap.fill(text, width=width, initial_indent=" " * indent, subsequent_indent=" " * (indent + 2))
+
+
+def _cmd_statements(args) -> int:
     from .report import Results
 
     results = Results(args.grades)
     frame, basis = results.statements, results.basis
+    claims = results.claims
     if args.csv:
-        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+        import pandas as pd
+
+        both = pd.concat([frame.assign(kind="statement"), claims.rename(columns={"claim_id": "statement_id"})
+                          .assign(kind="claim")], ignore_index=True)
+        both.to_csv(sys.stdout, index=False, lineterminator="\n")
         return 0
-    print(f"The review's statements checked against the {basis}.")
-    print("Range: the count over every table consistent with the rest of the record.\n")
-    with pd.option_context("display.width", 200, "display.max_colwidth", 70, "display.max_rows", 500):
-        print(frame[["statement_id", "scope", "grades", "comparator", "value", "value_max", "min", "max",
-                     "verdict"]].to_string(index=False))
+    complete = results.grades is not None
+    print(f"The review's statements and conclusions checked against the {basis}.")
+    print("Value: the count in that table." if complete else
+          "Range: the count over every grade table consistent with the rest of the record.")
+    print(f"\n{'verdict':<13} {'statement':<36} {'condition':<33} {'value' if complete else 'range':>12}")
+    for rec in frame.itertuples():
+        cmp = f"{rec.value}-{rec.value_max}" if rec.comparator == "between" else f"{rec.comparator} {rec.value}"
+        from .scale import ABBREVIATIONS_OF
+
+        grades = "/".join(ABBREVIATIONS_OF[g] for g in rec.grades.split("|"))
+        cond = f"{rec.indicator} {grades} [{rec.scope.replace('|', '+')}] {cmp}"
+        value = f"{rec.min}" if rec.min == rec.max else f"{rec.min} to {rec.max}"
+        verdict = rec.verdict + ("*" if rec.set_aside else "")
+        print(f"{verdict:<13} {_line(rec.statement_id, 36):<36} {_line(cond, 33):<33} {value:>12}")
+        print(f"{'':<14}{_line(rec.reading, 86)}")
+    print(f"\nThe review's conclusions (each fair reading of the words; checked, never used for ranges):")
+    print(f"\n{'verdict':<13} {'reading':<36} {'deciding quantity' if not complete else 'quantity'}")
+    for rec in claims.itertuples():
+        if len(rec.range) <= 49:
+            print(f"{rec.verdict:<13} {_line(rec.claim_id, 36):<36} {rec.range}")
+        else:  # never cut a number: the range on a line of its own
+            print(f"{rec.verdict:<13} {_line(rec.claim_id, 36)}")
+            print(f"{'':<14}{rec.range}")
+        print(f"{'':<14}{_line(rec.reading, 86)}")
+    counts = frame["verdict"].value_counts()
+    ccounts = claims["verdict"].value_counts()
+
+    def summary(c):
+        return ", ".join(f"{int(c.get(v, 0))} {v}" for v in ("confirmed", "possible", "contradicted"))
+
+    print(f"\nStatements: {summary(counts)} (of {len(frame)}).")
+    print(f"Conclusions: {summary(ccounts)} (of {len(claims)} readings).")
+    if frame["set_aside"].any():
+        print("* set aside: contradicted by the rest of the record, so not used when computing ranges.")
     conflicts = results.conflicts
-    if len(conflicts):
+    if len(conflicts) and not complete:
         print("\nConflicts in the record (rows that cannot all hold; set-aside rows are not used for ranges):")
         for n, part in conflicts.groupby("conflict"):
-            print(f"  conflict {n}:")
+            print(f"  conflict {n} ({part['explanations'].iloc[0]}):")
             for rec in part.itertuples():
                 flag = " [set aside]" if rec.set_aside else ""
-                print(f"    - {rec.label} ({rec.source_id}){flag}: \"{rec.quote}\"")
+                print(_wrap(f"- {rec.label} ({rec.source_id}){flag}: \"{rec.quote}\"", 4))
+    if complete:
+        _print_reconciliation(results.reconciliation, basis, sys.stdout)
     return 0
+
+
+def _print_reconciliation(frame, basis: str, stream) -> None:
+    """A complete table's disagreements with the public record: a warning, listed in full."""
+    if not len(frame):
+        print(f"\nThe {basis} agrees with every grade, count and statement of the public record.", file=stream)
+        return
+    print(f"\nwarning: the {basis} disagrees with the public record in {len(frame)} place(s) "
+          f"(a warning, not an error; the build uses the table):", file=stream)
+    for rec in frame.itertuples():
+        note = "" if rec.in_force else " [a reading the record does not assume]"
+        print(_wrap(f"- {rec.subject}: the table has {rec.table}; the record: {rec.record}{note} "
+                    f"({rec.source_id}: \"{_line(rec.quote, 120)}\")", 2), file=stream)
+
+
+def _warn_reconciliation(grades) -> None:
+    if grades:
+        from .report import Results
+
+        results = Results(grades)
+        _print_reconciliation(results.reconciliation, results.basis, sys.stderr)
 
 
 def _report(summary) -> int:
@@ -60,6 +126,7 @@ def _report(summary) -> int:
 def _cmd_build(args) -> int:
     from .build import build
 
+    _warn_reconciliation(args.grades)
     return _report(build(out_dir=args.out, grades=args.grades, n_jobs=args.jobs, force=args.force))
 
 
@@ -74,6 +141,7 @@ def _cmd_run(args) -> int:
         job = job_for("review")
     else:
         job = job_for("statements")
+    _warn_reconciliation(args.grades)
     return _report(build([job], out_dir=args.out, grades=args.grades, n_jobs=1, force=args.force))
 
 

@@ -36,7 +36,9 @@ class PublicRecord:
     ``cell_grades`` (partnership, indicator, grade as categoricals; basis, source_id, quote,
     note, period_group), ``area_counts`` (counts per grade as Int64, ``within`` as a tuple
     of grades), ``statements`` (``period_groups`` and ``grades`` as tuples), ``staff_survey``,
-    ``case_records``, ``headline_counts``. ``files`` maps each data file to its SHA-256.
+    ``case_records``, ``headline_counts``, ``claims`` (the review's comparative and trend
+    conclusions, one row per reading: ``groups`` as a tuple of period groups in the order
+    compared, ``strict`` as bool). ``files`` maps each data file to its SHA-256.
     """
 
     partnerships: pd.DataFrame
@@ -50,6 +52,7 @@ class PublicRecord:
     staff_survey: pd.DataFrame
     case_records: pd.DataFrame
     headline_counts: pd.DataFrame
+    claims: pd.DataFrame = field(default_factory=pd.DataFrame)
     files: dict = field(default_factory=dict)
 
 
@@ -135,7 +138,8 @@ def load_record(data_dir: Path | str | None = None) -> PublicRecord:
     source_ids = set(read["sources"]["source_id"])
     group_of = areas.period_group_of()
     for name in ["partnerships", "period_groups", "indicators", "grade_scale", "cell_grades",
-                 "area_grade_counts", "review_statements", "staff_survey", "case_records", "headline_counts"]:
+                 "area_grade_counts", "review_statements", "review_claims", "staff_survey", "case_records",
+                 "headline_counts"]:
         _check_sources(read[name], path[name], source_ids, problems)
 
     # Single cells: names through aliases, grades through the spellings, one row per cell.
@@ -209,11 +213,17 @@ def load_record(data_dir: Path | str | None = None) -> PublicRecord:
         elif not pd.isna(rec["value_max"]):
             problems.append(Problem(disp, f"value_max is only for between, not {rec['comparator']}", row=row,
                                     column="value_max", value=int(rec["value_max"])))
-        if rec["alternative_to"] and rec["alternative_to"] not in ids:
-            problems.append(Problem(disp, "alternative_to names no statement", row=row, column="alternative_to",
-                                    value=rec["alternative_to"], suggestion=closest(rec["alternative_to"], ids)))
+        for link in ("alternative_to", "adds_to"):
+            if rec[link] and rec[link] not in ids:
+                problems.append(Problem(disp, f"{link} names no statement", row=row, column=link,
+                                        value=rec[link], suggestion=closest(rec[link], ids)))
+        if rec["alternative_to"] and rec["adds_to"]:
+            problems.append(Problem(disp, "a row is either a rival reading (alternative_to) or the extra condition of "
+                                          "a stronger reading (adds_to), not both", row=row, column="adds_to",
+                                    value=rec["adds_to"]))
         statements.append({**rec.to_dict(), "grades": grades, "period_groups": groups or tuple(areas.PERIOD_GROUPS),
                            "row": row})
+    claims = _claims(read["review_claims"], path["review_claims"], problems)
     if problems:
         raise ValidationError(problems)
 
@@ -236,8 +246,61 @@ def load_record(data_dir: Path | str | None = None) -> PublicRecord:
         staff_survey=read["staff_survey"].reset_index(drop=True),
         case_records=read["case_records"].reset_index(drop=True),
         headline_counts=read["headline_counts"].reset_index(drop=True),
+        claims=claims,
         files=data_file_hashes(data_dir),
     )
+
+
+#: What each claim relation needs: (fewest groups listed, most groups listed, needs value, needs value_max).
+_CLAIM_NEEDS = {"rises": (2, 3, False, False), "falls": (2, 3, False, False),
+                "association_up": (3, 3, False, False), "association_down": (3, 3, False, False),
+                "highest": (1, 3, False, False), "most_improved": (2, 2, False, False),
+                "top": (1, 3, True, False), "at_least": (1, 3, True, False), "between": (1, 3, True, True)}
+
+
+def _claims(frame: pd.DataFrame, disp: str, problems: list) -> pd.DataFrame:
+    """The claims table typed: groups as a tuple in the order given, strict as bool."""
+    out = []
+    for row, rec in frame.iterrows():
+        groups = []
+        if rec["groups"] == "all":
+            groups = list(areas.PERIOD_GROUPS)
+        else:
+            for part in str(rec["groups"]).split("|"):
+                try:
+                    groups.append(areas.match_period_group(part))
+                except areas.UnknownName:
+                    problems.append(Problem(disp, "unknown period group", row=row, column="groups", value=part,
+                                            allowed="all, or " + "|".join(areas.PERIOD_GROUPS),
+                                            suggestion=closest(part, areas.PERIOD_GROUPS)))
+        if len(set(groups)) != len(groups):
+            problems.append(Problem(disp, "a period group is listed twice", row=row, column="groups",
+                                    value=rec["groups"]))
+        lo, hi, needs_value, needs_max = _CLAIM_NEEDS[rec["relation"]]
+        if rec["relation"] in ("rises", "falls", "most_improved") and not lo <= len(groups) <= hi:
+            problems.append(Problem(disp, f"{rec['relation']} compares {lo} to {hi} period groups", row=row,
+                                    column="groups", value=rec["groups"], allowed=f"{lo} to {hi} groups joined by |"))
+        if rec["relation"].startswith("association") and len(groups) != len(areas.PERIOD_GROUPS):
+            problems.append(Problem(disp, "an association is over all three period groups", row=row,
+                                    column="groups", value=rec["groups"], allowed="|".join(areas.PERIOD_GROUPS)))
+        for col, needed in (("value", needs_value), ("value_max", needs_max)):
+            if needed and pd.isna(rec[col]):
+                problems.append(Problem(disp, f"{rec['relation']} needs {col}", row=row, column=col))
+            if not needed and not pd.isna(rec[col]):
+                problems.append(Problem(disp, f"{col} is not used by {rec['relation']}", row=row, column=col,
+                                        value=rec[col]))
+        if rec["relation"] == "top" and not pd.isna(rec["value"]) and not 1 <= rec["value"] <= len(indicators.INDICATORS):
+            problems.append(Problem(disp, "top needs how many indicators", row=row, column="value", value=rec["value"],
+                                    allowed=f"1 to {len(indicators.INDICATORS)}"))
+        if rec["measure"] == "good_or_better_share" and rec["relation"] in ("highest", "top", "at_least", "between"):
+            problems.append(Problem(disp, f"{rec['relation']} compares counts or mean grades", row=row,
+                                    column="measure", value=rec["measure"],
+                                    allowed="mean_grade or good_or_better_count"))
+        out.append({**rec.to_dict(), "groups": tuple(groups), "row": row})
+    claims = pd.DataFrame(out)
+    if len(claims):
+        claims["strict"] = claims["strict"].astype(bool)
+    return claims
 
 
 _AREA_COLUMNS = ("partnership", "area", "cpp", "name")

@@ -56,7 +56,8 @@ class Group:
     """A named set of linear constraints, with where it came from.
 
     ``rows`` holds (variable indices, lower bound, upper bound): the sum of the variables
-    (each with coefficient 1) lies in [lower, upper].
+    (each with coefficient 1) lies in [lower, upper]; or (indices, coefficients, lower, upper)
+    for any linear condition (the review's claims).
     """
 
     id: str
@@ -161,7 +162,8 @@ class RecordModel:
         alternatives = []
         if statements:
             for _, rec in record.statements.iterrows():
-                (alternatives if rec["alternative_to"] else groups).append(statement_group(rec))
+                # rival readings and the extra conditions of stronger readings are not in force
+                (alternatives if rec["alternative_to"] or rec.get("adds_to") else groups).append(statement_group(rec))
         model = cls(groups, "public record", alternatives)
         model.resolve_conflicts()
         return model
@@ -176,14 +178,17 @@ class RecordModel:
     @staticmethod
     def _matrix(groups, extra=()):
         data_rows, lo, hi = [], [], []
-        rows = [r for g in groups for r in g.rows] + list(extra)
+        # a row is (variable indices, lower, upper) with coefficients 1, or (indices, coefficients, lower, upper)
+        rows = [r if len(r) == 4 else (r[0], None, r[1], r[2]) for g in groups for r in g.rows]
+        rows += [r if len(r) == 4 else (r[0], None, r[1], r[2]) for r in extra]
         if rows:
             indptr = np.cumsum([0] + [len(r[0]) for r in rows])
             indices = np.concatenate([r[0] for r in rows])
-            extra_m = sparse.csr_array((np.ones(len(indices)), indices, indptr), shape=(len(rows), NVAR))
+            data = np.concatenate([np.ones(len(r[0])) if r[1] is None else np.asarray(r[1], float) for r in rows])
+            extra_m = sparse.csr_array((data, indices, indptr), shape=(len(rows), NVAR))
             A = sparse.vstack([_BASE, extra_m], format="csr")
-            lo = np.concatenate([np.ones(NP * NI), [r[1] for r in rows]])
-            hi = np.concatenate([np.ones(NP * NI), [r[2] for r in rows]])
+            lo = np.concatenate([np.ones(NP * NI), [r[2] for r in rows]])
+            hi = np.concatenate([np.ones(NP * NI), [r[3] for r in rows]])
         else:
             A, lo, hi = _BASE, np.ones(NP * NI), np.ones(NP * NI)
         return A, lo, hi
@@ -239,6 +244,42 @@ class RecordModel:
             return d1 + d2
 
         return qx(background, False, list(candidates))
+
+    def count_minimal_conflicts(self, candidates: list[Group], extra=(), cap: int = 5,
+                                budget: int = 60) -> tuple[int, bool]:
+        """How many minimal subsets of ``candidates`` admit no table with ``extra`` rows:
+        (count, exact). Reiter's hitting-set tree: every minimal set found is removed one member
+        at a time and the search goes on in what is left. Stops at ``cap`` sets or ``budget``
+        solves; ``exact`` is False then (the count is a lower bound)."""
+        found: list[frozenset] = []
+        visited: set[frozenset] = set()
+        solves = 0
+        exact = True
+
+        def visit(removed: frozenset):
+            nonlocal solves, exact
+            if removed in visited:
+                return
+            visited.add(removed)
+            if len(found) >= cap or solves >= budget:
+                exact = False
+                return
+            rest = [g for g in candidates if g.id not in removed]
+            reuse = next((m for m in found if not (m & removed)), None)
+            if reuse is None:
+                solves += 1
+                if self.feasible(rest, extra):
+                    return
+                mus = frozenset(g.id for g in self.minimal_conflict(rest, extra=extra))
+                if not mus:
+                    return
+                found.append(mus)
+                reuse = mus
+            for gid in sorted(reuse):
+                visit(removed | {gid})
+
+        visit(frozenset())
+        return len(found), exact
 
     def resolve_conflicts(self):
         """Find conflicts until the active groups admit a table; set aside their statements."""

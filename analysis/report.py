@@ -128,6 +128,27 @@ class Results:
         return evaluate_statements(self.record, self.model)
 
     @cached_property
+    def claims(self) -> pd.DataFrame:
+        from .claims import evaluate_claims
+
+        return evaluate_claims(self.record, self.model)
+
+    @cached_property
+    def trend_summary(self) -> pd.DataFrame:
+        from .claims import trend_summary
+
+        return trend_summary(self.trend_bounds["bounds"], self.claims)
+
+    @cached_property
+    def reconciliation(self) -> pd.DataFrame:
+        """A complete grade table against the public record (empty under the record itself)."""
+        from .statements import RECONCILE_COLUMNS, reconcile
+
+        if self.grades is None:
+            return pd.DataFrame(columns=RECONCILE_COLUMNS)
+        return reconcile(self.record, self.grades)
+
+    @cached_property
     def conflicts(self) -> pd.DataFrame:
         from .statements import conflicts_table
 
@@ -169,6 +190,7 @@ def inputs_for(kind: str, subject: str | None, results: Results) -> dict:
             "median_grade": r.medians,
             "possible_grades": _flat(r.possible),
             "all_good_or_better": r.all_good_or_better,
+            "trend_summary": r.trend_summary,
             "trend_bounds": r.trend_bounds["bounds"],
             "trend_linear_bounds": r.trend_bounds["linear"],
             "trend_witnesses": r.trend_bounds["witnesses"],
@@ -204,7 +226,8 @@ def inputs_for(kind: str, subject: str | None, results: Results) -> dict:
             "profile": r.profile(subject, medians),
         }
     elif kind == "statements":
-        out |= {"statements": r.statements, "conflicts": r.conflicts}
+        out |= {"statements": r.statements, "conflicts": r.conflicts, "claims": r.claims,
+                "reconciliation": r.reconciliation}
     else:
         raise ValueError(f"unknown notebook kind {kind!r}; known: {', '.join(KINDS)}")
     return out

@@ -18,21 +18,52 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import areas
+from . import areas, indicators
 from .record import Group, RecordModel, _count_vars, statement_group
 
-__all__ = ["evaluate_statements", "conflicts_table", "VERDICTS"]
+__all__ = ["evaluate_statements", "conflicts_table", "reconcile", "decided_by", "describe_explanation", "VERDICTS"]
 
 VERDICTS = ("confirmed", "possible", "contradicted")
 
 
 def _linked(statements: pd.DataFrame) -> dict[str, set[str]]:
+    """Rival readings of each statement (``alternative_to``, both ways): never in force together.
+    A row that ``adds_to`` another is the extra condition of a stronger reading of the same
+    words: it is evaluated with that row in force, so it is not a rival."""
     links = {sid: set() for sid in statements["statement_id"]}
     for sid, alt in zip(statements["statement_id"], statements["alternative_to"]):
         if alt:
             links[sid].add(alt)
             links[alt].add(sid)
     return links
+
+
+def decided_by(groups: list[Group], source_id: str, quote: str) -> str:
+    """Where the deciding evidence comes from: 'other sources' when some row has another source;
+    'same source only' when every row is from the same source; 'same sentence only' when every row
+    is from the same source and quotes the same words (no independent evidence)."""
+    if not groups:
+        return ""
+    if any(g.source_id != source_id for g in groups):
+        return "other sources"
+    if all(g.quote == quote for g in groups):
+        return "same sentence only"
+    return "same source only"
+
+
+def describe_explanation(counts: list[tuple[int, bool]]) -> str:
+    """'the only minimal explanation', 'one of 3 minimal explanations', 'one of at least 5 ...', from
+    :meth:`RecordModel.count_minimal_conflicts` results (one per alternative that had to be ruled out)."""
+    if not counts:
+        return ""
+    parts = []
+    for n, exact in counts:
+        if n == 1 and exact:
+            parts.append("the only minimal explanation")
+        else:
+            parts.append(f"one of {'at least ' if not exact else ''}{n} minimal explanations")
+    return parts[0] if len(set(parts)) == 1 and len(parts) == 1 else "; ".join(
+        f"case {k}: {t}" for k, t in enumerate(parts, start=1))
 
 
 def _describe(groups: list[Group]) -> tuple[str, str, str]:
@@ -62,9 +93,12 @@ def evaluate_statements(record, model: RecordModel | None = None, evidence: bool
 
     Columns: statement_id, indicator, scope, grades, comparator, value, value_max, min, max
     (the count's range over tables consistent with the rest of the record), verdict, evidence
-    (labels of the rows that decide it), evidence_ids, evidence_sources (each joined by '; '), set_aside (the statement
-    conflicts with the record and is not used when computing ranges), alternative_to, reading,
-    section, source_id, quote. ``model`` defaults to the public record's; pass
+    (labels of the rows that decide it), evidence_ids, evidence_sources (each joined by '; '),
+    decided_by (whether that evidence is independent: 'other sources', 'same source only' or
+    'same sentence only'), explanations (whether it is the only minimal set of rows deciding the
+    verdict, or one of several), set_aside (the statement conflicts with the record and is not
+    used when computing ranges), alternative_to (a rival reading), adds_to (the row whose
+    stronger reading this row completes), reading, section, source_id, quote. ``model`` defaults to the public record's; pass
     ``RecordModel.from_grades(table)`` to check against a complete table.
     """
     model = model or RecordModel.from_record(record)
@@ -79,6 +113,7 @@ def evaluate_statements(record, model: RecordModel | None = None, evidence: bool
         members = [p for pg in rec["period_groups"] for p in areas.members(pg)]
         idx = np.array(_count_vars(str(rec["indicator"]), rec["grades"], members))
         lo_s, hi_s = group.rows[0][1], group.rows[0][2]
+        explanation = decided_from = ""
         if model.complete:
             # Every cell known: the count is exact and the table itself is the evidence.
             lo, hi = model.count_range(str(rec["indicator"]), rec["grades"], members)
@@ -88,6 +123,9 @@ def evaluate_statements(record, model: RecordModel | None = None, evidence: bool
             lo, hi = model.count_range(str(rec["indicator"]), rec["grades"], members, groups=context)
             verdict, decided = _verdict(model, context, group, idx, lo, hi, evidence)
             decided_text = _describe(decided)
+            if evidence and verdict != "possible":
+                explanation = describe_explanation(_explanation_counts(model, context, group, idx, verdict))
+                decided_from = decided_by(decided, rec["source_id"], rec["quote"])
         scope = "all" if len(rec["period_groups"]) == len(areas.PERIOD_GROUPS) else "|".join(rec["period_groups"])
         out.append({
             "statement_id": sid, "indicator": str(rec["indicator"]), "scope": scope,
@@ -95,7 +133,9 @@ def evaluate_statements(record, model: RecordModel | None = None, evidence: bool
             "value_max": None if pd.isna(rec["value_max"]) else int(rec["value_max"]),
             "min": lo, "max": hi, "verdict": verdict,
             "evidence": decided_text[0], "evidence_ids": decided_text[1], "evidence_sources": decided_text[2],
+            "decided_by": decided_from, "explanations": explanation,
             "set_aside": group.id in set_aside, "alternative_to": rec["alternative_to"],
+            "adds_to": rec.get("adds_to", ""),
             "reading": rec["reading"], "section": rec["section"], "source_id": rec["source_id"],
             "quote": rec["quote"],
         })
@@ -104,14 +144,76 @@ def evaluate_statements(record, model: RecordModel | None = None, evidence: bool
     return frame
 
 
+def _explanation_counts(model, context, group, idx, verdict):
+    lo_s, hi_s = group.rows[0][1], group.rows[0][2]
+    if verdict == "contradicted":
+        return [model.count_minimal_conflicts(context, extra=group.rows)]
+    cases = []
+    if lo_s > 0:
+        cases.append(model.count_minimal_conflicts(context, extra=[(idx, 0, lo_s - 1)]))
+    if np.isfinite(hi_s):
+        cases.append(model.count_minimal_conflicts(context, extra=[(idx, hi_s + 1, np.inf)]))
+    return cases
+
+
 def conflicts_table(model: RecordModel) -> pd.DataFrame:
     """Every minimal conflict found in the record: one row per member.
 
     Columns: conflict (1, 2, ...), group_id, kind, label, source_id, quote, set_aside (this row
-    is not used when computing ranges).
+    is not used when computing ranges), explanations (how many minimal conflicting sets the
+    record's rows hold: this one may be one of several).
     """
     aside = {g.id for g in model.set_aside}
-    rows = [{"conflict": n, "group_id": g.id, "kind": g.kind, "label": g.label, "source_id": g.source_id,
-             "quote": g.quote, "set_aside": g.id in aside}
-            for n, conflict in enumerate(model.conflicts, start=1) for g in conflict]
-    return pd.DataFrame(rows, columns=["conflict", "group_id", "kind", "label", "source_id", "quote", "set_aside"])
+    n, exact = model.count_minimal_conflicts(model.groups) if model.conflicts else (0, True)
+    text = ("the only minimal conflicting set in the record" if (n, exact) == (1, True) else
+            f"one of {'at least ' if not exact else ''}{n} minimal conflicting sets in the record")
+    rows = [{"conflict": k, "group_id": g.id, "kind": g.kind, "label": g.label, "source_id": g.source_id,
+             "quote": g.quote, "set_aside": g.id in aside, "explanations": text}
+            for k, conflict in enumerate(model.conflicts, start=1) for g in conflict]
+    return pd.DataFrame(rows, columns=["conflict", "group_id", "kind", "label", "source_id", "quote", "set_aside",
+                                       "explanations"])
+
+
+RECONCILE_COLUMNS = ["kind", "row_id", "subject", "table", "record", "in_force", "source_id", "quote"]
+
+
+def reconcile(record, grades: pd.DataFrame) -> pd.DataFrame:
+    """Where a complete grade table disagrees with the public record: one row per stated or
+    derived grade, area's published grade counts, and review statement (every reading) that the
+    table does not satisfy. A warning, not a refusal: an official table may differ from a press
+    release, and the user should see where.
+
+    Columns: kind (cell, count, statement), row_id, subject (what is compared), table (the
+    table's value), record (the record's value, as the record words it), in_force (False for a
+    rival or stronger reading of a statement, and for a statement the record itself contradicts:
+    rows the record's ranges do not assume), source_id, quote.
+    """
+    from .load import COUNT_COLUMNS
+
+    table = RecordModel.from_grades(grades)
+    x = table.solve()
+    if x is None:
+        raise ValueError("the grade table is not complete and consistent")
+    public = RecordModel.from_record(record, statements=True)
+    active = {g.id for g in public.active}
+    value = {(str(r.partnership), str(r.indicator)): str(r.grade) for r in grades.itertuples()}
+    out = []
+    for group in public.groups + public.alternatives:
+        in_force = group.id in active
+        if all(lo <= x[np.asarray(r[0])].sum() <= hi for r in group.rows for lo, hi in [(r[-2], r[-1])]):
+            continue
+        if group.kind == "cell":
+            p, i = group.id.split(":", 1)[1].split("|")
+            subject, shown = f"{p} {i}", value[(p, i)]
+        elif group.kind == "count":
+            p = group.id.split(":", 1)[1]
+            counts = pd.Series([value[(p, i)] for i in indicators.INDICATORS]).value_counts()
+            subject = f"{p}: grade counts"
+            shown = ", ".join(f"{int(counts[g])} {g}" for g in COUNT_COLUMNS.values() if g in counts.index)
+        else:
+            subject = group.label
+            shown = f"count {int(sum(x[np.asarray(r[0])].sum() for r in group.rows))}"
+        out.append({"kind": group.kind, "row_id": group.id.split(":", 1)[1], "subject": subject, "table": shown,
+                    "record": group.label, "in_force": in_force, "source_id": group.source_id,
+                    "quote": group.quote})
+    return pd.DataFrame(out, columns=RECONCILE_COLUMNS)

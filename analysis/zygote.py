@@ -26,7 +26,8 @@ import time
 PRELOAD = ("ipykernel.kernelapp", "IPython", "zmq", "numpy", "pandas", "scipy.optimize", "scipy.stats",
            "statsmodels.stats.proportion", "statsmodels.miscmodels.ordinal_model", "matplotlib",
            "matplotlib.colors", "analysis.report", "analysis.load", "analysis.record", "analysis.summaries",
-           "analysis.statements", "analysis.trends", "analysis.figures")
+           "analysis.statements", "analysis.claims", "analysis.exact", "analysis.trends", "analysis.trend_bounds",
+           "analysis.figures")
 
 
 def serve(path: str) -> None:

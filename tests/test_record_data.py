@@ -26,7 +26,8 @@ def test_every_seed_quote_occurs_in_its_seed(record, shared_dir):
     seeds = dict(zip(record.sources["source_id"], record.sources["seed_file"]))
     tables = {"cell_grades": record.cell_grades, "area_counts": record.area_counts,
               "statements": record.statements, "staff_survey": record.staff_survey,
-              "case_records": record.case_records, "headline_counts": record.headline_counts}
+              "case_records": record.case_records, "headline_counts": record.headline_counts,
+              "claims": record.claims}
     checked = 0
     for name, frame in tables.items():
         for rec in frame.itertuples():
@@ -37,7 +38,7 @@ def test_every_seed_quote_occurs_in_its_seed(record, shared_dir):
             for part in _norm(rec.quote).split(" ... "):
                 assert part in text, f"{name}: quote not in {seed}: {part!r}"
             checked += 1
-    assert checked >= 40  # statements (28) + staff survey (7) + case records (11) + ...
+    assert checked >= 89  # statements (28) + claims (49) + staff survey (7) + case records (11) + ...
 
 
 def test_seed_files_exist(record, shared_dir):
@@ -156,7 +157,7 @@ def test_headline_counts(record):
 def test_every_row_has_a_source(record):
     ids = set(record.sources["source_id"])
     for frame in [record.cell_grades, record.area_counts, record.statements, record.staff_survey,
-                  record.case_records, record.headline_counts]:
+                  record.case_records, record.headline_counts, record.claims]:
         assert frame["source_id"].isin(ids).all()
         assert (frame["quote"].str.len() > 0).all()
 

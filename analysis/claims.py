@@ -1,0 +1,231 @@
+"""The review's conclusions, checked against the record: confirmed, possible or contradicted.
+
+``record/review_claims.csv`` holds the review's comparative and trend conclusions about
+evaluations ("the most improvement", "a continuing downward trend", "the strongest quality
+indicator"), one row per fair reading. Each reading is a linear condition on the grade table,
+built here as integer rows for :class:`analysis.record.RecordModel`:
+
+- a **holds** form and a **fails** form, each a list of alternatives (any one may hold), each
+  alternative a conjunction of linear rows; both are exact (group means are compared through
+  integer sums, n_b * S_a versus n_a * S_b, so a strict comparison is ">= 1");
+- the verdict: **confirmed** when no table consistent with the record fails it, **contradicted**
+  when none satisfies it, **possible** otherwise; with a witness table each way where one exists,
+  and for confirmed and contradicted verdicts the record rows that decide it (a minimal set per
+  alternative, with how many minimal sets there are).
+
+The claims are conclusions, not observations: they are never added to the constraints that
+compute ranges anywhere in the package. With a complete grade table the same code gives the
+table's own verdict (confirmed or contradicted).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pandas as pd
+
+from . import areas, indicators, scale
+from .record import NVAR, P, RecordModel, var
+
+__all__ = ["claim_conditions", "evaluate_claims", "trend_summary", "CLAIM_COLUMNS"]
+
+CLAIM_COLUMNS = ["claim_id", "claim", "indicator", "relation", "measure", "groups", "strict", "value", "value_max",
+                 "reading", "verdict", "range", "holds_in", "fails_in", "evidence", "evidence_sources", "decided_by",
+                 "explanations", "source_id", "section", "quote"]
+
+_VALUE = {g: k + 1 for k, g in enumerate(scale.GRADES)}
+
+
+def _sum_coef(indicator: str, measure: str, partnerships) -> np.ndarray:
+    """Coefficients of S: the sum of grade values (mean_grade) or the count of Good-or-better
+    grades (good_or_better_*) of ``indicator`` over ``partnerships``."""
+    c = np.zeros(NVAR)
+    for p in partnerships:
+        for g in scale.GRADES:
+            c[var(p, indicator, g)] = _VALUE[g] if measure == "mean_grade" else float(g in scale.GOOD_OR_BETTER)
+    return c
+
+
+def _row(coef: np.ndarray, lo: float, hi: float):
+    idx = np.flatnonzero(coef)
+    return (idx, coef[idx], lo, hi)
+
+
+def _at_least(coef, t):
+    return _row(coef, t, np.inf)
+
+
+def _at_most(coef, t):
+    return _row(coef, -np.inf, t)
+
+
+def _per_area_difference(indicator, measure, a: str, b: str) -> np.ndarray:
+    """n_a * S_b - n_b * S_a: positive exactly when group b's per-area measure is above group a's."""
+    ma, mb = areas.members(a), areas.members(b)
+    return len(ma) * _sum_coef(indicator, measure, mb) - len(mb) * _sum_coef(indicator, measure, ma)
+
+
+def claim_conditions(claim) -> tuple[list, list, np.ndarray | None, str]:
+    """(holds, fails, quantity, quantity label) for one claim row.
+
+    ``holds`` and ``fails`` are lists of alternatives, each a list of rows; ``quantity`` is a
+    linear functional whose range is shown beside the verdict (None when the condition is not a
+    single inequality)."""
+    ind, rel, measure = str(claim["indicator"]), claim["relation"], claim["measure"]
+    groups = list(claim["groups"])
+    strict = bool(claim["strict"])
+    gap = 1 if strict else 0
+    others = [i for i in indicators.INDICATORS if i != ind]
+    if rel in ("rises", "falls"):
+        pairs = list(zip(groups, groups[1:]))
+        diffs = [_per_area_difference(ind, measure, a, b) * (1 if rel == "rises" else -1) for a, b in pairs]
+        holds = [[_at_least(d, gap) for d in diffs]]
+        fails = [[_at_most(d, gap - 1)] for d in diffs]
+        a, b = groups[0], groups[-1]
+        na, nb = len(areas.members(a)), len(areas.members(b))
+        quantity = _per_area_difference(ind, measure, a, b) / (na * nb)
+        label = f"{'mean' if measure == 'mean_grade' else 'good-or-better share'}: {b} minus {a}"
+        return holds, fails, quantity, label
+    if rel in ("association_up", "association_down"):
+        of = areas.period_group_of()
+        u = np.array([areas.PERIOD_GROUPS.index(of[p]) + 1 for p in P])
+        c = np.zeros(NVAR)
+        for a, p in enumerate(P):
+            for g in scale.GRADES:
+                c[var(p, ind, g)] = (len(P) * u[a] - u.sum()) * _VALUE[g]
+        sign = 1 if rel == "association_up" else -1
+        return [[_at_least(sign * c, 1)]], [[_at_most(sign * c, 0)]], c / len(P), "centred statistic C"
+    if rel in ("highest", "most_improved"):
+        if rel == "highest":
+            mine = _sum_coef(ind, measure, P)
+            theirs = {y: _sum_coef(y, measure, P) for y in others}
+        else:
+            mine = _per_area_difference(ind, measure, groups[0], groups[1])
+            theirs = {y: _per_area_difference(y, measure, groups[0], groups[1]) for y in others}
+        holds = [[_at_least(mine - theirs[y], gap) for y in others]]
+        fails = [[_at_most(mine - theirs[y], gap - 1)] for y in others]
+        return holds, fails, None, ""
+    if rel == "top":
+        k = int(claim["value"])
+        mine = _sum_coef(ind, measure, P)
+        theirs = {y: _sum_coef(y, measure, P) for y in others}
+        # holds: some len(others) - (k - 1) others are not strictly above; fails: some k others are
+        holds = [[_at_most(theirs[y] - mine, 0) for y in keep]
+                 for keep in itertools.combinations(others, len(others) - (k - 1))]
+        fails = [[_at_least(theirs[y] - mine, 1) for y in above] for above in itertools.combinations(others, k)]
+        return holds, fails, None, ""
+    members = [p for g in groups for p in areas.members(g)]
+    s = _sum_coef(ind, measure, members)
+    n = len(members)
+    scale_n = n if measure == "mean_grade" else 1  # a mean is compared through its sum
+    label = f"{'mean grade' if measure == 'mean_grade' else 'good-or-better count'} over {n} areas"
+    quantity = s / scale_n
+    if rel == "at_least":
+        t = math.ceil(float(claim["value"]) * scale_n - 1e-9)
+        return [[_at_least(s, t)]], [[_at_most(s, t - 1)]], quantity, label
+    if rel == "between":
+        lo = math.ceil(float(claim["value"]) * scale_n - 1e-9)
+        hi = math.floor(float(claim["value_max"]) * scale_n + 1e-9)
+        return [[_row(s, lo, hi)]], [[_at_most(s, lo - 1)], [_at_least(s, hi + 1)]], quantity, label
+    raise ValueError(f"unknown relation {rel!r}")
+
+
+def _first_feasible(model: RecordModel, alternatives):
+    for rows in alternatives:
+        x = model.solve(extra=rows)
+        if x is not None:
+            return x
+    return None
+
+
+def _group_summary(x: np.ndarray, claim) -> str:
+    """The claim's indicator in a witness table: each group's mean grade and good-or-better count."""
+    cells = x.reshape(len(P), len(indicators.INDICATORS), len(scale.GRADES)).argmax(axis=2) + 1
+    col = cells[:, indicators.INDICATORS.index(str(claim["indicator"]))]
+    of = areas.period_group_of()
+    parts = []
+    for g in areas.PERIOD_GROUPS:
+        v = np.array([col[a] for a, p in enumerate(P) if of[p] == g])
+        gob = int((v >= _VALUE[scale.GOOD_OR_BETTER[0]]).sum())
+        parts.append(f"{g} mean {v.mean():.2f}, {gob}/{len(v)} good or better")
+    return "; ".join(parts)
+
+
+def evaluate_claims(record, model: RecordModel | None = None, evidence: bool = True) -> pd.DataFrame:
+    """One row per reading of ``record.claims``; columns :data:`CLAIM_COLUMNS`.
+
+    ``range``: min and max over consistent tables of the reading's deciding quantity, where it is
+    one inequality (a difference of group means or shares, C, a mean or a count); ``holds_in`` and
+    ``fails_in``: a consistent table in which the reading holds / fails, summarised per group;
+    ``evidence``: for a confirmed or contradicted verdict, the record rows deciding it.
+    """
+    from .statements import decided_by, describe_explanation
+
+    model = model or RecordModel.from_record(record)
+    out = []
+    for _, claim in record.claims.iterrows():
+        holds, fails, quantity, label = claim_conditions(claim)
+        x_hold = _first_feasible(model, holds)
+        x_fail = _first_feasible(model, fails)
+        verdict = "possible" if x_hold is not None and x_fail is not None else \
+            "confirmed" if x_hold is not None else "contradicted"
+        if x_hold is None and x_fail is None:
+            raise RuntimeError("the record admits no grade table")
+        rng = ""
+        if quantity is not None:
+            lo_hi = [float(quantity @ model.solve(objective=sign * quantity)) for sign in (1, -1)]
+            rng = f"{label}: {lo_hi[0]:.3g} to {lo_hi[1]:.3g}" if lo_hi[0] != lo_hi[1] else f"{label}: {lo_hi[0]:.3g}"
+        ev_groups, explanations = [], ""
+        deciding = fails if verdict == "confirmed" else holds if verdict == "contradicted" else []
+        if evidence and deciding and not model.complete:
+            if len(deciding) <= 8:
+                counts = []
+                for rows in deciding:
+                    found = model.minimal_conflict(model.active, extra=rows)
+                    ev_groups += [g for g in found if g not in ev_groups]
+                    counts.append(model.count_minimal_conflicts(model.active, extra=rows))
+                explanations = describe_explanation(counts)
+            else:
+                explanations = (f"ruled out in each of the {len(deciding)} ways it could "
+                                f"{'fail' if verdict == 'confirmed' else 'hold'} (rows not itemised)")
+        elif model.complete and deciding:
+            explanations = "the complete table"
+        out.append({
+            "claim_id": claim["claim_id"], "claim": claim["claim"], "indicator": str(claim["indicator"]),
+            "relation": claim["relation"], "measure": claim["measure"], "groups": "|".join(claim["groups"]),
+            "strict": bool(claim["strict"]), "value": claim["value"], "value_max": claim["value_max"],
+            "reading": claim["reading"], "verdict": verdict, "range": rng,
+            "holds_in": _group_summary(x_hold, claim) if x_hold is not None else "",
+            "fails_in": _group_summary(x_fail, claim) if x_fail is not None else "",
+            "evidence": "; ".join(g.label for g in ev_groups),
+            "evidence_sources": "; ".join(dict.fromkeys(g.source_id for g in ev_groups if g.source_id)),
+            "decided_by": decided_by(ev_groups, claim["source_id"], claim["quote"]) if ev_groups else "",
+            "explanations": explanations, "source_id": claim["source_id"], "section": claim["section"],
+            "quote": claim["quote"]})
+    return pd.DataFrame(out, columns=CLAIM_COLUMNS)
+
+
+def trend_summary(bounds: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
+    """Per indicator: whether the record forces, allows or rules out a significant upward and
+    downward trend (:func:`analysis.trend_bounds.trend_bounds`), beside the review's own words on
+    the trend of that indicator and the verdicts of their readings as directions (not
+    significance). Columns: indicator, title, significant_up, significant_down, review_says,
+    direction_readings."""
+    words = {"forced": "forced", "possible": "possible", "impossible": "ruled out"}
+    frame = bounds.set_index(["indicator", "direction"])
+    titles = dict(zip(indicators.indicator_table()["indicator"], indicators.indicator_table()["title"]))
+    trend_rel = {"rises", "falls", "association_up", "association_down", "most_improved"}
+    rows = []
+    for ind in indicators.INDICATORS:
+        mine = claims[(claims["indicator"] == ind) & claims["relation"].isin(trend_rel)]
+        quotes = list(dict.fromkeys(mine["quote"]))
+        counts = mine.groupby("verdict").size()
+        rows.append({"indicator": ind, "title": titles.get(ind, ""),
+                     "significant_up": words[frame.loc[(ind, "up"), "verdict"]],
+                     "significant_down": words[frame.loc[(ind, "down"), "verdict"]],
+                     "review_says": " / ".join(f"\u201c{q}\u201d" for q in quotes) if quotes else "",
+                     "direction_readings": ", ".join(f"{int(counts[v])} {v}" for v in ("confirmed", "possible",
+                                                                                        "contradicted") if v in counts)})
+    return pd.DataFrame(rows)
