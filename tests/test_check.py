@@ -13,6 +13,12 @@ must change and what must not:
   and bounds on 1.1 change (a post-2016 value moves: its p-value, the post-2016 mean, the witness
   column, and the p-value drawn in the trend figure), and Perth and Kinross's own grades and
   profile change.
+- The review's conclusions on 1.1: pre-2014 (k = 0..10) has values 1,2,3,4,5,6,1,2,3,4,5 (mean
+  36/11 = 3.27); post-2016 has 6,1,2,3,4,5,6,1,2 (mean 30/9 = 3.33), and 29/9 = 3.22 after the change,
+  so "post-2016 above pre-2014" (and C > 0) turns from confirmed to contradicted: the claims table,
+  the trend summary beside the review's words, and the statements notebook change. Perth and
+  Kinross's published counts (2 E, 6 VG, 1 G) disagree with the table before and after, with other
+  counts shown: the reconciliation table changes.
 - Orkney (k = 2, 1.1 Adequate): its rank counts the partnerships graded above Adequate, unchanged;
   its medians are unchanged; nothing of Orkney's changes. The statements on 1.1 are about the
   2014-16 group only, so no statement's count changes.
@@ -110,7 +116,9 @@ def _expected_changes():
     figs = lambda folder, *names: {f"{folder}/{n}.{ext}" for n in names for ext in ("png", "svg", "csv")}  # noqa: E731
     return ({"notebooks/review/national.ipynb", "html/review/national.html", "tables/grade_distribution.csv",
              "tables/possible_grades.csv", "tables/trend_tests.csv", "tables/trend_bounds.csv",
-             "tables/trend_linear_bounds.csv", "tables/trend_witnesses.csv"}
+             "tables/trend_linear_bounds.csv", "tables/trend_witnesses.csv", "tables/trend_summary.csv",
+             "notebooks/statements/statements.ipynb", "html/statements/statements.html", "tables/claims.csv",
+             "tables/reconciliation.csv"}
             | figs("figures", "grade-bars", "grade-grid", "trend")
             | {f"notebooks/{post}.ipynb", f"html/{post}.html", f"tables/{post}/grade_distribution.csv",
                f"tables/{post}/possible_grades.csv"} | figs(f"figures/{post}", "grade-bars", "grade-grid")
