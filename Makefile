@@ -5,15 +5,18 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install test report check lab
+LOCK   := requirements.lock
+.PHONY: help install test report check lab lock publish
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+# Every dependency comes from the lock, at the locked version, checked against its hashes; then the
+# package itself (editable, no dependencies of its own to resolve).
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (review)" >/dev/null
 	touch $(STAMP)
 
@@ -25,8 +28,19 @@ test: $(STAMP) ## Run every test
 report: $(STAMP) ## Build every report into reports/
 	$(BIN)/review build
 
+publish: $(STAMP) ## Rebuild the published set from a clean, committed tree (then commit reports/)
+	@$(BIN)/python -c "from analysis.provenance import git_commit; import sys; sys.exit(1 if git_commit()['dirty'] is not False else 0)" \
+		|| (echo "make publish: the tree has uncommitted changes outside reports/; commit them first" >&2; exit 1)
+	$(BIN)/review build
+	$(BIN)/review check --since HEAD
+
 check: $(STAMP) ## Rebuild into a temporary folder and compare with the published reports/
 	$(BIN)/review check
+
+lock: ## Refresh requirements.lock from pyproject.toml (uv, in a tool environment of its own)
+	test -x .lock-venv/bin/uv || ($(PYTHON) -m venv .lock-venv && .lock-venv/bin/python -m pip install --quiet uv)
+	.lock-venv/bin/uv pip compile pyproject.toml --extra test --generate-hashes --python-version 3.11 \
+		--python-platform x86_64-unknown-linux-gnu -o $(LOCK)
 
 lab: $(STAMP) ## Open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/

@@ -289,6 +289,35 @@ def _bar(done: int, total: int, width: int = 20) -> str:
     return f"[{'#' * filled}{'-' * (width - filled)}] {done:>2}/{total}"
 
 
+def grades_out_dir(grades: Path | str) -> Path:
+    """Where a build from a complete grade table goes without ``--out``: ``reports-<table name>/``
+    beside ``reports/``."""
+    import re
+
+    stem = re.sub(r"[^a-z0-9]+", "-", Path(grades).stem.lower()).strip("-") or "grades"
+    return config.PROJ_ROOT / f"reports-{stem}"
+
+
+def _refuse_mixed_basis(out_dir: Path, grades_abs: str) -> None:
+    """One output folder holds one data basis: refuse to add notebooks from another."""
+    path = out_dir / "manifest.json"
+    if not path.is_file():
+        return
+    try:
+        existing = json.loads(path.read_text(encoding="utf-8")).get("grades_file")
+    except (ValueError, AttributeError):
+        return  # not ours to judge here; the manifest is checked when it is read
+    if existing is None and grades_abs:
+        raise BuildError(f"{out_dir} holds outputs built from the public record; a build from a complete grade "
+                         f"table goes to its own folder (leave out --out, or name an empty folder)")
+    if existing is not None and not grades_abs:
+        raise BuildError(f"{out_dir} holds outputs built from the complete grade table {existing.get('name')}; "
+                         f"build the public record into another folder (--out)")
+    if existing is not None and existing.get("sha256") != _sha256(Path(grades_abs)):
+        raise BuildError(f"{out_dir} holds outputs built from another grade table ({existing.get('name')}); "
+                         f"use another folder (--out) for {Path(grades_abs).name}")
+
+
 def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grades: Path | str | None = None,
           n_jobs: int | None = None, force: bool = False, progress=print,
           data_dir: Path | str | None = None, preload: bool = True) -> BuildSummary:
@@ -304,11 +333,19 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
 
     started = time.perf_counter()
     jobs = list(jobs) if jobs is not None else plan()
-    out_dir = Path(out_dir).resolve() if out_dir else config.REPORTS_DIR
     grades_abs = ""
     if grades:
         grades_abs = str(Path(grades).resolve())
         load_grades(grades_abs)  # a bad table fails here, naming file, row and value, before any kernel
+    if out_dir:
+        out_dir = Path(out_dir).resolve()
+    elif grades_abs:
+        # never into the committed published set: a folder of its own, named for the table
+        out_dir = grades_out_dir(grades_abs)
+        progress(f"a build from a complete grade table goes to its own folder: {out_dir} (--out to choose)")
+    else:
+        out_dir = config.REPORTS_DIR
+    _refuse_mixed_basis(out_dir, grades_abs)
     out_dir.mkdir(parents=True, exist_ok=True)
     data_before = data_file_hashes(data_dir)
     env = environment()

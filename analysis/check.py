@@ -26,11 +26,15 @@ from pathlib import Path
 from . import config
 from .provenance import code_digest, environment, sha256_file
 
-__all__ = ["DEFAULT_TOL", "Line", "CheckReport", "check", "compare_file", "compare_table", "compare_png",
+__all__ = ["DEFAULT_TOL", "DEFAULT_RTOL", "DEFAULT_ATOL", "Line", "CheckReport", "check", "compare_file", "compare_table", "compare_png",
            "compare_notebook", "compare_manifests", "manifest_at"]
 
 #: Default RMS tolerance for PNG images (matplotlib's own image tests mostly use 0 to a few units).
 DEFAULT_TOL = 1.0
+#: Default tolerances for floating-point cells of tables: |new - old| <= ATOL + RTOL * |old|.
+#: Integers (counts, grades as numbers) and text are compared exactly.
+DEFAULT_RTOL = 1e-6
+DEFAULT_ATOL = 1e-12
 
 
 @dataclass
@@ -50,6 +54,7 @@ class Line:
 class CheckReport:
     lines: list[Line] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    rules: str = ""
 
     @property
     def ok(self) -> bool:
@@ -62,7 +67,11 @@ class CheckReport:
         counts = ", ".join(f"{self.count(s)} {s}" for s in ("same", "differs", "missing", "new", "unlisted")
                            if self.count(s))
         verdict = "every output is the same" if self.ok else "outputs differ"
-        return f"{len(self.lines)} outputs: {counts}. {verdict}."
+        text = f"{len(self.lines)} outputs: {counts}. {verdict}."
+        if not self.ok and any(n.startswith("environment:") for n in self.notes):
+            text += (" The environment differs from the published set's (notes above): the differences may come "
+                     "from it; install from requirements.lock (make install) to compare like with like.")
+        return text
 
     def differing(self) -> list[str]:
         return [line.path for line in self.lines if line.status != "same"]
@@ -76,8 +85,16 @@ def _number(text: str):
         return None
 
 
-def compare_table(published: Path, rebuilt: Path, max_cells: int = 3) -> str | None:
-    """None if the two CSV files are identical; otherwise what differs (shape, columns, cells)."""
+def _is_integer(text: str) -> bool:
+    return text.strip().lstrip("+-").isdigit()
+
+
+def compare_table(published: Path, rebuilt: Path, max_cells: int = 3, rtol: float = DEFAULT_RTOL,
+                  atol: float = DEFAULT_ATOL) -> str | None:
+    """None if the two CSV files agree; otherwise what differs (shape, columns, cells).
+
+    Text and integers are compared exactly; floating-point cells within ``atol + rtol * |old|``
+    (the last digits of iterative fits and of sums vary between CPUs)."""
     import pandas as pd
 
     if published.read_bytes() == rebuilt.read_bytes():
@@ -94,17 +111,21 @@ def compare_table(published: Path, rebuilt: Path, max_cells: int = 3) -> str | N
         return f"{len(a)} rows published, {len(b)} rebuilt"
     moved = []
     largest = 0.0
+    within = 0
     for row, col in zip(*(a.values != b.values).nonzero()):
         old, new = a.iat[row, col], b.iat[row, col]
         label = f"row {row + 1} ({a.iat[row, 0]}) {a.columns[col]}"
         x, y = _number(old), _number(new)
         if x is not None and y is not None:
+            if not (_is_integer(old) and _is_integer(new)) and abs(y - x) <= atol + rtol * abs(x):
+                within += 1  # float noise within the tolerance: the same number
+                continue
             largest = max(largest, abs(y - x))
             moved.append(f"{label}: {old} -> {new} (change {y - x:+.6g})")
         else:
             moved.append(f"{label}: {old!r} -> {new!r}")
-    if not moved:  # same cells, different bytes (quoting, line endings)
-        return "same values, different bytes (formatting)"
+    if not moved:  # same values: cells within the float tolerance, or only quoting and line endings differ
+        return None
     text = f"{len(moved)} cell(s) differ" + (f", largest numeric change {largest:.6g}" if largest else "")
     return text + "; " + "; ".join(moved[:max_cells]) + ("; ..." if len(moved) > max_cells else "")
 
@@ -179,11 +200,12 @@ def compare_notebook(published: Path, rebuilt: Path, tol: float = DEFAULT_TOL) -
     return f"{len(problems)} difference(s): " + "; ".join(problems[:4]) + ("; ..." if len(problems) > 4 else "")
 
 
-def compare_file(published: Path, rebuilt: Path, tol: float = DEFAULT_TOL) -> str | None:
+def compare_file(published: Path, rebuilt: Path, tol: float = DEFAULT_TOL, rtol: float = DEFAULT_RTOL,
+                 atol: float = DEFAULT_ATOL) -> str | None:
     """None if ``published`` and ``rebuilt`` agree, by the rule for the file's kind; else how they differ."""
     suffix = published.suffix
     if suffix == ".csv":
-        return compare_table(published, rebuilt)
+        return compare_table(published, rebuilt, rtol=rtol, atol=atol)
     if suffix == ".png":
         return compare_png(published, rebuilt, tol)
     if suffix == ".ipynb":
@@ -224,21 +246,31 @@ def _env_differences(old: dict, new: dict) -> list[str]:
            if old.get(k) != new.get(k)]
     po, pn = old.get("packages", {}), new.get("packages", {})
     out += [f"{k} {po.get(k)} -> {pn.get(k)}" for k in sorted(set(po) | set(pn)) if po.get(k) != pn.get(k)]
+    do, dn = old.get("distributions", {}), new.get("distributions", {})
+    if do or dn:  # every installed distribution (manifests from before they were recorded have none)
+        out += [f"{k} {do.get(k)} -> {dn.get(k)}" for k in sorted(set(do) | set(dn))
+                if k not in po and k not in pn and do.get(k) != dn.get(k)]
+    if old.get("lock_sha256") != new.get("lock_sha256") and (old.get("lock_sha256") or new.get("lock_sha256")):
+        out.append("requirements.lock differs")
     return out
 
 
 def check(reports_dir: Path | str | None = None, grades: Path | str | None = None, n_jobs: int | None = None,
           tol: float = DEFAULT_TOL, data_dir: Path | str | None = None, progress=print,
-          keep: Path | str | None = None) -> CheckReport:
+          keep: Path | str | None = None, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL) -> CheckReport:
     """Rebuild every notebook ``reports_dir``'s manifest lists into a temporary folder (or ``keep``)
-    and compare each output with the published one. Never writes into ``reports_dir``."""
+    and compare each output with the published one. Never writes into ``reports_dir``.
+
+    Tables and figure data: text and integers exactly, floats within ``atol + rtol * |old|``; SVG
+    and alt text byte for byte; PNG images within RMS ``tol``; notebooks cell by cell."""
     from .build import build, job_for
     from .load import data_file_hashes
 
     reports_dir = Path(reports_dir).resolve() if reports_dir else config.REPORTS_DIR
     published = _load_manifest(reports_dir / "manifest.json")
     jobs = [job_for(e["kind"], e["subject"]) for e in published.get("jobs", {}).values()]
-    report = CheckReport()
+    report = CheckReport(rules=f"tables and figure data: text and integers exactly, floats within {atol:g} + "
+                                f"{rtol:g} x |published|; SVG and alt text byte for byte; PNG within RMS {tol:g}")
     report.notes = _why_notes(published, data_file_hashes(data_dir), environment(), code_digest())
     if published.get("grades_file") and not grades:
         report.notes.append(f"the published set was built from a complete grade table "
@@ -256,7 +288,7 @@ def check(reports_dir: Path | str | None = None, grades: Path | str | None = Non
         old = {o["path"]: o for o in published.get("outputs", [])}
         new = {o["path"]: o for o in rebuilt.get("outputs", [])}
         for path in sorted(set(old) | set(new), key=_output_order):
-            report.lines.append(_compare_output(path, old.get(path), new.get(path), reports_dir, out, tol))
+            report.lines.append(_compare_output(path, old.get(path), new.get(path), reports_dir, out, tol, rtol, atol))
         listed = set(old)
         for folder in ("tables", "figures", "notebooks"):
             for f in sorted((reports_dir / folder).rglob("*")) if (reports_dir / folder).is_dir() else []:
@@ -266,16 +298,23 @@ def check(reports_dir: Path | str | None = None, grades: Path | str | None = Non
     return report
 
 
+#: Folders of the committed published set: a file listed there must be on disk.
+COMMITTED = ("tables/", "figures/", "notebooks/review/", "notebooks/period_group/", "notebooks/statements/")
+
+
 def _output_order(path: str):
     return (path.count("/"), path)
 
 
-def _compare_output(path: str, old: dict | None, new: dict | None, reports_dir: Path, out: Path, tol: float) -> Line:
+def _compare_output(path: str, old: dict | None, new: dict | None, reports_dir: Path, out: Path, tol: float,
+                    rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL) -> Line:
     if new is None:
         return Line(path, "missing", "published, but the rebuild does not produce it")
     if old is None:
         return Line(path, "new", "the rebuild produces it; the published manifest does not list it")
     published_file, rebuilt_file = reports_dir / path, out / path
+    if not published_file.is_file() and path.startswith(COMMITTED):
+        return Line(path, "differs", "the published file is missing (deleted from the published set?)")
     if not published_file.is_file():
         # not in the published set (pages, per-partnership notebooks): the manifest's hash is the record
         if old["sha256"] == new["sha256"]:
@@ -286,7 +325,7 @@ def _compare_output(path: str, old: dict | None, new: dict | None, reports_dir: 
         return Line(path, "differs", "published file is missing")
     if sha256_file(published_file) != old["sha256"]:
         return Line(path, "differs", "the published file does not match its manifest hash (edited after the build?)")
-    diff = compare_file(published_file, rebuilt_file, tol)
+    diff = compare_file(published_file, rebuilt_file, tol, rtol, atol)
     return Line(path, "same") if diff is None else Line(path, "differs", diff)
 
 

@@ -39,7 +39,9 @@ def _cmd_statements(args) -> int:
 
         both = pd.concat([frame.assign(kind="statement"), claims.rename(columns={"claim_id": "statement_id"})
                           .assign(kind="claim")], ignore_index=True)
-        both.to_csv(sys.stdout, index=False, lineterminator="\n")
+        from .precision import for_csv
+
+        for_csv(both).to_csv(sys.stdout, index=False, lineterminator="\n")
         return 0
     complete = results.grades is not None
     print(f"The review's statements and conclusions checked against the {basis}.")
@@ -162,8 +164,12 @@ def _cmd_check(args) -> int:
         lines = [line for line in result.lines if line.status != "same"]
         print(f"Published outputs changed since {args.since or args.against}:")
     else:
-        result = check(reports, grades=args.grades, n_jobs=args.jobs, tol=args.tol)
-        lines = result.lines
+        result = check(reports, grades=args.grades, n_jobs=args.jobs, tol=args.tol, rtol=args.rtol, atol=args.atol)
+        # differences first; every output only with --all
+        lines = sorted([ln for ln in result.lines if ln.status != "same"], key=lambda ln: ln.status)
+        if args.all:
+            lines += [ln for ln in result.lines if ln.status == "same"]
+        print(f"compared: {result.rules}")
     for note in result.notes:
         print(f"note: {note}")
     for line in lines:
@@ -209,13 +215,20 @@ def main(argv=None) -> int:
     p.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: the number of cores)")
     from .check import DEFAULT_TOL
 
+    from .check import DEFAULT_ATOL, DEFAULT_RTOL
+
     p.add_argument("--tol", type=float, default=DEFAULT_TOL, help="RMS tolerance for PNG images, 0-255 scale "
                    f"(default: {DEFAULT_TOL})")
+    p.add_argument("--rtol", type=float, default=DEFAULT_RTOL, help="relative tolerance for floats in tables "
+                   f"(default: {DEFAULT_RTOL:g}); integers and text are compared exactly")
+    p.add_argument("--atol", type=float, default=DEFAULT_ATOL, help=f"absolute tolerance for floats in tables "
+                   f"(default: {DEFAULT_ATOL:g})")
+    p.add_argument("--all", action="store_true", help="list every output, not only those that differ")
     since = p.add_mutually_exclusive_group()
     since.add_argument("--since", metavar="COMMIT", help="no rebuild: list the outputs whose published files "
                        "changed since COMMIT's published set, and why")
     since.add_argument("--against", metavar="MANIFEST", help="as --since, against a manifest file")
-    p.set_defaults(func=_cmd_check)
+    p.set_defaults(func=_cmd_check, crash_status=3)
     args = parser.parse_args(argv)
     from .areas import UnknownName
     from .build import BuildError
@@ -233,6 +246,15 @@ def main(argv=None) -> int:
     except (ValidationError, UnknownName, BuildError, ValueError) as exc:
         print(f"review: {exc}", file=sys.stderr)
         return 2
+    except Exception:  # noqa: BLE001 - `review check`: a crash is not "outputs differ"
+        if getattr(args, "crash_status", None) is None:
+            raise
+        import traceback
+
+        traceback.print_exc()
+        print(f"review {args.command}: crashed (exit {args.crash_status}); this is a bug, not a difference in the "
+              "outputs", file=sys.stderr)
+        return args.crash_status
 
 
 if __name__ == "__main__":

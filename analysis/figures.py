@@ -531,7 +531,9 @@ def save(ax, name: str, out_dir: Path | str, close: bool = True) -> list[Path]:
     with plt.rc_context(RC):
         write("png", lambda p: fig.savefig(p, format="png", metadata={"Software": None}))
         write("svg", lambda p: fig.savefig(p, format="svg", metadata={"Date": None, "Creator": None}))
-    write("csv", lambda p: record.data.to_csv(p, index=False, lineterminator="\n"))
+    from .precision import write_csv
+
+    write("csv", lambda p: write_csv(record.data, p))
     write("txt", lambda p: p.write_text(record.alt + "\n", encoding="utf-8"))
     if close:
         plt.close(fig)

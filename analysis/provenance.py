@@ -23,15 +23,25 @@ PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib", "seaborn", 
 
 
 def environment() -> dict:
-    """Python and package versions (what the manifest records and the cache key includes)."""
+    """Python and package versions (what the manifest records and the cache key includes):
+    ``packages``, the main libraries; ``distributions``, every installed distribution (name and
+    version, the package itself excluded); ``lock_sha256``, the hash of ``requirements.lock``."""
     versions = {}
     for name in PACKAGES:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
+    own = "cpp-inspections-review"
+    dists = {}
+    for d in metadata.distributions():
+        name = (d.metadata["Name"] or "").lower().replace("_", "-")
+        if name and name != own:
+            dists[name] = d.version
+    lock = config.PROJ_ROOT / "requirements.lock"
     return {"python": platform.python_version(), "implementation": platform.python_implementation(),
-            "platform": platform.machine(), "packages": versions}
+            "platform": platform.machine(), "packages": versions, "distributions": dict(sorted(dists.items())),
+            "lock_sha256": sha256_file(lock) if lock.is_file() else None}
 
 
 def code_digest() -> str:
@@ -53,14 +63,16 @@ def digest(*parts) -> str:
 
 
 def git_commit() -> dict:
-    """The checkout's commit, and whether files outside ``reports/`` had uncommitted changes."""
+    """The checkout's commit, and whether files outside ``reports/`` had uncommitted changes
+    (modified, staged or untracked and not ignored)."""
     def git(*args):
         return subprocess.run(["git", *args], cwd=config.PROJ_ROOT, capture_output=True, text=True,
                               check=True).stdout.strip()
 
     try:
         commit = git("rev-parse", "HEAD")
-        dirty = bool(git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)reports"))
+        # untracked files count too (a new module not yet added), ignored ones do not
+        dirty = bool(git("status", "--porcelain", "--", ".", ":(exclude)reports"))
     except (OSError, subprocess.CalledProcessError):
         return {"commit": "unknown", "dirty": None}
     return {"commit": commit, "dirty": dirty}

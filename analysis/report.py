@@ -288,7 +288,9 @@ class Report:
             path = self.output_dir / "tables"
             path.mkdir(parents=True, exist_ok=True)
             tmp = path / f".{name}.csv.tmp"
-            frame.to_csv(tmp, index=False, lineterminator="\n")
+            from .precision import write_csv
+
+            write_csv(frame, tmp)
             tmp.replace(path / f"{name}.csv")
         return frame
 

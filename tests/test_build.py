@@ -146,3 +146,33 @@ def test_partnership_inputs_from_a_complete_table(tmp_path):
     assert len(counts) == 0 and "partnership" in counts.columns
     # Fife is k = 20 in Appendix 4 order (11 pre-2014, then the tenth of 2014-16): 1.1 is 20 % 6 = 2, Adequate
     assert report.table("grades").set_index("indicator").loc["1.1", "grade"] == "Adequate"
+
+
+def test_a_grades_build_never_goes_into_reports_by_default(tmp_path, monkeypatch):
+    """Without --out, a build from a complete grade table goes to reports-<table>/ beside reports/."""
+    from analysis import build as b, config
+
+    monkeypatch.setattr(config, "PROJ_ROOT", tmp_path)
+    assert b.grades_out_dir("/somewhere/My Official Grades.csv") == tmp_path / "reports-my-official-grades"
+    assert b.grades_out_dir("/x/grades.csv") != config.REPORTS_DIR
+
+
+def test_one_folder_never_mixes_data_bases(tmp_path):
+    import json
+
+    from analysis import build as b
+
+    public, table = tmp_path / "public", tmp_path / "table"
+    for folder, grades_file in ((public, None), (table, {"name": "g.csv", "sha256": "0" * 64})):
+        folder.mkdir()
+        (folder / "manifest.json").write_text(json.dumps({"grades_file": grades_file, "jobs": {}, "outputs": []}))
+    grades = tmp_path / "g.csv"
+    grades.write_text("x")
+    with pytest.raises(b.BuildError, match="public record"):
+        b._refuse_mixed_basis(public, str(grades))
+    with pytest.raises(b.BuildError, match="complete grade table g.csv"):
+        b._refuse_mixed_basis(table, "")
+    with pytest.raises(b.BuildError, match="another grade table"):
+        b._refuse_mixed_basis(table, str(grades))  # same name, other contents
+    b._refuse_mixed_basis(public, "")  # the same basis: fine
+    b._refuse_mixed_basis(tmp_path / "empty", str(grades))  # a new folder: fine

@@ -191,3 +191,46 @@ def test_since_names_the_changed_outputs_and_why(checked):
     assert set(changed) == _expected_changes()
     assert all(detail == "changed: data (grade table)" for detail in changed.values())
     assert "grade table changed" in report.notes
+
+
+# -- tolerances (issue 14) ----------------------------------------------------------------------------------------
+def test_float_noise_passes_and_a_changed_count_fails(tmp_path):
+    """A table written on one machine, re-read with every float moved by one part in 10^12 (the last
+    digits of iterative fits and BLAS sums on another CPU), is the same; a count moved by one is not."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"indicator": ["1.1", "2.1"], "count": [8, 30], "p": [0.0356290682202323, 1.0],
+                          "coef": [2.718783357641565, -0.5], "label": ["=", "a"]})
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    frame.to_csv(a, index=False)
+    noisy = frame.copy()
+    for col in ("p", "coef"):
+        noisy[col] = noisy[col] * (1 + 1e-12)
+    noisy.to_csv(b, index=False)
+    assert a.read_bytes() != b.read_bytes()
+    assert c.compare_table(a, b) is None
+    noisy.loc[0, "count"] = 9
+    noisy.to_csv(b, index=False)
+    assert "row 1 (1.1) count: 8 -> 9" in c.compare_table(a, b)
+    # a float moved beyond the tolerance is reported; a tighter tolerance reports the noise
+    frame2 = frame.copy()
+    frame2.loc[0, "p"] = 0.0357
+    frame2.to_csv(b, index=False)
+    assert "p: 0.0356290682202323 -> 0.0357" in c.compare_table(a, b)
+    noisy = frame.copy()
+    noisy["p"] = noisy["p"] * (1 + 1e-9)
+    noisy.to_csv(b, index=False)
+    assert c.compare_table(a, b) is None and c.compare_table(a, b, rtol=1e-12, atol=0) is not None
+
+
+def test_a_deleted_published_file_is_a_difference(tmp_path):
+    """A committed output missing from disk differs, even when the rebuild's hash equals the manifest's."""
+    pub, out = tmp_path / "pub", tmp_path / "out"
+    (out / "tables").mkdir(parents=True)
+    (out / "tables/x.csv").write_text("a\n1\n")
+    entry = {"path": "tables/x.csv", "sha256": hashlib.sha256(b"a\n1\n").hexdigest()}
+    line = c._compare_output("tables/x.csv", entry, entry, pub, out, 1.0)
+    assert line.status == "differs" and "missing" in line.detail
+    # a page (not committed) is still compared by the manifest's hash
+    line = c._compare_output("html/review/national.html", entry, entry, pub, out, 1.0)
+    assert line.status == "same"

@@ -1,0 +1,40 @@
+"""The committed published set was built from this checkout: the same analysis code, the same
+templates, the same data, from a clean tree. A library change that moves nothing still needs the
+manifest rebuilt (`make publish`)."""
+
+import hashlib
+import json
+
+import pytest
+
+from analysis.load import data_file_hashes
+from analysis.provenance import code_digest
+from conftest import ROOT
+
+MANIFEST = ROOT / "reports" / "manifest.json"
+
+
+@pytest.fixture(scope="module")
+def manifest():
+    return json.loads(MANIFEST.read_text(encoding="utf-8"))
+
+
+def test_built_from_this_code(manifest):
+    assert manifest["analysis_code_sha256"] == code_digest(), \
+        "reports/ was built from other analysis code: rebuild the published set (make publish) and commit it"
+
+
+def test_built_from_these_templates(manifest):
+    for job_id, job in manifest["jobs"].items():
+        template = ROOT / job["template"] if not job["template"].startswith("/") else None
+        assert template is not None and template.is_file(), f"{job_id}: template {job['template']} not in the checkout"
+        assert hashlib.sha256(template.read_bytes()).hexdigest() == job["template_sha256"], \
+            f"{job_id}: its template changed since the published set was built (make publish)"
+
+
+def test_built_from_this_data(manifest):
+    assert manifest["data_files"] == data_file_hashes()
+
+
+def test_built_from_a_clean_tree(manifest):
+    assert manifest["git_dirty"] is False, "the published set was built from a tree with uncommitted changes"
