@@ -247,9 +247,11 @@ def _env_differences(old: dict, new: dict) -> list[str]:
     po, pn = old.get("packages", {}), new.get("packages", {})
     out += [f"{k} {po.get(k)} -> {pn.get(k)}" for k in sorted(set(po) | set(pn)) if po.get(k) != pn.get(k)]
     do, dn = old.get("distributions", {}), new.get("distributions", {})
-    if do or dn:  # every installed distribution (manifests from before they were recorded have none)
+    if do and dn:  # every installed distribution
         out += [f"{k} {do.get(k)} -> {dn.get(k)}" for k in sorted(set(do) | set(dn))
                 if k not in po and k not in pn and do.get(k) != dn.get(k)]
+    elif do or dn:  # a manifest from before every distribution was recorded
+        out.append("one manifest does not record every installed distribution")
     if old.get("lock_sha256") != new.get("lock_sha256") and (old.get("lock_sha256") or new.get("lock_sha256")):
         out.append("requirements.lock differs")
     return out
