@@ -184,6 +184,8 @@ def _cmd_check(args) -> int:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="review", description="Review of joint inspections of services for "
                                      "children and young people, Scotland 2012-2017.")
+    parser.add_argument("--project", metavar="DIR", help="the project checkout (data/, notebooks/, reports/); "
+                        "default: the checkout the package was installed from, or the one around the current folder")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("list", help="partnerships with slug, period group and aliases")
     p.set_defaults(func=_cmd_list)
@@ -230,6 +232,17 @@ def main(argv=None) -> int:
     since.add_argument("--against", metavar="MANIFEST", help="as --since, against a manifest file")
     p.set_defaults(func=_cmd_check, crash_status=3)
     args = parser.parse_args(argv)
+    if args.project:
+        import os
+
+        os.environ["REVIEW_PROJECT"] = args.project
+    from .config import ProjectNotFound, find_project
+
+    try:
+        find_project()
+    except ProjectNotFound as exc:
+        print(f"review: {exc}", file=sys.stderr)
+        return 2
     from .areas import UnknownName
     from .build import BuildError
     from .validate import ValidationError

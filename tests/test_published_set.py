@@ -38,3 +38,14 @@ def test_built_from_this_data(manifest):
 
 def test_built_from_a_clean_tree(manifest):
     assert manifest["git_dirty"] is False, "the published set was built from a tree with uncommitted changes"
+
+
+def test_published_notebooks_write_nothing_when_re_run():
+    """nbval (in `make test`) and JupyterLab re-run the installed notebooks: their output_dir is empty."""
+    import nbformat
+
+    for folder in ("review", "period_group", "statements"):
+        for path in (ROOT / "reports" / "notebooks" / folder).glob("*.ipynb"):
+            nb = nbformat.read(path, as_version=4)
+            injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+            assert injected and 'output_dir = ""' in injected[0].source, path
