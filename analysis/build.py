@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -407,14 +406,13 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
         t0 = time.perf_counter()
         results = results or Results(grades_abs, data_dir)
         data = inputs_for(job.kind, job.subject, results)
-        rel = f"inputs/{job.kind}/{job.slug}.pkl"
+        from . import cache as inputs_cache
+
+        rel = f"inputs/{job.kind}/{job.slug}.json"
         path = cache / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump({"source_key": source, "data_dir": str(Path(data_dir).resolve()) if data_dir else None, "inputs": data}, fh,
-                        protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        # JSON, never pickle: a notebook reading it back (nbval, JupyterLab) runs no code from it
+        inputs_cache.write(path, source, str(Path(data_dir).resolve()) if data_dir else None, data)
         index["jobs"][job.id] = entry = {"file": rel, "digest": inputs_digest(data)}
         computed += 1
         compute_seconds += time.perf_counter() - t0

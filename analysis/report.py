@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import pickle
 from functools import cached_property
 from pathlib import Path
 
@@ -371,12 +370,17 @@ def _cached_inputs(path: str | Path, grades: str) -> tuple[dict | None, str | No
     computes the inputs from the data, which gives the same frames a fresh build would.
     Returns (inputs or None, the data folder the build used, if it still exists).
     """
+    import warnings
+
+    from . import cache
     from .provenance import source_key
 
     try:
-        with open(path, "rb") as fh:
-            cached = pickle.load(fh)
+        cached = cache.read(path)  # JSON: reading it runs no code
     except FileNotFoundError:
+        return None, None
+    except (cache.CacheError, OSError) as exc:
+        warnings.warn(f"{exc}; discarded: the inputs are computed from the data instead", stacklevel=3)
         return None, None
     data_dir = cached.get("data_dir")
     if data_dir and not Path(data_dir).is_dir():
