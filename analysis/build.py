@@ -213,14 +213,66 @@ def _normalise(executed: Path) -> None:
     nbformat.write(nb, executed)
 
 
+def _inside(out_dir: Path, rel) -> bool:
+    """Does the relative path ``rel`` name a file inside ``out_dir`` (no '..', not absolute, no
+    symlink leading out of it)?"""
+    if not isinstance(rel, str) or not rel or rel.startswith(("/", "\\")) or "\\" in rel:
+        return False
+    parts = Path(rel).parts
+    if Path(rel).is_absolute() or ".." in parts or "." in parts or rel != Path(rel).as_posix():
+        return False
+    root = out_dir.resolve()
+    target = (root / rel).resolve()
+    return target != root and root in target.parents
+
+
+def _manifest_problems(manifest, out_dir: Path) -> list[str]:
+    """What is wrong with a manifest read from disk (empty when it is one this package wrote)."""
+    if not isinstance(manifest, dict):
+        return [f"not a JSON object but {type(manifest).__name__}"]
+    problems = []
+    jobs = manifest.get("jobs", {})
+    if not isinstance(jobs, dict):
+        return [f"'jobs' is a {type(jobs).__name__}, not an object"]
+    lists = [("outputs", manifest.get("outputs", []))]
+    for job_id, job in jobs.items():
+        if not isinstance(job, dict) or not isinstance(job.get("kind"), str):
+            problems.append(f"jobs[{job_id!r}] has no kind")
+            continue
+        lists.append((f"jobs[{job_id!r}].outputs", job.get("outputs", [])))
+    for where, items in lists:
+        if not isinstance(items, list):
+            problems.append(f"{where} is not a list")
+            continue
+        for n, item in enumerate(items):
+            rel = item.get("path") if isinstance(item, dict) else None
+            if not _inside(out_dir, rel):
+                problems.append(f"{where}[{n}].path {rel!r} is not a file inside the output folder")
+            elif (out_dir / rel).is_dir():
+                problems.append(f"{where}[{n}].path {rel!r} is a folder, not an output file")
+            elif not isinstance(item.get("sha256"), str):
+                problems.append(f"{where}[{n}] has no sha256")
+    return problems
+
+
 def _load_manifest(out_dir: Path) -> dict:
+    """The output folder's manifest, checked: every path it lists must be a file inside the folder
+    (a build deletes stale outputs the manifest lists, so a hostile entry must never reach that).
+    A manifest that fails the check stops the build before anything is written or deleted."""
     path = out_dir / "manifest.json"
-    if path.exists():
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-    return {}
+    if not path.exists():
+        return {}
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise BuildError(f"{path}: not a readable manifest ({exc}); nothing was written or deleted. Delete it "
+                         f"(the build then rebuilds everything) or restore it from git") from None
+    problems = _manifest_problems(manifest, out_dir)
+    if problems:
+        raise BuildError(f"{path}: not a manifest this package wrote, so nothing was written or deleted: "
+                         + "; ".join(problems[:5]) + ("; ..." if len(problems) > 5 else "")
+                         + ". Restore it from git, or delete it to rebuild everything")
+    return manifest
 
 
 def _outputs_intact(out_dir: Path, entry: dict) -> bool:
@@ -263,7 +315,8 @@ def _install(job: Job, staging: Path, out_dir: Path, previous: dict, commit) -> 
             dest.parent.mkdir(parents=True, exist_ok=True)
             os.replace(src, dest)
         for rel in stale:
-            (out_dir / rel).unlink(missing_ok=True)
+            if _inside(out_dir, rel):  # checked when the manifest was read; checked again before deleting
+                (out_dir / rel).unlink(missing_ok=True)
         commit(outputs)
     except BaseException:
         for dest, keep in reversed(undo):
@@ -302,6 +355,25 @@ def grades_out_dir(grades: Path | str) -> Path:
 
     stem = re.sub(r"[^a-z0-9]+", "-", Path(grades).stem.lower()).strip("-") or "grades"
     return config.PROJ_ROOT / f"reports-{stem}"
+
+
+def _check_out_dir(out_dir: Path, data_dir=None) -> None:
+    """The output folder must not be, hold or lie in ``data/``, must be a folder (or not exist yet),
+    and an existing non-empty folder must be one this package built (it has our manifest)."""
+    data = Path(data_dir).resolve() if data_dir else config.DATA_DIR.resolve()
+    out = out_dir.resolve()
+    if out == data or data in out.parents or out in data.parents:
+        raise BuildError(f"output folder {out_dir}: the build never writes into data/ or a folder holding it; "
+                         f"choose another --out")
+    if out.exists() and not out.is_dir():
+        raise BuildError(f"output folder {out_dir} is a file, not a folder; choose another --out")
+    if out.is_dir() and any(out.iterdir()) and not (out / "manifest.json").is_file():
+        raise BuildError(f"output folder {out_dir} is not empty and holds no manifest.json: it is not an output "
+                         f"folder of this package, and the build would overwrite files in it; choose an empty or "
+                         f"new folder")
+    probe = out if out.exists() else next((p for p in out.parents if p.exists()), None)
+    if probe is not None and not os.access(probe, os.W_OK | os.X_OK):
+        raise BuildError(f"output folder {out_dir}: {probe} is not writable")
 
 
 def _refuse_mixed_basis(out_dir: Path, grades_abs: str) -> None:
@@ -351,6 +423,8 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
         progress(f"a build from a complete grade table goes to its own folder: {out_dir} (--out to choose)")
     else:
         out_dir = config.REPORTS_DIR
+    _check_out_dir(out_dir, data_dir)
+    _load_manifest(out_dir)  # a hostile or damaged manifest stops the build here, before anything is written
     _refuse_mixed_basis(out_dir, grades_abs)
     out_dir.mkdir(parents=True, exist_ok=True)
     data_before = data_file_hashes(data_dir)

@@ -330,7 +330,11 @@ def load_grades(path: Path | str) -> pd.DataFrame:
                                        allowed="partnership, indicator, grade (long) or partnership, 1.1 ... 9.4 (wide)",
                                        suggestion=closest("partnership", raw.columns))])
     long_form = "indicator" in lower or "grade" in lower
-    note_col = next((lower[c] for c in _NOTE_COLUMNS if c in lower), None)
+    notes = [lower[c] for c in _NOTE_COLUMNS if c in lower]
+    if len(notes) > 1:
+        raise ValidationError([Problem(display, "more than one note column (only one is kept, so say which)", row=1,
+                                       column=c, allowed="one of " + ", ".join(_NOTE_COLUMNS)) for c in notes[1:]])
+    note_col = notes[0] if notes else None
     cells = []
     if long_form:
         for need in ("indicator", "grade"):

@@ -74,7 +74,11 @@ def _line_of_offset(raw: bytes, offset: int) -> int:
     return raw[:offset].count(b"\n") + 1
 
 
-def read_csv_text(path: Path | str, display: str | None = None) -> pd.DataFrame:
+#: Largest CSV file read (data files and grade tables are a few KB; this stops a huge file early).
+MAX_CSV_BYTES = 1_000_000
+
+
+def read_csv_text(path: Path | str, display: str | None = None, max_bytes: int = MAX_CSV_BYTES) -> pd.DataFrame:
     """Read a CSV file as strings (empty cells as ''), with clear errors.
 
     Accepts UTF-8 with or without a byte-order mark. Fails, naming the file, on: a missing
@@ -83,8 +87,17 @@ def read_csv_text(path: Path | str, display: str | None = None) -> pd.DataFrame:
     """
     path = Path(path)
     name = display or str(path)
-    if not path.is_file():
+    if not path.exists():
         raise ValidationError([Problem(name, "file not found")])
+    if path.is_dir():
+        raise ValidationError([Problem(name, "is a folder, not a CSV file")])
+    if not path.is_file():
+        raise ValidationError([Problem(name, "is not a regular file (a FIFO, device or socket); give a CSV file")])
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise ValidationError([Problem(name, f"file is {size:,} bytes; a grade table or data file is far smaller "
+                                             f"(a complete 32 x 9 table is under 10 KB)",
+                                       allowed=f"at most {max_bytes:,} bytes")])
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -105,6 +118,11 @@ def read_csv_text(path: Path | str, display: str | None = None) -> pd.DataFrame:
         raise ValidationError([Problem(name, f"not readable as comma-separated values ({exc})",
                                        row=reader.line_num, allowed="comma-separated values, UTF-8")]) from None
     header = [h.strip() for h in rows[0]]
+    folded = [h.casefold() for h in header]
+    repeated = sorted({h for h, f in zip(header, folded) if folded.count(f) > 1}, key=str.casefold)
+    if repeated:
+        raise ValidationError([Problem(name, "duplicate column name (names are compared ignoring case)", row=1,
+                                       column=h, allowed="each column once") for h in repeated])
     if len(header) == 1:
         for delim, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):
             if delim in rows[0][0]:

@@ -233,3 +233,62 @@ def test_control_characters_in_a_cell(tmp_path, value, expected):
     with pytest.raises(ValidationError) as exc:
         load_grades(path)
     assert f"{path}, {expected}" in str(exc.value)
+
+
+# -- headers, sizes and file kinds (issue 15, cases 6, 7, 10) ----------------------------------------------------
+def _long_rows():
+    from conftest import ALL_32, NINE
+
+    return [[p, i, "Good"] for p in ALL_32 for i in NINE]
+
+
+@pytest.mark.parametrize("header,message", [
+    ("partnership,indicator,grade,Grade", "duplicate column name"),
+    ("partnership,indicator,grade,grade", "duplicate column name"),
+    ("partnership,indicator,grade,note,note", "duplicate column name"),
+    ("partnership,indicator,grade,note,comment", "more than one note column"),
+    ("partnership,indicator,grade,remarks", "unexpected column"),
+])
+def test_suspicious_headers_are_refused(tmp_path, header, message):
+    from analysis.load import load_grades
+    from analysis.validate import ValidationError
+
+    extra = header.count(",") - 2
+    text = header + "\n" + "\n".join(",".join(r + ["x"] * extra) for r in _long_rows()) + "\n"
+    path = tmp_path / "g.csv"
+    path.write_text(text)
+    with pytest.raises(ValidationError) as err:
+        load_grades(path)
+    assert message in str(err.value) and "g.csv" in str(err.value)
+
+
+def test_a_huge_table_is_refused_quickly(tmp_path):
+    import time
+
+    from analysis.load import load_grades
+    from analysis.validate import ValidationError
+
+    path = tmp_path / "huge.csv"
+    with open(path, "w") as fh:
+        fh.write("partnership,indicator,grade\n")
+        line = "Fife,1.1,Good\n" * 1000
+        for _ in range(3600):  # about 50 MB
+            fh.write(line)
+    t0 = time.perf_counter()
+    with pytest.raises(ValidationError, match="at most 1,000,000 bytes"):
+        load_grades(path)
+    assert time.perf_counter() - t0 < 2
+
+
+def test_a_folder_or_fifo_is_named_as_such(tmp_path):
+    import os
+
+    from analysis.load import load_grades
+    from analysis.validate import ValidationError
+
+    with pytest.raises(ValidationError, match="is a folder"):
+        load_grades(tmp_path)
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(ValidationError, match="not a regular file"):
+        load_grades(fifo)

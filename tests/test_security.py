@@ -141,3 +141,72 @@ def test_pages_are_exported_by_a_patched_nbconvert_sanitised_without_embedding(t
     assert not any(a.get("src", "").startswith("data:") and "local" in a.get("alt", "")
                    for t, a in parsed.tags if t == "img")             # Markdown images are not embedded
     assert "<title>A page</title>" in page
+
+
+# -- a hostile manifest (issue 15, case 1) ----------------------------------------------------------------------
+def _job_with_output(path):
+    return {"jobs": {"statements/statements": {"kind": "statements", "outputs": [{"path": path, "sha256": "0" * 64}]}},
+            "outputs": []}
+
+
+@pytest.mark.parametrize("manifest", [
+    _job_with_output("../victim.txt"),
+    _job_with_output("tables/../../victim.txt"),
+    _job_with_output("/tmp/victim.txt"),
+    _job_with_output("tables"),
+    _job_with_output("tables/./x.csv"),
+    _job_with_output("link/victim.txt"),  # a symlink in the output folder pointing outside it
+    [], None, {"jobs": []}, {"jobs": {"x": {"outputs": []}}}, {"outputs": "tables/x.csv"},
+], ids=["dotdot", "nested-dotdot", "absolute", "folder", "dot", "symlink", "list", "null", "jobs-list",
+        "job-without-kind", "outputs-not-list"])
+def test_a_hostile_manifest_deletes_nothing_and_stops_the_build(tmp_path, manifest):
+    out = tmp_path / "reports"
+    (out / "tables").mkdir(parents=True)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "victim.txt").write_text("keep me too")
+    (out / "link").symlink_to(outside, target_is_directory=True)
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    before = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
+    with pytest.raises(b.BuildError, match="manifest.json"):
+        b.build([b.job_for("statements")], out_dir=out, progress=lambda s: None)
+    assert victim.read_text() == "keep me" and (outside / "victim.txt").read_text() == "keep me too"
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == before
+
+
+def test_a_hostile_manifest_through_the_cli(tmp_path):
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "manifest.json").write_text(json.dumps(_job_with_output("../victim.txt")))
+    (tmp_path / "victim.txt").write_text("keep me")
+    res = subprocess.run([sys.executable, "-m", "analysis.cli", "run", "--statements", "--out", str(out)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2 and "../victim.txt" in res.stderr and "Traceback" not in res.stderr
+    assert (tmp_path / "victim.txt").read_text() == "keep me"
+
+
+# -- the output folder (issue 15, case 4) -------------------------------------------------------------------------
+@pytest.mark.parametrize("where", ["data", "data/x", "data/../data/record", "."])
+def test_the_build_never_writes_into_data(where):
+    from analysis.load import data_file_hashes
+
+    before = data_file_hashes()
+    with pytest.raises(b.BuildError, match="data/"):
+        b.build([b.job_for("statements")], out_dir=ROOT / where, progress=lambda s: None)
+    assert data_file_hashes() == before
+    assert not (ROOT / "data" / "x").exists()
+
+
+def test_an_unrelated_folder_or_a_file_is_refused(tmp_path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "index.html").write_text("my own page")
+    with pytest.raises(b.BuildError, match="not an output folder"):
+        b.build([b.job_for("statements")], out_dir=mine, progress=lambda s: None)
+    assert (mine / "index.html").read_text() == "my own page" and sorted(mine.iterdir()) == [mine / "index.html"]
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    with pytest.raises(b.BuildError, match="is a file"):
+        b.build([b.job_for("statements")], out_dir=afile, progress=lambda s: None)
