@@ -198,7 +198,8 @@ def _tail(u, margin, threshold: int) -> int:
 
 
 def _candidate_margins(model: RecordModel, indicator: str) -> np.ndarray:
-    """Every grade-count vector (summing to 32) within the per-grade count ranges the record allows."""
+    """Every grade-count vector (summing to 32) within the ranges the record allows for each grade
+    and for each run of adjacent grades: a superset of the margins of consistent tables."""
     ranges = [model.count_range(indicator, [g]) for g in scale.GRADES]
     out = []
 
@@ -211,7 +212,15 @@ def _candidate_margins(model: RecordModel, indicator: str) -> np.ndarray:
             rec(k + 1, left - c, prefix + [c])
 
     rec(0, len(P), [])
-    return np.array(out, dtype=np.int64).reshape(-1, len(ranges))
+    margins = np.array(out, dtype=np.int64).reshape(-1, len(ranges))
+    # necessary conditions, each exact for the record: the number of areas within every run of
+    # adjacent grades (e.g. Adequate to Good) lies in its range; this drops about half the box
+    for a in range(len(scale.GRADES)):
+        for b in range(a + 2, len(scale.GRADES)):
+            lo, hi = model.count_range(indicator, list(scale.GRADES[a:b]))
+            total = margins[:, a:b].sum(axis=1)
+            margins = margins[(total >= lo) & (total <= hi)]
+    return margins
 
 
 def _searches(model: RecordModel, indicator: str) -> dict:
