@@ -579,9 +579,11 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
             zygote.close()
         shutil.rmtree(out_dir / ".staging", ignore_errors=True)
 
+    from .dictionary import write_datapackage
     from .site import write_index
 
     write_index(out_dir, manifest)
+    write_datapackage(out_dir)  # the data dictionary of every table and figure data file
     if data_file_hashes(data_dir) != data_before:
         raise BuildError("data/ changed during the build; outputs may not match the data")
     _write_manifest(out_dir, manifest, header)
@@ -606,8 +608,8 @@ def _manifest_header(data_files: dict, env: dict, code: str, grades_abs: str, gr
 
 
 def _write_manifest(out_dir: Path, manifest: dict, header: dict) -> None:
-    site = [{"path": p, "sha256": _sha256(out_dir / p), "kind": "site"} for p in ("index.html",)
-            if (out_dir / p).exists()]
+    site = [{"path": p, "sha256": _sha256(out_dir / p), "kind": "site"}
+            for p in ("index.html", "tables/datapackage.json") if (out_dir / p).exists()]
     manifest.update(header)
     from .site import order_key
 

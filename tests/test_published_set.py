@@ -49,3 +49,25 @@ def test_published_notebooks_write_nothing_when_re_run():
             nb = nbformat.read(path, as_version=4)
             injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
             assert injected and 'output_dir = ""' in injected[0].source, path
+
+
+def test_every_published_column_is_in_the_data_dictionary():
+    """tables/datapackage.json lists every published CSV with every column, its type and a description;
+    numbers say the precision they are written at."""
+    import csv
+
+    package = json.loads((ROOT / "reports" / "tables" / "datapackage.json").read_text(encoding="utf-8"))
+    described = {(ROOT / "reports" / "tables" / r["path"]).resolve(): r["schema"]["fields"] for r in package["resources"]}
+    published = [p for folder in ("tables", "figures") for p in (ROOT / "reports" / folder).rglob("*.csv")]
+    assert published and set(p.resolve() for p in published) == set(described)
+    for path in published:
+        header = next(csv.reader(open(path, encoding="utf-8")))
+        fields = described[path.resolve()]
+        assert [f["name"] for f in fields] == header, path
+        for f in fields:
+            assert f["description"], f"{path.name}: column {f['name']} has no description"
+            assert f["type"] in ("integer", "number", "boolean", "string")
+            if f["type"] == "number":
+                assert f["precision"].endswith("significant digits")
+    trend = {f["name"]: f for f in described[(ROOT / "reports/tables/trend_bounds.csv").resolve()]}
+    assert trend["p_min"]["type"] == "number" and trend["p_min"]["precision"] == "6 significant digits"
