@@ -197,14 +197,7 @@ def load_record(data_dir: Path | str | None = None) -> PublicRecord:
         grades = _grade_list(rec["grades"], disp, row, "grades", problems)
         groups = ()
         if rec["period_group"] != "all":
-            chosen = []
-            for part in rec["period_group"].split("|"):
-                try:
-                    chosen.append(areas.match_period_group(part))
-                except areas.UnknownName:
-                    problems.append(Problem(disp, "unknown period group", row=row, column="period_group", value=part,
-                                            allowed="all, or " + "|".join(areas.PERIOD_GROUPS),
-                                            suggestion=closest(part, areas.PERIOD_GROUPS)))
+            chosen = _period_groups(rec["period_group"], disp, row, "period_group", problems)
             groups = tuple(g for g in areas.PERIOD_GROUPS if g in chosen)
         if rec["comparator"] == "between":
             if pd.isna(rec["value_max"]) or rec["value_max"] < rec["value"]:
@@ -258,21 +251,25 @@ _CLAIM_NEEDS = {"rises": (2, 3, False, False), "falls": (2, 3, False, False),
                 "top": (1, 3, True, False), "at_least": (1, 3, True, False), "between": (1, 3, True, True)}
 
 
+def _period_groups(text: str, disp: str, row, column: str, problems: list) -> list[str]:
+    """Period groups joined by '|', in the order given; unknown ones are problems."""
+    out = []
+    for part in text.split("|"):
+        try:
+            out.append(areas.match_period_group(part))
+        except areas.UnknownName:
+            problems.append(Problem(disp, "unknown period group", row=row, column=column, value=part,
+                                    allowed="all, or " + "|".join(areas.PERIOD_GROUPS),
+                                    suggestion=closest(part, areas.PERIOD_GROUPS)))
+    return out
+
+
 def _claims(frame: pd.DataFrame, disp: str, problems: list) -> pd.DataFrame:
     """The claims table typed: groups as a tuple in the order given, strict as bool."""
     out = []
     for row, rec in frame.iterrows():
-        groups = []
-        if rec["groups"] == "all":
-            groups = list(areas.PERIOD_GROUPS)
-        else:
-            for part in str(rec["groups"]).split("|"):
-                try:
-                    groups.append(areas.match_period_group(part))
-                except areas.UnknownName:
-                    problems.append(Problem(disp, "unknown period group", row=row, column="groups", value=part,
-                                            allowed="all, or " + "|".join(areas.PERIOD_GROUPS),
-                                            suggestion=closest(part, areas.PERIOD_GROUPS)))
+        groups = list(areas.PERIOD_GROUPS) if rec["groups"] == "all" else \
+            _period_groups(str(rec["groups"]), disp, row, "groups", problems)
         if len(set(groups)) != len(groups):
             problems.append(Problem(disp, "a period group is listed twice", row=row, column="groups",
                                     value=rec["groups"]))
