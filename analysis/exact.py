@@ -63,7 +63,8 @@ class Distribution:
         """n * C for each attainable T (integers)."""
         return self.n * self.t - self.sum_u * self.sum_v
 
-    def _count(self, mask) -> int:
+    def count_where(self, mask) -> int:
+        """How many assignments have a T where ``mask`` (over :attr:`t`) is true."""
         return int(sum(int(c) for c in self.counts[mask])) if self.counts.dtype == object \
             else int(self.counts[mask].sum())
 
@@ -71,11 +72,11 @@ class Distribution:
         """(number of assignments as or more extreme than ``t_obs``, total)."""
         if alternative == "two-sided":
             nc_obs = abs(self.n * int(t_obs) - self.sum_u * self.sum_v)
-            return self._count(np.abs(self.nc) >= nc_obs), self.total
+            return self.count_where(np.abs(self.nc) >= nc_obs), self.total
         if alternative == "up":
-            return self._count(self.t >= t_obs), self.total
+            return self.count_where(self.t >= t_obs), self.total
         if alternative == "down":
-            return self._count(self.t <= t_obs), self.total
+            return self.count_where(self.t <= t_obs), self.total
         raise ValueError(f"alternative must be 'two-sided', 'up' or 'down', not {alternative!r}")
 
     def p_value(self, t_obs: int, alternative: str = "two-sided") -> float:

@@ -45,7 +45,7 @@ from . import areas, indicators, scale
 from .exact import distribution, margin_tails
 from .record import NVAR, P, RecordModel, var
 
-__all__ = ["ALPHA", "DIRECTIONS", "trend_bounds", "IndicatorBounds"]
+__all__ = ["ALPHA", "DIRECTIONS", "trend_bounds", "column", "group_scores"]
 
 ALPHA = 0.05
 DIRECTIONS = ("up", "down")
@@ -194,7 +194,7 @@ def _tail(u, margin, threshold: int) -> int:
     if threshold <= 0:
         return distribution(u, np.repeat(VALUES, margin)).total
     dist = distribution(u, np.repeat(VALUES, margin))
-    return dist._count(np.abs(dist.nc) >= threshold)
+    return dist.count_where(np.abs(dist.nc) >= threshold)
 
 
 def _candidate_margins(model: RecordModel, indicator: str) -> np.ndarray:
@@ -339,13 +339,6 @@ def _refine(task: dict, margins: np.ndarray, tails: np.ndarray, dists: dict, u, 
         t = _table_tail(u, table, s, indicator)
         if better(t, task["tail"]):
             task["x"], task["tail"] = table, t
-
-
-@dataclass
-class IndicatorBounds:
-    indicator: str
-    linear: dict
-    directions: dict
 
 
 def _linear_bounds(model: RecordModel, indicator: str) -> tuple[dict, dict]:

@@ -120,7 +120,7 @@ def test_margin_tails_match_one_margin_at_a_time():
     tails, total = margin_tails((11, 12, 9), [1, 2, 3], range(1, 7), margins, thresholds)
     for mg, thr, row in zip(margins, thresholds, tails):
         dist = distribution(u, np.repeat(np.arange(1, 7), mg))
-        assert row.tolist() == [dist._count(np.abs(dist.nc) >= t) for t in thr]
+        assert row.tolist() == [dist.count_where(np.abs(dist.nc) >= t) for t in thr]
     assert (tails[:, 1] == total).all() and (tails[:, 2] == 0).all()
 
 
