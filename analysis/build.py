@@ -376,15 +376,12 @@ def _check_out_dir(out_dir: Path, data_dir=None) -> None:
         raise BuildError(f"output folder {out_dir}: {probe} is not writable")
 
 
-def _refuse_mixed_basis(out_dir: Path, grades_abs: str) -> None:
-    """One output folder holds one data basis: refuse to add notebooks from another."""
-    path = out_dir / "manifest.json"
-    if not path.is_file():
+def _refuse_mixed_basis(out_dir: Path, manifest: dict, grades_abs: str) -> None:
+    """One output folder holds one data basis: refuse to add notebooks from another. ``manifest``
+    is the folder's (checked) manifest, empty for a new folder."""
+    if not manifest:
         return
-    try:
-        existing = json.loads(path.read_text(encoding="utf-8")).get("grades_file")
-    except (ValueError, AttributeError):
-        return  # not ours to judge here; the manifest is checked when it is read
+    existing = manifest.get("grades_file")
     if existing is None and grades_abs:
         raise BuildError(f"{out_dir} holds outputs built from the public record; a build from a complete grade "
                          f"table goes to its own folder (leave out --out, or name an empty folder)")
@@ -424,8 +421,8 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
     else:
         out_dir = config.REPORTS_DIR
     _check_out_dir(out_dir, data_dir)
-    _load_manifest(out_dir)  # a hostile or damaged manifest stops the build here, before anything is written
-    _refuse_mixed_basis(out_dir, grades_abs)
+    manifest = _load_manifest(out_dir)  # a hostile or damaged manifest stops the build here, before any write
+    _refuse_mixed_basis(out_dir, manifest, grades_abs)
     out_dir.mkdir(parents=True, exist_ok=True)
     data_before = data_file_hashes(data_dir)
     env = environment()
@@ -463,7 +460,6 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
             _TEMPLATE_PARAMETERS.update(json.loads(templates_path.read_text()))
         except ValueError:
             pass
-    manifest = _load_manifest(out_dir)
     manifest.setdefault("jobs", {})
     summary = BuildSummary()
     keys, params_of = {}, {}

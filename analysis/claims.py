@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from . import areas, indicators, scale
-from .record import NVAR, P, RecordModel, var
+from .record import NVAR, P, RecordModel, grade_values, var
 
 __all__ = ["claim_conditions", "evaluate_claims", "trend_summary", "CLAIM_COLUMNS"]
 
@@ -142,8 +142,7 @@ def _first_feasible(model: RecordModel, alternatives):
 
 def _group_summary(x: np.ndarray, claim) -> str:
     """The claim's indicator in a witness table: each group's mean grade and good-or-better count."""
-    cells = x.reshape(len(P), len(indicators.INDICATORS), len(scale.GRADES)).argmax(axis=2) + 1
-    col = cells[:, indicators.INDICATORS.index(str(claim["indicator"]))]
+    col = grade_values(x, str(claim["indicator"]))
     of = areas.period_group_of()
     parts = []
     for g in areas.PERIOD_GROUPS:

@@ -48,10 +48,10 @@ def _cmd_statements(args) -> int:
     print("Value: the count in that table." if complete else
           "Range: the count over every grade table consistent with the rest of the record.")
     print(f"\n{'verdict':<13} {'statement':<36} {'condition':<33} {'value' if complete else 'range':>12}")
+    from .scale import ABBREVIATIONS_OF
+
     for rec in frame.itertuples():
         cmp = f"{rec.value}-{rec.value_max}" if rec.comparator == "between" else f"{rec.comparator} {rec.value}"
-        from .scale import ABBREVIATIONS_OF
-
         grades = "/".join(ABBREVIATIONS_OF[g] for g in rec.grades.split("|"))
         cond = f"{rec.indicator} {grades} [{rec.scope.replace('|', '+')}] {cmp}"
         value = f"{rec.min}" if rec.min == rec.max else f"{rec.min} to {rec.max}"

@@ -32,7 +32,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from . import areas, indicators, scale
 
-__all__ = ["Group", "RecordModel", "Infeasible"]
+__all__ = ["Group", "RecordModel", "Infeasible", "grade_values"]
 
 P, I, G = list(areas.PARTNERSHIPS), list(indicators.INDICATORS), list(scale.GRADES)
 NP, NI, NG = len(P), len(I), len(G)
@@ -45,6 +45,12 @@ _GI = {g: k for k, g in enumerate(G)}
 def var(p: str, i: str, g: str) -> int:
     """Index of x[p, i, g]."""
     return (_PI[p] * NI + _II[i]) * NG + _GI[g]
+
+
+def grade_values(x: np.ndarray, indicator: str) -> np.ndarray:
+    """The grade values (1 Unsatisfactory ... 6 Excellent) of one indicator in a solution vector, in
+    partnership order."""
+    return x.reshape(NP, NI, NG)[:, _II[indicator]].argmax(axis=1) + 1
 
 
 class Infeasible(RuntimeError):

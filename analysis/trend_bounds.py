@@ -34,6 +34,7 @@ so every comparison is exact.
 from __future__ import annotations
 
 import heapq
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,9 +44,9 @@ from scipy import sparse
 
 from . import areas, indicators, scale
 from .exact import distribution, margin_tails
-from .record import NVAR, P, RecordModel, var
+from .record import NVAR, P, RecordModel, grade_values as column, var
 
-__all__ = ["ALPHA", "DIRECTIONS", "trend_bounds", "column", "group_scores"]
+__all__ = ["ALPHA", "DIRECTIONS", "trend_bounds", "group_scores"]
 
 ALPHA = 0.05
 DIRECTIONS = ("up", "down")
@@ -69,12 +70,6 @@ def _cell_coef(indicator: str, weight) -> np.ndarray:
 
 def _count_index(indicator: str) -> list[np.ndarray]:
     return [np.array([var(p, indicator, g) for p in P]) for g in scale.GRADES]
-
-
-def column(x: np.ndarray, indicator: str) -> np.ndarray:
-    """The grade values (1-6) of one indicator in a solution vector, in partnership order."""
-    cells = x.reshape(len(P), len(indicators.INDICATORS), len(scale.GRADES))
-    return cells[:, indicators.INDICATORS.index(indicator)].argmax(axis=1) + 1
 
 
 @dataclass
@@ -191,10 +186,8 @@ class _Search:
 
 def _tail(u, margin, threshold: int) -> int:
     """Assignments with |nC| >= threshold for the grades of ``margin`` (exact count)."""
-    if threshold <= 0:
-        return distribution(u, np.repeat(VALUES, margin)).total
     dist = distribution(u, np.repeat(VALUES, margin))
-    return dist.count_where(np.abs(dist.nc) >= threshold)
+    return dist.total if threshold <= 0 else dist.count_where(np.abs(dist.nc) >= threshold)
 
 
 def _candidate_margins(model: RecordModel, indicator: str) -> np.ndarray:
@@ -243,7 +236,7 @@ def _searches(model: RecordModel, indicator: str) -> dict:
             if best is None:
                 raise RuntimeError("the record admits no grade table")
             value, x = best
-            total = distribution(u, column(x, indicator)).total
+            total = math.factorial(len(u)) // math.prod(math.factorial(n) for n in sizes)  # all assignments
             base = {"total": total, "search": s, "x": x, "value": value, "goal": goal}
             if (goal == "min" and value <= 0) or (goal == "max" and value >= 0):
                 # min: no table trends this way; max: a table with no trend this way exists
