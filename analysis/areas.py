@@ -12,6 +12,7 @@ from functools import lru_cache
 
 import pandas as pd
 
+from .errors import ReviewError, shown
 from .validate import closest
 
 __all__ = ["partnership_table", "period_group_table", "period_group_label", "PARTNERSHIPS", "PERIOD_GROUPS",
@@ -19,18 +20,18 @@ __all__ = ["partnership_table", "period_group_table", "period_group_label", "PAR
            "members", "period_group_of", "UnknownName"]
 
 
-class UnknownName(LookupError):
+class UnknownName(ReviewError, LookupError):
     """A name that matches no partnership or period group; ``suggestions`` lists the closest."""
 
     def __init__(self, kind: str, value: str, suggestions: list[str], allowed: str = "", ambiguous: bool = False):
         self.kind, self.value, self.suggestions, self.allowed = kind, value, suggestions, allowed
         self.ambiguous = ambiguous
         if ambiguous:
-            super().__init__(f"ambiguous {kind} {value!r}: could be {', '.join(suggestions)}")
+            super().__init__(f"ambiguous {kind} {shown(value)}: could be {', '.join(suggestions)}")
             return
         hint = f"; closest: {', '.join(suggestions)}" if suggestions else ""
         more = f" (allowed: {allowed})" if allowed else ""
-        super().__init__(f"unknown {kind} {value!r}{hint}{more}")
+        super().__init__(f"unknown {kind} {shown(value)}{hint}{more}")
 
 
 @lru_cache(maxsize=1)

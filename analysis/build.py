@@ -22,20 +22,22 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import tempfile
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import __version__, areas, config
 from .provenance import code_digest, digest as _digest, environment, git_commit, sha256_file as _sha256, source_key_of
+from .errors import BuildError, ReviewError
+from .outdir import check_out_dir, contained, inside, load_manifest, locked
 from .report import KINDS, basis_label
 
-__all__ = ["Job", "plan", "job_for", "build", "BuildSummary", "environment", "code_digest", "BuildError"]
-
-class BuildError(RuntimeError):
-    """A build could not start or finish (bad parameters, data changed during the build)."""
-
+__all__ = ["Job", "plan", "job_for", "build", "BuildSummary", "environment", "code_digest", "BuildError", "Interrupted"]
 
 @dataclass(frozen=True)
 class Job:
@@ -118,17 +120,15 @@ _TEMPLATE_PARAMETERS: dict = {}
 def template_parameters(kind: str) -> dict:
     """The parameters a template declares in its ``parameters`` cell: name -> inferred type.
 
-    Parsed by papermill (no kernel), once per template version (keyed by the template's SHA-256;
-    a build keeps the results in ``.cache/templates.json`` so a no-change rebuild skips papermill).
-    """
+    Parsed by papermill's public ``inspect_notebook`` (no kernel), once per template version (keyed
+    by the template's SHA-256; a build keeps the results in ``.cache/templates.json`` so a no-change
+    rebuild skips papermill)."""
     path = config.NOTEBOOKS_DIR / f"{kind}.ipynb"
     digest = _sha256(path)
     if digest not in _TEMPLATE_PARAMETERS:
-        from papermill.inspection import _infer_parameters  # parses the cell's text
-        from papermill.iorw import load_notebook_node
+        from papermill import inspect_notebook
 
-        nb = load_notebook_node(str(path))
-        _TEMPLATE_PARAMETERS[digest] = {p.name: p.inferred_type_name for p in _infer_parameters(nb)}
+        _TEMPLATE_PARAMETERS[digest] = {name: p["inferred_type_name"] for name, p in inspect_notebook(str(path)).items()}
     return _TEMPLATE_PARAMETERS[digest]
 
 
@@ -166,7 +166,8 @@ class BuildSummary:
         return sum(r["status"] == status for r in self.results.values())
 
 
-def _run_job(job: Job, template: str, out_dir: str, params: dict, staging: str, kernel_cmd: list | None = None) -> dict:
+def _run_job(job: Job, template: str, out_dir: str, params: dict, staging: str, kernel_cmd: list | None,
+             timeout: float, ipc_parent: str) -> dict:
     """In a worker process: run one notebook into its staging folder and export its page."""
     from .execute import export_html, run_notebook
 
@@ -176,7 +177,8 @@ def _run_job(job: Job, template: str, out_dir: str, params: dict, staging: str, 
     # ``output_dir``) resolve the same when it is re-run there (nbval, JupyterLab)
     home = Path(out_dir) / Path(job.notebook_path).parent
     home.mkdir(parents=True, exist_ok=True)
-    result = run_notebook(Path(template), executed, params, home, kernel_cmd=kernel_cmd)
+    result = run_notebook(Path(template), executed, params, home, timeout=timeout, kernel_cmd=kernel_cmd,
+                          ipc_parent=ipc_parent)
     if result.status == "done":
         try:
             _normalise(executed)
@@ -213,68 +215,6 @@ def _normalise(executed: Path) -> None:
     nbformat.write(nb, executed)
 
 
-def _inside(out_dir: Path, rel) -> bool:
-    """Does the relative path ``rel`` name a file inside ``out_dir`` (no '..', not absolute, no
-    symlink leading out of it)?"""
-    if not isinstance(rel, str) or not rel or rel.startswith(("/", "\\")) or "\\" in rel:
-        return False
-    parts = Path(rel).parts
-    if Path(rel).is_absolute() or ".." in parts or "." in parts or rel != Path(rel).as_posix():
-        return False
-    root = out_dir.resolve()
-    target = (root / rel).resolve()
-    return target != root and root in target.parents
-
-
-def _manifest_problems(manifest, out_dir: Path) -> list[str]:
-    """What is wrong with a manifest read from disk (empty when it is one this package wrote)."""
-    if not isinstance(manifest, dict):
-        return [f"not a JSON object but {type(manifest).__name__}"]
-    problems = []
-    jobs = manifest.get("jobs", {})
-    if not isinstance(jobs, dict):
-        return [f"'jobs' is a {type(jobs).__name__}, not an object"]
-    lists = [("outputs", manifest.get("outputs", []))]
-    for job_id, job in jobs.items():
-        if not isinstance(job, dict) or not isinstance(job.get("kind"), str):
-            problems.append(f"jobs[{job_id!r}] has no kind")
-            continue
-        lists.append((f"jobs[{job_id!r}].outputs", job.get("outputs", [])))
-    for where, items in lists:
-        if not isinstance(items, list):
-            problems.append(f"{where} is not a list")
-            continue
-        for n, item in enumerate(items):
-            rel = item.get("path") if isinstance(item, dict) else None
-            if not _inside(out_dir, rel):
-                problems.append(f"{where}[{n}].path {rel!r} is not a file inside the output folder")
-            elif (out_dir / rel).is_dir():
-                problems.append(f"{where}[{n}].path {rel!r} is a folder, not an output file")
-            elif not isinstance(item.get("sha256"), str):
-                problems.append(f"{where}[{n}] has no sha256")
-    return problems
-
-
-def _load_manifest(out_dir: Path) -> dict:
-    """The output folder's manifest, checked: every path it lists must be a file inside the folder
-    (a build deletes stale outputs the manifest lists, so a hostile entry must never reach that).
-    A manifest that fails the check stops the build before anything is written or deleted."""
-    path = out_dir / "manifest.json"
-    if not path.exists():
-        return {}
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise BuildError(f"{path}: not a readable manifest ({exc}); nothing was written or deleted. Delete it "
-                         f"(the build then rebuilds everything) or restore it from git") from None
-    problems = _manifest_problems(manifest, out_dir)
-    if problems:
-        raise BuildError(f"{path}: not a manifest this package wrote, so nothing was written or deleted: "
-                         + "; ".join(problems[:5]) + ("; ..." if len(problems) > 5 else "")
-                         + ". Restore it from git, or delete it to rebuild everything")
-    return manifest
-
-
 def _outputs_intact(out_dir: Path, entry: dict) -> bool:
     for item in entry.get("outputs", []):
         path = out_dir / item["path"]
@@ -295,6 +235,8 @@ def _install(job: Job, staging: Path, out_dir: Path, previous: dict, commit) -> 
                 if f.is_file() and not f.name.startswith("."):
                     kind = "table" if what == "tables" else f"figure-{f.suffix.lstrip('.')}"
                     moves.append((f, f"{job.place(what)}/{f.name}", kind))
+    for _, rel, _ in moves:  # a symlinked folder inside the output folder must not lead a write out of it
+        contained(out_dir, out_dir / rel)
     outputs = [{"path": rel, "sha256": _sha256(src), "kind": kind} for src, rel, kind in moves]
     new = {o["path"] for o in outputs}
     stale = [item["path"] for item in previous.get("outputs", []) if item["path"] not in new]
@@ -315,7 +257,7 @@ def _install(job: Job, staging: Path, out_dir: Path, previous: dict, commit) -> 
             dest.parent.mkdir(parents=True, exist_ok=True)
             os.replace(src, dest)
         for rel in stale:
-            if _inside(out_dir, rel):  # checked when the manifest was read; checked again before deleting
+            if inside(out_dir, rel):  # checked when the manifest was read; checked again before deleting
                 (out_dir / rel).unlink(missing_ok=True)
         commit(outputs)
     except BaseException:
@@ -328,7 +270,7 @@ def _install(job: Job, staging: Path, out_dir: Path, previous: dict, commit) -> 
     return outputs
 
 
-def _start_pool(n_jobs: int | None, n: int, preload: bool, progress):
+def _start_pool(n_jobs: int | None, n: int, preload: bool):
     """The worker pool (bounded by ``n_jobs``, default the core count) and, with ``preload``,
     the zygote its kernels are forked from; returns (pool, zygote, kernel command)."""
     import multiprocessing
@@ -357,25 +299,6 @@ def grades_out_dir(grades: Path | str) -> Path:
     return config.PROJ_ROOT / f"reports-{stem}"
 
 
-def _check_out_dir(out_dir: Path, data_dir=None) -> None:
-    """The output folder must not be, hold or lie in ``data/``, must be a folder (or not exist yet),
-    and an existing non-empty folder must be one this package built (it has our manifest)."""
-    data = Path(data_dir).resolve() if data_dir else config.DATA_DIR.resolve()
-    out = out_dir.resolve()
-    if out == data or data in out.parents or out in data.parents:
-        raise BuildError(f"output folder {out_dir}: the build never writes into data/ or a folder holding it; "
-                         f"choose another --out")
-    if out.exists() and not out.is_dir():
-        raise BuildError(f"output folder {out_dir} is a file, not a folder; choose another --out")
-    if out.is_dir() and any(out.iterdir()) and not (out / "manifest.json").is_file():
-        raise BuildError(f"output folder {out_dir} is not empty and holds no manifest.json: it is not an output "
-                         f"folder of this package, and the build would overwrite files in it; choose an empty or "
-                         f"new folder")
-    probe = out if out.exists() else next((p for p in out.parents if p.exists()), None)
-    if probe is not None and not os.access(probe, os.W_OK | os.X_OK):
-        raise BuildError(f"output folder {out_dir}: {probe} is not writable")
-
-
 def _refuse_mixed_basis(out_dir: Path, manifest: dict, grades_abs: str) -> None:
     """One output folder holds one data basis: refuse to add notebooks from another. ``manifest``
     is the folder's (checked) manifest, empty for a new folder."""
@@ -393,18 +316,51 @@ def _refuse_mixed_basis(out_dir: Path, manifest: dict, grades_abs: str) -> None:
                          f"use another folder (--out) for {Path(grades_abs).name}")
 
 
+class Interrupted(KeyboardInterrupt):
+    """The build was stopped by SIGTERM or SIGHUP; it cleans up as on Ctrl-C (SIGINT)."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        super().__init__(signal.Signals(signum).name)
+
+
+@contextmanager
+def _stopped_by_signals():
+    """Within the body, SIGTERM and SIGHUP raise :class:`Interrupted` (as Ctrl-C raises
+    KeyboardInterrupt), so the build stops its kernels, zygote and workers and removes its
+    staging and temporary folders. Only in the main thread (elsewhere signals cannot be handled)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise Interrupted(signum)
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
 def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grades: Path | str | None = None,
           n_jobs: int | None = None, force: bool = False, progress=print,
-          data_dir: Path | str | None = None, preload: bool = True) -> BuildSummary:
+          data_dir: Path | str | None = None, preload: bool = True, timeout: float | None = None,
+          wait: bool = False) -> BuildSummary:
     """Build ``jobs`` (default: every notebook) into ``out_dir`` (default ``reports/``).
 
     ``data_dir`` replaces ``data/`` (tests use a copy). ``preload`` starts kernels as forks of a
     process that has already imported the libraries (:mod:`analysis.zygote`); False starts each
-    kernel from scratch. Returns a :class:`BuildSummary`;
-    raises :class:`BuildError` for bad parameters and ValidationError for a bad grade table,
-    before any kernel starts.
+    kernel from scratch. ``timeout`` limits each notebook (seconds; default
+    :data:`analysis.execute.DEFAULT_TIMEOUT`). The output folder is locked for the whole build;
+    another build, run or check of it stops with :class:`analysis.outdir.FolderBusy`, or with
+    ``wait`` waits. Returns a :class:`BuildSummary`; raises :class:`BuildError` (or another
+    :class:`analysis.errors.ReviewError`) for bad parameters, a refused output folder or a bad grade
+    table, before any kernel starts; :class:`Interrupted` on SIGTERM or SIGHUP.
     """
-    from .load import data_file_hashes, load_grades
+    from .execute import DEFAULT_TIMEOUT
+    from .load import load_grades
 
     started = time.perf_counter()
     jobs = list(jobs) if jobs is not None else plan()
@@ -420,118 +376,173 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
         progress(f"a build from a complete grade table goes to its own folder: {out_dir} (--out to choose)")
     else:
         out_dir = config.REPORTS_DIR
-    _check_out_dir(out_dir, data_dir)
-    manifest = _load_manifest(out_dir)  # a hostile or damaged manifest stops the build here, before any write
-    _refuse_mixed_basis(out_dir, manifest, grades_abs)
+    data_dir = Path(data_dir) if data_dir else None
+    check_out_dir(out_dir, data_dir or config.DATA_DIR)
+    load_manifest(out_dir)  # a hostile or damaged manifest stops the build here, before any write
     out_dir.mkdir(parents=True, exist_ok=True)
-    data_before = data_file_hashes(data_dir)
-    env = environment()
-    code = code_digest()
-    grades_hash = _sha256(Path(grades_abs)) if grades_abs else None
-    header = _manifest_header(data_before, env, code, grades_abs, grades_hash)
-    grades_param = ""
-    if grades_abs:
-        # notebooks read a copy kept with the outputs, by a path relative to their folder: the executed
-        # notebooks and pages then do not depend on (or reveal) where the user's file lives
-        copy = out_dir / ".cache" / "grades" / Path(grades_abs).name
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(grades_abs, copy.with_name(f".{copy.name}.tmp"))
-        os.replace(copy.with_name(f".{copy.name}.tmp"), copy)
-        grades_param = f"../../.cache/grades/{copy.name}"
+    with locked(out_dir, wait=wait, progress=progress), _stopped_by_signals():
+        run = _Build(jobs, out_dir, grades_abs, data_dir, n_jobs, force, progress, preload,
+                     timeout or DEFAULT_TIMEOUT)
+        summary = run.run()
+    summary.seconds = time.perf_counter() - started
+    return summary
 
-    # Each notebook's inputs are computed once for the whole build (and cached between builds),
-    # in an order that lets notebooks start while the rest are computed: partnerships need only
-    # the cells' possible grades and the medians; the national review needs everything.
-    cache = out_dir / ".cache"
-    prepare_key = _digest(data_before, grades_hash, code, env)
-    source = source_key_of(data_before, grades_hash, code)
-    index_path = cache / "inputs.json"
-    index = {}
-    if index_path.exists():
-        try:
-            index = json.loads(index_path.read_text())
-        except ValueError:
-            index = {}
-    if index.get("key") != prepare_key:
-        index = {"key": prepare_key, "jobs": {}}
-    templates_path = cache / "templates.json"
-    if templates_path.exists():
-        try:
-            _TEMPLATE_PARAMETERS.update(json.loads(templates_path.read_text()))
-        except ValueError:
-            pass
-    manifest.setdefault("jobs", {})
-    summary = BuildSummary()
-    keys, params_of = {}, {}
-    total, finished, computed, compute_seconds = len(jobs), 0, 0, 0.0
-    results = None
 
-    def inputs_entry(job: Job) -> dict:
-        nonlocal results, computed, compute_seconds
-        entry = index["jobs"].get(job.id)
-        if entry is not None and (cache / entry["file"]).is_file():
+class _Build:
+    """One build, in stages: :meth:`prepare` (folder, manifest, basis, caches), then for each job
+    :meth:`inputs` (computed or cached), :meth:`plan_job` (parameters, key, skip?) and
+    :meth:`submit` to the pool of kernels, :meth:`install` of each finished job's files with the
+    manifest, and :meth:`finish` (index, data dictionary, manifest). Runs with the output folder locked."""
+
+    COMPUTE_ORDER = ("partnership", "period_group", "review", "statements")
+
+    def __init__(self, jobs, out_dir: Path, grades_abs: str, data_dir, n_jobs, force, progress, preload, timeout):
+        self.jobs, self.out_dir, self.grades_abs, self.data_dir = jobs, out_dir, grades_abs, data_dir
+        self.n_jobs, self.force, self.progress, self.preload, self.timeout = n_jobs, force, progress, preload, timeout
+        self.summary = BuildSummary()
+        self.keys, self.params_of = {}, {}
+        self.finished = self.computed = 0
+        self.compute_seconds = 0.0
+        self.results = None  # the library's results, computed on first need
+        self.cache = out_dir / ".cache"
+        # this process's staging folder; the lock guarantees no other build is using .staging
+        self.staging_root = out_dir / ".staging" / str(os.getpid())
+
+    # -- prepare ----------------------------------------------------------------------------------------------
+    def prepare(self) -> None:
+        from .load import data_file_hashes
+
+        out_dir = self.out_dir
+        self.manifest = load_manifest(out_dir)  # read again under the lock
+        _refuse_mixed_basis(out_dir, self.manifest, self.grades_abs)
+        for folder in (".staging", ".cache"):
+            contained(out_dir, out_dir / folder)
+        shutil.rmtree(out_dir / ".staging", ignore_errors=True)  # left by a build that was killed outright
+        self.data_before = data_file_hashes(self.data_dir)
+        self.env = environment()
+        self.code = code_digest()
+        self.grades_hash = _sha256(Path(self.grades_abs)) if self.grades_abs else None
+        self.header = _manifest_header(self.data_before, self.env, self.code, self.grades_abs, self.grades_hash)
+        self.manifest.setdefault("jobs", {})
+        if not (out_dir / "manifest.json").exists():
+            # the folder is ours from its first moment: a later build recognises it, even if this one stops
+            _write_manifest(out_dir, self.manifest, self.header)
+        self.grades_param = ""
+        if self.grades_abs:
+            # notebooks read a copy kept with the outputs, by a path relative to their folder: the executed
+            # notebooks and pages then do not depend on (or reveal) where the user's file lives
+            copy = contained(out_dir, self.cache / "grades" / Path(self.grades_abs).name)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self.grades_abs, copy.with_name(f".{copy.name}.tmp"))
+            os.replace(copy.with_name(f".{copy.name}.tmp"), copy)
+            self.grades_param = f"../../.cache/grades/{copy.name}"
+        # Each notebook's inputs are computed once for the whole build (and cached between builds),
+        # in an order that lets notebooks start while the rest are computed: partnerships need only
+        # the cells' possible grades and the medians; the national review needs everything.
+        self.prepare_key = _digest(self.data_before, self.grades_hash, self.code, self.env)
+        self.source = source_key_of(self.data_before, self.grades_hash, self.code)
+        self.index_path = self.cache / "inputs.json"
+        self.index = _read_json(self.index_path)
+        if self.index.get("key") != self.prepare_key or not isinstance(self.index.get("jobs"), dict):
+            self.index = {"key": self.prepare_key, "jobs": {}}
+        self.templates_path = self.cache / "templates.json"
+        _TEMPLATE_PARAMETERS.update({digest: declared for digest, declared in _read_json(self.templates_path).items()
+                                     if isinstance(declared, dict)
+                                     and all(isinstance(v, str) for v in declared.values())})
+
+    # -- inputs -----------------------------------------------------------------------------------------------
+    def inputs(self, job: Job) -> dict:
+        """The job's inputs file (relative to ``.cache``) and digest: from the cache, or computed now."""
+        entry = self.index["jobs"].get(job.id)
+        if (isinstance(entry, dict) and isinstance(entry.get("file"), str) and inside(self.cache, entry["file"])
+                and (self.cache / entry["file"]).is_file()):
             return entry
+        from . import cache as inputs_cache
         from .report import Results, inputs_for, inputs_digest
 
         t0 = time.perf_counter()
-        results = results or Results(grades_abs, data_dir)
-        data = inputs_for(job.kind, job.subject, results)
-        from . import cache as inputs_cache
-
+        self.results = self.results or Results(self.grades_abs, self.data_dir)
+        data = inputs_for(job.kind, job.subject, self.results)
         rel = f"inputs/{job.kind}/{job.slug}.json"
-        path = cache / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # JSON, never pickle: a notebook reading it back (nbval, JupyterLab) runs no code from it
-        inputs_cache.write(path, source, str(Path(data_dir).resolve()) if data_dir else None, data)
-        index["jobs"][job.id] = entry = {"file": rel, "digest": inputs_digest(data)}
-        computed += 1
-        compute_seconds += time.perf_counter() - t0
+        path = self.cache / rel
+        try:
+            contained(self.out_dir, path).parent.mkdir(parents=True, exist_ok=True)
+            # JSON, never pickle: a notebook reading it back (nbval, JupyterLab) runs no code from it
+            inputs_cache.write(path, self.source, str(Path(self.data_dir).resolve()) if self.data_dir else None, data)
+        except OSError as exc:  # e.g. a full disk: no temporary file is left (cache.write removes it)
+            raise BuildError(f"writing the inputs cache {path} failed ({exc.strerror or exc}); the published outputs "
+                             f"are unchanged. Free some space and run the same command again") from None
+        self.index["jobs"][job.id] = entry = {"file": rel, "digest": inputs_digest(data)}
+        self.computed += 1
+        self.compute_seconds += time.perf_counter() - t0
         return entry
 
-    def record(job: Job, result: dict):
-        nonlocal finished
-        staging = out_dir / ".staging" / f"{job.kind}-{job.slug}"
+    # -- one job ----------------------------------------------------------------------------------------------
+    def staging(self, job: Job) -> Path:
+        return self.staging_root / f"{job.kind}-{job.slug}"
+
+    def plan_job(self, job: Job) -> bool:
+        """Parameters and cache key of a job; True if it must run (False: skipped, recorded)."""
+        entry = self.inputs(job)
+        staging_rel = self.staging(job).relative_to(self.out_dir).as_posix()
+        # paths relative to the notebook's folder (notebooks/<kind>/), where its kernel starts
+        self.params_of[job.id] = params = parameters_for(job, self.grades_param, f"../../.cache/{entry['file']}",
+                                                         f"../../{staging_rel}/out")
+        # the key leaves out output_dir: its staging folder is named for this process
+        self.keys[job.id] = _digest(_sha256(job.template), {k: v for k, v in params.items() if k != "output_dir"},
+                                    entry["digest"], self.code, self.env)
+        previous = self.manifest["jobs"].get(job.id, {})
+        if not self.force and previous.get("key") == self.keys[job.id] and _outputs_intact(self.out_dir, previous):
+            self.record(job, {"status": "skipped", "seconds": 0.0})
+            return False
+        return True
+
+    def install(self, job: Job, result: dict) -> dict:
+        """Install a successful job's files and rewrite the manifest (all or nothing); a failed job's
+        partial notebook goes to ``failed/``. Returns the result (failed if installing failed)."""
+        out_dir, staging = self.out_dir, self.staging(job)
         if result["status"] == "done":
-            previous = manifest["jobs"].get(job.id)
+            previous = self.manifest["jobs"].get(job.id)
 
             def commit(outputs):
-                manifest["jobs"][job.id] = {"kind": job.kind, "slug": job.slug, "subject": job.subject,
-                                            "template": f"notebooks/{job.kind}.ipynb",
-                                            "template_sha256": _sha256(job.template),
-                                            "parameters": {k: v for k, v in params_of[job.id].items()
-                                                           if k not in ("inputs", "output_dir")},
-                                            "data_basis": header["data_basis"],
-                                            "inputs_digest": index["jobs"][job.id]["digest"], "key": keys[job.id],
-                                            "outputs": outputs}
+                self.manifest["jobs"][job.id] = {
+                    "kind": job.kind, "slug": job.slug, "subject": job.subject,
+                    "template": f"notebooks/{job.kind}.ipynb", "template_sha256": _sha256(job.template),
+                    "parameters": {k: v for k, v in self.params_of[job.id].items() if k not in ("inputs", "output_dir")},
+                    "data_basis": self.header["data_basis"], "inputs_digest": self.index["jobs"][job.id]["digest"],
+                    "key": self.keys[job.id], "outputs": outputs}
                 try:
-                    _write_manifest(out_dir, manifest, header)
+                    _write_manifest(out_dir, self.manifest, self.header)
                 except BaseException:
                     if previous is None:
-                        manifest["jobs"].pop(job.id, None)
+                        self.manifest["jobs"].pop(job.id, None)
                     else:
-                        manifest["jobs"][job.id] = previous
+                        self.manifest["jobs"][job.id] = previous
                     raise
 
             try:
                 _install(job, staging, out_dir, previous or {}, commit)
-            except OSError as exc:  # e.g. disk full: this job failed, its previous outputs are back in place
+            except (OSError, ReviewError) as exc:  # e.g. disk full: failed, its previous outputs are back in place
                 result = {"status": "failed", "seconds": result["seconds"], "cell": "",
                           "error": f"installing its outputs failed ({type(exc).__name__}: {exc}); "
                                    "the previous outputs are unchanged"}
         elif result["status"] == "failed":
             partial = staging / "notebook.ipynb"
             if partial.exists():
-                dest = out_dir / "failed" / job.kind / f"{job.slug}.ipynb"
+                dest = contained(out_dir, out_dir / "failed" / job.kind / f"{job.slug}.ipynb")
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(partial, dest)
                 result["partial"] = str(dest.relative_to(out_dir))
         shutil.rmtree(staging, ignore_errors=True)
-        summary.results[job.id] = result
-        finished += 1
-        timing = f"  {result['seconds']:.1f} s" if result["status"] != "skipped" else ""
-        progress(f"{_bar(finished, total)}  {result['status']:<7}  {job.id}{timing}")
+        return result
 
-    def collect(futures: dict, block: bool):
+    def record(self, job: Job, result: dict) -> None:
+        self.summary.results[job.id] = result
+        self.finished += 1
+        timing = f"  {result['seconds']:.1f} s" if result["status"] != "skipped" else ""
+        self.progress(f"{_bar(self.finished, len(self.jobs))}  {result['status']:<7}  {job.id}{timing}")
+
+    def collect(self, futures: dict, block: bool) -> None:
         ready = list(as_completed(futures)) if block else [f for f in futures if f.done()]
         for future in ready:
             job = futures.pop(future)
@@ -539,53 +550,91 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
                 result = future.result()
             except Exception as exc:  # a worker died (e.g. killed): that job failed, the rest go on
                 result = {"status": "failed", "seconds": 0.0, "cell": "", "error": f"{type(exc).__name__}: {exc}"}
-            record(job, result)
+            self.record(job, self.install(job, result))
 
-    compute_order = ("partnership", "period_group", "review", "statements")
-    pool = zygote = None
-    futures: dict = {}
+    # -- the whole ------------------------------------------------------------------------------------------
+    def run(self) -> BuildSummary:
+        self.prepare()
+        pool = zygote = sockets = None
+        futures: dict = {}
+        try:
+            for job in sorted(self.jobs, key=lambda j: self.COMPUTE_ORDER.index(j.kind)):
+                if not self.plan_job(job):
+                    continue
+                staging = self.staging(job)
+                contained(self.out_dir, staging)
+                shutil.rmtree(staging, ignore_errors=True)
+                staging.mkdir(parents=True)
+                if pool is None:
+                    pool, zygote, kernel_cmd = _start_pool(self.n_jobs, len(self.jobs), self.preload)
+                    # the kernels' socket folders go in one folder of this build's, removed at its end
+                    sockets = tempfile.mkdtemp(prefix="rb-", dir="/tmp" if os.path.isdir("/tmp") else None)
+                futures[pool.submit(_run_job, job, str(job.template), str(self.out_dir), self.params_of[job.id],
+                                    str(staging), kernel_cmd, self.timeout, sockets)] = job
+                self.collect(futures, block=False)
+            _write_atomic(self.index_path, json.dumps(self.index, indent=1) + "\n")
+            _write_atomic(self.templates_path, json.dumps(_TEMPLATE_PARAMETERS, indent=1, sort_keys=True) + "\n")
+            if self.computed:
+                self.progress(f"inputs: computed for {self.computed} notebook(s) in {self.compute_seconds:.1f} s")
+            self.collect(futures, block=True)
+        except BaseException:
+            if pool is not None:
+                _stop_workers()  # stopped (Ctrl-C, SIGTERM) or failed: end the running notebooks now
+            raise
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+            if zygote is not None:
+                if zygote.unresponsive:
+                    self.progress("warning: the pre-loaded kernel process (zygote) stopped answering; notebooks "
+                                  "started ordinary kernels instead, and it was killed")
+                zygote.close()  # it kills any kernel it forked that is still alive
+            if sockets is not None:
+                shutil.rmtree(sockets, ignore_errors=True)
+            shutil.rmtree(self.staging_root, ignore_errors=True)
+            _remove_if_empty(self.out_dir / ".staging")
+        return self.finish()
+
+    def finish(self) -> BuildSummary:
+        from .dictionary import write_datapackage
+        from .load import data_file_hashes
+        from .site import write_index
+
+        write_index(self.out_dir, self.manifest)
+        write_datapackage(self.out_dir)  # the data dictionary of every table and figure data file
+        if data_file_hashes(self.data_dir) != self.data_before:
+            raise BuildError("data/ changed during the build; outputs may not match the data")
+        _write_manifest(self.out_dir, self.manifest, self.header)
+        self.summary.manifest = self.out_dir / "manifest.json"
+        return self.summary
+
+
+def _read_json(path: Path) -> dict:
+    """A JSON object the build wrote earlier (an index), or {} if it is missing or not one."""
     try:
-        for job in sorted(jobs, key=lambda j: compute_order.index(j.kind)):
-            entry = inputs_entry(job)
-            staging_rel = f".staging/{job.kind}-{job.slug}"
-            # paths relative to the notebook's folder (notebooks/<kind>/), where its kernel starts
-            params_of[job.id] = params = parameters_for(job, grades_param, f"../../.cache/{entry['file']}",
-                                                        f"../../{staging_rel}/out")
-            keys[job.id] = _digest(_sha256(job.template), params, entry["digest"], code, env)
-            previous = manifest["jobs"].get(job.id, {})
-            if not force and previous.get("key") == keys[job.id] and _outputs_intact(out_dir, previous):
-                record(job, {"status": "skipped", "seconds": 0.0})
-                continue
-            staging = out_dir / staging_rel
-            shutil.rmtree(staging, ignore_errors=True)
-            staging.mkdir(parents=True)
-            if pool is None:
-                pool, zygote, kernel_cmd = _start_pool(n_jobs, len(jobs), preload, progress)
-            futures[pool.submit(_run_job, job, str(job.template), str(out_dir), params, str(staging), kernel_cmd)] = job
-            collect(futures, block=False)
-        _write_atomic(index_path, json.dumps(index, indent=1) + "\n")
-        _write_atomic(templates_path, json.dumps(_TEMPLATE_PARAMETERS, indent=1, sort_keys=True) + "\n")
-        if computed:
-            progress(f"inputs: computed for {computed} notebook(s) in {compute_seconds:.1f} s")
-        collect(futures, block=True)
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
-        if zygote is not None:
-            zygote.close()
-        shutil.rmtree(out_dir / ".staging", ignore_errors=True)
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
 
-    from .dictionary import write_datapackage
-    from .site import write_index
 
-    write_index(out_dir, manifest)
-    write_datapackage(out_dir)  # the data dictionary of every table and figure data file
-    if data_file_hashes(data_dir) != data_before:
-        raise BuildError("data/ changed during the build; outputs may not match the data")
-    _write_manifest(out_dir, manifest, header)
-    summary.seconds = time.perf_counter() - started
-    summary.manifest = out_dir / "manifest.json"
-    return summary
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
+
+
+def _stop_workers() -> None:
+    """Send SIGTERM to the build's worker processes: nbclient, in each, then shuts its kernel down
+    (as on Ctrl-C, when the terminal signals the whole process group)."""
+    import multiprocessing
+
+    for process in multiprocessing.active_children():
+        try:
+            process.terminate()
+        except (OSError, ValueError):
+            pass
 
 
 def _manifest_header(data_files: dict, env: dict, code: str, grades_abs: str, grades_hash: str | None) -> dict:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import config
+from .errors import ReviewError
 from .provenance import code_digest, environment, sha256_file
 
 __all__ = ["DEFAULT_TOL", "DEFAULT_RTOL", "DEFAULT_ATOL", "Line", "CheckReport", "check", "compare_file", "compare_table", "compare_png",
@@ -259,16 +260,28 @@ def _env_differences(old: dict, new: dict) -> list[str]:
 
 def check(reports_dir: Path | str | None = None, grades: Path | str | None = None, n_jobs: int | None = None,
           tol: float = DEFAULT_TOL, data_dir: Path | str | None = None, progress=print,
-          keep: Path | str | None = None, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL) -> CheckReport:
+          keep: Path | str | None = None, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL,
+          timeout: float | None = None, wait: bool = False) -> CheckReport:
     """Rebuild every notebook ``reports_dir``'s manifest lists into a temporary folder (or ``keep``)
     and compare each output with the published one. Never writes into ``reports_dir``.
 
     Tables and figure data: text and integers exactly, floats within ``atol + rtol * |old|``; SVG
     and alt text byte for byte; PNG images within RMS ``tol``; notebooks cell by cell."""
+    from .outdir import locked
+
+    reports_dir = Path(reports_dir).resolve() if reports_dir else config.REPORTS_DIR
+    if not reports_dir.is_dir():
+        raise ReviewError(f"{reports_dir}: no published folder to check")
+    # the published folder is locked (flock on the folder: nothing is written into it) while it is read
+    # and compared, so no build changes it half-way
+    with locked(reports_dir, wait=wait, progress=progress):
+        return _check(reports_dir, grades, n_jobs, tol, data_dir, progress, keep, rtol, atol, timeout)
+
+
+def _check(reports_dir: Path, grades, n_jobs, tol, data_dir, progress, keep, rtol, atol, timeout) -> CheckReport:
     from .build import build, job_for
     from .load import data_file_hashes
 
-    reports_dir = Path(reports_dir).resolve() if reports_dir else config.REPORTS_DIR
     published = _load_manifest(reports_dir / "manifest.json")
     jobs = [job_for(e["kind"], e["subject"]) for e in published.get("jobs", {}).values()]
     report = CheckReport(rules=f"tables and figure data: text and integers exactly, floats within {atol:g} + "
@@ -283,7 +296,7 @@ def check(reports_dir: Path | str | None = None, grades: Path | str | None = Non
         out = Path(keep).resolve() if keep else Path(tmp) / "reports"
         progress(f"rebuilding {len(jobs)} notebook(s) into {out} ...")
         summary = build(jobs, out_dir=out, grades=grades, n_jobs=n_jobs, force=True, progress=lambda s: None,
-                        data_dir=data_dir)
+                        data_dir=data_dir, timeout=timeout)
         for job_id in summary.failed:
             report.lines.append(Line(job_id, "differs", f"notebook failed to rebuild: {summary.results[job_id]['error']}"))
         rebuilt = _load_manifest(out / "manifest.json")
@@ -333,12 +346,19 @@ def _compare_output(path: str, old: dict | None, new: dict | None, reports_dir: 
 
 # -- between two published sets ----------------------------------------------------------------------------------
 def manifest_at(commit: str) -> dict:
-    """The published manifest at a git commit."""
+    """The published manifest at a git commit (a revision git can resolve; never an option)."""
+    from .errors import shown
+
+    if not commit or commit.startswith("-") or any(c in commit for c in "\n\r\0"):
+        raise ReviewError(f"--since: {shown(commit)} is not a commit (give a revision such as HEAD~1 or a hash)")
     try:
-        text = subprocess.run(["git", "show", f"{commit}:reports/manifest.json"], cwd=config.PROJ_ROOT,
+        sha = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{commit}^{{commit}}"],
+                             cwd=config.PROJ_ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        text = subprocess.run(["git", "show", f"{sha}:reports/manifest.json"], cwd=config.PROJ_ROOT,
                               capture_output=True, text=True, check=True).stdout
     except subprocess.CalledProcessError as exc:
-        raise ValueError(f"no published manifest at {commit}: {exc.stderr.strip()}") from None
+        raise ReviewError(f"--since: no published manifest at {shown(commit)} "
+                          f"({exc.stderr.strip() or 'not a commit of this repository'})") from None
     return json.loads(text)
 
 

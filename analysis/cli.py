@@ -129,7 +129,8 @@ def _cmd_build(args) -> int:
     from .build import build
 
     _warn_reconciliation(args.grades)
-    return _report(build(out_dir=args.out, grades=args.grades, n_jobs=args.jobs, force=args.force))
+    return _report(build(out_dir=args.out, grades=args.grades, n_jobs=args.jobs, force=args.force,
+                         timeout=args.timeout, wait=args.wait))
 
 
 def _cmd_run(args) -> int:
@@ -144,7 +145,8 @@ def _cmd_run(args) -> int:
     else:
         job = job_for("statements")
     _warn_reconciliation(args.grades)
-    return _report(build([job], out_dir=args.out, grades=args.grades, n_jobs=1, force=args.force))
+    return _report(build([job], out_dir=args.out, grades=args.grades, n_jobs=1, force=args.force,
+                         timeout=args.timeout, wait=args.wait))
 
 
 def _cmd_check(args) -> int:
@@ -164,7 +166,8 @@ def _cmd_check(args) -> int:
         lines = [line for line in result.lines if line.status != "same"]
         print(f"Published outputs changed since {args.since or args.against}:")
     else:
-        result = check(reports, grades=args.grades, n_jobs=args.jobs, tol=args.tol, rtol=args.rtol, atol=args.atol)
+        result = check(reports, grades=args.grades, n_jobs=args.jobs, tol=args.tol, rtol=args.rtol, atol=args.atol,
+                       timeout=args.timeout, wait=args.wait)
         # differences first; every output only with --all
         lines = sorted([ln for ln in result.lines if ln.status != "same"], key=lambda ln: ln.status)
         if args.all:
@@ -179,6 +182,16 @@ def _cmd_check(args) -> int:
         return 0
     print(result.summary())
     return 0 if result.ok else 1
+
+
+def _running_options(p) -> None:
+    from .execute import DEFAULT_TIMEOUT
+
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                   help=f"time limit of one notebook; a kernel still running then is stopped and killed, and that "
+                        f"notebook fails (default: {DEFAULT_TIMEOUT})")
+    p.add_argument("--wait", action="store_true", help="if another review build, run or check is using the output "
+                   "folder, wait for it (default: stop with a message)")
 
 
 def main(argv=None) -> int:
@@ -199,6 +212,7 @@ def main(argv=None) -> int:
     p.add_argument("--grades", help="a complete grade table (CSV) instead of the public record")
     p.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: the number of cores)")
     p.add_argument("--force", action="store_true", help="rebuild every notebook, even unchanged ones")
+    _running_options(p)
     p.set_defaults(func=_cmd_build)
     p = sub.add_parser("run", help="run one notebook, with the same outputs as the build")
     which = p.add_mutually_exclusive_group(required=True)
@@ -209,6 +223,7 @@ def main(argv=None) -> int:
     p.add_argument("--out", help="output folder (default: reports/)")
     p.add_argument("--grades", help="a complete grade table (CSV) instead of the public record")
     p.add_argument("--force", action="store_true", help="run even if unchanged since the last run")
+    _running_options(p)
     p.set_defaults(func=_cmd_run)
     p = sub.add_parser("check", help="rebuild into a temporary folder and compare with the published reports/ "
                        "(exit 1 if anything differs); never modifies reports/")
@@ -226,11 +241,12 @@ def main(argv=None) -> int:
     p.add_argument("--atol", type=float, default=DEFAULT_ATOL, help=f"absolute tolerance for floats in tables "
                    f"(default: {DEFAULT_ATOL:g})")
     p.add_argument("--all", action="store_true", help="list every output, not only those that differ")
+    _running_options(p)
     since = p.add_mutually_exclusive_group()
     since.add_argument("--since", metavar="COMMIT", help="no rebuild: list the outputs whose published files "
                        "changed since COMMIT's published set, and why")
     since.add_argument("--against", metavar="MANIFEST", help="as --since, against a manifest file")
-    p.set_defaults(func=_cmd_check, crash_status=3)
+    p.set_defaults(func=_cmd_check)
     args = parser.parse_args(argv)
     if args.project:
         import os
@@ -243,31 +259,37 @@ def main(argv=None) -> int:
     except ProjectNotFound as exc:
         print(f"review: {exc}", file=sys.stderr)
         return 2
-    from .areas import UnknownName
-    from .build import BuildError
-    from .validate import ValidationError
+    from .errors import ReviewError
 
     try:
         return args.func(args)
-    except KeyboardInterrupt:
-        print("\nreview: interrupted. Notebooks that finished are installed and listed in manifest.json; "
-              "nothing half-written was kept. Run the same command again to finish.", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        import signal
+
+        signum = getattr(exc, "signum", signal.SIGINT)
+        how = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
+        print(f"\nreview: {how}. Kernels, workers and staging folders were stopped and removed; notebooks that "
+              "finished are installed and listed in manifest.json, and nothing half-written was kept. Run the "
+              "same command again to finish.", file=sys.stderr)
+        return 128 + signum
     except BrokenPipeError:  # e.g. `review list | head`
         sys.stderr.close()
         return 0
-    except (ValidationError, UnknownName, BuildError, ValueError) as exc:
+    except ReviewError as exc:  # bad input or use: the message says what to do
         print(f"review: {exc}", file=sys.stderr)
         return 2
-    except Exception:  # noqa: BLE001 - `review check`: a crash is not "outputs differ"
-        if getattr(args, "crash_status", None) is None:
-            raise
+    except Exception:  # noqa: BLE001 - anything else is a bug in the package, shown as one
         import traceback
 
         traceback.print_exc()
-        print(f"review {args.command}: crashed (exit {args.crash_status}); this is a bug, not a difference in the "
-              "outputs", file=sys.stderr)
-        return args.crash_status
+        print(f"review {args.command}: crashed (exit {CRASHED}); this is a bug in the package, not a problem with "
+              "the input or a difference in the outputs. Please report it with the traceback above.", file=sys.stderr)
+        return CRASHED
+
+
+#: Exit status when the command itself fails with an unexpected error (a bug), as distinct from 1
+#: (notebooks failed, or outputs differ) and 2 (bad input).
+CRASHED = 3
 
 
 if __name__ == "__main__":

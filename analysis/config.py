@@ -10,8 +10,10 @@ install .``) and run outside one stops with :class:`ProjectNotFound`, saying wha
 import os
 from pathlib import Path
 
+from .errors import ReviewError
 
-class ProjectNotFound(RuntimeError):
+
+class ProjectNotFound(ReviewError, RuntimeError):
     """No checkout of the project (data/ and notebooks/) could be found."""
 
 

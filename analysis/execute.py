@@ -9,7 +9,9 @@ off: :func:`analysis.zygote.start_kernel`). The kernel is this interpreter
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -17,39 +19,39 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import CaselessStrEnum, Unicode
+from traitlets import CaselessStrEnum, List, Unicode
 
-__all__ = ["IPCKernelManager", "JobResult", "run_notebook", "export_html"]
-
-
-#: The command that starts a kernel; None for ``python -m analysis.zygote kernel``. The build sets it to
-#: the zygote's proxy (:mod:`analysis.zygote`) so kernels start without paying imports again.
-KERNEL_CMD: list | None = None
+__all__ = ["IPCKernelManager", "JobResult", "run_notebook", "export_html", "DEFAULT_TIMEOUT"]
 
 
 class IPCKernelManager(AsyncKernelManager):
     """A kernel manager whose kernels listen on Unix sockets in a private temporary folder.
 
     Asynchronous, as nbclient expects: with a blocking client, nbclient's wait for output blocks
-    its event loop, its kernel-alive check never runs, and a kernel killed mid-cell hangs the run."""
+    its event loop, its kernel-alive check never runs, and a kernel killed mid-cell hangs the run.
+    ``kernel_command`` (a traitlet) starts the kernel; empty for this interpreter's ipykernel
+    (``python -m analysis.zygote kernel``); the build gives the zygote's proxy (:mod:`analysis.zygote`)."""
 
     transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
-    #: tail of the last kernel's stderr, for failure reports
-    last_log = ""
+    kernel_command = List(Unicode(), help="the command that starts a kernel; {connection_file} is filled in")
     ipc_dir = Unicode("")
+    #: where the private folder is made (default /tmp); a build gives a folder of its own, which it
+    #: removes at its end, so no socket folder is left even when a worker is killed mid-notebook
+    ipc_parent = Unicode("")
+    #: the tail of this kernel's standard error, read when its resources are cleaned up (failure reports)
+    log_tail = Unicode("")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         # short path: Unix socket names are limited to about 100 bytes
-        self.ipc_dir = tempfile.mkdtemp(prefix="rk-", dir="/tmp" if Path("/tmp").is_dir() else None)
+        self.ipc_dir = tempfile.mkdtemp(prefix="rk-", dir=self.ipc_parent or ("/tmp" if Path("/tmp").is_dir() else None))
         self.connection_file = str(Path(self.ipc_dir) / "kernel.json")
         self.ip = str(Path(self.ipc_dir) / "k")
-        self.kernel_cmd_override = list(KERNEL_CMD or [sys.executable, "-m", "analysis.zygote", "kernel", "-f",
-                                                       "{connection_file}"])
 
     def format_kernel_cmd(self, extra_arguments=None):
-        cmd = [part.replace("{connection_file}", self.connection_file) for part in self.kernel_cmd_override]
-        return cmd + list(extra_arguments or [])
+        command = list(self.kernel_command) or [sys.executable, "-m", "analysis.zygote", "kernel", "-f",
+                                                "{connection_file}"]
+        return [part.replace("{connection_file}", self.connection_file) for part in command] + list(extra_arguments or [])
 
     @property
     def log_path(self) -> Path:
@@ -71,10 +73,34 @@ class IPCKernelManager(AsyncKernelManager):
             if log is not None:
                 log.close()
                 text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-                IPCKernelManager.last_log = text[-2000:]
+                self.log_tail = text[-2000:]
             shutil.rmtree(self.ipc_dir, ignore_errors=True)
 
     cleanup_resources = _async_cleanup_resources
+
+    def stop_process(self, grace: float = 3.0) -> None:
+        """From any thread: end the kernel's process even if it is stopped (SIGSTOP) or looping.
+        SIGTERM and SIGCONT first (a proxy forwards them to its kernel and waits for it), SIGKILL
+        after ``grace`` seconds."""
+        pid = getattr(self.provisioner, "pid", None) if self.provisioner is not None else None
+        if not pid:
+            return
+        for signum in (signal.SIGTERM, signal.SIGCONT):
+            try:
+                os.kill(pid, signum)
+            except ProcessLookupError:
+                return
+        end = time.monotonic() + grace
+        while time.monotonic() < end:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 @dataclass
@@ -88,30 +114,65 @@ class JobResult:
     error: str = ""
 
 
-def run_notebook(template: Path, executed: Path, parameters: dict, cwd: Path, timeout: int = 600,
-                 kernel_cmd: list | None = None) -> JobResult:
+#: The default time limit of one notebook, in seconds (``review build --timeout``). Generous: the
+#: slowest notebook takes about 20 s.
+DEFAULT_TIMEOUT = 600
+
+
+def run_notebook(template: Path, executed: Path, parameters: dict, cwd: Path, timeout: float = DEFAULT_TIMEOUT,
+                 kernel_cmd: list | None = None, ipc_parent: str = "") -> JobResult:
     """Execute ``template`` with ``parameters`` into ``executed`` (working directory ``cwd``).
 
-    ``kernel_cmd`` starts the kernel (default: this interpreter's ipykernel)."""
-    import papermill
+    ``kernel_cmd`` starts the kernel (default: this interpreter's ipykernel); its socket folder is made
+    in ``ipc_parent`` (default /tmp). ``timeout`` limits the
+    whole notebook: when it passes, the kernel is stopped (even a stopped or looping one) and the run
+    fails with a message saying so."""
+    import threading
 
-    global KERNEL_CMD
-    KERNEL_CMD = kernel_cmd
+    import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    managers: list[IPCKernelManager] = []
+
+    class Manager(IPCKernelManager):  # this run's kernels: their command, and a handle for the time limit
+        def __init__(self, **kwargs):
+            super().__init__(kernel_command=list(kernel_cmd or []), ipc_parent=ipc_parent, **kwargs)
+            managers.append(self)
+
+    expired = threading.Event()
+
+    def time_up():
+        expired.set()
+        for km in managers:
+            km.stop_process()
+
+    timer = threading.Timer(timeout, time_up)
+    timer.daemon = True
     start = time.perf_counter()
+    timer.start()
     try:
         papermill.execute_notebook(str(template), str(executed), parameters=parameters, kernel_name="python3",
                                    progress_bar=False, log_output=False, cwd=str(cwd), request_save_on_cell_execute=False,
-                                   kernel_manager_class=IPCKernelManager, execution_timeout=timeout)
+                                   kernel_manager_class=Manager, execution_timeout=max(1, int(timeout)))
     except PapermillExecutionError as exc:
         cell = "\n".join(str(exc.source).splitlines()[:3])
+        if expired.is_set():
+            return JobResult("failed", time.perf_counter() - start, cell, _over_limit(timeout))
         return JobResult("failed", time.perf_counter() - start, cell, f"{exc.ename}: {exc.evalue}")
     except Exception as exc:  # kernel died, timeout, bad notebook: reported, never raised into the pool
-        log = IPCKernelManager.last_log.strip().splitlines()[-5:]
+        if expired.is_set():
+            return JobResult("failed", time.perf_counter() - start, "", _over_limit(timeout))
+        log = (managers[-1].log_tail if managers else "").strip().splitlines()[-5:]
         detail = ("; kernel log: " + " | ".join(log)) if log else ""
         return JobResult("failed", time.perf_counter() - start, "", f"{type(exc).__name__}: {exc}{detail}")
+    finally:
+        timer.cancel()
     return JobResult("done", time.perf_counter() - start)
+
+
+def _over_limit(timeout: float) -> str:
+    return (f"stopped after the time limit of {timeout:g} s for one notebook (--timeout); its kernel was stopped "
+            f"and killed")
 
 
 #: Tags kept by :func:`clean_html`: bleach's defaults plus what tables and text need; never script,

@@ -43,6 +43,9 @@ SHORT = scale.ABBREVIATIONS_OF
 
 #: matplotlib settings every figure is drawn with: a font shipped with matplotlib, fixed sizes.
 RC = {
+    # text from data and users (names, a grade table's file name) is shown as written: a '$' is a dollar
+    # sign, never the start of matplotlib's mathtext
+    "text.parse_math": False,
     "font.family": "DejaVu Sans",
     "font.size": 8.5,
     "axes.titlesize": 10,

@@ -340,14 +340,12 @@ class Report:
 
     def summary_text(self) -> str:
         """One paragraph on what the data fixes for this notebook's subject."""
-        import html
-
         i = self.inputs
-        basis = html.escape(self.basis)
+        basis = escape_markdown(self.basis)
         if i["kind"] == "partnership":
             g = i["grades"]
             fixed = int((g["n_possible"] == 1).sum())
-            name = html.escape(i["partnership"])
+            name = escape_markdown(i["partnership"])
             if fixed == len(g):
                 text = f"**{name}**: all {len(g)} grades are known (data basis: {basis})."
             elif fixed == 0:
@@ -356,10 +354,19 @@ class Report:
             else:
                 text = (f"**{name}**: {fixed} of {len(g)} grades are fixed by the {basis}; the other "
                         f"{len(g) - fixed} are open, shown with the grades they can still take.")
-            return text + f" Period group: {html.escape(i['period_group'])}."
+            return text + f" Period group: {escape_markdown(i['period_group'])}."
         if i["kind"] == "period_group":
-            return (f"**{html.escape(i['label'])}**: {len(i['members'])} partnerships. Data basis: {basis}.")
+            return (f"**{escape_markdown(i['label'])}**: {len(i['members'])} partnerships. Data basis: {basis}.")
         return f"Data basis: {basis}."
+
+
+def escape_markdown(text) -> str:
+    """``text`` (a name or file name from data or a user) as literal Markdown: HTML escaped, and every
+    character Markdown or JupyterLab's maths (``$``) would read as markup escaped with a backslash."""
+    import html
+    import re
+
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~$])", r"\\\1", html.escape(str(text), quote=False))
 
 
 def _cached_inputs(path: str | Path, grades: str) -> tuple[dict | None, str | None]:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .errors import ReviewError, shown
+
 __all__ = ["Problem", "ValidationError", "closest", "read_csv_text", "read_resource", "datapackage"]
 
 
@@ -42,7 +44,7 @@ class Problem:
             where += f", column '{self.column}'"
         text = f"{where}: {self.message}"
         if self.value is not None:
-            text += f": {self.value!r}"
+            text += f": {shown(self.value) if isinstance(self.value, str) else repr(self.value)}"
         if self.allowed:
             text += f" (allowed: {self.allowed})"
         if self.suggestion:
@@ -50,7 +52,7 @@ class Problem:
         return text
 
 
-class ValidationError(ValueError):
+class ValidationError(ReviewError, ValueError):
     """Bad input. ``problems`` lists every :class:`Problem` found; the message shows them all."""
 
     def __init__(self, problems):

@@ -30,29 +30,66 @@ PRELOAD = ("ipykernel.kernelapp", "IPython", "zmq", "numpy", "pandas", "scipy.op
            "analysis.figures")
 
 
+#: Seconds a proxy waits for the zygote's answer before it starts an ordinary kernel instead (the
+#: zygote answers in milliseconds; it does not when it is stopped or stuck).
+ANSWER_TIMEOUT = 10.0
+#: Seconds a proxy waits for the zygote's socket to appear (while it imports) before doing the same.
+READY_TIMEOUT = 30.0
+#: A file in the zygote's folder that a proxy creates when the zygote did not answer: later proxies
+#: start ordinary kernels at once, and the build reports it.
+UNRESPONSIVE = "unresponsive"
+
+
 def serve(path: str) -> None:
-    """Import :data:`PRELOAD`, then fork one kernel per request on the Unix socket ``path``."""
+    """Import :data:`PRELOAD`, then fork one kernel per request on the Unix socket ``path``.
+
+    The zygote also supervises its kernels: a kernel whose proxy is gone is killed, even if it is
+    stopped (a stopped process cannot run its own watch thread), and on SIGTERM or SIGHUP the
+    zygote kills every kernel it forked, then exits."""
     import importlib
 
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     for name in PRELOAD:
         importlib.import_module(name)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
+    kernels: dict = {}  # kernel pid -> its proxy's pid
+
+    def stop(signum, frame):
+        for pid in kernels:
+            _kill(pid)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(path + ".tmp")
     os.rename(path + ".tmp", path)  # the socket appears only when the zygote is ready
     server.listen(16)
+    server.settimeout(0.2)
     while True:
-        conn, _ = server.accept()
+        for pid, proxy_pid in list(kernels.items()):
+            if not _alive(pid):
+                del kernels[pid]
+            elif not _alive(proxy_pid):
+                _kill(pid)
+                del kernels[pid]
+        try:
+            conn, _ = server.accept()
+        except TimeoutError:
+            continue
+        conn.settimeout(5)
         fds = []
         try:
             msg, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
             request = json.loads(msg.decode())
+            if time.time() > float(request.get("deadline", 0)):
+                raise TimeoutError("the request came after its proxy stopped waiting")
             pid = os.fork()
             if pid == 0:
                 server.close()
                 conn.close()
                 _become_kernel(request, fds)  # never returns
+            kernels[pid] = int(request["proxy_pid"])
             conn.sendall(json.dumps({"pid": pid}).encode())
         except Exception as exc:  # a bad request must not stop the zygote
             try:
@@ -66,6 +103,13 @@ def serve(path: str) -> None:
                 except OSError:
                     pass
             conn.close()
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def _alive(pid: int) -> bool:
@@ -88,6 +132,8 @@ def _become_kernel(request: dict, fds: list) -> None:
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the zygote's handler, which kills every kernel
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
         os.setsid()
         for target, fd in zip((0, 1, 2), fds):
             os.dup2(fd, target)
@@ -136,6 +182,11 @@ def start_kernel(argv: list) -> None:
     def no_subprocess_pipe(self):
         self._pipe_flag = False
 
+    # a private method of ipykernel (there is no public switch); if a new ipykernel renames it, stop
+    # loudly rather than open the TCP listener silently (tests/test_kernels.py checks it exists)
+    if not callable(getattr(iostream.IOPubThread, "_setup_pipe_in", None)):
+        raise RuntimeError("ipykernel.iostream.IOPubThread._setup_pipe_in is gone: this ipykernel cannot be run "
+                           "without its TCP subprocess pipe; install the locked version (make install)")
     iostream.IOPubThread._setup_pipe_in = no_subprocess_pipe
     app = IPKernelApp.instance()
     app.initialize(argv)
@@ -147,25 +198,42 @@ def _fallback(connection_file: str):
     os.execv(sys.executable, [sys.executable, "-m", "analysis.zygote", "kernel", "-f", connection_file])
 
 
-def proxy(path: str, connection_file: str, wait: float = 60.0) -> int:
+def _unresponsive(path: str, connection_file: str):
+    """The zygote did not answer: say so in its folder (later proxies and the build read it) and
+    start an ordinary kernel."""
+    try:
+        with open(os.path.join(os.path.dirname(path), UNRESPONSIVE), "a"):
+            pass
+    except OSError:
+        pass
+    _fallback(connection_file)
+
+
+def proxy(path: str, connection_file: str, wait: float = READY_TIMEOUT) -> int:
     """Ask the zygote for a kernel; forward signals to it; exit when it exits.
 
-    The zygote may still be importing: wait up to ``wait`` seconds for its socket, and start an
-    ordinary kernel instead if it never appears."""
+    The zygote may still be importing: wait up to ``wait`` seconds for its socket. If it never
+    appears, or the zygote does not answer within :data:`ANSWER_TIMEOUT` (stopped, stuck), start an
+    ordinary kernel instead; the zygote refuses a request that comes after that."""
+    if os.path.exists(os.path.join(os.path.dirname(path), UNRESPONSIVE)):
+        _fallback(connection_file)
     end = time.monotonic() + wait
     while not os.path.exists(path):
         if time.monotonic() > end:
-            _fallback(connection_file)
+            _unresponsive(path, connection_file)
         time.sleep(0.02)
     client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    client.settimeout(ANSWER_TIMEOUT)
+    request = {"connection_file": os.path.abspath(connection_file), "cwd": os.getcwd(), "proxy_pid": os.getpid(),
+               "env": dict(os.environ), "deadline": time.time() + ANSWER_TIMEOUT - 1}
     try:
         client.connect(path)
-    except OSError:
+        socket.send_fds(client, [json.dumps(request).encode()], [0, 1, 2])
+        reply = json.loads(client.recv(65536).decode())
+    except TimeoutError:
+        _unresponsive(path, connection_file)
+    except (OSError, ValueError):
         _fallback(connection_file)
-    request = {"connection_file": os.path.abspath(connection_file), "cwd": os.getcwd(), "proxy_pid": os.getpid(),
-               "env": dict(os.environ)}
-    socket.send_fds(client, [json.dumps(request).encode()], [0, 1, 2])
-    reply = json.loads(client.recv(65536).decode())
     client.close()
     if "pid" not in reply:
         print(f"zygote: {reply.get('error')}", file=sys.stderr)
@@ -178,6 +246,16 @@ def proxy(path: str, connection_file: str, wait: float = 60.0) -> int:
         except ProcessLookupError:
             pass
         if signum == signal.SIGTERM:
+            # a stopped kernel acts on SIGTERM only once continued; one that ignores it is killed
+            try:
+                os.kill(kernel, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+            end = time.monotonic() + 2
+            while _alive(kernel) and time.monotonic() < end:
+                time.sleep(0.02)
+            if _alive(kernel):
+                _kill(kernel)
             sys.exit(0)
 
     for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
@@ -210,6 +288,11 @@ class Zygote:
             time.sleep(0.02)
         return False
 
+    @property
+    def unresponsive(self) -> bool:
+        """Did a kernel's proxy find the zygote not answering (and start an ordinary kernel)?"""
+        return os.path.exists(os.path.join(self.dir, UNRESPONSIVE))
+
     def kernel_cmd(self) -> list:
         """The command jupyter_client runs for a kernel ({connection_file} filled in by it)."""
         return [sys.executable, "-S", os.path.abspath(__file__), "proxy", self.socket, "{connection_file}"]
@@ -218,7 +301,11 @@ class Zygote:
         import shutil
 
         if self.process.poll() is None:
-            self.process.terminate()
+            self.process.terminate()  # the zygote kills the kernels it forked, then exits
+            try:
+                self.process.send_signal(signal.SIGCONT)  # a stopped zygote acts on SIGTERM once continued
+            except ProcessLookupError:
+                pass
             try:
                 self.process.wait(5)
             except Exception:

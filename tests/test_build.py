@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from analysis import build as b
+from analysis.outdir import load_manifest
 from analysis.areas import UnknownName
 from analysis.cli import main
 from conftest import ROOT
@@ -169,10 +170,10 @@ def test_one_folder_never_mixes_data_bases(tmp_path):
     grades = tmp_path / "g.csv"
     grades.write_text("x")
     with pytest.raises(b.BuildError, match="public record"):
-        b._refuse_mixed_basis(public, b._load_manifest(public), str(grades))
+        b._refuse_mixed_basis(public, load_manifest(public), str(grades))
     with pytest.raises(b.BuildError, match="complete grade table g.csv"):
-        b._refuse_mixed_basis(table, b._load_manifest(table), "")
+        b._refuse_mixed_basis(table, load_manifest(table), "")
     with pytest.raises(b.BuildError, match="another grade table"):
-        b._refuse_mixed_basis(table, b._load_manifest(table), str(grades))  # same name, other contents
-    b._refuse_mixed_basis(public, b._load_manifest(public), "")  # the same basis: fine
-    b._refuse_mixed_basis(tmp_path / "empty", b._load_manifest(tmp_path / "empty"), str(grades))  # a new folder: fine
+        b._refuse_mixed_basis(table, load_manifest(table), str(grades))  # same name, other contents
+    b._refuse_mixed_basis(public, load_manifest(public), "")  # the same basis: fine
+    b._refuse_mixed_basis(tmp_path / "empty", load_manifest(tmp_path / "empty"), str(grades))  # a new folder: fine

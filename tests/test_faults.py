@@ -97,6 +97,46 @@ def test_a_failing_notebook_leaves_the_published_outputs(base, published, tmp_pa
     _assert_consistent(published)
 
 
+def test_a_stopped_kernel_is_killed_at_the_time_limit_and_the_build_goes_on(base, published, tmp_path, monkeypatch):
+    # before: a stopped kernel held its job for the fixed 600 s cell timeout and was left orphaned
+    import time
+
+    before = _published(published)
+    _faulty_templates(tmp_path, monkeypatch, "import os, signal\nif partnership == 'Angus':\n"
+                                             "    os.kill(os.getpid(), signal.SIGSTOP)")
+    start = time.perf_counter()
+    summary = b.build(_jobs(), out_dir=published, force=True, n_jobs=2, timeout=8, progress=lambda s: None,
+                      data_dir=base["data"])
+    assert time.perf_counter() - start < 90
+    assert summary.failed == ["partnership/angus"]
+    assert "time limit of 8 s" in summary.results["partnership/angus"]["error"]
+    assert summary.results["partnership/orkney"]["status"] == "done"
+    assert {k: v for k, v in _published(published).items() if "/angus" in k} == \
+        {k: v for k, v in before.items() if "/angus" in k}
+    _assert_consistent(published)
+
+
+def test_a_full_disk_while_computing_inputs_stops_with_a_message(base, published, monkeypatch):
+    import pathlib
+
+    before = _published(published)
+    shutil.rmtree(published / ".cache")  # the inputs must be computed and written
+    real = pathlib.Path.write_text
+
+    def full(self, text, *args, **kwargs):
+        if self.name.endswith(".json.tmp") and "inputs" in self.parts:
+            real(self, text[:100], *args, **kwargs)  # part written, then the disk is full
+            raise OSError(errno.ENOSPC, "No space left on device", str(self))
+        return real(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(pathlib.Path, "write_text", full)
+    with pytest.raises(b.BuildError, match="No space left on device.*Free some space"):
+        b.build(_jobs(), out_dir=published, force=True, progress=lambda s: None, data_dir=base["data"])
+    monkeypatch.undo()
+    assert _published(published) == before
+    _assert_consistent(published)
+
+
 def test_a_write_failing_mid_install_puts_the_previous_files_back(base, published, tmp_path, monkeypatch):
     before = _published(published)
     # a harmless extra cell, so the new notebook and page differ from the published ones

@@ -51,26 +51,32 @@ def test_forked_kernels_are_fresh_processes_with_fresh_state(tmp_path, zygote):
     assert res.status == "done" and _last_output(tmp_path / "b-out.ipynb") == "False"
 
 
+async def _kernel_pid(km) -> int:
+    """The process id the running kernel reports (not the proxy's)."""
+    kc = km.client()
+    kc.start_channels()
+    await kc.wait_for_ready(timeout=30)
+    kc.execute("import os; os.getpid()")
+    try:
+        while True:
+            msg = await kc.get_iopub_msg(timeout=10)
+            if msg["msg_type"] == "execute_result":
+                return int(msg["content"]["data"]["text/plain"])
+    finally:
+        kc.stop_channels()
+
+
 def test_kernel_uses_ipc_and_dies_with_its_proxy(zygote):
     import asyncio
 
     async def body():
-        km = execute.IPCKernelManager()
+        km = execute.IPCKernelManager(kernel_command=zygote.kernel_cmd())
         try:
             await km.start_kernel()
             assert km.transport == "ipc"
             info = km.get_connection_info()
             assert info["transport"] == "ipc" and info["ip"].startswith("/tmp/rk-")
-            kc = km.client()
-            kc.start_channels()
-            await kc.wait_for_ready(timeout=30)
-            kc.execute("import os; os.getpid()")
-            pid = None
-            while pid is None:
-                msg = await kc.get_iopub_msg(timeout=10)
-                if msg["msg_type"] == "execute_result":
-                    pid = int(msg["content"]["data"]["text/plain"])
-            kc.stop_channels()
+            pid = await _kernel_pid(km)
             proxy = km.provisioner.process.pid
             assert pid != proxy
             os.kill(proxy, signal.SIGKILL)  # what a hard kill of the managed process does
@@ -90,11 +96,7 @@ def test_kernel_uses_ipc_and_dies_with_its_proxy(zygote):
                 pass
             await km.cleanup_resources()
 
-    execute.KERNEL_CMD = zygote.kernel_cmd()
-    try:
-        asyncio.run(body())
-    finally:
-        execute.KERNEL_CMD = None
+    asyncio.run(body())
 
 
 def test_failing_notebook_reports_cell_and_exception(tmp_path, zygote):
@@ -114,3 +116,84 @@ def test_kernel_killed_mid_run_fails_the_notebook_promptly(tmp_path, zygote):
     assert result.status == "failed"
     assert "DeadKernel" in result.error or "died" in result.error.lower()
     assert time.perf_counter() - start < 60
+
+
+def _gone(pid: int, within: float = 5.0) -> bool:
+    end = time.monotonic() + within
+    while time.monotonic() < end:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        try:  # a zombie is gone too (its parent has not reaped it yet)
+            with open(f"/proc/{pid}/stat", "rb") as fh:
+                if fh.read().rsplit(b")", 1)[1].split()[0] == b"Z":
+                    return True
+        except OSError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.parametrize("how", ["stopped", "looping"])
+@pytest.mark.parametrize("preloaded", [True, False], ids=["zygote", "ordinary"])
+def test_a_stuck_kernel_is_killed_at_the_time_limit(tmp_path, zygote, how, preloaded):
+    # a kernel that stops itself (SIGSTOP: it cannot even run its own watch thread) or loops for ever
+    # holds its job only until the notebook's time limit, and is then killed, not left orphaned
+    stuck = "os.kill(os.getpid(), signal.SIGSTOP)" if how == "stopped" else "while True:\n    pass"
+    nb = _notebook(tmp_path / "s.ipynb", f"import os, signal\nopen('pid', 'w').write(str(os.getpid()))", stuck, "1")
+    start = time.perf_counter()
+    result = execute.run_notebook(nb, tmp_path / "out.ipynb", {}, tmp_path, timeout=4,
+                                  kernel_cmd=zygote.kernel_cmd() if preloaded else None)
+    elapsed = time.perf_counter() - start
+    assert result.status == "failed"
+    assert "time limit of 4 s" in result.error and "--timeout" in result.error
+    assert elapsed < 30
+    assert _gone(int((tmp_path / "pid").read_text())), "the stuck kernel is still alive"
+
+
+def test_a_stopped_zygote_falls_back_to_ordinary_kernels(tmp_path, monkeypatch):
+    from analysis import zygote as zmod
+
+    with Zygote() as z:
+        assert z.wait_ready()
+        os.kill(z.process.pid, signal.SIGSTOP)
+        nb = _notebook(tmp_path / "a.ipynb", "import os\nos.getpid()")
+        start = time.perf_counter()
+        result = execute.run_notebook(nb, tmp_path / "out.ipynb", {}, tmp_path, timeout=120, kernel_cmd=z.kernel_cmd())
+        first = time.perf_counter() - start
+        assert result.status == "done", result.error
+        assert z.unresponsive  # the build reports it
+        assert first < zmod.ANSWER_TIMEOUT + 25
+        # the next kernel does not wait for the zygote again
+        start = time.perf_counter()
+        result = execute.run_notebook(nb, tmp_path / "out2.ipynb", {}, tmp_path, timeout=120, kernel_cmd=z.kernel_cmd())
+        assert result.status == "done", result.error
+        assert time.perf_counter() - start < zmod.ANSWER_TIMEOUT
+        pid = z.process.pid
+    assert _gone(pid), "the stopped zygote was not killed"
+
+
+def test_the_zygote_kills_a_stopped_kernel_whose_proxy_is_killed(tmp_path, zygote):
+    import asyncio
+
+    async def body():
+        km = execute.IPCKernelManager(kernel_command=zygote.kernel_cmd())
+        await km.start_kernel()
+        pid = await _kernel_pid(km)
+        os.kill(pid, signal.SIGSTOP)
+        os.kill(km.provisioner.process.pid, signal.SIGKILL)  # no chance to forward anything
+        try:
+            assert _gone(pid), "a stopped kernel outlived its proxy"
+        finally:
+            await km.cleanup_resources()
+
+    asyncio.run(body())
+
+
+def test_ipykernel_still_has_the_private_method_the_kernels_replace():
+    # analysis.zygote.start_kernel turns off ipykernel's TCP pipe by replacing this private method;
+    # if ipykernel renames it, start_kernel stops loudly, and this test says why
+    from ipykernel import iostream
+
+    assert callable(getattr(iostream.IOPubThread, "_setup_pipe_in", None))

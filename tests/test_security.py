@@ -210,3 +210,178 @@ def test_an_unrelated_folder_or_a_file_is_refused(tmp_path):
     afile.write_text("x")
     with pytest.raises(b.BuildError, match="is a file"):
         b.build([b.job_for("statements")], out_dir=afile, progress=lambda s: None)
+
+
+# -- one build at a time (issue 15, case 3) -----------------------------------------------------------------------
+def _review(*args, env=None, **kw):
+    import os
+
+    return subprocess.Popen([sys.executable, "-m", "analysis.cli", *args], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=dict(os.environ, **(env or {})), **kw)
+
+
+def _consistent(out):
+    """Every file the manifest lists is there with its hash, and every output file is listed."""
+    import hashlib
+
+    manifest = json.loads((out / "manifest.json").read_text())
+    listed = {item["path"] for item in manifest["outputs"]}
+    for item in manifest["outputs"]:
+        assert hashlib.sha256((out / item["path"]).read_bytes()).hexdigest() == item["sha256"], item["path"]
+    files = {p.relative_to(out).as_posix() for folder in ("tables", "figures", "notebooks", "html")
+             for p in (out / folder).rglob("*") if p.is_file()}
+    assert files <= listed, sorted(files - listed)[:5]
+    assert not (out / ".staging").exists()
+    return manifest
+
+
+def test_two_builds_into_one_folder_take_turns(tmp_path):
+    # before the lock: one build's job vanished from the manifest and files were left unlisted
+    out = tmp_path / "reports"
+    first = _review("run", "--partnership", "Angus", "--out", str(out), "--wait")
+    time.sleep(1.0)
+    second = _review("run", "--partnership", "Orkney", "--out", str(out), "--wait")
+    for proc in (first, second):
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+    manifest = _consistent(out)
+    assert set(manifest["jobs"]) == {"partnership/angus", "partnership/orkney"}
+
+
+def test_a_second_build_without_wait_stops_with_a_message(tmp_path):
+    from analysis.outdir import FolderBusy, locked
+
+    out = tmp_path / "reports"
+    out.mkdir()
+    with locked(out):  # as a running build holds it
+        res = subprocess.run([sys.executable, "-m", "analysis.cli", "run", "--statements", "--out", str(out)],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert res.returncode == 2 and "in use by another review" in res.stderr and "--wait" in res.stderr
+        assert "Traceback" not in res.stderr
+        with pytest.raises(FolderBusy):
+            with locked(out):
+                pass
+    assert list(out.iterdir()) == []  # the refused build wrote nothing; the lock itself writes nothing
+
+
+def test_a_symlinked_folder_inside_the_output_folder_is_not_written_through(tmp_path):
+    import shutil
+
+    out = tmp_path / "reports"
+    assert b.build([b.job_for("partnership", "Angus")], out_dir=out, progress=lambda s: None).failed == []
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    # a folder the manifest lists outputs in: the manifest check refuses it before anything is written
+    shutil.rmtree(out / "tables/partnership/angus")
+    (out / "tables/partnership/angus").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(b.BuildError, match="not a file inside the output folder"):
+        b.build([b.job_for("partnership", "Angus")], out_dir=out, force=True, progress=lambda s: None)
+    # a folder a new job will write into: installing is refused, that job fails, nothing goes outside
+    (out / "tables/partnership/angus").unlink()
+    assert b.build([b.job_for("partnership", "Angus")], out_dir=out, force=True, progress=lambda s: None).failed == []
+    (out / "tables/partnership/orkney").symlink_to(outside, target_is_directory=True)
+    summary = b.build([b.job_for("partnership", "Orkney")], out_dir=out, progress=lambda s: None)
+    assert summary.failed == ["partnership/orkney"]
+    assert "leads out of the output folder" in summary.results["partnership/orkney"]["error"]
+    assert list(outside.iterdir()) == []
+    _consistent(out)
+
+
+# -- SIGTERM and SIGHUP (issue 15, case 9) -------------------------------------------------------------------------
+def _marked(mark):
+    found = []
+    for proc in psutil.process_iter(["pid"]):
+        try:
+            if proc.environ().get("REVIEW_TEST_MARK") == mark:
+                found.append(proc)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            pass
+    return found
+
+
+@pytest.mark.parametrize("signum", ["SIGTERM", "SIGHUP"])
+def test_sigterm_stops_the_build_and_leaves_nothing_behind(tmp_path, signum):
+    import glob
+    import os
+    import signal
+    import uuid
+
+    out = tmp_path / "reports"
+    mark = uuid.uuid4().hex
+    def temp():
+        return {p for pattern in ("/tmp/rz-*", "/tmp/rk-*", "/tmp/rb-*") for p in glob.glob(pattern)}
+
+    temp_before = temp()
+    proc = _review("build", "--out", str(out), "--jobs", "2", env={"REVIEW_TEST_MARK": mark}, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        # wait until kernels are running: a proxy or kernel process carries the mark
+        while time.monotonic() < deadline:
+            if any("proxy" in " ".join(p.cmdline()) for p in _marked(mark) if p.is_running()):
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("no kernel started within 120 s")
+        time.sleep(1.0)
+        os.kill(proc.pid, getattr(signal, signum))  # the main process only, as `timeout` or a CI runner does
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 128 + getattr(signal, signum)
+    assert f"stopped by {signum}" in err and "Traceback" not in err
+    deadline = time.monotonic() + 10
+    while _marked(mark) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [(p.pid, p.cmdline()) for p in _marked(mark)]
+    assert left == [], left
+    assert not (out / ".staging").exists()
+    assert temp() - temp_before == set()
+    _consistent(out)
+
+
+# -- names and file names from users (issue 15, case 10) ------------------------------------------------------------
+def test_a_dollar_in_the_grade_table_name_is_shown_as_written(tmp_path, complete_rows):
+    from conftest import write_grades_long
+
+    grades = write_grades_long(tmp_path / "my$grades$_[x](y).csv", complete_rows)
+    out = tmp_path / "out"
+    summary = b.build([b.job_for("partnership", "Angus")], out_dir=out, grades=grades, progress=lambda s: None)
+    assert summary.failed == [], summary.results
+    nb = json.loads((out / "notebooks/partnership/angus.ipynb").read_text())
+    markdown = [o["data"]["text/markdown"] for c in nb["cells"] for o in c.get("outputs", [])
+                if "text/markdown" in o.get("data", {})]
+    assert any(r"my\$grades\$\_\[x\]\(y\)\.csv" in "".join(m) for m in markdown), markdown
+    alt = (out / "figures/partnership/angus/profile.txt").read_text()
+    assert "my$grades$_[x](y).csv" in alt
+
+
+def test_long_names_are_cut_in_messages(capsys):
+    from analysis.cli import main
+
+    assert main(["run", "--partnership", "Fyfe" + "x" * 131072]) == 2
+    err = capsys.readouterr().err
+    assert len(err) < 1000 and "more characters" in err
+
+
+@pytest.mark.parametrize("since", ["--output=x.txt", "-p", "HEAD\n--all"])
+def test_since_never_passes_an_option_to_git(tmp_path, since, capsys):
+    from analysis.cli import main
+
+    assert main(["check", "--since=" + since]) == 2
+    assert "is not a commit" in capsys.readouterr().err
+    assert not (ROOT / "x.txt").exists()
+
+
+def test_an_internal_error_is_a_crash_not_bad_input(monkeypatch, capsys):
+    # a ValueError inside the package is a bug: shown with its traceback and exit 3, never as "bad input"
+    from analysis import areas
+    from analysis.cli import main
+
+    def broken():
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(areas, "partnership_table", broken)
+    assert main(["list"]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "bug in the package" in err
