@@ -200,6 +200,8 @@ def _normalise(executed: Path) -> None:
     pm = nb.metadata.get("papermill", {})
     for key in ("start_time", "end_time", "duration", "input_path", "output_path"):
         pm.pop(key, None)
+    if "output_dir" in pm.get("parameters", {}):
+        pm["parameters"]["output_dir"] = ""  # as in the injected cell below (the staging folder was per process)
     for cell in nb.cells:
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell["id"] = "injected-parameters"

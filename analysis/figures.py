@@ -43,9 +43,6 @@ SHORT = scale.ABBREVIATIONS_OF
 
 #: matplotlib settings every figure is drawn with: a font shipped with matplotlib, fixed sizes.
 RC = {
-    # text from data and users (names, a grade table's file name) is shown as written: a '$' is a dollar
-    # sign, never the start of matplotlib's mathtext
-    "text.parse_math": False,
     "font.family": "DejaVu Sans",
     "font.size": 8.5,
     "axes.titlesize": 10,
@@ -92,10 +89,16 @@ def _new_axes(ax, size):
     return ax
 
 
+def _plain(text) -> str:
+    """Text from data or a user (a name, a grade table's file name) drawn as written: every '$' escaped,
+    so matplotlib never reads it as the start of mathtext (tick labels such as 10^-8 still use it)."""
+    return str(text).replace("$", r"\$")
+
+
 def _note(ax, basis: str):
     if basis:
         # supxlabel takes part in the constrained layout, so the note never overlaps the axes
-        ax.figure.supxlabel(f"Data basis: {basis}", x=0.005, ha="left", fontsize=7, color="#525252")
+        ax.figure.supxlabel(f"Data basis: {_plain(basis)}", x=0.005, ha="left", fontsize=7, color="#525252")
 
 
 def _legend_handles(with_unresolved: bool, label: str = "unresolved by the record"):
@@ -263,7 +266,7 @@ def grade_grid(possible: pd.DataFrame, ax=None, basis: str = ""):
                 ax.text(b + 0.5, a + 0.5, c["label"], ha="center", va="center", fontsize=6.5,
                         color="white" if dark else "black")
         ax.set_xticks(np.arange(len(inds)) + 0.5, inds)
-        ax.set_yticks(np.arange(len(parts)) + 0.5, parts)
+        ax.set_yticks(np.arange(len(parts)) + 0.5, [_plain(p) for p in parts])
         ax.xaxis.tick_top()
         ax.set_ylim(len(parts), 0)
         ax.tick_params(length=0)
@@ -374,7 +377,7 @@ def profile_plot(profile: pd.DataFrame, ax=None, basis: str = ""):
         ax.set_ylim(0.5, len(scale.GRADES) + 0.5)
         ax.axhspan(value[scale.GOOD_OR_BETTER[0]] - 0.5, len(scale.GRADES) + 0.5, color="#f2f0f7", zorder=0)
         ax.set_xlabel("Quality indicator")
-        ax.set_title(f"{partnership}: grades against the national and group medians", pad=22)
+        ax.set_title(f"{_plain(partnership)}: grades against the national and group medians", pad=22)
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, ncol=3)
         _note(ax, basis + "; bars: grades the record leaves possible" if basis else "")
     n_open = int(((data["series"] == partnership) & (data["low"] < data["high"])).sum())
@@ -487,8 +490,8 @@ def case_records_plot(records: pd.DataFrame, ax=None, basis: str = "case-record 
         ax.hlines(ys, data["low"], data["high"], color="#998ec3", linewidth=5, alpha=0.7)
         ax.plot(data["value"], ys, "o", color="#542788", markersize=4.5)
         for y, r in zip(ys, data.itertuples()):
-            ax.text(min(r.high + 0.02, 0.98), y, f"“{r.stated}”", va="center", fontsize=7, color="#525252")
-        ax.set_yticks(list(ys), [d[:60] for d in data["description"]])
+            ax.text(min(r.high + 0.02, 0.98), y, f"“{_plain(r.stated)}”", va="center", fontsize=7, color="#525252")
+        ax.set_yticks(list(ys), [_plain(d[:60]) for d in data["description"]])
         ax.invert_yaxis()
         ax.set_xlim(0, 1)
         ax.set_xticks([0, 0.25, 0.5, 0.75, 1], ["0%", "25%", "50%", "75%", "100%"])
