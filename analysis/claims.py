@@ -132,11 +132,13 @@ def claim_conditions(claim) -> tuple[list, list, np.ndarray | None, str]:
     raise ValueError(f"unknown relation {rel!r}")
 
 
-def _first_feasible(model: RecordModel, alternatives):
+def _first_feasible(model: RecordModel, alternatives, indicator: str):
+    """A table satisfying the first alternative any table satisfies: the canonical one on
+    ``indicator`` (:meth:`RecordModel.canonical`), so the witness summarised is the same on every
+    machine; None if no alternative can hold."""
     for rows in alternatives:
-        x = model.solve(extra=rows)
-        if x is not None:
-            return x
+        if model.feasible(extra=rows):
+            return model.canonical(indicator, rows)
     return None
 
 
@@ -166,8 +168,8 @@ def evaluate_claims(record, model: RecordModel | None = None, evidence: bool = T
     out = []
     for _, claim in record.claims.iterrows():
         holds, fails, quantity, label = claim_conditions(claim)
-        x_hold = _first_feasible(model, holds)
-        x_fail = _first_feasible(model, fails)
+        x_hold = _first_feasible(model, holds, str(claim["indicator"]))
+        x_fail = _first_feasible(model, fails, str(claim["indicator"]))
         verdict = "possible" if x_hold is not None and x_fail is not None else \
             "confirmed" if x_hold is not None else "contradicted"
         if x_hold is None and x_fail is None:

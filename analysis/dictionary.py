@@ -82,8 +82,10 @@ DESCRIPTIONS: dict[str, str] = {
     "groups": "Period groups compared, in order, joined by '|'.",
     "strict": "Strict comparison (true) or ties allowed (false).",
     "range": "Minimum and maximum over consistent tables of the quantity deciding the reading.",
-    "holds_in": "A consistent table in which the reading holds, summarised per period group.",
-    "fails_in": "A consistent table in which the reading fails, summarised per period group.",
+    "holds_in": "A consistent table in which the reading holds, summarised per period group: the canonical one "
+                "(on the reading's indicator, the lexicographically smallest grades in Appendix 4 order, worst "
+                "first), so every machine shows the same.",
+    "fails_in": "The same for a consistent table in which the reading fails.",
     "direction": "up (higher grades in later groups, C > 0) or down (C < 0).",
     "p_min": "Smallest exact two-sided p-value of the linear-by-linear test among consistent tables trending "
              "this way (1: none does).",
@@ -92,7 +94,8 @@ DESCRIPTIONS: dict[str, str] = {
     "p_min_exact": "p_min as an exact fraction: assignments as or more extreme / all assignments.",
     "p_max_exact": "p_max as an exact fraction.",
     "p_min_witness": "Grade counts per period group of a consistent table attaining p_min (its 32 grades in "
-                     "trend_witnesses.csv).",
+                     "trend_witnesses.csv; the canonical such table: among those with its grade counts and "
+                     "statistic, the lexicographically smallest grades in Appendix 4 order, worst first).",
     "p_max_witness": "The same for p_max.",
     "bound": "Which bound the witness attains (p_min, p_max, or a linear bound such as mean_diff_max).",
     "significant_up": "Significant upward trend (p <= 0.05): forced, possible or ruled out by the record.",

@@ -226,6 +226,42 @@ class RecordModel:
     def feasible(self, groups=None, extra=()) -> bool:
         return self.solve(groups, extra) is not None
 
+    def canonical(self, indicator: str, extra=(), block: int = 8) -> np.ndarray | None:
+        """A consistent table satisfying ``extra`` whose grades on ``indicator`` are the
+        lexicographically smallest (partnerships in :data:`P` order, Unsatisfactory first); None if
+        there is none.
+
+        A solver returns *some* optimal table, and which one may depend on its path through the
+        search (and so on the machine). A witness chosen this way depends only on the constraints:
+        every machine publishes the same one. Cells are taken ``block`` at a time: one integer
+        program minimises sum 6^k x (grade - 1) over the block's open cells (an exact integer
+        objective, solved to a zero gap), and the result is fixed before the next block.
+        """
+        poss = self.possible
+        extra = list(extra)
+        open_cells = [p for p in P if poss[_PI[p], _II[indicator]].sum() > 1]
+        x = None
+        for start in range(0, len(open_cells), block):
+            cells = open_cells[start:start + block]
+            c = np.zeros(NVAR)
+            for k, p in enumerate(cells):
+                for value, g in enumerate(G):
+                    c[var(p, indicator, g)] = 6 ** (len(cells) - 1 - k) * value
+            A, lo, hi = self._matrix(self.active, extra)
+            self.solves += 1
+            res = milp(c, integrality=np.ones(NVAR), bounds=Bounds(0, 1), constraints=LinearConstraint(A, lo, hi),
+                       options={"mip_rel_gap": 0.0})
+            if res.status == 2:
+                return None
+            if res.status != 0:
+                raise RuntimeError(f"solver stopped: {res.message}")
+            x = np.rint(res.x).astype(int)
+            values = grade_values(x, indicator)
+            extra += [(np.array([var(p, indicator, G[values[_PI[p]] - 1])]), 1, 1) for p in cells]
+        if x is None:  # every cell of the indicator is fixed by the record
+            x = self.solve(extra=extra)
+        return x
+
     # -- conflicts ----------------------------------------------------------------------------------
     def minimal_conflict(self, candidates: list[Group], background: list[Group] = (), extra=()) -> list[Group]:
         """A minimal subset of ``candidates`` that, with ``background`` and ``extra`` rows, admits no table.

@@ -351,8 +351,34 @@ def _linear_bounds(model: RecordModel, indicator: str) -> tuple[dict, dict]:
         lo_neg, x_lo = model.maximise(-coef)
         out[f"{name}_min"], out[f"{name}_max"] = float(weight @ column(x_lo, indicator)), \
             float(weight @ column(x_hi, indicator))
-        witnesses[f"{name}_min"], witnesses[f"{name}_max"] = x_lo, x_hi
+        # the witness published: the canonical table attaining the bound (the same on every machine)
+        whole = _integer_weights(weight)
+        for bound, x in ((f"{name}_min", x_lo), (f"{name}_max", x_hi)):
+            witnesses[bound] = model.canonical(indicator, [_fix(indicator, whole, int(whole @ column(x, indicator)))])
     return out, witnesses
+
+
+def _integer_weights(weight: np.ndarray) -> np.ndarray:
+    """``weight`` scaled to the smallest integers with the same ratios (a mean's 1/11 becomes 1)."""
+    from fractions import Fraction
+
+    fractions = [Fraction(float(w)).limit_denominator(10_000) for w in weight]
+    scale_ = math.lcm(*(f.denominator for f in fractions))
+    return np.array([int(f * scale_) for f in fractions], dtype=np.int64)
+
+
+def _fix(indicator: str, weight: np.ndarray, value: int) -> tuple:
+    """A constraint row: sum over partnerships of weight x grade value on ``indicator`` equals ``value``."""
+    coef = _cell_coef(indicator, weight)
+    idx = np.nonzero(coef)[0]
+    return (idx, coef[idx], value, value)
+
+
+def _same_margin_and_statistic(indicator: str, col: np.ndarray, u: np.ndarray) -> list:
+    """Rows fixing what a p-value depends on: the indicator's grade counts and sum u x grade."""
+    rows = [(np.array([var(p, indicator, g) for p in P]), int((col == v).sum()), int((col == v).sum()))
+            for v, g in zip(VALUES, scale.GRADES)]
+    return rows + [_fix(indicator, u, int(u @ col))]
 
 
 def _describe(values: np.ndarray) -> str:
@@ -394,7 +420,10 @@ def trend_bounds(model: RecordModel, alpha: float = ALPHA) -> dict[str, pd.DataF
             row = {"indicator": ind, "direction": direction}
             for goal in ("min", "max"):
                 res = searches[(direction, goal)]
-                col = add_witness(ind, f"p_{goal}", direction, res["x"])
+                found = column(res["x"], ind)
+                # the canonical table with the same grade counts and statistic: the same p-value
+                col = add_witness(ind, f"p_{goal}", direction,
+                                  model.canonical(ind, _same_margin_and_statistic(ind, found, u)))
                 dist = distribution(u, col)
                 t = int(u @ col)
                 nc = dist.n * t - dist.sum_u * dist.sum_v
