@@ -59,12 +59,12 @@ class Job:
     @property
     def title(self) -> str:
         if self.kind == "review":
-            return "National review, 2012-2017"
+            return "The national review: joint inspections of services for children and young people, 2012-2017"
         if self.kind == "statements":
-            return "The review's statements, checked"
+            return "The review's statements and conclusions, checked against the record"
         if self.kind == "period_group":
-            return f"Period group {self.subject}"
-        return f"{self.subject}"
+            return f"{areas.period_group_label(self.subject)} group: joint inspections of services for children and young people"
+        return f"{self.subject}: joint inspection of services for children and young people"
 
     @property
     def notebook_path(self) -> str:

@@ -197,17 +197,45 @@ def clean_html(element) -> str:
                         protocols=["http", "https", "mailto"])
 
 
+#: The pages' own styles: a readable measure, tables for people (captions, wrapping text, left-aligned
+#: words), wide tables scrolling inside their box rather than the page, images no wider than the page.
+PAGE_CSS = """
+body { margin: 0; }
+main, .jp-Notebook { max-width: 62rem; margin: 0 auto; padding: 1rem 1.25rem 3rem; box-sizing: border-box; }
+.jp-RenderedHTMLCommon { font-size: 1rem; line-height: 1.5; }
+.jp-RenderedHTMLCommon h1 { font-size: 1.9rem; line-height: 1.25; margin-top: 0.5rem; }
+.jp-Cell, .jp-OutputArea-output, .jp-RenderedHTMLCommon { max-width: 100%; }
+.jp-OutputArea-output { overflow-x: visible; }
+.review-table { overflow-x: auto; max-width: 100%; margin: 0.5rem 0 1.5rem; }
+.jp-RenderedHTMLCommon table.people { border-collapse: collapse; font-size: 0.92rem; table-layout: auto; margin: 0; }
+.jp-RenderedHTMLCommon table.people caption { caption-side: top; text-align: left; font-weight: 600;
+  padding: 0 0 0.4rem; color: #0b0c0c; }
+.jp-RenderedHTMLCommon table.people th, .jp-RenderedHTMLCommon table.people td { text-align: left; vertical-align: top;
+  padding: 0.35rem 0.6rem; border: none; border-bottom: 1px solid #b1b4b6; white-space: normal; max-width: 28rem; }
+.jp-RenderedHTMLCommon table.people th { border-bottom: 2px solid #0b0c0c; }
+.jp-RenderedHTMLCommon table.people tbody tr:nth-child(odd) { background: #f3f2f1; }
+.jp-RenderedHTMLCommon table.people tbody tr:hover { background: #e8f1f8; }
+.review-table p.download, .review-table p.table-note { margin: 0.4rem 0 0; font-size: 0.9rem; }
+.jp-RenderedImage img, .jp-OutputArea-output img { max-width: 100%; height: auto; }
+"""
+
 #: The page template: nbconvert's JupyterLab page without the scripts it loads from a CDN (require.js,
 #: MathJax, mermaid, widgets; the pages use none of them), and a Content-Security-Policy that lets a
 #: page load nothing from elsewhere and run no script at all, as a second line behind sanitising.
 PAGE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js -%}
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'none'; base-uri 'none'; form-action 'none'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>""" + "{% raw %}" + PAGE_CSS + "{% endraw %}" + """</style>
 {%- endblock html_head_js -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
 """
+
+
+#: Cells left out of a page: the parameters (the template's and papermill's) and notes for notebook users.
+PAGE_REMOVED_TAGS = ("parameters", "injected-parameters", "remove-page")
 
 
 def export_html(executed: Path, html: Path, title: str) -> None:
@@ -219,7 +247,12 @@ def export_html(executed: Path, html: Path, title: str) -> None:
 
     nb = nbformat.read(executed, as_version=4)
     nb.metadata["title"] = title
-    exporter = HTMLExporter(sanitize_html=True, embed_images=False, exclude_input_prompt=True,
+    from traitlets.config import Config
+
+    # a page for readers: no code, no parameter cells, no notes addressed to notebook users
+    config = Config({"TagRemovePreprocessor": {"enabled": True, "remove_cell_tags": list(PAGE_REMOVED_TAGS)}})
+    exporter = HTMLExporter(config=config, sanitize_html=True, embed_images=False, exclude_input=True,
+                            exclude_input_prompt=True,
                             exclude_output_prompt=True, filters={"clean_html": clean_html},
                             extra_loaders=[DictLoader({"review_page.html.j2": PAGE_TEMPLATE})],
                             template_file="review_page.html.j2")

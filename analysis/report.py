@@ -247,6 +247,32 @@ def inputs_digest(inputs: dict) -> str:
     return h.hexdigest()
 
 
+#: Captions of the tables notebooks show (what each is; the page says the data basis once, at the top).
+CAPTIONS = {
+    "grade_scale": "The six-point grade scale, best first", "indicators": "The nine quality indicators",
+    "schedule": "The 32 partnerships by period group, in the order of Appendix 4",
+    "grade_distribution": "Partnerships per grade, by quality indicator and scope",
+    "good_or_better": "Partnerships graded good or better, by quality indicator and scope",
+    "median_grade": "Median grade (the lower median), by quality indicator and scope",
+    "possible_grades": "Every partnership's grades: fixed, or the grades each can still take",
+    "staff_survey": "Staff survey: positive responses by period group, as stated in the review",
+    "case_records": "Case records: proportions as the review words them, and the range each wording allows",
+    "headline_counts": "The review's headline counts",
+    "all_good_or_better": "Partnerships graded good or better on every indicator",
+    "trend_summary": "Trends across the period groups: what the record allows, beside the review's words",
+    "trend_bounds": "Exact p-values of a trend: smallest and largest over every consistent table",
+    "trend_linear_bounds": "Mean grades by period group: smallest and largest over every consistent table",
+    "trend_witnesses": "Witness tables: the 32 grades of a consistent table attaining each bound",
+    "trend_tests": "Trend tests of the complete grade table", "members": "The group's partnerships",
+    "grades": "The nine grades, with how each is known", "grade_counts": "Grade counts published for this partnership",
+    "profile": "Grades against the national and group median grades",
+    "statements": "The review's statements about evaluations, checked against the record",
+    "conflicts": "Rows of the record that cannot all be true",
+    "claims": "The review's conclusions: each fair reading, checked against the record",
+    "reconciliation": "Where the complete grade table disagrees with the public record",
+}
+
+
 class ShownFigure:
     """A figure as a notebook cell shows it: the PNG, and its alt text as the plain-text form (what
     nbval compares) and as image metadata (what :func:`analysis.execute.export_html` puts in ``alt``)."""
@@ -275,9 +301,13 @@ class Report:
     def __getitem__(self, name: str):
         return self.inputs[name]
 
-    def table(self, name: str, columns: list[str] | None = None, if_empty: str = ""):
-        """The named table (optionally some columns), written to ``tables/<name>.csv`` if output_dir is set.
-        An empty table with ``if_empty`` shows that text instead and writes nothing."""
+    def table(self, name: str, columns: list[str] | None = None, if_empty: str = "", inline: bool = True):
+        """Show the named table (optionally some columns) for a reader, and write it to
+        ``tables/<name>.csv`` if output_dir is set. ``inline=False`` shows only its caption and a
+        link to the CSV (for long tables). An empty table with ``if_empty`` shows that text instead
+        and writes nothing. The frame itself is ``r[name]``."""
+        from . import present
+
         frame = _flat(self.inputs[name])
         if columns:
             frame = frame[columns]
@@ -291,7 +321,25 @@ class Report:
 
             write_csv(frame, tmp)
             tmp.replace(path / f"{name}.csv")
-        return frame
+        return present.show(name, frame, CAPTIONS.get(name, name.replace("_", " ").capitalize()),
+                            csv=self.csv_link(name), inline=inline)
+
+    def csv_link(self, name: str) -> str:
+        """Where table ``name``'s CSV is, relative to the notebook's (and its page's) folder."""
+        kind, subject = self.inputs["kind"], self.inputs["subject"]
+        place = ("tables" if kind in ("review", "statements") else
+                 f"tables/{kind}/{self.inputs['slug'] if kind == 'partnership' else subject}")
+        return f"../../{place}/{name}.csv"
+
+    def grid(self):
+        """The partnership x indicator grid as a table for reading (the CSV is ``possible_grades``)."""
+        from . import present
+
+        frame = present.grid_frame(self.inputs["possible_grades"])
+        caption = ("Grades by partnership and quality indicator. E Excellent, VG Very good, G Good, A Adequate, "
+                   "W Weak, U Unsatisfactory; a range such as G–VG: not fixed by the record, it can take any grade "
+                   "in that range it allows; *: derived from other sources")
+        return present.Shown(caption, frame, self.csv_link("possible_grades"), len(self.inputs["possible_grades"]))
 
     def figure(self, name: str) -> "ShownFigure":
         """Draw the named figure, write it (PNG, SVG, data CSV, alt text) if output_dir is set, and
@@ -334,30 +382,140 @@ class Report:
         return Markdown(text)
 
     # -- texts built from the inputs (escaped: names and quotes come from data) ----------------------------
-    def summary(self):
-        """:meth:`summary_text` as Markdown, for a notebook cell to show."""
-        return self.markdown(self.summary_text())
-
-    def summary_text(self) -> str:
-        """One paragraph on what the data fixes for this notebook's subject."""
+    def title(self) -> str:
+        """The page's title, naming its subject."""
         i = self.inputs
-        basis = escape_markdown(self.basis)
         if i["kind"] == "partnership":
-            g = i["grades"]
-            fixed = int((g["n_possible"] == 1).sum())
-            name = escape_markdown(i["partnership"])
-            if fixed == len(g):
-                text = f"**{name}**: all {len(g)} grades are known (data basis: {basis})."
-            elif fixed == 0:
-                text = (f"**{name}**: no grade of {name} is fixed by the {basis}; the tables below show "
-                        f"the range of grades each indicator can still take.")
-            else:
-                text = (f"**{name}**: {fixed} of {len(g)} grades are fixed by the {basis}; the other "
-                        f"{len(g) - fixed} are open, shown with the grades they can still take.")
-            return text + f" Period group: {escape_markdown(i['period_group'])}."
+            return (f"{i['partnership']}: joint inspection of services for children and young people "
+                    f"({areas.period_group_label(i['period_group'])} group)")
         if i["kind"] == "period_group":
-            return (f"**{escape_markdown(i['label'])}**: {len(i['members'])} partnerships. Data basis: {basis}.")
-        return f"Data basis: {basis}."
+            return f"{i['label']} group: joint inspections of services for children and young people"
+        if i["kind"] == "statements":
+            return "The review's statements and conclusions, checked against the record"
+        return "Joint inspections of services for children and young people in Scotland, 2012-2017: the national review"
+
+    def headline(self):
+        """The page's heading and its headline findings, as Markdown."""
+        lines = [f"# {escape_markdown(self.title())}", "",
+                 f"Data basis: **{escape_markdown(self.basis)}**. Review of the Care Inspectorate's joint "
+                 f"inspections, 2012-2017.", "", "**Headline findings**", ""]
+        lines += [f"- {text}" for text in self.findings()]
+        return self.markdown("\n".join(lines))
+
+    def summary(self):
+        """:meth:`headline` (the name notebooks used before)."""
+        return self.headline()
+
+    def findings(self) -> list[str]:
+        """A few findings in plain language, generated from this notebook's results (Markdown-escaped)."""
+        i = self.inputs
+        e = escape_markdown
+        out = []
+        if i["kind"] in ("review", "period_group", "partnership"):
+            g = i["possible_grades"] if i["kind"] != "partnership" else i["grades"]
+            fixed, total = int((g["n_possible"] == 1).sum()), len(g)
+        if i["kind"] == "partnership":
+            known = [f"{r.indicator} {r.grade}" for r in g.itertuples() if "|" not in str(r.possible)]
+            open_ = [r for r in g.itertuples() if "|" in str(r.possible)]
+            if fixed == total:
+                out.append(f"All {total} grades are known: {e(', '.join(known))}.")
+            elif fixed == 0:
+                out.append(f"None of the {total} grades is fixed by the {e(self.basis)}; each indicator's range of "
+                           f"possible grades is shown below.")
+            else:
+                out.append(f"{fixed} of the {total} grades are fixed by the {e(self.basis)}: {e(', '.join(known))}.")
+            if open_:
+                ranges = sorted({str(r.possible).replace("|", " or ") for r in open_})
+                out.append(f"The other {len(open_)} are open: " + e("; ".join(
+                    f"{', '.join(str(r.indicator) for r in open_ if str(r.possible).replace('|', ' or ') == rng)}: "
+                    f"{rng}" for rng in ranges)) + ".")
+            counts = i["grade_counts"]
+            if len(counts):
+                from . import present
+
+                view = present.VIEWS["grade_counts"](counts)
+                out.append(f"Published grade counts for the partnership: {e(view.iloc[0, 0])} "
+                           f"(source: {e(view.iloc[0, 1])}).")
+            prof = i["profile"]
+            above = [str(r.indicator) for r in prof.itertuples() if r.vs_national_median == "above"]
+            below = [str(r.indicator) for r in prof.itertuples() if r.vs_national_median == "below"]
+            if above or below:
+                out.append("Against the national median grade: " + "; ".join(
+                    f"{word} on {', '.join(inds)}" for word, inds in (("above", above), ("below", below)) if inds) + ".")
+            return out
+        if i["kind"] in ("review", "period_group"):
+            n = total // 9
+            nothing = int((g.groupby("partnership")["n_possible"].min() > 1).sum())
+            out.append(f"The {e(self.basis)} fixes {fixed} of the {total} grades ({n} partnerships × 9 indicators); "
+                       f"the other {total - fixed} are open, each with the grades it can still take. "
+                       f"{nothing} of the {n} partnerships have no grade fixed at all.")
+            gob = i["good_or_better"]
+            scope = "all" if i["kind"] == "review" else i["subject"]
+            part = gob[gob["scope"] == scope]
+            best = part.loc[part["min"].idxmax()]
+            worst = part.loc[part["max"].idxmin()]
+            n_scope = int(best["n_partnerships"])
+            out.append(f"Graded good or better, {'across all 32 partnerships' if scope == 'all' else 'in this group'}: "
+                       f"at least {int(best['min'])} of {n_scope} on QI {best['indicator']}, the highest lower bound "
+                       f"of any indicator; at most {int(worst['max'])} of {n_scope} on QI {worst['indicator']}, the "
+                       f"lowest upper bound.")
+        if i["kind"] == "review":
+            from . import present
+
+            b = i["trend_bounds"]
+            decided = [r for r in b.itertuples() if r.verdict != "possible"]
+            for r in decided:
+                word = {"impossible": "ruled out", "forced": "forced"}[r.verdict]
+                out.append(f"A statistically significant {r.direction}ward trend in QI {r.indicator} across the "
+                           f"three period groups is **{word}** by the record (exact p-values from "
+                           f"{present.format_p(r.p_min)} to {present.format_p(r.p_max)} over every consistent table).")
+            out.append(f"Every other indicator and direction ({len(b) - len(decided)} of {len(b)}): a significant "
+                       f"trend is possible but not forced. The groups are different partnerships inspected at "
+                       f"different times, so a trend describes these inspections, not a change in services.")
+        if i["kind"] == "statements":
+            for what, frame in (("statements", i["statements"]), ("readings of its conclusions", i["claims"])):
+                c = frame["verdict"].value_counts()
+                out.append(f"Of the review's {len(frame)} {what}, the record confirms {int(c.get('confirmed', 0))}, "
+                           f"leaves {int(c.get('possible', 0))} possible and contradicts {int(c.get('contradicted', 0))}.")
+            n_conf = i["conflicts"]["conflict"].nunique() if len(i["conflicts"]) else 0
+            if n_conf:
+                aside = i["conflicts"].loc[i["conflicts"]["set_aside"].astype(str) == "True", "label"].unique()
+                sets = "one minimal set" if n_conf == 1 else f"{n_conf} minimal sets"
+                out.append(f"The record itself holds {sets} of rows that cannot all be true; "
+                           f"{'the statement' if len(aside) == 1 else f'{len(aside)} statements'} among them "
+                           f"{'is' if len(aside) == 1 else 'are'} set aside (reported as contradicted): "
+                           f"{e('; '.join(aside))}.")
+        return out
+
+    def about(self):
+        """The "About these statistics" section: sources, basis, method, caveats, version, checking."""
+        from . import __version__
+
+        complete = self.basis != "public record"
+        lines = [
+            "## About these statistics", "",
+            "**Sources.** The Care Inspectorate's review of the joint inspections of services for children and "
+            "young people (2012-2017), its 2014-16 overview, and published inspection reports and press "
+            "coverage. Every number in the data carries its source and quote (`data/record/sources.csv`, "
+            "described in `data/README.md`).", "",
+            f"**Data basis: {escape_markdown(self.basis)}.** " + (
+                "Every grade comes from the complete grade table supplied; every figure is exact." if complete else
+                "The official 32 × 9 grade table is not published. The public record fixes some grades and "
+                "counts; a range (\"12 to 18\") is the smallest and largest value over **every** grade table "
+                "consistent with the whole record, found by integer programming, not an estimate. A single "
+                "value is fixed by the record."), "",
+            "**Methods.** Shares good or better carry 95% Wilson intervals (widened over the range where the "
+            "record leaves a count open). Trends are tested with the exact linear-by-linear association test "
+            "(period groups scored 1-3, grades 1-6), every allocation counted, so p-values are exact fractions.", "",
+            "**Caveats.** The period groups are different partnerships inspected at different times; nine "
+            "indicators are tested; groups of 9 to 12 partnerships detect only large differences. Where the "
+            "record contradicts itself, the statement involved is set aside and reported.", "",
+            f"**Version and checking.** Built by the `cpp-inspections-review` package, version {__version__}. "
+            "`review check` rebuilds every output and compares it with the published one; each table's "
+            "columns are described in `tables/datapackage.json`, and `manifest.json` records every output's "
+            "SHA-256, the data files' hashes, the code and the environment.",
+        ]
+        return self.markdown("\n".join(lines))
 
 
 def escape_markdown(text) -> str:
