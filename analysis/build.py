@@ -597,12 +597,30 @@ class _Build:
             _remove_if_empty(self.out_dir / ".staging")
         return self.finish()
 
+    def national_findings(self) -> list[str] | None:
+        """The national review's headline findings as HTML fragments, for the index page: from the
+        inputs the installed national notebook was built from (None if there is none)."""
+        entry = self.index["jobs"].get("review/national")
+        job = self.manifest["jobs"].get("review/national")
+        if not entry or not job or job.get("inputs_digest") != entry.get("digest"):
+            return None
+        from . import cache
+        from .report import Report
+
+        try:
+            inputs = cache.read(self.cache / entry["file"])["inputs"]
+        except (cache.CacheError, OSError):
+            return None
+        from nbconvert.filters.markdown import markdown2html
+
+        return [markdown2html(text).strip().removeprefix("<p>").removesuffix("</p>") for text in Report(inputs).findings()]
+
     def finish(self) -> BuildSummary:
         from .dictionary import write_datapackage
         from .load import data_file_hashes
         from .site import write_index
 
-        write_index(self.out_dir, self.manifest)
+        write_index(self.out_dir, self.manifest, self.national_findings())
         write_datapackage(self.out_dir)  # the data dictionary of every table and figure data file
         if data_file_hashes(self.data_dir) != self.data_before:
             raise BuildError("data/ changed during the build; outputs may not match the data")

@@ -295,7 +295,7 @@ def _check(reports_dir: Path, grades, n_jobs, tol, data_dir, progress, keep, rto
     with tempfile.TemporaryDirectory(prefix="review-check-") as tmp:
         out = Path(keep).resolve() if keep else Path(tmp) / "reports"
         progress(f"rebuilding {len(jobs)} notebook(s) into {out} ...")
-        summary = build(jobs, out_dir=out, grades=grades, n_jobs=n_jobs, force=True, progress=lambda s: None,
+        summary = build(jobs, out_dir=out, grades=grades, n_jobs=n_jobs, force=True, progress=progress,
                         data_dir=data_dir, timeout=timeout)
         for job_id in summary.failed:
             report.lines.append(Line(job_id, "differs", f"notebook failed to rebuild: {summary.results[job_id]['error']}"))
@@ -390,7 +390,9 @@ def compare_manifests(old: dict, new: dict) -> CheckReport:
         else:
             ja, jb = old["jobs"].get(a.get("job"), {}), new["jobs"].get(b.get("job"), {})
             reasons = []
-            if ja.get("inputs_digest") != jb.get("inputs_digest"):
+            # a site file (index.html, the data dictionary) belongs to no notebook: it moves with what it shows
+            site_file = a.get("job") is None and b.get("job") is None
+            if site_file or ja.get("inputs_digest") != jb.get("inputs_digest"):
                 if data_changed or grades_changed:
                     reasons.append("data (" + ", ".join(data_changed + (["grade table"] if grades_changed else []))
                                    + ")")

@@ -10,7 +10,16 @@ def _cmd_list(args) -> int:
     from . import areas
 
     table = areas.partnership_table()
+    if args.csv:
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["partnership", "slug", "period_group", "aliases"])
+        for rec in table.itertuples():
+            writer.writerow([rec.partnership, rec.slug, rec.period_group, "|".join(rec.aliases)])
+        return 0
     width = max(map(len, table["partnership"]))
+    print(f"{'Partnership':<{width}}  {'File name (slug)':<22} {'Group':<10} Also known as")
     for rec in table.itertuples():
         aliases = ", ".join(rec.aliases)
         print(f"{rec.partnership:<{width}}  {rec.slug:<22} {rec.period_group:<10} {aliases}")
@@ -111,9 +120,13 @@ def _warn_reconciliation(grades) -> None:
         _print_reconciliation(results.reconciliation, results.basis, sys.stderr)
 
 
-def _report(summary) -> int:
+def _report(summary, page: str | None = None) -> int:
     print(f"\n{summary.count('done')} built, {summary.count('skipped')} unchanged (skipped), "
           f"{summary.count('failed')} failed, in {summary.seconds:.1f} s. Manifest: {summary.manifest}")
+    if summary.manifest is not None:
+        out = summary.manifest.parent
+        target = out / page if page and (out / page).is_file() else out / "index.html"
+        print(f"Open in a browser: {target}")
     for job_id in summary.failed:
         r = summary.results[job_id]
         print(f"\nFAILED {job_id}: {r['error']}", file=sys.stderr)
@@ -146,7 +159,7 @@ def _cmd_run(args) -> int:
         job = job_for("statements")
     _warn_reconciliation(args.grades)
     return _report(build([job], out_dir=args.out, grades=args.grades, n_jobs=1, force=args.force,
-                         timeout=args.timeout, wait=args.wait))
+                         timeout=args.timeout, wait=args.wait), page=job.html_path)
 
 
 def _cmd_check(args) -> int:
@@ -167,7 +180,8 @@ def _cmd_check(args) -> int:
         print(f"Published outputs changed since {args.since or args.against}:")
     else:
         result = check(reports, grades=args.grades, n_jobs=args.jobs, tol=args.tol, rtol=args.rtol, atol=args.atol,
-                       timeout=args.timeout, wait=args.wait)
+                       timeout=args.timeout, wait=args.wait,
+                       progress=lambda line: print(line, file=sys.stderr, flush=True))
         # differences first; every output only with --all
         lines = sorted([ln for ln in result.lines if ln.status != "same"], key=lambda ln: ln.status)
         if args.all:
@@ -199,8 +213,12 @@ def main(argv=None) -> int:
                                      "children and young people, Scotland 2012-2017.")
     parser.add_argument("--project", metavar="DIR", help="the project checkout (data/, notebooks/, reports/); "
                         "default: the checkout the package was installed from, or the one around the current folder")
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"review (cpp-inspections-review) {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("list", help="partnerships with slug, period group and aliases")
+    p.add_argument("--csv", action="store_true", help="machine-readable CSV on standard output")
     p.set_defaults(func=_cmd_list)
     p = sub.add_parser("statements", help="the review's statements checked against the data")
     p.add_argument("--csv", action="store_true", help="machine-readable CSV on standard output")

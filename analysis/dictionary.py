@@ -217,10 +217,14 @@ def datapackage(out_dir: Path) -> dict:
             with open(path, encoding="utf-8", newline="") as fh:
                 rows = list(csv.reader(fh))
             header, body = rows[0], rows[1:]
+            from .present import label
+
             fields = []
             for k, name in enumerate(header):
                 kind = _type([r[k] for r in body if k < len(r)])
-                field = {"name": name, "type": kind, "description": describe(path.name, name) or ""}
+                # title: the label a page shows for this column (analysis.present)
+                field = {"name": name, "title": label(name), "type": kind,
+                         "description": describe(path.name, name) or ""}
                 if kind == "number":
                     field["precision"] = f"{significant_digits(name)} significant digits"
                 fields.append(field)

@@ -32,12 +32,22 @@ __all__ = ["GRADE_COLOURS", "UNRESOLVED_COLOUR", "RC", "Drawn", "drawn", "save",
            "good_or_better_plot", "profile_plot", "trend_plot", "staff_survey_plot", "case_records_plot", "grade_bars_data",
            "grade_grid_data"]
 
-#: One colour per grade, worst to best: ColorBrewer PuOr (6 classes), a diverging scheme
-#: ColorBrewer lists as colour-blind safe. Orange for the grades below Good, purple from Good up.
-GRADE_COLOURS: dict[str, str] = dict(zip(scale.GRADES, ("#b35806", "#f1a340", "#fee0b6",
-                                                        "#d8daeb", "#998ec3", "#542788")))
-#: Colour of what the record leaves open (drawn with a hatch as well, so it never reads as a grade).
-UNRESOLVED_COLOUR = "#d9d9d9"
+#: One colour per grade, worst to best: a diverging orange-purple scheme (after ColorBrewer PuOr,
+#: colour-blind safe), orange below Good and purple from Good up, every colour at least 3:1 against
+#: white (WCAG 2.2, 1.4.11). Segments are separated by white borders, so each is told from its
+#: neighbours by its 3:1 edge against white, not by the two colours' contrast with each other.
+GRADE_COLOURS: dict[str, str] = dict(zip(scale.GRADES, ("#7f3b08", "#b35806", "#d46f00",
+                                                        "#a285d1", "#6a51a3", "#3f007d")))
+#: Text on each grade's colour: white or black, whichever has at least 4.5:1 against it.
+TEXT_ON: dict[str, str] = dict(zip(scale.GRADES, ("white", "white", "black", "black", "white", "white")))
+#: What the record leaves open: white, hatched and outlined in dark grey, so it is at least 3:1 from
+#: every grade's colour and never reads as a grade.
+UNRESOLVED_COLOUR = "#ffffff"
+UNRESOLVED_EDGE = "#505a5f"
+#: One colour and marker per scope, on every page (the Analysis Function's categorical palette; no
+#: grade colour is reused): all 32, then the three period groups.
+SCOPE_STYLE: dict[str, tuple[str, str]] = {"all": ("#0b0c0c", "o"), "pre-2014": ("#12436d", "s"),
+                                           "2014-16": ("#28a197", "D"), "post-2016": ("#801650", "^")}
 #: Short labels drawn in cells.
 SHORT = scale.ABBREVIATIONS_OF
 
@@ -51,21 +61,24 @@ RC = {
     "xtick.labelsize": 8,
     "ytick.labelsize": 8,
     "figure.dpi": 100,
-    "savefig.dpi": 100,
+    "savefig.dpi": 200,
     "svg.fonttype": "path",
     "svg.hashsalt": "review-2012-17",
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "hatch.color": "#737373",
+    "hatch.color": UNRESOLVED_EDGE,
 }
 
 
 @dataclass(frozen=True)
 class Drawn:
-    """What a plotting function drew: the numbers (one row per element) and an alt text."""
+    """What a plotting function drew: the numbers (one row per element), an alt text of one or two
+    sentences (chart type, what it shows, the main finding; at most 250 characters, ONS style) and a
+    longer description."""
 
     data: pd.DataFrame
     alt: str
+    description: str = ""
 
 
 _DRAWN: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -101,13 +114,17 @@ def _note(ax, basis: str):
         ax.figure.supxlabel(f"Data basis: {_plain(basis)}", x=0.005, ha="left", fontsize=7, color="#525252")
 
 
-def _legend_handles(with_unresolved: bool, label: str = "unresolved by the record"):
+def _legend_handles(with_unresolved: bool, label: str = "not fixed by the record"):
     from matplotlib.patches import Patch
 
     handles = [Patch(facecolor=GRADE_COLOURS[g], edgecolor="white", label=g) for g in reversed(scale.GRADES)]
     if with_unresolved:
-        handles.append(Patch(facecolor=UNRESOLVED_COLOUR, edgecolor="#737373", hatch="///", label=label))
+        handles.append(Patch(facecolor=UNRESOLVED_COLOUR, edgecolor=UNRESOLVED_EDGE, hatch="///", label=label))
     return handles
+
+
+def _scope_style(scope: str, k: int = 0) -> tuple[str, str]:
+    return SCOPE_STYLE.get(scope, ("#3d3d3d", "v"))
 
 
 def _scope_label(scope: str) -> str:
@@ -116,9 +133,17 @@ def _scope_label(scope: str) -> str:
     return areas.period_group_label(scope) if scope in areas.PERIOD_GROUPS else str(scope)
 
 
-def _record(ax, data: pd.DataFrame, alt: str, basis: str = ""):
-    """Keep what ``ax`` drew for :func:`drawn` and :func:`save`; the alt text ends with the basis."""
-    _DRAWN[ax] = Drawn(data, (alt.strip() + (f" Data basis: {basis}." if basis else "")).strip())
+#: The longest alt text (characters): one or two sentences; the description holds the detail.
+ALT_LIMIT = 250
+
+
+def _record(ax, data: pd.DataFrame, alt: str, basis: str = "", description: str = ""):
+    """Keep what ``ax`` drew for :func:`drawn` and :func:`save`; the description ends with the basis."""
+    alt = " ".join(alt.split())
+    if len(alt) > ALT_LIMIT:
+        raise ValueError(f"alt text of {len(alt)} characters (at most {ALT_LIMIT}): {alt!r}")
+    description = " ".join((description or alt).split()) + (f" Data basis: {basis}." if basis else "")
+    _DRAWN[ax] = Drawn(data, alt, description)
     return ax
 
 
@@ -167,55 +192,72 @@ def grade_bars(distribution: pd.DataFrame, scopes=None, ax=None, basis: str = ""
     ``distribution`` is :func:`analysis.summaries.grade_distribution`; ``scopes`` selects and
     orders the scopes drawn (default: those in the frame). Bars are shares of the scope's
     partnerships, with the count written in each segment wide enough to hold it. What the record
-    leaves unresolved is a grey hatched segment across the centre.
+    leaves unresolved is a white hatched segment across the centre. Each indicator's bars sit under
+    a heading naming it; the axis is fitted to the longest bar.
     """
+    import math
+
     data = grade_bars_data(distribution, scopes)
     keys = list(dict.fromkeys(zip(data["indicator"], data["scope"])))
-    nscopes = len(dict.fromkeys(data["scope"]))
-    ax = _new_axes(ax, (7.5, 1.2 + 0.28 * len(keys) + 0.15 * len(indicators.INDICATORS)))
+    scopes_drawn = list(dict.fromkeys(data["scope"]))
+    n_inds = len(dict.fromkeys(data["indicator"]))
+    ax = _new_axes(ax, (7.5, 1.5 + 0.27 * len(keys) + 0.3 * n_inds))
     import matplotlib.pyplot as plt
 
     has_open = bool((data["segment"].eq("unresolved") & data["count"].gt(0)).any())
+    reach = max(float(-data["left"].min()), float(data["right"].max()), 0.1)
+    limit = min(1.0, math.ceil((reach + 0.02) * 10) / 10)
     with plt.rc_context(RC):
-        ypos, labels, y = {}, [], 0.0
-        last = None
+        ypos, labels, headings, y = {}, [], {}, 0.0
         for ind, scope in keys:
-            if last is not None and ind != last:
-                y += 0.5
+            if ind not in headings:
+                headings[ind] = y
+                y += 0.9
             ypos[(ind, scope)] = y
-            labels.append(f"{ind}  {_scope_label(scope)}" if nscopes > 1 else f"{ind} {indicators.title(ind)[:38]}")
-            last = ind
+            labels.append(_scope_label(scope))
             y += 1
+        for ind, hy in headings.items():
+            ax.text(-limit, hy, f"QI {ind} {indicators.title(ind)}", ha="left", va="center", fontsize=7.5,
+                    fontweight="bold", color="#0b0c0c")
+        ax.axvline(0, color="#0b0c0c", linewidth=0.8, zorder=0.5)  # behind the bars: shows between rows
         for r in data.itertuples():
             if r.count == 0:
                 continue
             yy = ypos[(r.indicator, r.scope)]
             unresolved = r.segment == "unresolved"
-            colour = UNRESOLVED_COLOUR if unresolved else GRADE_COLOURS[r.segment]
-            ax.barh(yy, r.right - r.left, left=r.left, height=0.8, color=colour, edgecolor="white" if not unresolved
-                    else "#737373", hatch="///" if unresolved else None, linewidth=0.5)
+            ax.barh(yy, r.right - r.left, left=r.left, height=0.78, zorder=2,
+                    color=UNRESOLVED_COLOUR if unresolved else GRADE_COLOURS[r.segment],
+                    edgecolor=UNRESOLVED_EDGE if unresolved else "white", hatch="///" if unresolved else None,
+                    linewidth=0.6 if unresolved else 1.0)
             if r.share >= 0.06:
-                dark = r.segment in (scale.GRADES[0], scale.GRADES[-1], scale.GRADES[-2])
-                ax.text((r.left + r.right) / 2, yy, str(r.count), ha="center", va="center", fontsize=7,
-                        color="white" if dark else "black")
-        ax.axvline(0, color="#252525", linewidth=0.8)
+                text = dict(color="#0b0c0c", bbox=dict(facecolor="white", edgecolor="none", pad=0.6)) if unresolved \
+                    else dict(color=TEXT_ON[r.segment])
+                ax.text((r.left + r.right) / 2, yy, str(r.count), ha="center", va="center", fontsize=7, zorder=3,
+                        **text)
         ax.set_yticks(list(ypos.values()), labels)
-        ax.invert_yaxis()
-        ax.set_xlim(-1.0, 1.0)
-        ticks = [-1, -0.5, 0, 0.5, 1]
+        ax.set_ylim(y - 0.4, -0.6)
+        ax.tick_params(axis="y", length=0)
+        ax.set_xlim(-limit, limit)
+        step = 0.25 if limit > 0.5 else 0.1
+        ticks = [t * step for t in range(-int(limit / step + 1e-9), int(limit / step + 1e-9) + 1)]
         ax.set_xticks(ticks, [f"{abs(t):.0%}" for t in ticks])
-        ax.set_xlabel("Share of partnerships: Adequate or below  |  Good or better")
+        ax.set_xlabel("Share of partnerships: Adequate or below (left)  |  Good or better (right)")
         ax.set_title("Grades per quality indicator", pad=12 + (36 if has_open else 24))
         ax.legend(handles=_legend_handles(has_open), loc="lower center", bbox_to_anchor=(0.5, 1.0),
                   ncol=4 if has_open else 6, frameon=False)
         _note(ax, basis)
     total_open = int(data.loc[data["segment"] == "unresolved", "count"].sum())
-    alt = (f"Diverging stacked bars: for each of the {len(indicators.INDICATORS)} quality indicators"
-           f"{' and ' + str(nscopes) + ' scopes' if nscopes > 1 else ''}, the share of partnerships at each grade, "
-           f"Adequate and below to the left of the centre line and Good or better to the right. "
-           + (f"A grey hatched segment across the centre shows partnerships whose grade the data leaves open "
-              f"({total_open} grades over all bars drawn). " if total_open else "All grades are known. "))
-    return _record(ax, data, alt, basis)
+    total = int(data.groupby(["indicator", "scope"])["n_partnerships"].first().sum())
+    scope_words = ", ".join(_scope_label(sc) for sc in scopes_drawn)
+    alt = (f"Diverging bar chart of the grades on {n_inds} quality indicators ({scope_words}). "
+           + (f"{total_open} of the {total} grades drawn are not fixed by the record." if total_open
+              else "Every grade is known."))
+    description = (f"Diverging stacked bars: for each of the {n_inds} quality indicators and each scope "
+                   f"({scope_words}), the share of partnerships at each grade, Adequate and below to the left of "
+                   f"the centre line and Good or better to the right, with the count in each segment. "
+                   + (f"A white hatched segment across the centre holds the partnerships whose grade the record "
+                      f"leaves open ({total_open} of {total} grades drawn)." if total_open else ""))
+    return _record(ax, data, alt, basis, description)
 
 
 # -- partnership x indicator grid ---------------------------------------------------------------------------
@@ -230,7 +272,7 @@ def grade_grid_data(possible: pd.DataFrame) -> pd.DataFrame:
         if fixed:
             label = SHORT[poss[0]] + ("*" if status == "derived" else "")
         else:
-            label = f"{SHORT[poss[0]]}-{SHORT[poss[-1]]}" if len(poss) < len(scale.GRADES) else "?"
+            label = f"{SHORT[poss[0]]}–{SHORT[poss[-1]]}"
         rows.append((str(r.partnership), str(r.indicator), poss[0] if fixed else "open", "|".join(poss), status, label))
     return pd.DataFrame(rows, columns=["partnership", "indicator", "drawn", "possible", "status", "label"])
 
@@ -239,8 +281,8 @@ def grade_grid(possible: pd.DataFrame, ax=None, basis: str = ""):
     """Partnership x indicator grid (heatmap) of grades, partnerships in the Appendix 4 order.
 
     ``possible`` is :func:`analysis.summaries.partnership_grades` (or ``possible_grades``).
-    Known cells are coloured by grade; open cells are grey and hatched, labelled with the range the
-    record leaves (e.g. 'A-VG', '?' for any grade); derived cells carry a '*'.
+    Known cells are coloured by grade; open cells are white and hatched, labelled with the range the
+    record leaves (e.g. 'A–VG'; 'U–E' for any grade); derived cells carry a '*'.
     """
     import matplotlib.pyplot as plt
     import numpy as np
@@ -255,16 +297,17 @@ def grade_grid(possible: pd.DataFrame, ax=None, basis: str = ""):
     z = np.array([[codes[cell.loc[(p, i), "drawn"]] for i in inds] for p in parts])
     with plt.rc_context(RC):
         cmap = ListedColormap([GRADE_COLOURS[g] for g in scale.GRADES] + [UNRESOLVED_COLOUR])
-        ax.pcolormesh(z, cmap=cmap, vmin=-0.5, vmax=len(scale.GRADES) + 0.5, edgecolors="white", linewidth=0.6)
+        ax.pcolormesh(z, cmap=cmap, vmin=-0.5, vmax=len(scale.GRADES) + 0.5, edgecolors="white", linewidth=1.0)
         for a, p in enumerate(parts):
             for b, i in enumerate(inds):
                 c = cell.loc[(p, i)]
                 if c["drawn"] == "open":
-                    ax.add_patch(plt.Rectangle((b, a), 1, 1, fill=False, hatch="///", edgecolor="#a6a6a6",
-                                               linewidth=0))
-                dark = c["drawn"] in (scale.GRADES[0], scale.GRADES[-1], scale.GRADES[-2])
-                ax.text(b + 0.5, a + 0.5, c["label"], ha="center", va="center", fontsize=6.5,
-                        color="white" if dark else "black")
+                    ax.add_patch(plt.Rectangle((b + 0.04, a + 0.06), 0.92, 0.88, fill=False, hatch="///",
+                                               edgecolor=UNRESOLVED_EDGE, linewidth=0.6))
+                    text = dict(color="#0b0c0c", bbox=dict(facecolor="white", edgecolor="none", pad=0.4))
+                else:
+                    text = dict(color=TEXT_ON[c["drawn"]])
+                ax.text(b + 0.5, a + 0.5, c["label"], ha="center", va="center", fontsize=6.5, **text)
         ax.set_xticks(np.arange(len(inds)) + 0.5, inds)
         ax.set_yticks(np.arange(len(parts)) + 0.5, [_plain(p) for p in parts])
         ax.xaxis.tick_top()
@@ -274,15 +317,19 @@ def grade_grid(possible: pd.DataFrame, ax=None, basis: str = ""):
             s.set_visible(False)
         ax.set_title("Grades by partnership and quality indicator", pad=18)
         has_open = bool(data["drawn"].eq("open").any())
-        ax.legend(handles=_legend_handles(has_open, "open: grade not fixed by the record"), loc="upper center",
-                  bbox_to_anchor=(0.5, -0.01), ncol=3, frameon=False)
+        ax.legend(handles=_legend_handles(has_open, "not fixed: the grades it can take (U–E: any)"),
+                  loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=2, frameon=False)
         _note(ax, basis + ("; * derived from other sources" if data["status"].eq("derived").any() else ""))
     n_open = int(data["drawn"].eq("open").sum())
-    alt = (f"Grid of {len(parts)} partnerships by {len(inds)} quality indicators, each cell coloured by its grade "
-           f"and labelled with its abbreviation (E, VG, G, A, W, U). "
-           + (f"{n_open} of {len(data)} cells are open: the data does not fix them; they are grey and hatched, labelled "
-              f"with the range of grades still possible. " if n_open else "Every cell is known. "))
-    return _record(ax, data, alt, basis)
+    alt = (f"Grid of the grades of {len(parts)} partnerships on {len(inds)} quality indicators. "
+           + (f"{n_open} of the {len(data)} grades are not fixed by the record and show the range they can take."
+              if n_open else "Every grade is known."))
+    description = (f"Grid of {len(parts)} partnerships (rows, in the order of Appendix 4) by {len(inds)} quality "
+                   f"indicators (columns), each cell coloured by its grade and labelled with its abbreviation "
+                   f"(E, VG, G, A, W, U). " + (f"{n_open} of {len(data)} cells are not fixed by the record: they are "
+                                               f"white and hatched, labelled with the range of grades still possible."
+                                               if n_open else ""))
+    return _record(ax, data, alt, basis, description)
 
 
 # -- good or better by period group -------------------------------------------------------------------------
@@ -307,23 +354,25 @@ def good_or_better_plot(gob: pd.DataFrame, scopes=None, ax=None, basis: str = ""
                  "interval"]]
     ax = _new_axes(ax, (7.5, 3.6))
     inds = [i for i in indicators.INDICATORS if i in set(data["indicator"].astype(str))]
-    markers = ["o", "s", "D", "^", "v"]
-    greys = ["#252525", "#b35806", "#998ec3", "#542788", "#737373"]
     width = 0.8 / max(len(scopes), 1)
     with plt.rc_context(RC):
         for k, scope in enumerate(scopes):
+            colour, marker = _scope_style(scope)
             part = data[data["scope"] == scope].set_index("indicator")
             xs = np.array([inds.index(i) for i in part.index.astype(str)]) - 0.4 + width * (k + 0.5)
-            ax.vlines(xs, part["ci_low"], part["ci_high"], color=greys[k % 5], linewidth=0.9)
+            ax.vlines(xs, part["ci_low"], part["ci_high"], color=colour, linewidth=0.9, clip_on=False)
             open_ = part["share_min"] < part["share_max"]
             ax.vlines(xs[open_.to_numpy()], part.loc[open_, "share_min"], part.loc[open_, "share_max"],
-                      color=greys[k % 5], linewidth=4.5, alpha=0.55)
-            ax.plot(xs[~open_.to_numpy()], part.loc[~open_, "share_min"], linestyle="none", marker=markers[k % 5],
-                    color=greys[k % 5], markersize=4.5, label=_scope_label(scope))
-            if open_.any() and not (~open_).any():
-                ax.plot([], [], color=greys[k % 5], linewidth=4.5, alpha=0.55, label=_scope_label(scope))
+                      color=colour, linewidth=4.5, clip_on=False)
+            ax.plot(xs[~open_.to_numpy()], part.loc[~open_, "share_min"], linestyle="none", marker=marker,
+                    color=colour, markersize=4.5, clip_on=False)
+            # one legend entry per scope, in its colour and marker, whatever this figure draws of it
+            ax.plot([], [], color=colour, marker=marker, markersize=4.5, linewidth=4.5, alpha=1.0,
+                    label=_scope_label(scope))
         ax.set_xticks(range(len(inds)), inds)
-        ax.set_ylim(0, 1.02)
+        ax.set_ylim(0, 1.0)
+        ax.margins(y=0)
+        ax.spines["left"].set_bounds(0, 1)
         ax.set_yticks([0, 0.25, 0.5, 0.75, 1], ["0%", "25%", "50%", "75%", "100%"])
         ax.set_ylabel("Share graded Good or better")
         ax.set_xlabel("Quality indicator")
@@ -332,10 +381,14 @@ def good_or_better_plot(gob: pd.DataFrame, scopes=None, ax=None, basis: str = ""
         _note(ax, basis + "; dots: exact share; thick bars: range left open by the record; thin lines: 95% "
                   "Wilson interval (widened over the range)" if basis else "")
     n_open = int((data["share_min"] < data["share_max"]).sum())
-    alt = (f"Good-or-better shares for {len(inds)} quality indicators and {len(scopes)} scopes "
-           f"({', '.join(_scope_label(s) for s in scopes)}), with 95% intervals. "
-           + (f"{n_open} of {len(data)} shares are not fixed by the data and are drawn as ranges. " if n_open else ""))
-    return _record(ax, data, alt, basis)
+    words = ", ".join(_scope_label(s) for s in scopes)
+    alt = (f"Chart of the share graded good or better on {len(inds)} quality indicators ({words}), with 95% "
+           f"intervals. " + (f"{n_open} of the {len(data)} shares are ranges the record leaves open."
+                             if n_open else "Every share is exact."))
+    description = (f"Good-or-better shares for {len(inds)} quality indicators and {len(scopes)} scopes ({words}): "
+                   f"a dot for an exact share, a thick bar from the lowest to the highest share the record allows, "
+                   f"and a thin line for the 95% Wilson interval (widened over the range).")
+    return _record(ax, data, alt, basis, description)
 
 
 # -- one partnership's profile ------------------------------------------------------------------------------
@@ -358,33 +411,50 @@ def profile_plot(profile: pd.DataFrame, ax=None, basis: str = ""):
         rows.append((ind, "national median", value[str(r.national_median_low)], value[str(r.national_median_high)]))
         rows.append((ind, "group median", value[str(r.group_median_low)], value[str(r.group_median_high)]))
     data = pd.DataFrame(rows, columns=["indicator", "series", "low", "high"])
-    ax = _new_axes(ax, (7.0, 3.4))
+    ax = _new_axes(ax, (7.5, 4.2))
     inds = list(dict.fromkeys(data["indicator"]))
-    style = {partnership: ("#542788", "o", 0.0, 7), "national median": ("#252525", "_", -0.25, 12),
-             "group median": ("#b35806", "_", 0.25, 12)}
+    group = areas.period_group_of().get(partnership, "")
+    style = {partnership: ("#505a5f", "o", 0.0, 7, partnership),
+             "national median": (SCOPE_STYLE["all"][0], "_", -0.25, 12, "national median (all 32)"),
+             "group median": (_scope_style(group)[0], "_", 0.25, 12, f"{areas.period_group_label(group)} group median"
+                              if group else "group median")}
+    from matplotlib.lines import Line2D
+
+    handles = []
     with plt.rc_context(RC):
-        for series, (colour, marker, dx, size) in style.items():
+        for series, (colour, marker, dx, size, name) in style.items():
             part = data[data["series"] == series]
             xs = [inds.index(i) + dx for i in part["indicator"]]
             fixed = (part["low"] == part["high"]).to_numpy()
+            width = 4 if series == partnership else 2
             ax.vlines([x for x, f in zip(xs, fixed) if not f], part.loc[~fixed, "low"] - 0.2,
-                      part.loc[~fixed, "high"] + 0.2, color=colour, linewidth=4 if series == partnership else 2,
-                      alpha=0.5)
+                      part.loc[~fixed, "high"] + 0.2, color=colour, linewidth=width)
             ax.plot([x for x, f in zip(xs, fixed) if f], part.loc[fixed, "low"], linestyle="none", marker=marker,
-                    color=colour, markersize=size, markeredgewidth=2, label=series)
+                    color=colour, markersize=size, markeredgewidth=2)
+            if fixed.any():
+                handles.append(Line2D([], [], linestyle="none", marker=marker, color=colour, markersize=size,
+                                      markeredgewidth=2, label=name))
+            if (~fixed).any():
+                handles.append(Line2D([], [], color=colour, linewidth=width, label=f"{name}: range, not fixed"))
         ax.set_xticks(range(len(inds)), inds)
         ax.set_yticks(range(1, len(scale.GRADES) + 1), list(scale.GRADES))
         ax.set_ylim(0.5, len(scale.GRADES) + 0.5)
         ax.axhspan(value[scale.GOOD_OR_BETTER[0]] - 0.5, len(scale.GRADES) + 0.5, color="#f2f0f7", zorder=0)
         ax.set_xlabel("Quality indicator")
-        ax.set_title(f"{_plain(partnership)}: grades against the national and group medians", pad=22)
-        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, ncol=3)
-        _note(ax, basis + "; bars: grades the record leaves possible" if basis else "")
+        ax.set_title(f"{_plain(partnership)}: grades against the national and group medians", pad=10)
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False, ncol=2)
+        any_open = bool((data["low"] < data["high"]).any())
+        _note(ax, basis + ("; bars: the range of grades the record leaves possible" if any_open else "")
+              if basis else "")
     n_open = int(((data["series"] == partnership) & (data["low"] < data["high"])).sum())
-    alt = (f"{partnership}'s grade on each of {len(inds)} quality indicators beside the national and period-group "
-           f"median grades. " + (f"{n_open} of its grades are not fixed by the data and are drawn as bars over the "
-                                 f"grades still possible. " if n_open else ""))
-    return _record(ax, data, alt, basis)
+    alt = (f"Chart of {partnership}'s grade on {len(inds)} quality indicators beside the national and group median "
+           f"grades. " + (f"{len(inds) - n_open} of its {len(inds)} grades are fixed by the record."
+                          if n_open else "Every grade is known."))
+    if len(alt) > ALT_LIMIT:
+        alt = f"Chart of a partnership's grades on {len(inds)} quality indicators beside the median grades."
+    description = (f"{partnership}'s grade on each of {len(inds)} quality indicators (a dot where fixed, a bar over "
+                   f"the grades still possible otherwise), beside the national and period-group lower median grades.")
+    return _record(ax, data, alt, basis, description)
 
 
 # -- trends across the period groups ---------------------------------------------------------------------------
@@ -404,8 +474,8 @@ def trend_plot(bounds: pd.DataFrame, ax=None, basis: str = ""):
     inds = [i for i in indicators.INDICATORS if i in set(data["indicator"])]
     alpha = float(bounds["alpha"].iloc[0]) if "alpha" in bounds else 0.05
     ax = _new_axes(ax, (7.5, 1.4 + 0.42 * len(inds)))
-    style = {"up": ("#542788", "o", -0.17, "upward (higher grades in later groups)"),
-             "down": ("#b35806", "s", 0.17, "downward")}
+    style = {"up": ("#12436d", "o", -0.17, "upward (higher grades in later groups)"),
+             "down": ("#801650", "s", 0.17, "downward")}
     floor = 10 ** np.floor(np.log10(max(min(data["p_min"].min(), alpha) / 3, 1e-12)))
     words = {"forced": "forced", "possible": "possible", "impossible": "ruled out"}
     with plt.rc_context(RC):
@@ -413,7 +483,7 @@ def trend_plot(bounds: pd.DataFrame, ax=None, basis: str = ""):
             part = data[data["direction"] == direction].set_index("indicator").loc[inds]
             ys = np.arange(len(inds)) + dy
             same = (part["p_min"] == part["p_max"]).to_numpy()
-            ax.hlines(ys[~same], part["p_min"][~same], part["p_max"][~same], color=colour, linewidth=4.5, alpha=0.85)
+            ax.hlines(ys[~same], part["p_min"][~same], part["p_max"][~same], color=colour, linewidth=4.5)
             ax.plot(part["p_min"][same], ys[same], linestyle="none", marker=marker, color=colour, markersize=5)
             ax.plot([], [], color=colour, linewidth=4.5, label=f"{label} trend")
             for y, v in zip(ys, part["verdict"]):
@@ -434,78 +504,121 @@ def trend_plot(bounds: pd.DataFrame, ax=None, basis: str = ""):
     counts = data.groupby(["direction", "verdict"]).size()
     def n(d, v):
         return int(counts.get((d, v), 0))
-    alt = (f"Range of exact p-values for a trend across the period groups, for {len(inds)} quality indicators, "
-           f"upward and downward, on a log scale with a line at {alpha:g}. A significant upward trend is forced for "
-           f"{n('up', 'forced')}, possible for {n('up', 'possible')} and ruled out for {n('up', 'impossible')} "
-           f"indicators; a significant downward trend is forced for {n('down', 'forced')}, possible for "
-           f"{n('down', 'possible')} and ruled out for {n('down', 'impossible')}: "
-           + "; ".join(f"QI {r.indicator} {r.direction}: {words[r.verdict]}" for r in data.itertuples()) + ".")
-    return _record(ax, data.reset_index(drop=True), alt, basis)
+    decided = [f"{r.direction}ward in QI {r.indicator}: {words[r.verdict]}" for r in data.itertuples()
+               if r.verdict != "possible"]
+    alt = (f"Chart of the exact p-values of a trend across the period groups on {len(inds)} quality indicators, "
+           f"over every consistent table. " + (f"A significant trend is {'; '.join(decided)}; every other is possible."
+                                              if decided else "Every significant trend is possible, none forced."))
+    if len(alt) > ALT_LIMIT:
+        alt = (f"Chart of the exact p-values of a trend across the period groups on {len(inds)} quality indicators; "
+               f"{len(decided)} of {len(data)} significant trends are forced or ruled out.")
+    description = (f"Range of exact p-values for a trend across the period groups, for {len(inds)} quality "
+                   f"indicators, upward and downward, on a log scale with a line at {alpha:g}. A significant upward "
+                   f"trend is forced for {n('up', 'forced')}, possible for {n('up', 'possible')} and ruled out for "
+                   f"{n('up', 'impossible')} indicators; a significant downward trend is forced for "
+                   f"{n('down', 'forced')}, possible for {n('down', 'possible')} and ruled out for "
+                   f"{n('down', 'impossible')}: "
+                   + "; ".join(f"QI {r.indicator} {r.direction}: {words[r.verdict]}" for r in data.itertuples()) + ".")
+    return _record(ax, data.reset_index(drop=True), alt, basis, description)
 
 
 # -- staff survey and case records ---------------------------------------------------------------------------
 def staff_survey_plot(survey: pd.DataFrame, ax=None, basis: str = "staff survey percentages stated in the review"):
-    """Staff-survey positive responses (%) by period group, one group of bars per measure.
+    """Staff-survey positive responses (%) by period group, one group of bars per question.
 
     ``survey`` is the record's ``staff_survey`` table; groups the review does not state are absent
-    (not zero). Drawn data: measure, question, period_group, percent_positive.
+    (not zero), and the note under the figure says so. Drawn data: measure, question, period_group,
+    percent_positive.
     """
+    import textwrap
+
     import matplotlib.pyplot as plt
-    import seaborn as sns
+    import numpy as np
 
     data = survey[["measure", "question", "period_group", "percent_positive"]].copy()
     data["period_group"] = data["period_group"].astype(str)
     order = [g for g in areas.PERIOD_GROUPS if g in set(data["period_group"])]
-    ax = _new_axes(ax, (7.0, 3.2))
+    measures = list(dict.fromkeys(data["measure"]))
+    questions = {m: str(data.loc[data["measure"] == m, "question"].iloc[0]) for m in measures}
+    ax = _new_axes(ax, (7.5, 3.9))
+    width = 0.8 / len(order)
+    missing = []
     with plt.rc_context(RC):
-        sns.barplot(data=data, x="measure", y="percent_positive", hue="period_group", hue_order=order,
-                    palette=["#b35806", "#998ec3", "#542788"][: len(order)], ax=ax, errorbar=None, saturation=1)
-        for container in ax.containers:
-            ax.bar_label(container, fmt="%g%%", fontsize=7, padding=1)
-        ax.set_ylim(0, 105)
-        ax.set_ylabel("Positive responses (%)")
-        ax.set_xlabel("")
+        for k, g in enumerate(order):
+            colour, _ = _scope_style(g)
+            part = data[data["period_group"] == g].set_index("measure")
+            xs = np.arange(len(measures)) - 0.4 + width * (k + 0.5)
+            for x, m in zip(xs, measures):
+                if m not in part.index:  # said on the chart, not drawn as a zero
+                    missing.append((m, g))
+                    ax.text(x, 1, "not\nstated", ha="center", va="bottom", fontsize=6.5, color="#505a5f")
+                    continue
+                v = float(part.loc[m, "percent_positive"])
+                ax.bar(x, v, width=width * 0.92, color=colour, edgecolor="white", linewidth=0.8)
+                ax.text(x, v + 1, f"{v:g}%", ha="center", va="bottom", fontsize=7, color="#0b0c0c")
+        ax.set_xticks(range(len(measures)), [_plain(textwrap.fill(questions[m], 26)) for m in measures])
+        ax.set_ylim(0, 100)
+        ax.set_yticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
+        ax.set_ylabel("Positive responses")
         ax.set_title("Staff survey: positive responses by period group", pad=22)
-        ax.legend(frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(order))
-        _note(ax, basis)
-    alt = ("Bars of staff-survey positive responses in percent, for "
-           + ", ".join(f"{m} ({', '.join(f'{g}: {v:g}%' for g, v in zip(p['period_group'], p['percent_positive']))})"
-                       for m, p in data.groupby("measure", sort=False)) + ".")
-    return _record(ax, data.reset_index(drop=True), alt)
+        from matplotlib.patches import Patch
+
+        ax.legend(handles=[Patch(facecolor=_scope_style(g)[0], label=areas.period_group_label(g)) for g in order],
+                  frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(order))
+        gaps = "; ".join(f"no {areas.period_group_label(g)} figure for {questions[m][:40].rstrip()}…"
+                         if len(questions[m]) > 40 else f"no {areas.period_group_label(g)} figure for {questions[m]}"
+                         for m, g in missing)
+        _note(ax, basis + ("; not stated: the review gives no figure for that group" if missing else ""))
+    lo, hi = data["percent_positive"].min(), data["percent_positive"].max()
+    alt = (f"Bar chart of staff survey positive responses by period group for {len(measures)} questions, from "
+           f"{lo:g}% to {hi:g}%.")
+    description = ("Staff-survey positive responses in percent: "
+                   + "; ".join(f"{questions[m]} ({', '.join(f'{g}: {v:g}%' for g, v in zip(p['period_group'], p['percent_positive']))})"
+                               for m, p in data.groupby("measure", sort=False)) + "."
+                   + (f" The review states no figure for: {gaps}." if missing else ""))
+    return _record(ax, data.reset_index(drop=True), alt, "", description)
 
 
 def case_records_plot(records: pd.DataFrame, ax=None, basis: str = "case-record proportions stated in the review"):
     """Case-record proportions as stated in the review, with the range each wording allows.
 
     ``records`` is the record's ``case_records`` table (value, low, high from the stated wording,
-    e.g. 'around seven out of every 10' read as 0.65-0.75). Drawn data: measure, description,
-    stated, value, low, high.
+    e.g. 'around seven out of every 10' read as 0.65-0.75). Each row is labelled with its
+    description and the review's words in full (wrapped, never cut). Drawn data: measure,
+    description, stated, value, low, high.
     """
+    import textwrap
+
     import matplotlib.pyplot as plt
 
     data = records[["measure", "description", "stated", "value", "low", "high"]].reset_index(drop=True)
-    ax = _new_axes(ax, (7.0, 0.9 + 0.38 * len(data)))
+    labels = [_plain(textwrap.fill(str(r.description), 44) + f"\n“{r.stated}”") for r in data.itertuples()]
+    lines = sum(label.count("\n") + 1 for label in labels)
+    ax = _new_axes(ax, (7.5, 1.3 + 0.17 * lines + 0.12 * len(data)))
     with plt.rc_context(RC):
         ys = range(len(data))
-        ax.hlines(ys, data["low"], data["high"], color="#998ec3", linewidth=5, alpha=0.7)
-        ax.plot(data["value"], ys, "o", color="#542788", markersize=4.5)
-        for y, r in zip(ys, data.itertuples()):
-            ax.text(min(r.high + 0.02, 0.98), y, f"“{_plain(r.stated)}”", va="center", fontsize=7, color="#525252")
-        ax.set_yticks(list(ys), [_plain(d[:60]) for d in data["description"]])
+        ax.hlines(ys, data["low"], data["high"], color=GRADE_COLOURS["Good"], linewidth=6)
+        ax.plot(data["value"], ys, "o", color=GRADE_COLOURS["Excellent"], markersize=4.5)
+        ax.set_yticks(list(ys), labels)
+        ax.tick_params(axis="y", labelsize=7.5)
         ax.invert_yaxis()
         ax.set_xlim(0, 1)
         ax.set_xticks([0, 0.25, 0.5, 0.75, 1], ["0%", "25%", "50%", "75%", "100%"])
         ax.set_xlabel("Proportion of case records")
         ax.set_title("Case records: proportions stated in the review")
-        _note(ax, basis + "; bars: the range each wording allows")
-    alt = ("Case-record proportions as stated in the review: "
-           + "; ".join(f"{r.description}: {r.stated} ({r.low:.0%} to {r.high:.0%})" for r in data.itertuples()) + ".")
-    return _record(ax, data, alt)
+        _note(ax, basis + "; dots: the value read; bars: the range each wording allows")
+    alt = (f"Chart of {len(data)} case-record proportions as the review words them, from {data['low'].min():.0%} to "
+           f"{data['high'].max():.0%}, each with the range its wording allows.")
+    description = ("Case-record proportions as stated in the review: "
+                   + "; ".join(f"{r.description}: {r.stated} ({r.low:.0%} to {r.high:.0%})" for r in data.itertuples())
+                   + ".")
+    return _record(ax, data, alt, "", description)
 
 
 # -- saving ----------------------------------------------------------------------------------------------------
 def save(ax, name: str, out_dir: Path | str, close: bool = True) -> list[Path]:
-    """Write ``<name>.png``, ``<name>.svg``, ``<name>.csv`` (numbers drawn) and ``<name>.txt`` (alt text).
+    """Write ``<name>.png``, ``<name>.svg``, ``<name>.csv`` (numbers drawn), ``<name>.txt`` (alt text) and
+    ``<name>-description.txt`` (the long description).
 
     Each file is written beside its final name and renamed into place, so a failure leaves
     no partial file. Output is deterministic: no dates or software versions in the metadata,
@@ -524,9 +637,9 @@ def save(ax, name: str, out_dir: Path | str, close: bool = True) -> list[Path]:
     fig = ax.figure
     paths = []
 
-    def write(suffix, writer):
-        final = out_dir / f"{name}.{suffix}"
-        tmp = out_dir / f".{name}.{suffix}.tmp"
+    def write(suffix, writer, stem=name):
+        final = out_dir / f"{stem}.{suffix}"
+        tmp = out_dir / f".{stem}.{suffix}.tmp"
         try:
             writer(tmp)
             os.replace(tmp, final)
@@ -541,6 +654,8 @@ def save(ax, name: str, out_dir: Path | str, close: bool = True) -> list[Path]:
 
     write("csv", lambda p: write_csv(record.data, p))
     write("txt", lambda p: p.write_text(record.alt + "\n", encoding="utf-8"))
+    # the long description, linked beside the figure on its page (the alt text is one or two sentences)
+    write("txt", lambda p: p.write_text(record.description + "\n", encoding="utf-8"), stem=f"{name}-description")
     if close:
         plt.close(fig)
     return paths

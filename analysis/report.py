@@ -372,8 +372,14 @@ class Report:
         buf = io.BytesIO()
         with plt.rc_context(figures.RC):
             ax.figure.savefig(buf, format="png", metadata={"Software": None})
-        plt.close(ax.figure)  # shown once, as this cell's result
-        return ShownFigure(buf.getvalue(), figures.drawn(ax).alt)
+        plt.close(ax.figure)  # shown once, as this cell's output
+        from IPython.display import display
+
+        display(ShownFigure(buf.getvalue(), figures.drawn(ax).alt))
+        stem = name.replace("_", "-")
+        place = self.csv_link(name).rsplit("/", 1)[0].replace("../../tables", "../../figures", 1)
+        return self.markdown(f"Figure data: [{stem}.csv]({place}/{stem}.csv) (the numbers drawn) · "
+                             f"[long description]({place}/{stem}-description.txt) · [SVG]({place}/{stem}.svg)")
 
     def markdown(self, text: str):
         """Text for a Markdown display; values from data are escaped."""

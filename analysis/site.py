@@ -1,4 +1,4 @@
-"""The report site: ``index.html`` linking every page, figure and table a build produced.
+"""The report site: ``index.html``, the landing page: what this is, the headline findings, and every page.
 
 Every text that comes from data (area names, titles) is HTML-escaped; links are built from
 slugs and output paths the build chose, never from what a user typed.
@@ -22,65 +22,105 @@ def order_key(kind: str, subject: str | None) -> tuple:
     within = {"partnership": areas.PARTNERSHIPS, "period_group": areas.PERIOD_GROUPS}.get(kind, ())
     return (kinds.index(kind) if kind in kinds else len(kinds), within.index(subject) if subject in within else 0)
 
-_SECTIONS = (("review", "National review"), ("statements", "The review's statements, checked"),
-             ("period_group", "Period groups"), ("partnership", "Partnerships"))
-
-_STYLE = """body{font-family:system-ui,'DejaVu Sans',sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
-line-height:1.45;color:#1a1a1a}h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:1.8rem}
-table{border-collapse:collapse}td,th{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:left;
-vertical-align:top}small{color:#555}"""
+_STYLE = """body{font-family:system-ui,'DejaVu Sans',sans-serif;margin:0;color:#0b0c0c;line-height:1.5;font-size:1rem}
+main{max-width:60rem;margin:0 auto;padding:1.5rem 1.25rem 3rem;box-sizing:border-box}
+h1{font-size:1.9rem;line-height:1.25;margin:.5rem 0 1rem}h2{font-size:1.35rem;margin:2rem 0 .6rem;
+border-top:1px solid #b1b4b6;padding-top:1rem}h3{font-size:1.05rem;margin:1.2rem 0 .4rem}
+p.lede{font-size:1.1rem}ul{padding-left:1.25rem}li{margin:.25rem 0}a{color:#1d70b8}a:visited{color:#4c2c92}
+a:focus{outline:3px solid #ffdd00;background:#ffdd00;color:#0b0c0c}
+.findings{background:#f3f2f1;padding:.8rem 1.2rem;border-left:5px solid #1d70b8}
+.findings ul{margin:.4rem 0}.groups{display:grid;grid-template-columns:repeat(auto-fit,minmax(15rem,1fr));gap:0 1.5rem}
+.groups ul{list-style:none;padding:0}small{color:#505a5f}"""
 
 
 def _link(path: str, text: str) -> str:
     return f'<a href="{html.escape(quote(path))}">{html.escape(text)}</a>'
 
 
-def index_html(manifest: dict) -> str:
-    """The index page for a manifest (pure: no file access)."""
+def _page(entry: dict) -> str | None:
+    return next((o["path"] for o in entry.get("outputs", []) if o.get("kind") == "html"), None)
+
+
+def index_html(manifest: dict, findings: list[str] | None = None) -> str:
+    """The landing page for a manifest (pure: no file access). ``findings``: the national review's
+    headline findings, as HTML fragments (escaped by the caller), shown when given."""
+    from . import areas
+
     jobs = manifest.get("jobs", {})
-    basis = {e.get("data_basis", "") for e in jobs.values()}
+    by_kind: dict[str, list[dict]] = {}
+    for entry in sorted(jobs.values(), key=lambda e: order_key(e.get("kind"), e.get("subject"))):
+        by_kind.setdefault(entry.get("kind"), []).append(entry)
+    basis = sorted({e.get("data_basis", "") for e in jobs.values() if e.get("data_basis")})
+    title = "Joint inspections of services for children and young people in Scotland, 2012-2017"
     parts = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src \'self\' data:; '
              'style-src \'unsafe-inline\'; script-src \'none\'">',
-             "<title>Joint inspections of services for children and young people, 2012-2017: reports</title>",
-             f"<style>{_STYLE}</style>", "</head>", "<body>", "<main>",
-             "<h1>Joint inspections of services for children and young people, 2012-2017</h1>",
-             f"<p>Reports built from the data in this package. Data basis: "
-             f"{html.escape(', '.join(sorted(b for b in basis if b)) or 'none yet')}. Every file with its "
-             f"SHA-256, and the git commit the build ran at, is listed in {_link('manifest.json', 'manifest.json')} "
-             f"(the page itself names no commit, so a rebuild at a later commit reproduces it).</p>"]
-    for kind, heading in _SECTIONS:
-        entries = sorted(((j, e) for j, e in jobs.items() if e.get("kind") == kind),
-                         key=lambda je: order_key(je[1].get("kind"), je[1].get("subject")))
-        if not entries:
-            continue
-        parts.append(f"<h2>{html.escape(heading)}</h2>")
-        parts.append("<table><thead><tr><th scope=\"col\">Page</th><th scope=\"col\">Notebook</th>"
-                     "<th scope=\"col\">Figures</th><th scope=\"col\">Tables</th></tr></thead><tbody>")
-        for job_id, entry in entries:
-            outputs = entry.get("outputs", [])
-            page = next((o["path"] for o in outputs if o["kind"] == "html"), None)
-            nb = next((o["path"] for o in outputs if o["kind"] == "notebook"), None)
-            name = entry.get("subject") or heading
-            figures = [o["path"] for o in outputs if o["kind"] == "figure-png"]
-            tables = [o["path"] for o in outputs if o["kind"] == "table"]
-            fig_links = ", ".join(_link(p, Path(p).stem) + " (" + _link(str(Path(p).with_suffix(".csv")), "data") + ")"
-                                  for p in figures)
-            table_links = ", ".join(_link(p, Path(p).stem) for p in tables)
-            parts.append(f"<tr><td>{_link(page, name) if page else html.escape(name)}</td>"
-                         f"<td>{_link(nb, 'ipynb') if nb else ''}</td><td>{fig_links}</td>"
-                         f"<td>{table_links}</td></tr>")
-        parts.append("</tbody></table>")
+             f"<title>{html.escape(title)}</title>", f"<style>{_STYLE}</style>", "</head>", "<body>", "<main>",
+             f"<h1>{html.escape(title)}</h1>",
+             '<p class="lede">The Care Inspectorate led 32 joint inspections of services for children and young '
+             "people, one in each community planning partnership, grading nine quality indicators on a six-point "
+             "scale. Its five-year review compares three groups of inspections: pre-2014, 2014-16 and post-2016. "
+             "These pages check the review's figures and statements against the published record.</p>",
+             f"<p>Data basis: <strong>{html.escape(', '.join(basis) or 'none yet')}</strong>. The official grade "
+             "table is not published: where the record does not fix a number, the pages give the smallest and "
+             "largest value over every grade table consistent with it.</p>"]
+    if findings:
+        parts += ['<section class="findings" aria-labelledby="findings">', '<h2 id="findings" style="border:0;'
+                  'margin-top:.4rem;padding-top:0">Headline findings</h2>', "<ul>"]
+        parts += [f"<li>{f}</li>" for f in findings]
+        parts += ["</ul>", "</section>"]
+    for kind, heading, blurb in (
+            ("review", "The national review", "Every figure and table of the review's national analysis: grades by "
+                                              "indicator, good or better by period group, trends, staff survey and "
+                                              "case records."),
+            ("statements", "The review's statements, checked", "Each statement and conclusion of the review: "
+                                                               "confirmed, possible or contradicted by the record.")):
+        for entry in by_kind.get(kind, []):
+            page = _page(entry)
+            parts.append(f"<h2>{_link(page, heading) if page else html.escape(heading)}</h2><p>{html.escape(blurb)}</p>")
+    groups = by_kind.get("period_group", [])
+    if groups:
+        parts.append("<h2>Period groups</h2><ul>")
+        for entry in groups:
+            g = entry.get("subject")
+            label = f"{areas.period_group_label(g)} group" if g in areas.PERIOD_GROUPS else str(g)
+            n = len(areas.members(g)) if g in areas.PERIOD_GROUPS else 0
+            page = _page(entry)
+            parts.append(f"<li>{_link(page, label) if page else html.escape(label)} <small>({n} partnerships)</small>"
+                         f"</li>")
+        parts.append("</ul>")
+    partnerships = by_kind.get("partnership", [])
+    if partnerships:
+        parts.append("<h2>Partnerships</h2><p>Each partnership's grades, with how each is known, and its standing "
+                     "against the national and group medians. Grouped by period group, in the order of Appendix 4."
+                     "</p><div class=\"groups\">")
+        of = areas.period_group_of()
+        for g in list(areas.PERIOD_GROUPS) + [None]:  # None: a subject the manifest names that is not one of the 32
+            members = [e for e in partnerships if of.get(e.get("subject")) == g]
+            if not members:
+                continue
+            heading = areas.period_group_label(g) if g else "Other"
+            parts.append(f"<div><h3>{html.escape(heading)}</h3><ul>")
+            for entry in members:
+                page = _page(entry)
+                name = str(entry.get("subject"))
+                parts.append(f"<li>{_link(page, name) if page else html.escape(name)}</li>")
+            parts.append("</ul></div>")
+        parts.append("</div>")
+    parts.append("<h2>Data and checking</h2><p>Every table on these pages can be downloaded as CSV from its page; "
+                 f"{_link('tables/datapackage.json', 'the data dictionary')} describes every column. "
+                 f"{_link('manifest.json', 'The manifest')} lists every file with its SHA-256, the data files and "
+                 "the software it was built with; <code>review check</code> rebuilds everything and compares.</p>")
     parts += ["</main>", "</body>", "</html>", ""]
     return "\n".join(parts)
 
 
-def write_index(out_dir: Path | str, manifest: dict) -> Path:
+def write_index(out_dir: Path | str, manifest: dict, findings: list[str] | None = None) -> Path:
     """Write ``index.html`` into ``out_dir`` (by rename, never half-written)."""
     out_dir = Path(out_dir)
     path = out_dir / "index.html"
     tmp = out_dir / ".index.html.tmp"
-    tmp.write_text(index_html(manifest), encoding="utf-8")
+    tmp.write_text(index_html(manifest, findings), encoding="utf-8")
     os.replace(tmp, path)
     return path

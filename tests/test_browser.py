@@ -27,7 +27,7 @@ def site(tmp_path_factory):
     base = tmp_path_factory.mktemp("site")
     table = write_table_with_script_note(base / "grades.csv")
     jobs = [b.job_for("review"), b.job_for("period_group", "post-2016"), b.job_for("partnership", "Angus"),
-            b.job_for("statements")]
+            b.job_for("partnership", "Fife"), b.job_for("statements")]
     out = base / "reports"
     assert b.build(jobs, out_dir=out, grades=table, progress=lambda s: None).failed == []
     return out
@@ -77,12 +77,20 @@ def test_index_links_every_kind_of_page_figures_and_tables(browser, site):
     visit = Visit(browser, site / "index.html")
     links = {str(_local(u).relative_to(site)) for u in visit.links()}
     for page in ("html/review/national.html", "html/period_group/post-2016.html", "html/partnership/angus.html",
-                 "html/statements/statements.html", "manifest.json"):
+                 "html/partnership/fife.html", "html/statements/statements.html", "manifest.json",
+                 "tables/datapackage.json"):
         assert page in links
-    assert any(p.startswith("figures/") and p.endswith(".png") for p in links)
-    assert any(p.startswith("figures/") and p.endswith(".csv") for p in links)
-    assert any(p.startswith("tables/") and p.endswith(".csv") for p in links)
-    missing = sorted(p for p in links if not (site / p).is_file())
+    # the index is a landing page for readers: the pages, not a list of files
+    assert not any(p.startswith(("figures/", "tables/")) and p.endswith((".png", ".csv")) for p in links)
+    text = visit.page.inner_text("body")
+    assert "Headline findings" in text and "Angus" in text and "Post-2016" in text
+    assert "names no commit" not in text and "ipynb" not in text  # no developer text
+    # the national page links its figures' data and its tables' CSV downloads
+    national = {str(_local(u).relative_to(site)) for u in Visit(browser, site / "html/review/national.html").links()
+                if urlparse(u).scheme == "file"}
+    assert any(p.startswith("figures/") and p.endswith(".csv") for p in national)
+    assert any(p.startswith("tables/") and p.endswith(".csv") for p in national)
+    missing = sorted(p for p in links | national if not (site / p).is_file())
     assert missing == []
     ARTIFACTS.mkdir(exist_ok=True)
     visit.page.screenshot(path=str(ARTIFACTS / "index.png"), full_page=True)
@@ -93,7 +101,7 @@ def test_index_links_every_kind_of_page_figures_and_tables(browser, site):
 def test_every_page_loads_clean_with_titles_headings_and_alt_text(browser, site):
     index = Visit(browser, site / "index.html")
     pages = sorted({_local(u) for u in index.links() if u.endswith(".html")})
-    assert len(pages) == 4
+    assert len(pages) == 5
     for path in [site / "index.html"] + pages:
         visit = Visit(browser, path)
         name = path.relative_to(site)
@@ -118,3 +126,57 @@ def test_partnership_page_shows_the_note_as_text_and_runs_nothing(browser, site)
     ARTIFACTS.mkdir(exist_ok=True)
     visit.page.screenshot(path=str(ARTIFACTS / "partnership-angus.png"), full_page=True)
     assert (ARTIFACTS / "partnership-angus.png").stat().st_size > 10_000
+
+
+SUBJECTS = {"index.html": "Joint inspections of services for children and young people",
+            "html/review/national.html": "the national review", "html/period_group/post-2016.html": "Post-2016 group",
+            "html/partnership/angus.html": "Angus:", "html/partnership/fife.html": "Fife:",
+            "html/statements/statements.html": "statements"}
+
+
+@pytest.mark.parametrize("page", list(SUBJECTS))
+def test_pages_read_as_a_publication(browser, site, page):
+    visit = Visit(browser, site / page)
+    h1 = visit.page.locator("h1")
+    assert h1.count() == 1 and SUBJECTS[page] in h1.inner_text()       # one h1, naming the subject
+    html_text = (site / page).read_text(encoding="utf-8")
+    body = visit.page.inner_text("body")
+    # no code, no parameter cells, no internal paths
+    assert visit.page.locator(".jp-CodeCell .jp-InputArea, .highlight pre").count() == 0  # no code shown
+    for leak in ("open_report", "r.table(", "r.figure(", "output_dir", ".cache", ".staging", "/tmp/", "Parameters are"):
+        assert leak not in body, f"{page}: {leak!r} on the page"
+    assert "/tmp/" not in html_text and ".staging" not in html_text
+    # tables for people: header cells, no index column, no NaN or True/False
+    for table in visit.page.locator("table").all():
+        assert table.locator("thead th").count() > 0, f"{page}: a table without header cells"
+        assert table.locator("tbody th").count() == 0, f"{page}: a table with an index column"
+        assert table.locator("caption").count() == 1, f"{page}: a table without a caption"
+        cells = table.locator("td").all_inner_texts()
+        assert not {"NaN", "<NA>", "True", "False", "nan"} & set(cells), f"{page}: raw values in a table"
+    for img in visit.images():
+        assert len(img["alt"]) <= 250, f"{page}: alt text of {len(img['alt'])} characters"
+    if page != "index.html":
+        assert "About these statistics" in body
+
+
+@pytest.mark.parametrize("page", ["index.html", "html/partnership/angus.html", "html/review/national.html"])
+def test_no_horizontal_scrolling_at_390_px(browser, site, page):
+    view = browser.new_page(viewport={"width": 390, "height": 844})
+    view.goto((site / page).as_uri(), wait_until="load")
+    width = view.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"{page}: {width} px wide at 390 px"
+    ARTIFACTS.mkdir(exist_ok=True)
+    view.screenshot(path=str(ARTIFACTS / f"{Path(page).stem}-390.png"), full_page=False)
+
+
+def test_screenshots_of_the_publication(browser, site):
+    """Screenshots for a reader's eye (test-artifacts/): the index, the national page, a period group and
+    two partnerships, at 1280 px."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    for page in ("index.html", "html/review/national.html", "html/period_group/post-2016.html",
+                 "html/partnership/angus.html", "html/partnership/fife.html"):
+        view = browser.new_page(viewport={"width": 1280, "height": 1400})
+        view.goto((site / page).as_uri(), wait_until="load")
+        path = ARTIFACTS / f"{Path(page).stem}-1280.png"
+        view.screenshot(path=str(path), full_page=False)
+        assert path.stat().st_size > 10_000

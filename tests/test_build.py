@@ -181,3 +181,20 @@ def test_one_folder_never_mixes_data_bases(tmp_path):
         b._refuse_mixed_basis(table, load_manifest(table), str(grades))  # same name, other contents
     b._refuse_mixed_basis(public, load_manifest(public), "")  # the same basis: fine
     b._refuse_mixed_basis(tmp_path / "empty", load_manifest(tmp_path / "empty"), str(grades))  # a new folder: fine
+
+
+def test_the_terminal_says_what_it_is_and_where_to_look(capsys, tmp_path):
+    from analysis import __version__
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0 and __version__ in capsys.readouterr().out
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[0] == "Partnership" and len(lines) == 33          # a header, then the 32
+    assert main(["list", "--csv"]) == 0
+    table = pd.read_csv(__import__("io").StringIO(capsys.readouterr().out))
+    assert list(table.columns) == ["partnership", "slug", "period_group", "aliases"] and len(table) == 32
+    out = tmp_path / "r"
+    assert main(["run", "--partnership", "Orkney", "--out", str(out)]) == 0
+    assert f"Open in a browser: {out / 'html/partnership/orkney.html'}" in capsys.readouterr().out

@@ -114,7 +114,8 @@ JOBS = [("review", None), ("period_group", "post-2016"), ("period_group", "pre-2
 def _expected_changes():
     pk, post, pre = "perth-and-kinross", "period_group/post-2016", "period_group/pre-2014"
     figs = lambda folder, *names: {f"{folder}/{n}.{ext}" for n in names for ext in ("png", "svg", "csv")}  # noqa: E731
-    return ({"notebooks/review/national.ipynb", "html/review/national.html", "tables/grade_distribution.csv",
+    # index.html: the landing page carries the national review's headline findings
+    return ({"index.html", "notebooks/review/national.ipynb", "html/review/national.html", "tables/grade_distribution.csv",
              "tables/possible_grades.csv", "tables/trend_tests.csv", "tables/trend_bounds.csv",
              "tables/trend_linear_bounds.csv", "tables/trend_witnesses.csv", "tables/trend_summary.csv",
              "notebooks/statements/statements.ipynb", "html/statements/statements.html", "tables/claims.csv",

@@ -74,7 +74,7 @@ def test_grid_marks_open_and_known_cells(partial, complete):
     grid = figures.grade_grid_data(summaries.partnership_grades(partial)).set_index(["partnership", "indicator"])
     assert len(grid) == 288
     assert grid.loc[("Edinburgh", "1.1"), "drawn"] == "open"
-    assert grid.loc[("Edinburgh", "1.1"), "label"] == "?"
+    assert grid.loc[("Edinburgh", "1.1"), "label"] == "U–E"  # any grade: the full range, as in the legend
     assert grid.loc[("Edinburgh", "1.1"), "possible"] == "|".join(GRADES)
     assert grid.loc[("Highland", "1.1"), "drawn"] == "Excellent"  # k = 5 -> residue 5
     assert grid.loc[("Highland", "1.1"), "label"] == "E"
@@ -89,7 +89,7 @@ def test_grid_marks_derived_cells():
                              {"partnership": "Angus", "indicator": "5.1", "possible": ("Adequate", "Weak"),
                               "status": "open"}])
     data = figures.grade_grid_data(possible)
-    assert data["label"].tolist() == ["A*", "A-W"]
+    assert data["label"].tolist() == ["A*", "A–W"]
 
 
 def test_good_or_better_plot_draws_the_summary(complete):
@@ -134,7 +134,7 @@ def test_save_writes_four_files_deterministically(tmp_path, partial):
     for run in ("a", "b"):
         ax = figures.grade_bars(dist, basis="hand-made table")
         paths.append(figures.save(ax, "bars", tmp_path / run))
-    assert [p.name for p in paths[0]] == ["bars.png", "bars.svg", "bars.csv", "bars.txt"]
+    assert [p.name for p in paths[0]] == ["bars.png", "bars.svg", "bars.csv", "bars.txt", "bars-description.txt"]
     for a, b in zip(*paths):
         assert a.read_bytes() == b.read_bytes(), a.name
     svg = paths[0][1].read_text()
@@ -144,8 +144,11 @@ def test_save_writes_four_files_deterministically(tmp_path, partial):
     assert row["count"].tolist() == [2]
     assert Fraction(row["share"].iloc[0]).limit_denominator(64) == Fraction(2, 32)
     alt = paths[0][3].read_text()
-    assert "grey hatched" in alt and "hand-made table" in alt
-    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["bars.csv", "bars.png", "bars.svg", "bars.txt"]
+    assert "2 of the 288 grades drawn are not fixed" in alt and len(alt.strip()) <= 250  # 9 x 32 bars drawn, 2 open
+    description = paths[0][4].read_text()
+    assert "white hatched segment" in description and "hand-made table" in description
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["bars-description.txt", "bars.csv", "bars.png",
+                                                                  "bars.svg", "bars.txt"]
 
 
 def test_save_refuses_unsafe_names_and_foreign_axes(tmp_path, complete):
@@ -161,7 +164,113 @@ def test_save_refuses_unsafe_names_and_foreign_axes(tmp_path, complete):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_one_palette_colour_blind_safe_order():
-    # ColorBrewer PuOr, 6 classes (colorbrewer2.org, marked colour-blind safe), worst to best.
+def test_one_palette_ordered_orange_to_purple():
     assert list(figures.GRADE_COLOURS) == GRADES
-    assert list(figures.GRADE_COLOURS.values()) == ["#b35806", "#f1a340", "#fee0b6", "#d8daeb", "#998ec3", "#542788"]
+    # orange hues below Good, purple from Good up (a diverging scheme split where good-or-better starts)
+    red, blue = (lambda h: int(h[1:3], 16)), (lambda h: int(h[5:7], 16))
+    below, above = list(figures.GRADE_COLOURS.values())[:3], list(figures.GRADE_COLOURS.values())[3:]
+    assert all(red(c) > blue(c) for c in below) and all(blue(c) > red(c) for c in above)
+
+
+def _luminance(colour: str) -> float:
+    """WCAG 2.2 relative luminance, written out here from the definition (not matplotlib's)."""
+    import matplotlib.colors as mcolors
+
+    def channel(c):
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in mcolors.to_rgb(colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a: str, b: str) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_contrast_meets_wcag_1_4_11_and_1_4_3():
+    # before: Good #d8daeb against the unresolved grey was 1.02:1, Adequate and Good against white 1.27 and 1.39
+    assert _contrast("#d8daeb", "#d9d9d9") < 1.1  # the check computes what the issue measured
+    for grade, colour in figures.GRADE_COLOURS.items():
+        assert _contrast(colour, "white") >= 3, grade               # each segment against the page and its borders
+        assert _contrast(colour, figures.UNRESOLVED_COLOUR) >= 3, grade   # against the unresolved segment
+        assert _contrast(figures.TEXT_ON[grade], colour) >= 4.5, grade   # the count written in it
+    assert _contrast(figures.UNRESOLVED_EDGE, figures.UNRESOLVED_COLOUR) >= 3
+    for scope, (colour, _) in figures.SCOPE_STYLE.items():
+        assert _contrast(colour, "white") >= 3, scope
+        assert colour not in figures.GRADE_COLOURS.values()         # a scope never wears a grade's colour
+    assert len({m for _, m in figures.SCOPE_STYLE.values()}) == len(figures.SCOPE_STYLE)
+
+
+def _figures_of_the_review():
+    from analysis.report import Results, inputs_for
+
+    results = Results()
+    national = inputs_for("review", None, results)
+    group = inputs_for("period_group", "post-2016", results)
+    area = inputs_for("partnership", "Fife", results)
+    b = national["basis"]
+    return {
+        "grade_bars": lambda: figures.grade_bars(national["grade_distribution"], basis=b),
+        "grade_bars_group": lambda: figures.grade_bars(group["grade_distribution"], scopes=group["scopes"], basis=b),
+        "good_or_better": lambda: figures.good_or_better_plot(national["good_or_better"], basis=b),
+        "good_or_better_group": lambda: figures.good_or_better_plot(group["good_or_better"], scopes=group["scopes"],
+                                                                    basis=b),
+        "grade_grid": lambda: figures.grade_grid(national["possible_grades"], basis=b),
+        "grade_grid_group": lambda: figures.grade_grid(group["possible_grades"], basis=b),
+        "profile": lambda: figures.profile_plot(area["profile"], basis=b),
+        "trend": lambda: figures.trend_plot(national["trend_bounds"], basis=b),
+        "staff_survey": lambda: figures.staff_survey_plot(national["staff_survey"]),
+        "case_records": lambda: figures.case_records_plot(national["case_records"]),
+    }
+
+
+@pytest.fixture(scope="module")
+def review_figures():
+    return _figures_of_the_review()
+
+
+def _texts(fig):
+    """(text, window extent) of every visible, non-empty text drawn on ``fig`` (ticks outside the view
+    limits are not drawn, so not counted)."""
+    import matplotlib.pyplot as plt
+
+    with plt.rc_context(figures.RC):
+        fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    skip = set()
+    for ax in fig.axes:
+        for axis, (lo, hi) in ((ax.xaxis, sorted(ax.get_xlim())), (ax.yaxis, sorted(ax.get_ylim()))):
+            for tick in axis.get_major_ticks():
+                if not (lo - 1e-9 <= tick.get_loc() <= hi + 1e-9):
+                    skip.update({id(tick.label1), id(tick.label2)})
+    out = []
+    for t in fig.findobj(matplotlib.text.Text):
+        if id(t) in skip or not t.get_visible() or not t.get_text().strip():
+            continue
+        out.append((t.get_text(), t.get_window_extent(renderer)))
+    return out
+
+
+@pytest.mark.parametrize("name", ["grade_bars", "grade_bars_group", "good_or_better", "good_or_better_group",
+                                  "grade_grid", "grade_grid_group", "profile", "trend", "staff_survey",
+                                  "case_records"])
+def test_no_text_is_clipped_or_overlapping(review_figures, name):
+    # before: case-records cut its labels mid-word and its note; grade-bars printed counts on the centre line
+    import matplotlib.pyplot as plt
+
+    ax = review_figures[name]()
+    fig = ax.figure
+    texts = _texts(fig)
+    assert texts
+    canvas = fig.bbox
+    for text, box in texts:
+        assert box.x0 >= canvas.x0 - 1 and box.x1 <= canvas.x1 + 1 and box.y0 >= canvas.y0 - 1 and \
+            box.y1 <= canvas.y1 + 1, f"{text!r} runs off the figure"
+    for k, (a, box_a) in enumerate(texts):
+        for b, box_b in texts[k + 1:]:
+            shrunk = box_a.padded(-1)
+            assert not shrunk.overlaps(box_b.padded(-1)), f"{a!r} overlaps {b!r}"
+    alt = figures.drawn(ax).alt
+    assert len(alt) <= 250 and alt.count(". ") <= 1, alt   # one or two sentences (ONS)
+    plt.close(fig)

@@ -353,8 +353,8 @@ def test_a_dollar_in_the_grade_table_name_is_shown_as_written(tmp_path, complete
     markdown = [o["data"]["text/markdown"] for c in nb["cells"] for o in c.get("outputs", [])
                 if "text/markdown" in o.get("data", {})]
     assert any(r"my\$grades\_\$\[x\]\(y\)\.csv" in "".join(m) for m in markdown), markdown
-    alt = (out / "figures/partnership/angus/profile.txt").read_text()
-    assert "my$grades_$[x](y).csv" in alt
+    description = (out / "figures/partnership/angus/profile-description.txt").read_text()
+    assert "my$grades_$[x](y).csv" in description
 
 
 def test_long_names_are_cut_in_messages(capsys):
