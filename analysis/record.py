@@ -226,27 +226,40 @@ class RecordModel:
     def feasible(self, groups=None, extra=()) -> bool:
         return self.solve(groups, extra) is not None
 
-    def canonical(self, indicator: str, extra=(), block: int = 8) -> np.ndarray | None:
+    def canonical(self, indicator: str, extra=(), limit: int = 6 ** 8) -> np.ndarray | None:
         """A consistent table satisfying ``extra`` whose grades on ``indicator`` are the
         lexicographically smallest (partnerships in :data:`P` order, Unsatisfactory first); None if
         there is none.
 
         A solver returns *some* optimal table, and which one may depend on its path through the
         search (and so on the machine). A witness chosen this way depends only on the constraints:
-        every machine publishes the same one. Cells are taken ``block`` at a time: one integer
-        program minimises sum 6^k x (grade - 1) over the block's open cells (an exact integer
-        objective, solved to a zero gap), and the result is fixed before the next block.
+        every machine publishes the same one. The indicator's open cells (those the record leaves
+        more than one grade) are taken a block at a time: one integer program minimises the block's
+        grades as a mixed-radix number (each cell's digit is the rank of its grade among the grades
+        the record allows it; the place values' product at most ``limit``, so the objective is an
+        exact integer), solved to a zero gap; the result is fixed before the next block.
         """
         poss = self.possible
         extra = list(extra)
-        open_cells = [p for p in P if poss[_PI[p], _II[indicator]].sum() > 1]
+        cells = [(p, [k for k in range(NG) if poss[_PI[p], _II[indicator], k]]) for p in P]
+        cells = [(p, ks) for p, ks in cells if len(ks) > 1]
+        blocks, block, size = [], [], 1
+        for p, ks in cells:
+            if block and size * len(ks) > limit:
+                blocks.append(block)
+                block, size = [], 1
+            block.append((p, ks))
+            size *= len(ks)
+        if block:
+            blocks.append(block)
         x = None
-        for start in range(0, len(open_cells), block):
-            cells = open_cells[start:start + block]
+        for block in blocks:
             c = np.zeros(NVAR)
-            for k, p in enumerate(cells):
-                for value, g in enumerate(G):
-                    c[var(p, indicator, g)] = 6 ** (len(cells) - 1 - k) * value
+            place = 1
+            for p, ks in reversed(block):  # the last cell is the least significant digit
+                for rank, k in enumerate(ks):
+                    c[var(p, indicator, G[k])] = place * rank
+                place *= len(ks)
             A, lo, hi = self._matrix(self.active, extra)
             self.solves += 1
             res = milp(c, integrality=np.ones(NVAR), bounds=Bounds(0, 1), constraints=LinearConstraint(A, lo, hi),
@@ -257,7 +270,7 @@ class RecordModel:
                 raise RuntimeError(f"solver stopped: {res.message}")
             x = np.rint(res.x).astype(int)
             values = grade_values(x, indicator)
-            extra += [(np.array([var(p, indicator, G[values[_PI[p]] - 1])]), 1, 1) for p in cells]
+            extra += [(np.array([var(p, indicator, G[values[_PI[p]] - 1])]), 1, 1) for p, _ in block]
         if x is None:  # every cell of the indicator is fixed by the record
             x = self.solve(extra=extra)
         return x

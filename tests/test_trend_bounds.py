@@ -243,3 +243,19 @@ def test_witnesses_are_the_canonical_tables(bounds):
         assert tuple(v) == min(same), (r["indicator"], r["bound"], r["direction"])
         checked += len(same) > 1  # a real choice among several tables
     assert checked >= 5
+
+
+def test_canonical_in_several_blocks_is_the_smallest_table():
+    """RecordModel.canonical taken a few cells at a time (a small place-value limit forces several
+    blocks) still gives the lexicographically smallest consistent column, found by enumeration."""
+    from analysis.record import grade_values
+
+    model = _model()
+    columns = sorted({tuple(t[(p, "5.2")] for p in P) for t in _consistent_tables()})
+    for limit in (2, 5, 6 ** 8):
+        got = tuple(int(v) for v in grade_values(model.canonical("5.2", limit=limit), "5.2"))
+        assert got == columns[0], limit
+    # with a condition: Glasgow Good on 5.2 (so not on 6.2): the smallest column with that value
+    extra = [(np.array([var("Glasgow", "5.2", "Good")]), 1, 1)]
+    allowed = sorted(c for c in columns if c[P.index("Glasgow")] == 4)
+    assert tuple(int(v) for v in grade_values(model.canonical("5.2", extra, limit=3), "5.2")) == allowed[0]
