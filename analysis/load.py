@@ -63,6 +63,22 @@ def data_file_hashes(data_dir: Path | str | None = None) -> dict[str, str]:
     return {p: hashlib.sha256((data_dir / p).read_bytes()).hexdigest() for p in paths}
 
 
+def _check_same_domain(data_dir: Path) -> None:
+    """A copy of the data package must keep the reference tables (partnerships, period groups,
+    indicators, grade scale): they define the domain the package loaded from the project's data/
+    (areas, indicators, scale), so a copy with other ones would be checked against one domain and
+    reported in another. Raises :class:`ValidationError` naming each file that differs."""
+    if Path(data_dir).resolve() == Path(config.DATA_DIR).resolve():
+        return
+    mine, theirs = data_file_hashes(config.DATA_DIR), data_file_hashes(data_dir)
+    differ = sorted(p for p in mine if p.startswith("reference/") and theirs.get(p) != mine[p])
+    if differ:
+        raise ValidationError([Problem(f"{data_dir}/{p}", "a copy of the data must keep the project's reference "
+                                                         "tables, which define the partnerships, period groups, "
+                                                         "indicators and grade scale in force",
+                                       allowed=f"the same file as {config.DATA_DIR}/{p}") for p in differ])
+
+
 def _resolve_partnership(value, display, row, column, problems):
     try:
         return areas.match_partnership(value)
@@ -135,6 +151,7 @@ def load_record(data_dir: Path | str | None = None) -> PublicRecord:
     if problems:
         raise ValidationError(problems)
     path = {r["name"]: f"data/{r['path']}" for r in datapackage(data_dir)["resources"]}
+    _check_same_domain(data_dir)
     source_ids = set(read["sources"]["source_id"])
     group_of = areas.period_group_of()
     for name in ["partnerships", "period_groups", "indicators", "grade_scale", "cell_grades",

@@ -207,3 +207,15 @@ def test_byte_order_mark_is_accepted(tmp_path, complete_rows):
     path = write_grades_long(tmp_path / "g.csv", complete_rows)
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     assert len(load_grades(path)) == 288
+
+
+def test_a_copy_with_other_reference_tables_is_refused(data_copy):
+    # before: load_record(copy) validated the copy's reference tables but returned the project's
+    from analysis.load import load_record
+    from analysis.validate import ValidationError
+
+    assert len(load_record(data_copy).partnerships) == 32  # an unchanged copy loads
+    path = data_copy / "reference/partnerships.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("Edinburgh City", "Embra"), encoding="utf-8")
+    with pytest.raises(ValidationError, match="reference/partnerships.csv.*reference tables"):
+        load_record(data_copy)
