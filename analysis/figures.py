@@ -123,7 +123,8 @@ def _legend_handles(with_unresolved: bool, label: str = "not fixed by the record
     return handles
 
 
-def _scope_style(scope: str, k: int = 0) -> tuple[str, str]:
+def _scope_style(scope: str) -> tuple[str, str]:
+    """The colour and marker of a scope (:data:`SCOPE_STYLE`; dark grey for any other)."""
     return SCOPE_STYLE.get(scope, ("#3d3d3d", "v"))
 
 

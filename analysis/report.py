@@ -408,10 +408,6 @@ class Report:
         lines += [f"- {text}" for text in self.findings()]
         return self.markdown("\n".join(lines))
 
-    def summary(self):
-        """:meth:`headline` (the name notebooks used before)."""
-        return self.headline()
-
     def findings(self) -> list[str]:
         """A few findings in plain language, generated from this notebook's results (Markdown-escaped)."""
         i = self.inputs
