@@ -216,18 +216,15 @@ VIEWS = {"good_or_better": _view_good_or_better, "median_grade": _view_median, "
 
 
 def grid_frame(possible: pd.DataFrame) -> pd.DataFrame:
-    """The partnership x indicator grid for reading: a fixed grade as its abbreviation, an open
-    cell as the range of grades it can take (``G–VG``), partnerships in Appendix 4 order."""
-    from . import areas, scale
+    """The partnership x indicator grid for reading: each cell's label as the grid figure draws it
+    (:func:`analysis.figures.grade_grid_data`: a fixed grade's abbreviation, an open cell's range
+    such as ``G–VG``, ``*`` for derived), partnerships in Appendix 4 order."""
+    from . import areas, indicators
+    from .figures import grade_grid_data
 
-    abbr = scale.ABBREVIATIONS_OF
-    cells = {}
-    for r in possible.itertuples():
-        grade = getattr(r, "grade")
-        text = abbr[grade] if not _missing(grade) else f"{abbr[r.lowest]}–{abbr[r.highest]}"
-        cells[(r.partnership, str(r.indicator))] = text + ("*" if getattr(r, "status", "") == "derived" else "")
-    parts = [p for p in areas.PARTNERSHIPS if any(k[0] == p for k in cells)]
-    inds = sorted({k[1] for k in cells}, key=lambda i: [int(x) for x in i.split(".")])
+    cells = grade_grid_data(possible).set_index(["partnership", "indicator"])["label"]
+    parts = [p for p in areas.PARTNERSHIPS if p in cells.index.get_level_values(0)]
+    inds = [i for i in indicators.INDICATORS if i in cells.index.get_level_values(1)]
     return pd.DataFrame([[p] + [cells.get((p, i), "") for i in inds] for p in parts], columns=["Partnership"] + inds)
 
 
@@ -279,16 +276,8 @@ def show(name: str, frame: pd.DataFrame, caption: str, csv: str = "", inline: bo
     if not inline:
         return Shown(caption, None, csv, len(frame), note)
     view = VIEWS.get(name)
-    shown = view(frame.reset_index(drop=True)) if view is not None and set(_needs(name)) <= set(frame.columns) \
-        else people_frame(frame)
+    try:
+        shown = view(frame.reset_index(drop=True)) if view is not None else people_frame(frame)
+    except KeyError:  # a narrower selection of columns than the view reads: the generic table
+        shown = people_frame(frame)
     return Shown(caption, shown, csv, len(frame), note)
-
-
-def _needs(name: str) -> list[str]:
-    """Columns a view reads (a narrower selection falls back to the generic table)."""
-    return {"good_or_better": ["min", "max", "share_min", "ci_low"], "median_grade": ["median_low"],
-            "grades": ["grade", "possible", "status", "source_id", "quote", "title"],
-            "profile": ["rank_min", "national_median_low"], "grade_counts": ["very_good", "source_id", "note"],
-            "trend_bounds": ["p_min", "verdict"], "trend_linear_bounds": ["mean_diff_min"],
-            "statements": ["reading", "verdict", "set_aside", "min", "quote"], "claims": ["reading", "range", "quote"],
-            "conflicts": ["label", "set_aside", "quote"], "schedule": ["aliases"], "members": ["aliases"]}.get(name, [])

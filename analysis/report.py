@@ -324,12 +324,16 @@ class Report:
         return present.show(name, frame, CAPTIONS.get(name, name.replace("_", " ").capitalize()),
                             csv=self.csv_link(name), inline=inline)
 
+    def place(self, what: str) -> str:
+        """This notebook's ``tables`` or ``figures`` folder, relative to the notebook's (and its
+        page's) folder: the build's :meth:`analysis.build.Job.place`."""
+        from .build import job_for
+
+        return f"../../{job_for(self.inputs['kind'], self.inputs['subject']).place(what)}"
+
     def csv_link(self, name: str) -> str:
         """Where table ``name``'s CSV is, relative to the notebook's (and its page's) folder."""
-        kind, subject = self.inputs["kind"], self.inputs["subject"]
-        place = ("tables" if kind in ("review", "statements") else
-                 f"tables/{kind}/{self.inputs['slug'] if kind == 'partnership' else subject}")
-        return f"../../{place}/{name}.csv"
+        return f"{self.place('tables')}/{name}.csv"
 
     def grid(self):
         """The partnership x indicator grid as a table for reading (the CSV is ``possible_grades``)."""
@@ -377,7 +381,7 @@ class Report:
 
         display(ShownFigure(buf.getvalue(), figures.drawn(ax).alt))
         stem = name.replace("_", "-")
-        place = self.csv_link(name).rsplit("/", 1)[0].replace("../../tables", "../../figures", 1)
+        place = self.place("figures")
         return self.markdown(f"Figure data: [{stem}.csv]({place}/{stem}.csv) (the numbers drawn) · "
                              f"[long description]({place}/{stem}-description.txt) · [SVG]({place}/{stem}.svg)")
 
