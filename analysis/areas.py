@@ -17,7 +17,7 @@ from .validate import closest
 
 __all__ = ["partnership_table", "period_group_table", "period_group_label", "PARTNERSHIPS", "PERIOD_GROUPS",
            "partnership_dtype", "period_group_dtype", "match_partnership", "match_period_group",
-           "members", "period_group_of", "UnknownName"]
+           "members", "schedule", "period_group_of", "UnknownName"]
 
 
 class UnknownName(ReviewError, LookupError):
@@ -142,6 +142,17 @@ def period_group_label(period_group: str) -> str:
     """The display label of a period group id ('pre-2014' -> 'Pre-2014')."""
     table = period_group_table()
     return str(table.loc[table["period_group"] == period_group, "label"].iloc[0])
+
+
+def schedule(period_group: str | None = None) -> pd.DataFrame:
+    """The schedule of inspections (Appendix 4): period_group, partnership, slug and the other names
+    it goes by (``aliases``, comma-separated); every partnership, or one period group's."""
+    table = partnership_table()
+    frame = pd.DataFrame({"period_group": table["period_group"], "partnership": table["partnership"],
+                          "slug": table["slug"], "aliases": table["aliases"].map(", ".join)})
+    if period_group is not None:
+        frame = frame[frame["period_group"] == match_period_group(period_group)].reset_index(drop=True)
+    return frame
 
 
 def members(period_group: str) -> list[str]:

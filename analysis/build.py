@@ -9,12 +9,16 @@ statements notebook into ``reports/`` (or ``out_dir``):
 - ``index.html`` and ``manifest.json`` (every output with its SHA-256, each notebook's parameters
   and cache key, the data basis with the data files' hashes, package versions, git commit).
 
-Every notebook runs in its own fresh kernel (a new process, over IPC) on a bounded pool of
-worker processes. Parameters are validated before any kernel starts. A notebook is skipped when
-its cache key (template, parameters, its inputs' digest, the ``analysis`` code, the
-environment) matches its last successful run and its outputs are intact. Each notebook writes to
-a staging folder; its outputs are moved into place only when it succeeded, so a failure leaves
-the previous good outputs (and the manifest describing them) as they were.
+The stages, in :class:`_Build`: **plan** (the jobs and their order), **validate** (parameters against
+each template, the output folder, the grade table: before anything is written), **compute** (each
+notebook's results through the results cache, :class:`analysis.cache.ResultsCache`, in an order that
+lets notebooks start while the rest are computed), **execute** (every notebook in its own fresh
+kernel, a new process over IPC, on a bounded pool of worker processes), **install** (a finished
+notebook's files moved into place, all or nothing, inside the output folder, under its lock) and
+**manifest** (every output's hash, the data, code and environment), then the index page.
+
+A notebook is skipped when its cache key (template, parameters, the digest of the results it shows,
+the ``analysis`` code, the environment) matches its last successful run and its outputs are intact.
 """
 
 from __future__ import annotations
@@ -34,74 +38,12 @@ from pathlib import Path
 from . import __version__, areas, config
 from .provenance import code_digest, digest as _digest, environment, git_commit, sha256_file as _sha256, source_key_of
 from .errors import BuildError, ReviewError
-from .outdir import check_out_dir, contained, inside, load_manifest, locked
-from .report import KINDS, basis_label
+from .outdir import check_out_dir, contained, default_out_dir, inside, load_manifest, locked
+from .kinds import KINDS, Job, job_for, order_key, plan
+from .report import basis_label
 
-__all__ = ["Job", "plan", "job_for", "build", "BuildSummary", "environment", "code_digest", "BuildError", "Interrupted"]
-
-@dataclass(frozen=True)
-class Job:
-    """One notebook to run: its kind, the slug its files are named by, and its subject
-    (canonical partnership or period-group id, None for national and statements)."""
-
-    kind: str
-    slug: str
-    subject: str | None = None
-
-    @property
-    def id(self) -> str:
-        return f"{self.kind}/{self.slug}"
-
-    @property
-    def template(self) -> Path:
-        return config.NOTEBOOKS_DIR / f"{self.kind}.ipynb"
-
-    @property
-    def title(self) -> str:
-        if self.kind == "review":
-            return "The national review: joint inspections of services for children and young people, 2012-2017"
-        if self.kind == "statements":
-            return "The review's statements and conclusions, checked against the record"
-        if self.kind == "period_group":
-            return f"{areas.period_group_label(self.subject)} group: joint inspections of services for children and young people"
-        return f"{self.subject}: joint inspection of services for children and young people"
-
-    @property
-    def notebook_path(self) -> str:
-        return f"notebooks/{self.kind}/{self.slug}.ipynb"
-
-    @property
-    def html_path(self) -> str:
-        return f"html/{self.kind}/{self.slug}.html"
-
-    def place(self, what: str) -> str:
-        """Folder (relative to the output folder) of this job's 'tables' or 'figures'."""
-        return what if self.kind in ("review", "statements") else f"{what}/{self.kind}/{self.slug}"
-
-
-def job_for(kind: str, name: str | None = None) -> Job:
-    """The job for a kind and (for partnerships and period groups) a name or alias.
-
-    Raises :class:`analysis.areas.UnknownName` (with the closest matches) for an unknown name,
-    and ValueError for an unknown kind, before anything runs.
-    """
-    if kind not in KINDS:
-        raise ValueError(f"unknown notebook kind {kind!r}; known: {', '.join(KINDS)}")
-    if kind == "partnership":
-        p = areas.match_partnership(name)
-        slug = areas.partnership_table().set_index("partnership").loc[p, "slug"]
-        return Job(kind, slug, p)
-    if kind == "period_group":
-        g = areas.match_period_group(name)
-        return Job(kind, g, g)
-    return Job(kind, kind if kind == "statements" else "national")
-
-
-def plan() -> list[Job]:
-    """Every notebook of the review: national, the period groups, the partnerships, statements."""
-    return ([job_for("review")] + [job_for("period_group", g) for g in areas.PERIOD_GROUPS]
-            + [job_for("partnership", p) for p in areas.PARTNERSHIPS] + [job_for("statements")])
-
+__all__ = ["Job", "plan", "job_for", "build", "BuildSummary", "environment", "code_digest", "BuildError", "Interrupted",
+           "template_parameters", "parameters_for"]
 
 def _write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -114,38 +56,31 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 # -- parameters ----------------------------------------------------------------------------------------------
-_TEMPLATE_PARAMETERS: dict = {}
+def template_parameters(path: Path | str) -> dict:
+    """The parameters the template at ``path`` declares in its ``parameters`` cell: name -> inferred
+    type, parsed by papermill's public ``inspect_notebook`` (no kernel). A build keeps the results in
+    ``.cache/templates.json``, keyed by the template's SHA-256, so a no-change rebuild skips papermill."""
+    from papermill import inspect_notebook
+
+    return {name: p["inferred_type_name"] for name, p in inspect_notebook(str(path)).items()}
 
 
-def template_parameters(kind: str) -> dict:
-    """The parameters a template declares in its ``parameters`` cell: name -> inferred type.
-
-    Parsed by papermill's public ``inspect_notebook`` (no kernel), once per template version (keyed
-    by the template's SHA-256; a build keeps the results in ``.cache/templates.json`` so a no-change
-    rebuild skips papermill)."""
-    path = config.NOTEBOOKS_DIR / f"{kind}.ipynb"
-    digest = _sha256(path)
-    if digest not in _TEMPLATE_PARAMETERS:
-        from papermill import inspect_notebook
-
-        _TEMPLATE_PARAMETERS[digest] = {name: p["inferred_type_name"] for name, p in inspect_notebook(str(path)).items()}
-    return _TEMPLATE_PARAMETERS[digest]
-
-
-def parameters_for(job: Job, grades: str, inputs: str, output_dir: str) -> dict:
-    """The papermill parameters of a job, checked against the template's parameters cell."""
-    params = {"grades": grades, "inputs": inputs, "output_dir": output_dir}
-    subject_param = KINDS[job.kind]
+def parameters_for(job: Job, declared: dict, grades: str = "", cache: str = "", output_dir: str = "",
+                   data: str = "") -> dict:
+    """The papermill parameters of a job, checked against ``declared`` (its template's parameters,
+    :func:`template_parameters`): only declared names, strings where the template declares a string."""
+    params = {"grades": grades, "cache": cache, "output_dir": output_dir, "data": data}
+    subject_param = KINDS[job.kind].subject
     if subject_param:
         params[subject_param] = job.subject
-    declared = template_parameters(job.kind)
+    template = f"{job.kind}.ipynb"
     unknown = sorted(set(params) - set(declared))
     if unknown:
-        raise BuildError(f"{job.template.name}: parameters {', '.join(unknown)} are not in its parameters cell "
+        raise BuildError(f"{template}: parameters {', '.join(unknown)} are not in its parameters cell "
                          f"(declared: {', '.join(declared)})")
     for name, value in params.items():
         if declared[name] == "str" and not isinstance(value, str):
-            raise BuildError(f"parameter {name} of {job.template.name} must be a string, not {value!r}")
+            raise BuildError(f"parameter {name} of {template} must be a string, not {value!r}")
     return params
 
 
@@ -173,8 +108,8 @@ def _run_job(job: Job, template: str, out_dir: str, params: dict, staging: str, 
 
     staging_dir = Path(staging)
     executed = staging_dir / "notebook.ipynb"
-    # the kernel starts where the executed notebook will live, so its relative paths (``inputs``,
-    # ``output_dir``) resolve the same when it is re-run there (nbval, JupyterLab)
+    # the kernel starts where the executed notebook will live, so its relative paths (``cache``,
+    # ``output_dir``, ``grades``) resolve the same when it is re-run there (nbval, JupyterLab)
     home = Path(out_dir) / Path(job.notebook_path).parent
     home.mkdir(parents=True, exist_ok=True)
     result = run_notebook(Path(template), executed, params, home, timeout=timeout, kernel_cmd=kernel_cmd,
@@ -283,22 +218,13 @@ def _start_pool(n_jobs: int | None, n: int, preload: bool):
     zygote = Zygote() if preload else None
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
     # no waiting here: a kernel's proxy waits for the zygote's socket (and starts an ordinary kernel
-    # if it never appears), so the zygote's imports overlap with computing the next inputs
+    # if it never appears), so the zygote's imports overlap with computing the next results
     return pool, zygote, zygote.kernel_cmd() if zygote is not None else None
 
 
 def _bar(done: int, total: int, width: int = 20) -> str:
     filled = round(width * done / total) if total else width
     return f"[{'#' * filled}{'-' * (width - filled)}] {done:>2}/{total}"
-
-
-def grades_out_dir(grades: Path | str) -> Path:
-    """Where a build from a complete grade table goes without ``--out``: ``reports-<table name>/``
-    beside ``reports/``."""
-    import re
-
-    stem = re.sub(r"[^a-z0-9]+", "-", Path(grades).stem.lower()).strip("-") or "grades"
-    return config.PROJ_ROOT / f"reports-{stem}"
 
 
 def _refuse_mixed_basis(out_dir: Path, manifest: dict, grades_abs: str) -> None:
@@ -349,7 +275,7 @@ def _stopped_by_signals():
 def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grades: Path | str | None = None,
           n_jobs: int | None = None, force: bool = False, progress=print,
           data_dir: Path | str | None = None, preload: bool = True, timeout: float | None = None,
-          wait: bool = False) -> BuildSummary:
+          wait: bool = False, templates: Path | str | None = None) -> BuildSummary:
     """Build ``jobs`` (default: every notebook) into ``out_dir`` (default ``reports/``).
 
     ``data_dir`` replaces ``data/`` (tests use a copy). ``preload`` starts kernels as forks of a
@@ -357,7 +283,7 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
     kernel from scratch. ``timeout`` limits each notebook (seconds; default
     :data:`analysis.execute.DEFAULT_TIMEOUT`). The output folder is locked for the whole build;
     another build, run or check of it stops with :class:`analysis.outdir.FolderBusy`, or with
-    ``wait`` waits. Returns a :class:`BuildSummary`; raises :class:`BuildError` (or another
+    ``wait`` waits. ``templates`` replaces ``notebooks/`` (the folder of the templates). Returns a :class:`BuildSummary`; raises :class:`BuildError` (or another
     :class:`analysis.errors.ReviewError`) for bad parameters, a refused output folder or a bad grade
     table, before any kernel starts; :class:`Interrupted` on SIGTERM or SIGHUP.
     """
@@ -374,7 +300,7 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
         out_dir = Path(out_dir).resolve()
     elif grades_abs:
         # never into the committed published set: a folder of its own, named for the table
-        out_dir = grades_out_dir(grades_abs)
+        out_dir = default_out_dir(grades_abs)
         progress(f"a build from a complete grade table goes to its own folder: {out_dir} (--out to choose)")
     else:
         out_dir = config.REPORTS_DIR
@@ -384,28 +310,29 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
     out_dir.mkdir(parents=True, exist_ok=True)
     with locked(out_dir, wait=wait, progress=progress), _stopped_by_signals():
         run = _Build(jobs, out_dir, grades_abs, data_dir, n_jobs, force, progress, preload,
-                     timeout or DEFAULT_TIMEOUT)
+                     timeout or DEFAULT_TIMEOUT, Path(templates) if templates else config.NOTEBOOKS_DIR)
         summary = run.run()
     summary.seconds = time.perf_counter() - started
     return summary
 
 
 class _Build:
-    """One build, in stages: :meth:`prepare` (folder, manifest, basis, caches), then for each job
-    :meth:`inputs` (computed or cached), :meth:`plan_job` (parameters, key, skip?) and
-    :meth:`submit` to the pool of kernels, :meth:`install` of each finished job's files with the
-    manifest, and :meth:`finish` (index, data dictionary, manifest). Runs with the output folder locked."""
+    """One build, in stages, with the output folder locked: :meth:`prepare` (folder, manifest, basis,
+    caches); for each job in compute order, :meth:`results` (compute: its results through the results
+    cache, or their digest from the index) and :meth:`plan_job` (validate its parameters against the
+    template; its key; skip?), then execute (a worker runs it in a fresh kernel); :meth:`install` of
+    each finished job's files with the manifest; :meth:`finish` (index page, data dictionary, manifest)."""
 
-    COMPUTE_ORDER = ("partnership", "period_group", "review", "statements")
-
-    def __init__(self, jobs, out_dir: Path, grades_abs: str, data_dir, n_jobs, force, progress, preload, timeout):
+    def __init__(self, jobs, out_dir: Path, grades_abs: str, data_dir, n_jobs, force, progress, preload, timeout,
+                 templates: Path):
         self.jobs, self.out_dir, self.grades_abs, self.data_dir = jobs, out_dir, grades_abs, data_dir
         self.n_jobs, self.force, self.progress, self.preload, self.timeout = n_jobs, force, progress, preload, timeout
+        self.templates = templates
         self.summary = BuildSummary()
         self.keys, self.params_of = {}, {}
         self.finished = self.computed = 0
         self.compute_seconds = 0.0
-        self.results = None  # the library's results, computed on first need
+        self.shared = None  # the first page computed: its record and model serve every other page
         self.cache = out_dir / ".cache"
         # this process's staging folder; the lock guarantees no other build is using .staging
         self.staging_root = out_dir / ".staging" / str(os.getpid())
@@ -438,43 +365,70 @@ class _Build:
             shutil.copyfile(self.grades_abs, copy.with_name(f".{copy.name}.tmp"))
             os.replace(copy.with_name(f".{copy.name}.tmp"), copy)
             self.grades_param = f"../../.cache/grades/{copy.name}"
-        # Each notebook's inputs are computed once for the whole build (and cached between builds),
-        # in an order that lets notebooks start while the rest are computed: partnerships need only
-        # the cells' possible grades and the medians; the national review needs everything.
+        # compute: each notebook's results are computed once for the whole build, through the results
+        # cache of this folder (which notebooks then read), in an order that lets notebooks start while
+        # the rest are computed: partnerships need only the cells' possible grades and the medians
         self.prepare_key = _digest(self.data_before, self.grades_hash, self.code, self.env)
-        self.source = source_key_of(self.data_before, self.grades_hash, self.code)
-        self.index_path = self.cache / "inputs.json"
+        self.results_dir = contained(out_dir, self.cache / "results")
+        self.index_path = self.cache / "results.json"
         self.index = _read_json(self.index_path)
         if self.index.get("key") != self.prepare_key or not isinstance(self.index.get("jobs"), dict):
             self.index = {"key": self.prepare_key, "jobs": {}}
         self.templates_path = self.cache / "templates.json"
-        _TEMPLATE_PARAMETERS.update({digest: declared for digest, declared in _read_json(self.templates_path).items()
-                                     if isinstance(declared, dict)
-                                     and all(isinstance(v, str) for v in declared.values())})
+        self.declared = {digest: declared for digest, declared in _read_json(self.templates_path).items()
+                         if isinstance(declared, dict) and all(isinstance(v, str) for v in declared.values())}
 
-    # -- inputs -----------------------------------------------------------------------------------------------
-    def inputs(self, job: Job) -> dict:
-        """The job's inputs file (relative to ``.cache``) and digest: from the cache, or computed now."""
+    # -- validate ---------------------------------------------------------------------------------------------
+    def template(self, job: Job) -> Path:
+        return job.template(self.templates)
+
+    def declared_parameters(self, job: Job) -> dict:
+        """The parameters the job's template declares (from ``.cache/templates.json`` while its hash is unchanged)."""
+        digest = _sha256(self.template(job))
+        if digest not in self.declared:
+            self.declared[digest] = template_parameters(self.template(job))
+        return self.declared[digest]
+
+    # -- compute ----------------------------------------------------------------------------------------------
+    def page(self, job: Job):
+        """The job's page in this process, sharing one record and model (and the folder's results cache)."""
+        from .cache import ResultsCache
+        from .provenance import source_key_of
+        from .report import PAGES
+
+        page = PAGES[job.kind](job.subject, grades=self.grades_abs, data_dir=self.data_dir or "")
+        if self.shared is None:
+            page.model.cache = ResultsCache(self.results_dir, source_key_of(self.data_before, self.grades_hash, self.code))
+            self.shared = page
+        else:
+            page.record, page.grade_table, page.model = self.shared.record, self.shared.grade_table, self.shared.model
+        return page
+
+    def results(self, job: Job) -> dict:
+        """The digest of the results the job's notebook shows (and the cache entries it reads): from this
+        folder's index while the data, code and environment are unchanged and its entries are there;
+        otherwise computed now, which fills the results cache."""
         entry = self.index["jobs"].get(job.id)
-        if (isinstance(entry, dict) and isinstance(entry.get("file"), str) and inside(self.cache, entry["file"])
-                and (self.cache / entry["file"]).is_file()):
+        if (isinstance(entry, dict) and isinstance(entry.get("digest"), str) and isinstance(entry.get("entries"), list)
+                and all(isinstance(k, str) and k.isalnum() and (self.results_dir / f"{k}.json").is_file()
+                        for k in entry["entries"])):
             return entry
-        from . import cache as inputs_cache
-        from .report import Results, inputs_for, inputs_digest
+        from .cache import value_digest
 
         t0 = time.perf_counter()
-        self.results = self.results or Results(self.grades_abs, self.data_dir)
-        data = inputs_for(job.kind, job.subject, self.results)
-        rel = f"inputs/{job.kind}/{job.slug}.json"
-        path = self.cache / rel
+        page = self.page(job)
+        store = page.model.cache
+        start = len(store.served)
         try:
-            contained(self.out_dir, path).parent.mkdir(parents=True, exist_ok=True)
-            # JSON, never pickle: a notebook reading it back (nbval, JupyterLab) runs no code from it
-            inputs_cache.write(path, self.source, str(Path(self.data_dir).resolve()) if self.data_dir else None, data)
-        except OSError as exc:  # e.g. a full disk: no temporary file is left (cache.write removes it)
-            raise BuildError(f"writing the inputs cache {path} failed ({exc.strerror or exc}); the published outputs "
-                             f"are unchanged. Free some space and run the same command again") from None
-        self.index["jobs"][job.id] = entry = {"file": rel, "digest": inputs_digest(data)}
+            digest = value_digest(page.results())
+            findings = page.findings() if job.kind == "review" else None
+        except OSError as exc:  # e.g. a full disk: no temporary file is left (the cache removes it)
+            raise BuildError(f"writing the results cache in {self.results_dir} failed ({exc.strerror or exc}); the "
+                             f"published outputs are unchanged. Free some space and run the same command again") from None
+        entry = {"digest": digest, "entries": sorted(set(store.served[start:]))}
+        if findings is not None:
+            entry["findings"] = findings
+        self.index["jobs"][job.id] = entry
         self.computed += 1
         self.compute_seconds += time.perf_counter() - t0
         return entry
@@ -485,13 +439,14 @@ class _Build:
 
     def plan_job(self, job: Job) -> bool:
         """Parameters and cache key of a job; True if it must run (False: skipped, recorded)."""
-        entry = self.inputs(job)
+        entry = self.results(job)
         staging_rel = self.staging(job).relative_to(self.out_dir).as_posix()
         # paths relative to the notebook's folder (notebooks/<kind>/), where its kernel starts
-        self.params_of[job.id] = params = parameters_for(job, self.grades_param, f"../../.cache/{entry['file']}",
-                                                         f"../../{staging_rel}/out")
+        data = str(Path(self.data_dir).resolve()) if self.data_dir else ""
+        self.params_of[job.id] = params = parameters_for(job, self.declared_parameters(job), self.grades_param,
+                                                         "../../.cache/results", f"../../{staging_rel}/out", data)
         # the key leaves out output_dir: its staging folder is named for this process
-        self.keys[job.id] = _digest(_sha256(job.template), {k: v for k, v in params.items() if k != "output_dir"},
+        self.keys[job.id] = _digest(_sha256(self.template(job)), {k: v for k, v in params.items() if k != "output_dir"},
                                     entry["digest"], self.code, self.env)
         previous = self.manifest["jobs"].get(job.id, {})
         if not self.force and previous.get("key") == self.keys[job.id] and _outputs_intact(self.out_dir, previous):
@@ -509,9 +464,10 @@ class _Build:
             def commit(outputs):
                 self.manifest["jobs"][job.id] = {
                     "kind": job.kind, "slug": job.slug, "subject": job.subject,
-                    "template": f"notebooks/{job.kind}.ipynb", "template_sha256": _sha256(job.template),
-                    "parameters": {k: v for k, v in self.params_of[job.id].items() if k not in ("inputs", "output_dir")},
-                    "data_basis": self.header["data_basis"], "inputs_digest": self.index["jobs"][job.id]["digest"],
+                    "template": f"notebooks/{job.kind}.ipynb", "template_sha256": _sha256(self.template(job)),
+                    "parameters": {k: v for k, v in self.params_of[job.id].items()
+                                   if k not in ("cache", "output_dir", "data")},
+                    "data_basis": self.header["data_basis"], "results_digest": self.index["jobs"][job.id]["digest"],
                     "key": self.keys[job.id], "outputs": outputs}
                 try:
                     _write_manifest(out_dir, self.manifest, self.header)
@@ -560,7 +516,7 @@ class _Build:
         pool = zygote = sockets = None
         futures: dict = {}
         try:
-            for job in sorted(self.jobs, key=lambda j: self.COMPUTE_ORDER.index(j.kind)):
+            for job in sorted(self.jobs, key=lambda j: KINDS[j.kind].compute):
                 if not self.plan_job(job):
                     continue
                 staging = self.staging(job)
@@ -571,13 +527,13 @@ class _Build:
                     pool, zygote, kernel_cmd = _start_pool(self.n_jobs, len(self.jobs), self.preload)
                     # the kernels' socket folders go in one folder of this build's, removed at its end
                     sockets = tempfile.mkdtemp(prefix="rb-", dir="/tmp" if os.path.isdir("/tmp") else None)
-                futures[pool.submit(_run_job, job, str(job.template), str(self.out_dir), self.params_of[job.id],
+                futures[pool.submit(_run_job, job, str(self.template(job)), str(self.out_dir), self.params_of[job.id],
                                     str(staging), kernel_cmd, self.timeout, sockets)] = job
                 self.collect(futures, block=False)
             _write_atomic(self.index_path, json.dumps(self.index, indent=1) + "\n")
-            _write_atomic(self.templates_path, json.dumps(_TEMPLATE_PARAMETERS, indent=1, sort_keys=True) + "\n")
+            _write_atomic(self.templates_path, json.dumps(self.declared, indent=1, sort_keys=True) + "\n")
             if self.computed:
-                self.progress(f"inputs: computed for {self.computed} notebook(s) in {self.compute_seconds:.1f} s")
+                self.progress(f"results: computed for {self.computed} notebook(s) in {self.compute_seconds:.1f} s")
             self.collect(futures, block=True)
         except BaseException:
             if pool is not None:
@@ -598,22 +554,18 @@ class _Build:
         return self.finish()
 
     def national_findings(self) -> list[str] | None:
-        """The national review's headline findings as HTML fragments, for the index page: from the
-        inputs the installed national notebook was built from (None if there is none)."""
+        """The national review's headline findings as HTML fragments, for the index page: those computed
+        with the results the installed national notebook shows (None if there is none)."""
         entry = self.index["jobs"].get("review/national")
         job = self.manifest["jobs"].get("review/national")
-        if not entry or not job or job.get("inputs_digest") != entry.get("digest"):
+        if not entry or not job or job.get("results_digest") != entry.get("digest"):
             return None
-        from . import cache
-        from .report import Report
-
-        try:
-            inputs = cache.read(self.cache / entry["file"])["inputs"]
-        except (cache.CacheError, OSError):
+        findings = entry.get("findings")
+        if not isinstance(findings, list) or not all(isinstance(f, str) for f in findings):
             return None
         from nbconvert.filters.markdown import markdown2html
 
-        return [markdown2html(text).strip().removeprefix("<p>").removesuffix("</p>") for text in Report(inputs).findings()]
+        return [markdown2html(text).strip().removeprefix("<p>").removesuffix("</p>") for text in findings]
 
     def finish(self) -> BuildSummary:
         from .dictionary import write_datapackage
@@ -676,8 +628,6 @@ def _write_manifest(out_dir: Path, manifest: dict, header: dict) -> None:
     site = [{"path": p, "sha256": _sha256(out_dir / p), "kind": "site"}
             for p in ("index.html", "tables/datapackage.json") if (out_dir / p).exists()]
     manifest.update(header)
-    from .site import order_key
-
     manifest["jobs"] = dict(sorted(manifest["jobs"].items(), key=lambda je: order_key(je[1]["kind"], je[1]["subject"])))
     outputs = [dict(o, job=j) for j, e in manifest["jobs"].items() for o in e["outputs"]] + site
     manifest["outputs"] = outputs

@@ -1,26 +1,42 @@
-"""The build's cache files: JSON only, so reading one back can never run code (no pickles).
+"""The results cache: expensive library results on disk, content-addressed, JSON only (no pickles).
 
-A notebook's inputs (DataFrames, texts, lists) are written as one JSON document with its source key
-(:func:`analysis.provenance.source_key`): every frame column with its dtype (categories and their
-order, nullable integers, floats with NaN, tuples), so a frame read back is equal to the one written
-(``pandas.testing.assert_frame_equal``) and a notebook shows the same either way. A file that is
-not such a document (truncated, edited, planted) is discarded by :func:`read`, which says why; the
-caller recomputes.
+Functions marked :func:`cached` (the record model's ranges, bounds and verdicts:
+``summaries.grade_distribution``, ``trend_bounds.trend_bounds``, ``claims.evaluate_claims`` ...)
+look their result up when their model carries a :class:`ResultsCache` (``model.cache``; a model
+from :func:`analysis.report.open_report` does, one you build yourself does not). An entry's key is
+the SHA-256 of the model's source key (the data files' hashes, the grade table's hash and the
+``analysis`` code digest: :func:`analysis.provenance.source_key`), the function's name and its
+arguments (a record by its files' hashes, a frame by its content), so a changed data file, grade
+table or code never reads an old result. ``review build`` fills the cache of its output folder
+(``<out>/.cache/results/``); notebooks, ``review run`` and JupyterLab read it.
+
+Values are written as JSON: every frame column with its dtype (categories and their order, nullable
+integers, floats with NaN, tuples), so a frame read back is equal to the one written
+(``pandas.testing.assert_frame_equal``), and reading a file back can never run code. Entries are
+written beside their final name and renamed into place. A file that is not a valid entry
+(truncated, edited, planted) is discarded with a warning and the result computed again.
+
+Why not ``joblib.Memory``: it stores results with pickle (its only format), keys functions by their
+source text rather than by the data files, and writes outside any folder we choose to guard; what we
+need (a key from fingerprints we already take, JSON values) is the small codec below.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import math
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["FORMAT", "CacheError", "encode", "decode", "write", "read"]
+__all__ = ["FORMAT", "CacheError", "encode", "decode", "value_digest", "ResultsCache", "cached", "uncached"]
 
-FORMAT = "review-inputs/1"
+FORMAT = "review-result/1"
 
 
 class CacheError(ValueError):
@@ -113,31 +129,138 @@ def decode(data):
     raise CacheError(f"unknown kind {kind!r}")
 
 
-def write(path: Path | str, source_key: str, data_dir: str | None, inputs: dict) -> None:
-    """Write a notebook's inputs beside their final name, then rename into place."""
-    path = Path(path)
-    doc = {"format": FORMAT, "source_key": source_key, "data_dir": data_dir, "inputs": encode(inputs)}
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(json.dumps(doc, allow_nan=False), encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+def value_digest(value) -> str:
+    """SHA-256 of a value's JSON encoding (stable across runs and machines for the same value)."""
+    text = json.dumps(encode(value), allow_nan=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def read(path: Path | str) -> dict:
-    """The document at ``path``: format, source_key, data_dir and the decoded inputs. Raises
-    FileNotFoundError when there is none and :class:`CacheError` (naming the file) when it is not a
-    valid document of this format."""
-    path = Path(path)
+class Uncacheable(TypeError):
+    """An argument with no content key (the call is computed, not cached)."""
+
+
+def _argument_key(value):
+    """A JSON-ready key for an argument: plain values as themselves, a frame by its content, a public
+    record by its files' hashes, the model by nothing (its source key is in every entry's key)."""
+    from .load import PublicRecord
+
+    from .record import RecordModel
+
+    if isinstance(value, RecordModel) and isinstance(value.cache, ResultsCache):
+        return "<model>"
+    if isinstance(value, PublicRecord):
+        return {"record": value.files}
+    if isinstance(value, pd.DataFrame):
+        return {"frame": value_digest(value)}
+    if isinstance(value, dict):
+        return {"dict": [[str(k), _argument_key(v)] for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))]}
+    if isinstance(value, (list, tuple)):
+        return [_argument_key(v) for v in value]
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CacheError(f"{path}: not a JSON cache file ({exc})") from None
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise CacheError(f"{path}: not a {FORMAT} document")
-    try:
-        inputs = decode(doc["inputs"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise CacheError(f"{path}: damaged ({type(exc).__name__}: {exc})") from None
-    return {"source_key": doc.get("source_key"), "data_dir": doc.get("data_dir"), "inputs": inputs}
+        return _plain(value)
+    except TypeError:
+        raise Uncacheable(type(value).__name__) from None
+
+
+class ResultsCache:
+    """The results cache of one data basis in ``folder``: entries ``<key>.json``.
+
+    ``source_key`` is :func:`analysis.provenance.source_key` of the data folder and grade table the
+    model was built from. With ``writable`` False, missing entries are computed and not stored.
+    ``hits`` and ``misses`` count the calls served in this process, and ``served`` lists their keys.
+    """
+
+    def __init__(self, folder: Path | str, source_key: str, writable: bool = True):
+        self.folder, self.source_key, self.writable = Path(folder), source_key, writable
+        self.hits = self.misses = 0
+        self.served: list[str] = []  # the keys of every call served, in order
+
+    def key(self, name: str, arguments) -> str:
+        text = json.dumps([FORMAT, self.source_key, name, arguments], sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def path(self, key: str) -> Path:
+        return self.folder / f"{key}.json"
+
+    def read(self, key: str):
+        """The entry's value, or raise FileNotFoundError (none) or :class:`CacheError` (not a valid entry)."""
+        path = self.path(key)
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise CacheError(f"{path}: not a JSON cache entry ({exc})") from None
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("key") != key:
+            raise CacheError(f"{path}: not a {FORMAT} entry for this key")
+        try:
+            return decode(doc["value"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CacheError(f"{path}: damaged ({type(exc).__name__}: {exc})") from None
+
+    def write(self, key: str, name: str, value) -> None:
+        """Write an entry beside its final name, then rename it into place (atomic)."""
+        path = self.path(key)
+        doc = {"format": FORMAT, "key": key, "function": name, "value": encode(value)}
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_text(json.dumps(doc, allow_nan=False), encoding="utf-8")
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def call(self, func, args: tuple, kwargs: dict):
+        """``func(*args, **kwargs)`` through the cache. The value returned is always the one read back
+        from its JSON form, so a notebook shows the same whether the entry was there or not."""
+        import inspect
+
+        name = f"{func.__module__}.{func.__qualname__}"
+        bound = inspect.signature(func).bind(*args, **kwargs)
+        bound.apply_defaults()  # f(m, x) and f(m, scopes=x) are one entry
+        try:
+            arguments = [[k, _argument_key(v)] for k, v in bound.arguments.items()]
+        except Uncacheable:
+            return func(*args, **kwargs)
+        key = self.key(name, arguments)
+        self.served.append(key)
+        try:
+            value = self.read(key)
+            self.hits += 1
+            return value
+        except FileNotFoundError:
+            pass
+        except (CacheError, OSError) as exc:
+            warnings.warn(f"{exc}; discarded: the result is computed again", stacklevel=3)
+        value = decode(encode(func(*args, **kwargs)))
+        self.misses += 1
+        if self.writable:
+            self.write(key, name, value)
+        return value
+
+
+def _cache_of(args, kwargs) -> ResultsCache | None:
+    for value in (*args, *kwargs.values()):
+        store = getattr(value, "cache", None)
+        if isinstance(store, ResultsCache):
+            return store
+    return None
+
+
+def cached(func):
+    """Mark a library function whose result is worth keeping: called with a model that carries a
+    :class:`ResultsCache`, its result comes from (or goes to) that cache; otherwise it is computed.
+    The function itself is ``uncached(func)``."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        store = _cache_of(args, kwargs)
+        if store is None:
+            return func(*args, **kwargs)
+        return store.call(func, args, kwargs)
+
+    wrapper.uncached = func
+    return wrapper
+
+
+def uncached(func):
+    """The function behind a :func:`cached` one (itself for any other)."""
+    return getattr(func, "uncached", func)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from . import config
 from .errors import ReviewError
+from .kinds import KINDS
 from .provenance import code_digest, environment, sha256_file
 
 __all__ = ["DEFAULT_TOL", "DEFAULT_RTOL", "DEFAULT_ATOL", "Line", "CheckReport", "check", "compare_file", "compare_table", "compare_png",
@@ -313,8 +314,13 @@ def _check(reports_dir: Path, grades, n_jobs, tol, data_dir, progress, keep, rto
     return report
 
 
+def _results_digest(job: dict):
+    """The digest of the results a notebook showed (``inputs_digest`` in manifests before 0.2)."""
+    return job.get("results_digest", job.get("inputs_digest"))
+
+
 #: Folders of the committed published set: a file listed there must be on disk.
-COMMITTED = ("tables/", "figures/", "notebooks/review/", "notebooks/period_group/", "notebooks/statements/")
+COMMITTED = ("tables/", "figures/") + tuple(f"notebooks/{k.name}/" for k in KINDS.values() if k.published)
 
 
 def _output_order(path: str):
@@ -392,7 +398,7 @@ def compare_manifests(old: dict, new: dict) -> CheckReport:
             reasons = []
             # a site file (index.html, the data dictionary) belongs to no notebook: it moves with what it shows
             site_file = a.get("job") is None and b.get("job") is None
-            if site_file or ja.get("inputs_digest") != jb.get("inputs_digest"):
+            if site_file or _results_digest(ja) != _results_digest(jb):
                 if data_changed or grades_changed:
                     reasons.append("data (" + ", ".join(data_changed + (["grade table"] if grades_changed else []))
                                    + ")")

@@ -26,6 +26,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from .cache import cached
 from . import areas, indicators, scale
 from .record import NVAR, P, RecordModel, grade_values, var
 
@@ -154,6 +155,7 @@ def _group_summary(x: np.ndarray, claim) -> str:
     return "; ".join(parts)
 
 
+@cached
 def evaluate_claims(record, model: RecordModel | None = None, evidence: bool = True) -> pd.DataFrame:
     """One row per reading of ``record.claims``; columns :data:`CLAIM_COLUMNS`.
 

@@ -38,11 +38,13 @@ def _wrap(text: str, indent: int, width: int = 100) -> str:
 
 
 def _cmd_statements(args) -> int:
-    from .report import Results
+    from .claims import evaluate_claims
+    from .report import open_report
+    from .statements import evaluate_statements
 
-    results = Results(args.grades)
-    frame, basis = results.statements, results.basis
-    claims = results.claims
+    page = open_report("statements", grades=args.grades or "")  # reads the results cache a build filled
+    frame, basis = evaluate_statements(page.record, page.model), page.basis
+    claims = evaluate_claims(page.record, page.model)
     if args.csv:
         import pandas as pd
 
@@ -52,7 +54,7 @@ def _cmd_statements(args) -> int:
 
         for_csv(both).to_csv(sys.stdout, index=False, lineterminator="\n")
         return 0
-    complete = results.grades is not None
+    complete = page.grade_table is not None
     print(f"The review's statements and conclusions checked against the {basis}.")
     print("Value: the count in that table." if complete else
           "Range: the count over every grade table consistent with the rest of the record.")
@@ -86,7 +88,9 @@ def _cmd_statements(args) -> int:
     print(f"Conclusions: {summary(ccounts)} (of {len(claims)} readings).")
     if frame["set_aside"].any():
         print("* set aside: contradicted by the rest of the record, so not used when computing ranges.")
-    conflicts = results.conflicts
+    from .statements import conflicts_table, reconcile
+
+    conflicts = conflicts_table(page.model)
     if len(conflicts) and not complete:
         print("\nConflicts in the record (rows that cannot all hold; set-aside rows are not used for ranges):")
         for n, part in conflicts.groupby("conflict"):
@@ -95,7 +99,7 @@ def _cmd_statements(args) -> int:
                 flag = " [set aside]" if rec.set_aside else ""
                 print(_wrap(f"- {rec.label} ({rec.source_id}){flag}: \"{rec.quote}\"", 4))
     if complete:
-        _print_reconciliation(results.reconciliation, basis, sys.stdout)
+        _print_reconciliation(reconcile(page.record, page.grade_table), basis, sys.stdout)
     return 0
 
 
@@ -114,10 +118,11 @@ def _print_reconciliation(frame, basis: str, stream) -> None:
 
 def _warn_reconciliation(grades) -> None:
     if grades:
-        from .report import Results
+        from .report import open_report
+        from .statements import reconcile
 
-        results = Results(grades)
-        _print_reconciliation(results.reconciliation, results.basis, sys.stderr)
+        page = open_report("statements", grades=str(grades))
+        _print_reconciliation(reconcile(page.record, page.grade_table), page.basis, sys.stderr)
 
 
 def _report(summary, page: str | None = None) -> int:
@@ -147,7 +152,8 @@ def _cmd_build(args) -> int:
 
 
 def _cmd_run(args) -> int:
-    from .build import build, job_for
+    from .build import build
+    from .kinds import job_for
 
     if args.partnership is not None:
         job = job_for("partnership", args.partnership)

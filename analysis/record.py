@@ -155,6 +155,9 @@ class RecordModel:
         self.alternatives = list(alternatives)
         self.basis = basis
         self.solves = 0
+        #: A :class:`analysis.cache.ResultsCache` for the results of ``@cached`` library functions
+        #: called with this model (None: computed every time).
+        self.cache = None
         self._conflicts = None
         self.active = list(self.groups)
         self.set_aside: list[Group] = []

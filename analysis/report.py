@@ -1,23 +1,26 @@
-"""What the notebooks show: the inputs of each notebook kind, computed once, and the object notebooks call.
+"""What the notebooks show: a page object per notebook kind, opened from the notebook's parameters.
 
-A notebook (``notebooks/<kind>.ipynb``) opens a :class:`Report` from its parameters and shows
-its tables and figures by name; nothing else happens in the notebook. The numbers come from
-:class:`Results`, which computes each model-based frame once, lazily:
+A notebook (``notebooks/<kind>.ipynb``) opens its page with :func:`open_report` and then calls the
+library by name, cell by cell (``summaries.grade_distribution(model)``,
+``figures.grade_bars(distribution, basis=r.basis)``); the page only shows what a cell made, for a
+reader, and writes it out:
 
-- run on its own (in JupyterLab, or ``review run``), a notebook computes only what it shows;
-- ``review build`` computes a :class:`Results` once for all 37 notebooks, writes each notebook's
-  slice (:func:`inputs_for`) to a file and passes its path as the ``inputs`` parameter. A
-  notebook's cache key includes its slice's hash, so a data change re-runs exactly the
-  notebooks whose inputs it changes. The file is only a cache: re-run elsewhere (nbval on a clean
-  checkout) or after the data or code changed, the notebook computes its inputs itself.
+- :meth:`Page.table` shows a frame as a table for people (:mod:`analysis.present`) and writes
+  ``<output_dir>/tables/<name>.csv``; :meth:`Page.figure` shows an Axes (PNG with its alt text) and
+  writes ``<output_dir>/figures/<name>.{png,svg,csv,txt}``; both write only when ``output_dir`` is
+  set (the build sets it);
+- :meth:`Page.headline` and :meth:`Page.about` are the page's opening and closing text.
 
-Tables a notebook shows are written to ``<output_dir>/tables/<name>.csv`` and figures to
-``<output_dir>/figures/<name>.{png,svg,csv,txt}`` when ``output_dir`` is set (the build sets it).
+The page's ``model`` carries the results cache (:class:`analysis.cache.ResultsCache`) of the
+output folder (``reports/.cache/results`` unless ``cache`` names another), so the expensive calls a
+notebook makes are read from what ``review build`` computed, while the data, grade table and code are
+those it computed them from. :meth:`Page.results` lists the values the notebook shows, made by the
+same calls as its cells: the build computes them first (filling the cache), and a notebook's cache
+key includes their digest, so a data change re-runs exactly the notebooks whose results it changes.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 from functools import cached_property
 from pathlib import Path
@@ -25,144 +28,14 @@ from pathlib import Path
 import pandas as pd
 
 from . import areas, indicators, scale
+from .kinds import KINDS, job_for
 
-__all__ = ["KINDS", "basis_label", "Results", "inputs_for", "inputs_digest", "Report", "open_report"]
-
-#: Notebook kinds, in build order: name -> the parameter naming the subject (None: one notebook).
-KINDS: dict[str, str | None] = {"review": None, "period_group": "period_group", "partnership": "partnership",
-                                "statements": None}
+__all__ = ["basis_label", "Page", "open_report", "PAGES", "CAPTIONS", "escape_markdown"]
 
 
 def basis_label(grades_path: str | Path | None) -> str:
     """The data basis stated on every output: 'public record' or 'complete grade table <file name>'."""
     return f"complete grade table {Path(grades_path).name}" if grades_path else "public record"
-
-
-class Results:
-    """Every frame the notebooks show, for one data basis, each computed on first use.
-
-    ``grades``: path of a complete grade table, or empty/None for the public record;
-    ``data_dir``: the data package (default ``data/``; tests pass a copy).
-    """
-
-    def __init__(self, grades: str | Path | None = None, data_dir: str | Path | None = None):
-        self.grades_path = str(grades) if grades else ""
-        self.data_dir = data_dir
-
-    # -- the data and the model --------------------------------------------------------------------------
-    @cached_property
-    def record(self):
-        from .load import load_record
-
-        return load_record(self.data_dir)
-
-    @cached_property
-    def grades(self) -> pd.DataFrame | None:
-        from .load import load_grades
-
-        return load_grades(self.grades_path) if self.grades_path else None
-
-    @cached_property
-    def model(self):
-        from .record import RecordModel
-
-        if self.grades is not None:
-            return RecordModel.from_grades(self.grades)
-        return RecordModel.from_record(self.record)
-
-    @cached_property
-    def basis(self) -> str:
-        return basis_label(self.grades_path)
-
-    # -- frames ----------------------------------------------------------------------------------------------
-    @cached_property
-    def possible(self) -> pd.DataFrame:
-        from . import summaries
-
-        return summaries.partnership_grades(self.model, self.record, grades=self.grades)
-
-    @cached_property
-    def distribution(self) -> pd.DataFrame:
-        from . import summaries
-
-        return summaries.grade_distribution(self.model)
-
-    @cached_property
-    def good_or_better(self) -> pd.DataFrame:
-        from . import summaries
-
-        return summaries.good_or_better(self.model)
-
-    @cached_property
-    def medians(self) -> pd.DataFrame:
-        from . import summaries
-
-        return summaries.median_grade(self.model)
-
-    @cached_property
-    def all_good_or_better(self) -> pd.DataFrame:
-        from . import summaries
-
-        return summaries.all_good_or_better(self.model)
-
-    @cached_property
-    def trend_bounds(self) -> dict[str, pd.DataFrame]:
-        from . import trend_bounds
-
-        return trend_bounds.trend_bounds(self.model)
-
-    @cached_property
-    def trend_tests(self) -> pd.DataFrame:
-        """The tests of one table: only with a complete grade table (empty under the record)."""
-        from . import trends
-
-        if self.grades is not None:
-            return trends.trend_tests(self.grades)
-        return pd.DataFrame(columns=trends.TREND_TEST_COLUMNS)
-
-    @cached_property
-    def statements(self) -> pd.DataFrame:
-        from .statements import evaluate_statements
-
-        return evaluate_statements(self.record, self.model)
-
-    @cached_property
-    def claims(self) -> pd.DataFrame:
-        from .claims import evaluate_claims
-
-        return evaluate_claims(self.record, self.model)
-
-    @cached_property
-    def trend_summary(self) -> pd.DataFrame:
-        from .claims import trend_summary
-
-        return trend_summary(self.trend_bounds["bounds"], self.claims)
-
-    @cached_property
-    def reconciliation(self) -> pd.DataFrame:
-        """A complete grade table against the public record (empty under the record itself)."""
-        from .statements import RECONCILE_COLUMNS, reconcile
-
-        if self.grades is None:
-            return pd.DataFrame(columns=RECONCILE_COLUMNS)
-        return reconcile(self.record, self.grades)
-
-    @cached_property
-    def conflicts(self) -> pd.DataFrame:
-        from .statements import conflicts_table
-
-        return conflicts_table(self.model)
-
-    def profile(self, partnership: str, medians: pd.DataFrame | None = None) -> pd.DataFrame:
-        from . import summaries
-
-        return summaries.partnership_profile(self.model, partnership, medians)
-
-
-def _schedule() -> pd.DataFrame:
-    table = areas.partnership_table()
-    return pd.DataFrame({"period_group": table["period_group"], "partnership": table["partnership"],
-                         "slug": table["slug"], "aliases": table["aliases"].map(", ".join)})
 
 
 def _flat(frame: pd.DataFrame) -> pd.DataFrame:
@@ -173,78 +46,6 @@ def _flat(frame: pd.DataFrame) -> pd.DataFrame:
             frame[c] = frame[c].map(lambda v: "|".join(v) if isinstance(v, tuple) else v)
     return frame
 
-
-def inputs_for(kind: str, subject: str | None, results: Results) -> dict:
-    """The frames (and texts) one notebook shows, keyed by name. ``subject`` is the canonical
-    partnership or period-group id for those kinds, None otherwise."""
-    r = results
-    out = {"kind": kind, "subject": subject, "basis": r.basis}
-    if kind == "review":
-        out |= {
-            "grade_scale": scale.grade_table()[["value", "grade", "descriptor", "good_or_better"]],
-            "indicators": indicators.indicator_table()[["indicator", "title", "framework_area"]],
-            "schedule": _schedule(),
-            "grade_distribution": r.distribution,
-            "good_or_better": r.good_or_better,
-            "median_grade": r.medians,
-            "possible_grades": _flat(r.possible),
-            "all_good_or_better": r.all_good_or_better,
-            "trend_summary": r.trend_summary,
-            "trend_bounds": r.trend_bounds["bounds"],
-            "trend_linear_bounds": r.trend_bounds["linear"],
-            "trend_witnesses": r.trend_bounds["witnesses"],
-            "trend_tests": r.trend_tests,
-            "staff_survey": r.record.staff_survey,
-            "case_records": r.record.case_records,
-            "headline_counts": r.record.headline_counts,
-        }
-    elif kind == "period_group":
-        scopes = [subject] + [g for g in areas.PERIOD_GROUPS if g != subject] + ["all"]
-        members = areas.members(subject)
-        out |= {
-            "label": areas.period_group_label(subject),
-            "scopes": scopes,
-            "members": _schedule().query("period_group == @subject").reset_index(drop=True),
-            "grade_distribution": r.distribution[r.distribution["scope"].isin(scopes)].reset_index(drop=True),
-            "good_or_better": r.good_or_better[r.good_or_better["scope"].isin(scopes)].reset_index(drop=True),
-            "median_grade": r.medians[r.medians["scope"].isin(scopes)].reset_index(drop=True),
-            "possible_grades": _flat(r.possible[r.possible["partnership"].isin(members)].reset_index(drop=True)),
-        }
-    elif kind == "partnership":
-        group = areas.period_group_of()[subject]
-        medians = r.medians[r.medians["scope"].isin(["all", group])]
-        rec = r.record
-        counts = rec.area_counts[rec.area_counts["partnership"] == subject].reset_index(drop=True)
-        out |= {
-            "partnership": subject,
-            "period_group": group,
-            "slug": areas.partnership_table().set_index("partnership").loc[subject, "slug"],
-            "grades": _flat(r.possible[r.possible["partnership"] == subject].reset_index(drop=True)),
-            # the record's published counts; with a complete table the grades themselves are shown instead
-            "grade_counts": _flat(counts if r.grades is None else counts.iloc[0:0]),
-            "profile": r.profile(subject, medians),
-        }
-    elif kind == "statements":
-        out |= {"statements": r.statements, "conflicts": r.conflicts, "claims": r.claims,
-                "reconciliation": r.reconciliation}
-    else:
-        raise ValueError(f"unknown notebook kind {kind!r}; known: {', '.join(KINDS)}")
-    return out
-
-
-def inputs_digest(inputs: dict) -> str:
-    """SHA-256 of a notebook's inputs, from their CSV text (stable across runs and machines)."""
-    h = hashlib.sha256()
-    for key in sorted(inputs):
-        value = inputs[key]
-        h.update(key.encode())
-        if isinstance(value, pd.DataFrame):
-            buf = io.StringIO()
-            _flat(value).to_csv(buf, index=False, lineterminator="\n")
-            h.update(buf.getvalue().encode())
-        else:
-            h.update(repr(value).encode())
-    return h.hexdigest()
 
 
 #: Captions of the tables notebooks show (what each is; the page says the data basis once, at the top).
@@ -287,28 +88,81 @@ class ShownFigure:
                 {"image/png": {"alt": self.alt}})
 
 
-class Report:
-    """One notebook's view: its inputs, and helpers that show a table or figure and write it out."""
+class Page:
+    """One notebook's page: its data basis, its model with the results cache, and helpers that show
+    a table or figure for a reader and write it out. Open one with :func:`open_report`.
 
-    def __init__(self, inputs: dict, output_dir: str | Path | None = None):
-        self.inputs = inputs
+    ``subject``: canonical partnership name or period-group id (None for a kind with one notebook);
+    ``grades``: path of a complete grade table, empty for the public record; ``output_dir``: where
+    tables and figures are written (empty: shown only); ``cache``: the results cache folder (empty:
+    ``.cache/results`` of the default output folder for this data basis); ``data_dir``: the data
+    package (empty: ``data/`` of the checkout).
+    """
+
+    kind = ""
+
+    def __init__(self, subject: str | None = None, grades: str = "", output_dir: str = "", cache: str = "",
+                 data_dir: str = ""):
+        from .outdir import default_out_dir
+
+        self.subject = subject
+        self.grades_path = str(grades) if grades else ""
         self.output_dir = Path(output_dir) if output_dir else None
+        self.cache_dir = Path(cache) if cache else default_out_dir(self.grades_path or None) / ".cache" / "results"
+        self.data_dir = str(data_dir) if data_dir else None
+        self.job = job_for(self.kind, subject)
+
+    # -- the data and the model --------------------------------------------------------------------------
+    @cached_property
+    def record(self):
+        """The public record (every table, typed and checked) from the data folder."""
+        from .load import load_record
+
+        return load_record(self.data_dir)
+
+    @cached_property
+    def grade_table(self) -> pd.DataFrame | None:
+        """The complete grade table, or None on the public record."""
+        from .load import load_grades
+
+        return load_grades(self.grades_path) if self.grades_path else None
+
+    @cached_property
+    def model(self):
+        """Every 32 x 9 grade table consistent with the data (one, with a complete table), carrying the
+        results cache: a ``@cached`` library function called with it reads its result from there."""
+        from .cache import ResultsCache
+        from .provenance import source_key
+        from .record import RecordModel
+
+        if self.grade_table is not None:
+            model = RecordModel.from_grades(self.grade_table)
+        else:
+            model = RecordModel.from_record(self.record)
+        # entries are written only into an output folder this package made (one with its manifest)
+        writable = (self.cache_dir.parent.parent / "manifest.json").is_file()
+        model.cache = ResultsCache(self.cache_dir, source_key(self.data_dir, self.grades_path or None), writable)
+        return model
 
     @property
     def basis(self) -> str:
-        return self.inputs["basis"]
+        return basis_label(self.grades_path)
 
-    def __getitem__(self, name: str):
-        return self.inputs[name]
+    def results(self) -> dict:
+        """The values this page shows, by name, made by the same library calls as the notebook's cells."""
+        raise NotImplementedError
 
-    def table(self, name: str, columns: list[str] | None = None, if_empty: str = "", inline: bool = True):
-        """Show the named table (optionally some columns) for a reader, and write it to
-        ``tables/<name>.csv`` if output_dir is set. ``inline=False`` shows only its caption and a
-        link to the CSV (for long tables). An empty table with ``if_empty`` shows that text instead
-        and writes nothing. The frame itself is ``r[name]``."""
+    # -- showing and writing -------------------------------------------------------------------------------
+    def table(self, frame: pd.DataFrame, name: str, columns: list[str] | None = None, if_empty: str = "",
+              inline: bool = True):
+        """Show ``frame`` (optionally some columns) for a reader, with its caption, and write it to
+        ``tables/<name>.csv`` if output_dir is set. ``inline=False`` shows only its caption and a link
+        to the CSV (for long tables). An empty frame with ``if_empty`` shows that text instead and
+        writes nothing."""
         from . import present
+        from .precision import write_csv
 
-        frame = _flat(self.inputs[name])
+        frame = _flat(frame)
         if columns:
             frame = frame[columns]
         if frame.empty and if_empty:
@@ -317,92 +171,61 @@ class Report:
             path = self.output_dir / "tables"
             path.mkdir(parents=True, exist_ok=True)
             tmp = path / f".{name}.csv.tmp"
-            from .precision import write_csv
-
             write_csv(frame, tmp)
             tmp.replace(path / f"{name}.csv")
         return present.show(name, frame, CAPTIONS.get(name, name.replace("_", " ").capitalize()),
                             csv=self.csv_link(name), inline=inline)
 
     def place(self, what: str) -> str:
-        """This notebook's ``tables`` or ``figures`` folder, relative to the notebook's (and its
-        page's) folder: the build's :meth:`analysis.build.Job.place`."""
-        from .build import job_for
-
-        return f"../../{job_for(self.inputs['kind'], self.inputs['subject']).place(what)}"
+        """This notebook's ``tables`` or ``figures`` folder, relative to the notebook's (and its page's) folder."""
+        return f"../../{self.job.place(what)}"
 
     def csv_link(self, name: str) -> str:
         """Where table ``name``'s CSV is, relative to the notebook's (and its page's) folder."""
         return f"{self.place('tables')}/{name}.csv"
 
-    def grid(self):
-        """The partnership x indicator grid as a table for reading (the CSV is ``possible_grades``)."""
+    def grid(self, possible: pd.DataFrame):
+        """The partnership x indicator grid of ``possible`` (:func:`analysis.summaries.partnership_grades`)
+        as a table for reading; its CSV is ``possible_grades``."""
         from . import present
 
-        frame = present.grid_frame(self.inputs["possible_grades"])
         caption = ("Grades by partnership and quality indicator. E Excellent, VG Very good, G Good, A Adequate, "
                    "W Weak, U Unsatisfactory; a range such as G–VG: not fixed by the record, it can take any grade "
                    "in that range it allows; *: derived from other sources")
-        return present.Shown(caption, frame, self.csv_link("possible_grades"), len(self.inputs["possible_grades"]))
+        return present.Shown(caption, present.grid_frame(_flat(possible)), self.csv_link("possible_grades"),
+                             len(possible))
 
-    def figure(self, name: str) -> "ShownFigure":
-        """Draw the named figure, write it (PNG, SVG, data CSV, alt text) if output_dir is set, and
-        return it for display: the PNG with its alt text (the page's ``alt`` attribute)."""
+    def figure(self, ax, name: str):
+        """Show the figure drawn on ``ax`` (PNG, with its alt text as the page's ``alt``), write it as
+        ``figures/<name>`` (PNG, SVG, the data drawn as CSV, alt text, long description) if output_dir
+        is set, and link its data under it."""
+        import matplotlib.pyplot as plt
+        from IPython.display import display
+
         from . import figures
 
-        i, basis = self.inputs, self.basis
-        if name == "grade_bars":
-            ax = figures.grade_bars(i["grade_distribution"], scopes=i.get("scopes"), basis=basis)
-        elif name == "grade_bars_national":
-            ax = figures.grade_bars(i["grade_distribution"], scopes=["all"], basis=basis)
-        elif name == "good_or_better":
-            ax = figures.good_or_better_plot(i["good_or_better"], scopes=i.get("scopes"), basis=basis)
-        elif name == "grade_grid":
-            ax = figures.grade_grid(i["possible_grades"], basis=basis)
-        elif name == "profile":
-            ax = figures.profile_plot(i["profile"], basis=basis)
-        elif name == "trend":
-            ax = figures.trend_plot(i["trend_bounds"], basis=basis)
-        elif name == "staff_survey":
-            ax = figures.staff_survey_plot(i["staff_survey"])
-        elif name == "case_records":
-            ax = figures.case_records_plot(i["case_records"])
-        else:
-            raise ValueError(f"unknown figure {name!r}")
+        stem = name.replace("_", "-")
         if self.output_dir is not None:
-            figures.save(ax, name.replace("_", "-"), self.output_dir / "figures", close=False)
-        import matplotlib.pyplot as plt
-
+            figures.save(ax, stem, self.output_dir / "figures", close=False)
         buf = io.BytesIO()
         with plt.rc_context(figures.RC):
             ax.figure.savefig(buf, format="png", metadata={"Software": None})
         plt.close(ax.figure)  # shown once, as this cell's output
-        from IPython.display import display
-
         display(ShownFigure(buf.getvalue(), figures.drawn(ax).alt))
-        stem = name.replace("_", "-")
         place = self.place("figures")
         return self.markdown(f"Figure data: [{stem}.csv]({place}/{stem}.csv) (the numbers drawn) · "
                              f"[long description]({place}/{stem}-description.txt) · [SVG]({place}/{stem}.svg)")
 
     def markdown(self, text: str):
-        """Text for a Markdown display; values from data are escaped."""
+        """Text for a Markdown display; values from data are escaped by the caller."""
         from IPython.display import Markdown
 
         return Markdown(text)
 
-    # -- texts built from the inputs (escaped: names and quotes come from data) ----------------------------
+    # -- texts built from the results (escaped: names and quotes come from data) ----------------------------
     def title(self) -> str:
         """The page's title, naming its subject."""
-        i = self.inputs
-        if i["kind"] == "partnership":
-            return (f"{i['partnership']}: joint inspection of services for children and young people "
-                    f"({areas.period_group_label(i['period_group'])} group)")
-        if i["kind"] == "period_group":
-            return f"{i['label']} group: joint inspections of services for children and young people"
-        if i["kind"] == "statements":
-            return "The review's statements and conclusions, checked against the record"
-        return "Joint inspections of services for children and young people in Scotland, 2012-2017: the national review"
+        raise NotImplementedError
 
     def headline(self):
         """The page's heading and its headline findings, as Markdown."""
@@ -413,84 +236,26 @@ class Report:
         return self.markdown("\n".join(lines))
 
     def findings(self) -> list[str]:
-        """A few findings in plain language, generated from this notebook's results (Markdown-escaped)."""
-        i = self.inputs
+        """A few findings in plain language, generated from this page's results (Markdown-escaped)."""
+        raise NotImplementedError
+
+    def _coverage(self, possible: pd.DataFrame, good_or_better: pd.DataFrame, scope: str) -> list[str]:
+        """Findings of the national and period-group pages: how much the data fixes, and good or better."""
         e = escape_markdown
-        out = []
-        if i["kind"] in ("review", "period_group", "partnership"):
-            g = i["possible_grades"] if i["kind"] != "partnership" else i["grades"]
-            fixed, total = int((g["n_possible"] == 1).sum()), len(g)
-        if i["kind"] == "partnership":
-            known = [f"{r.indicator} {r.grade}" for r in g.itertuples() if "|" not in str(r.possible)]
-            open_ = [r for r in g.itertuples() if "|" in str(r.possible)]
-            if fixed == total:
-                out.append(f"All {total} grades are known: {e(', '.join(known))}.")
-            elif fixed == 0:
-                out.append(f"None of the {total} grades is fixed by the {e(self.basis)}; each indicator's range of "
-                           f"possible grades is shown below.")
-            else:
-                out.append(f"{fixed} of the {total} grades are fixed by the {e(self.basis)}: {e(', '.join(known))}.")
-            if open_:
-                ranges = sorted({str(r.possible).replace("|", " or ") for r in open_})
-                out.append(f"The other {len(open_)} are open: " + e("; ".join(
-                    f"{', '.join(str(r.indicator) for r in open_ if str(r.possible).replace('|', ' or ') == rng)}: "
-                    f"{rng}" for rng in ranges)) + ".")
-            counts = i["grade_counts"]
-            if len(counts):
-                from . import present
-
-                view = present.VIEWS["grade_counts"](counts)
-                out.append(f"Published grade counts for the partnership: {e(view.iloc[0, 0])} "
-                           f"(source: {e(view.iloc[0, 1])}).")
-            prof = i["profile"]
-            above = [str(r.indicator) for r in prof.itertuples() if r.vs_national_median == "above"]
-            below = [str(r.indicator) for r in prof.itertuples() if r.vs_national_median == "below"]
-            if above or below:
-                out.append("Against the national median grade: " + "; ".join(
-                    f"{word} on {', '.join(inds)}" for word, inds in (("above", above), ("below", below)) if inds) + ".")
-            return out
-        if i["kind"] in ("review", "period_group"):
-            n = total // 9
-            nothing = int((g.groupby("partnership")["n_possible"].min() > 1).sum())
-            out.append(f"The {e(self.basis)} fixes {fixed} of the {total} grades ({n} partnerships × 9 indicators); "
-                       f"the other {total - fixed} are open, each with the grades it can still take. "
-                       f"{nothing} of the {n} partnerships have no grade fixed at all.")
-            gob = i["good_or_better"]
-            scope = "all" if i["kind"] == "review" else i["subject"]
-            part = gob[gob["scope"] == scope]
-            best = part.loc[part["min"].idxmax()]
-            worst = part.loc[part["max"].idxmin()]
-            n_scope = int(best["n_partnerships"])
-            out.append(f"Graded good or better, {'across all 32 partnerships' if scope == 'all' else 'in this group'}: "
-                       f"at least {int(best['min'])} of {n_scope} on QI {best['indicator']}, the highest lower bound "
-                       f"of any indicator; at most {int(worst['max'])} of {n_scope} on QI {worst['indicator']}, the "
-                       f"lowest upper bound.")
-        if i["kind"] == "review":
-            from . import present
-
-            b = i["trend_bounds"]
-            decided = [r for r in b.itertuples() if r.verdict != "possible"]
-            for r in decided:
-                word = {"impossible": "ruled out", "forced": "forced"}[r.verdict]
-                out.append(f"A statistically significant {r.direction}ward trend in QI {r.indicator} across the "
-                           f"three period groups is **{word}** by the record (exact p-values from "
-                           f"{present.format_p(r.p_min)} to {present.format_p(r.p_max)} over every consistent table).")
-            out.append(f"Every other indicator and direction ({len(b) - len(decided)} of {len(b)}): a significant "
-                       f"trend is possible but not forced. The groups are different partnerships inspected at "
-                       f"different times, so a trend describes these inspections, not a change in services.")
-        if i["kind"] == "statements":
-            for what, frame in (("statements", i["statements"]), ("readings of its conclusions", i["claims"])):
-                c = frame["verdict"].value_counts()
-                out.append(f"Of the review's {len(frame)} {what}, the record confirms {int(c.get('confirmed', 0))}, "
-                           f"leaves {int(c.get('possible', 0))} possible and contradicts {int(c.get('contradicted', 0))}.")
-            n_conf = i["conflicts"]["conflict"].nunique() if len(i["conflicts"]) else 0
-            if n_conf:
-                aside = i["conflicts"].loc[i["conflicts"]["set_aside"].astype(str) == "True", "label"].unique()
-                sets = "one minimal set" if n_conf == 1 else f"{n_conf} minimal sets"
-                out.append(f"The record itself holds {sets} of rows that cannot all be true; "
-                           f"{'the statement' if len(aside) == 1 else f'{len(aside)} statements'} among them "
-                           f"{'is' if len(aside) == 1 else 'are'} set aside (reported as contradicted): "
-                           f"{e('; '.join(aside))}.")
+        fixed, total = int((possible["n_possible"] == 1).sum()), len(possible)
+        n = total // len(indicators.INDICATORS)
+        nothing = int((possible.groupby("partnership", observed=True)["n_possible"].min() > 1).sum())
+        out = [f"The {e(self.basis)} fixes {fixed} of the {total} grades ({n} partnerships × 9 indicators); "
+               f"the other {total - fixed} are open, each with the grades it can still take. "
+               f"{nothing} of the {n} partnerships have no grade fixed at all."]
+        part = good_or_better[good_or_better["scope"] == scope]
+        best = part.loc[part["min"].idxmax()]
+        worst = part.loc[part["max"].idxmin()]
+        n_scope = int(best["n_partnerships"])
+        out.append(f"Graded good or better, {'across all 32 partnerships' if scope == 'all' else 'in this group'}: "
+                   f"at least {int(best['min'])} of {n_scope} on QI {best['indicator']}, the highest lower bound "
+                   f"of any indicator; at most {int(worst['max'])} of {n_scope} on QI {worst['indicator']}, the "
+                   f"lowest upper bound.")
         return out
 
     def about(self):
@@ -524,6 +289,197 @@ class Report:
         return self.markdown("\n".join(lines))
 
 
+
+
+class ReviewPage(Page):
+    """The national review."""
+
+    kind = "review"
+
+    def results(self) -> dict:
+        from . import claims, summaries, trend_bounds, trends
+
+        m, rec = self.model, self.record
+        bounds = trend_bounds.trend_bounds(m)
+        return {"grade_scale": scale.grade_table(), "indicators": indicators.indicator_table(),
+                "schedule": areas.schedule(), "grade_distribution": summaries.grade_distribution(m),
+                "good_or_better": summaries.good_or_better(m), "median_grade": summaries.median_grade(m),
+                "possible_grades": summaries.partnership_grades(m, rec, grades=self.grade_table),
+                "all_good_or_better": summaries.all_good_or_better(m), "trend_bounds": bounds,
+                "claims": claims.evaluate_claims(rec, m), "trend_tests": trends.trend_tests(self.grade_table),
+                "staff_survey": rec.staff_survey, "case_records": rec.case_records,
+                "headline_counts": rec.headline_counts}
+
+    def title(self) -> str:
+        return "Joint inspections of services for children and young people in Scotland, 2012-2017: the national review"
+
+    def findings(self) -> list[str]:
+        from . import present, summaries, trend_bounds
+
+        m = self.model
+        out = self._coverage(summaries.partnership_grades(m, self.record, grades=self.grade_table),
+                             summaries.good_or_better(m), "all")
+        b = trend_bounds.trend_bounds(m)["bounds"]
+        decided = [r for r in b.itertuples() if r.verdict != "possible"]
+        for r in decided:
+            word = {"impossible": "ruled out", "forced": "forced"}[r.verdict]
+            out.append(f"A statistically significant {r.direction}ward trend in QI {r.indicator} across the "
+                       f"three period groups is **{word}** by the record (exact p-values from "
+                       f"{present.format_p(r.p_min)} to {present.format_p(r.p_max)} over every consistent table).")
+        out.append(f"Every other indicator and direction ({len(b) - len(decided)} of {len(b)}): a significant "
+                   f"trend is possible but not forced. The groups are different partnerships inspected at "
+                   f"different times, so a trend describes these inspections, not a change in services.")
+        return out
+
+
+class PeriodGroupPage(Page):
+    """One period group against the others."""
+
+    kind = "period_group"
+
+    @property
+    def scopes(self) -> list[str]:
+        """The scopes its figures show, in order: this group, the other groups, all 32."""
+        return [self.subject] + [g for g in areas.PERIOD_GROUPS if g != self.subject] + ["all"]
+
+    def results(self) -> dict:
+        from . import summaries
+
+        m = self.model
+        return {"members": areas.schedule(self.subject), "grade_distribution": summaries.grade_distribution(m),
+                "good_or_better": summaries.good_or_better(m), "median_grade": summaries.median_grade(m),
+                "possible_grades": summaries.partnership_grades(m, self.record, grades=self.grade_table,
+                                                                period_group=self.subject)}
+
+    def title(self) -> str:
+        return f"{areas.period_group_label(self.subject)} group: joint inspections of services for children and young people"
+
+    def findings(self) -> list[str]:
+        from . import summaries
+
+        m = self.model
+        return self._coverage(summaries.partnership_grades(m, self.record, grades=self.grade_table,
+                                                           period_group=self.subject),
+                              summaries.good_or_better(m), self.subject)
+
+
+class PartnershipPage(Page):
+    """One partnership's inspection."""
+
+    kind = "partnership"
+
+    def results(self) -> dict:
+        from . import summaries
+
+        m, p = self.model, self.subject
+        return {"grades": summaries.partnership_grades(m, self.record, p, grades=self.grade_table),
+                "grade_counts": summaries.published_counts(self.record, p, grades=self.grade_table),
+                "profile": summaries.partnership_profile(m, p)}
+
+    def title(self) -> str:
+        return (f"{self.subject}: joint inspection of services for children and young people "
+                f"({areas.period_group_label(areas.period_group_of()[self.subject])} group)")
+
+    def findings(self) -> list[str]:
+        from . import present
+
+        e = escape_markdown
+        i = self.results()
+        g = _flat(i["grades"])
+        fixed, total = int((g["n_possible"] == 1).sum()), len(g)
+        out = []
+        known = [f"{r.indicator} {r.grade}" for r in g.itertuples() if "|" not in str(r.possible)]
+        open_ = [r for r in g.itertuples() if "|" in str(r.possible)]
+        if fixed == total:
+            out.append(f"All {total} grades are known: {e(', '.join(known))}.")
+        elif fixed == 0:
+            out.append(f"None of the {total} grades is fixed by the {e(self.basis)}; each indicator's range of "
+                       f"possible grades is shown below.")
+        else:
+            out.append(f"{fixed} of the {total} grades are fixed by the {e(self.basis)}: {e(', '.join(known))}.")
+        if open_:
+            ranges = sorted({str(r.possible).replace("|", " or ") for r in open_})
+            out.append(f"The other {len(open_)} are open: " + e("; ".join(
+                f"{', '.join(str(r.indicator) for r in open_ if str(r.possible).replace('|', ' or ') == rng)}: "
+                f"{rng}" for rng in ranges)) + ".")
+        counts = _flat(i["grade_counts"])
+        if len(counts):
+            view = present.VIEWS["grade_counts"](counts)
+            out.append(f"Published grade counts for the partnership: {e(view.iloc[0, 0])} "
+                       f"(source: {e(view.iloc[0, 1])}).")
+        prof = i["profile"]
+        above = [str(r.indicator) for r in prof.itertuples() if r.vs_national_median == "above"]
+        below = [str(r.indicator) for r in prof.itertuples() if r.vs_national_median == "below"]
+        if above or below:
+            out.append("Against the national median grade: " + "; ".join(
+                f"{word} on {', '.join(inds)}" for word, inds in (("above", above), ("below", below)) if inds) + ".")
+        return out
+
+
+class StatementsPage(Page):
+    """The review's statements and conclusions, checked against the record."""
+
+    kind = "statements"
+
+    def results(self) -> dict:
+        from . import claims, statements
+
+        m, rec = self.model, self.record
+        return {"statements": statements.evaluate_statements(rec, m), "conflicts": statements.conflicts_table(m),
+                "claims": claims.evaluate_claims(rec, m),
+                "reconciliation": statements.reconcile(rec, self.grade_table)}
+
+    def title(self) -> str:
+        return "The review's statements and conclusions, checked against the record"
+
+    def findings(self) -> list[str]:
+        e = escape_markdown
+        i = self.results()
+        out = []
+        for what, frame in (("statements", i["statements"]), ("readings of its conclusions", i["claims"])):
+            c = frame["verdict"].value_counts()
+            out.append(f"Of the review's {len(frame)} {what}, the record confirms {int(c.get('confirmed', 0))}, "
+                       f"leaves {int(c.get('possible', 0))} possible and contradicts {int(c.get('contradicted', 0))}.")
+        conflicts = i["conflicts"]
+        n_conf = conflicts["conflict"].nunique() if len(conflicts) else 0
+        if n_conf:
+            aside = conflicts.loc[conflicts["set_aside"].astype(str) == "True", "label"].unique()
+            sets = "one minimal set" if n_conf == 1 else f"{n_conf} minimal sets"
+            out.append(f"The record itself holds {sets} of rows that cannot all be true; "
+                       f"{'the statement' if len(aside) == 1 else f'{len(aside)} statements'} among them "
+                       f"{'is' if len(aside) == 1 else 'are'} set aside (reported as contradicted): "
+                       f"{e('; '.join(aside))}.")
+        return out
+
+
+#: The page of each notebook kind (:data:`analysis.kinds.KINDS`; a test checks they agree).
+PAGES: dict[str, type[Page]] = {cls.kind: cls for cls in (ReviewPage, PeriodGroupPage, PartnershipPage, StatementsPage)}
+
+
+def open_report(kind: str, subject: str = "", grades: str = "", output_dir: str = "", cache: str = "",
+                data: str = "") -> Page:
+    """What a notebook calls first: its parameters in, its :class:`Page` out.
+
+    ``subject`` is matched through the aliases (an unknown name raises with the closest matches)
+    before anything is read or written. ``cache`` is the results cache folder (``review build``
+    passes its output folder's); ``data`` a data package other than ``data/`` (tests pass a copy).
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown notebook kind {kind!r}; known: {', '.join(KINDS)}")
+    subject_param = KINDS[kind].subject
+    if subject_param == "partnership":
+        subject = areas.match_partnership(subject)
+    elif subject_param == "period_group":
+        subject = areas.match_period_group(subject)
+    else:
+        subject = None
+    # fixed display options: pandas otherwise sizes plain-text tables to the terminal the kernel was
+    # started from, so the same notebook would show differently under papermill and nbval
+    pd.set_option("display.width", 120, "display.max_columns", 40, "display.max_colwidth", 60,
+                  "display.max_rows", 300)
+    return PAGES[kind](subject, grades=grades, output_dir=output_dir, cache=cache, data_dir=data)
+
+
 def escape_markdown(text) -> str:
     """``text`` (a name or file name from data or a user) as literal Markdown: HTML escaped, and every
     character Markdown or JupyterLab's maths (``$``) would read as markup escaped with a backslash."""
@@ -531,58 +487,3 @@ def escape_markdown(text) -> str:
     import re
 
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|~$])", r"\\\1", html.escape(str(text), quote=False))
-
-
-def _cached_inputs(path: str | Path, grades: str) -> tuple[dict | None, str | None]:
-    """The inputs ``review build`` wrote to ``path``, if they are still what the data and code give.
-
-    The file is a cache: it is used only while its source key (data files, grade table, ``analysis``
-    code; :func:`analysis.provenance.source_key`) is unchanged. Missing or stale, None: the caller
-    computes the inputs from the data, which gives the same frames a fresh build would.
-    Returns (inputs or None, the data folder the build used, if it still exists).
-    """
-    import warnings
-
-    from . import cache
-    from .provenance import source_key
-
-    try:
-        cached = cache.read(path)  # JSON: reading it runs no code
-    except FileNotFoundError:
-        return None, None
-    except (cache.CacheError, OSError) as exc:
-        warnings.warn(f"{exc}; discarded: the inputs are computed from the data instead", stacklevel=3)
-        return None, None
-    data_dir = cached.get("data_dir")
-    if data_dir and not Path(data_dir).is_dir():
-        return None, None
-    if cached.get("source_key") != source_key(data_dir, grades or None):
-        return None, data_dir
-    return cached["inputs"], data_dir
-
-
-def open_report(kind: str, subject: str = "", grades: str = "", inputs: str = "", output_dir: str = "") -> Report:
-    """What a notebook calls first: its parameters in, a :class:`Report` out.
-
-    ``subject`` is matched through the aliases (an unknown name raises with the closest matches).
-    ``inputs`` is the file ``review build`` wrote for this notebook, used while it matches the data
-    and code; empty, missing or stale, the inputs are computed here from ``data/`` (and ``grades``).
-    """
-    if kind not in KINDS:
-        raise ValueError(f"unknown notebook kind {kind!r}; known: {', '.join(KINDS)}")
-    if kind == "partnership":
-        subject = areas.match_partnership(subject)
-    elif kind == "period_group":
-        subject = areas.match_period_group(subject)
-    else:
-        subject = None
-    data, data_dir = _cached_inputs(inputs, grades) if inputs else (None, None)
-    if data is not None and (data.get("kind") != kind or data.get("subject") != subject):
-        raise ValueError(f"inputs file {inputs} is for {data.get('kind')} {data.get('subject')}, not {kind} {subject}")
-    if data is None:
-        data = inputs_for(kind, subject, Results(grades, data_dir))
-    # fixed display options: pandas otherwise sizes plain-text tables to the terminal the kernel was
-    # started from, so the same notebook would show differently under papermill and nbval
-    pd.set_option("display.width", 120, "display.max_columns", 40, "display.max_colwidth", 60,
-                  "display.max_rows", 300)
-    return Report(data, output_dir)

@@ -11,16 +11,10 @@ import os
 from pathlib import Path
 from urllib.parse import quote
 
-__all__ = ["write_index", "index_html", "order_key"]
+from .kinds import KINDS, order_key
 
+__all__ = ["write_index", "index_html"]
 
-def order_key(kind: str, subject: str | None) -> tuple:
-    """Sort key of a notebook: the review's order (national, groups, partnerships in Appendix 4 order, statements)."""
-    from . import areas
-
-    kinds = ("review", "period_group", "partnership", "statements")
-    within = {"partnership": areas.PARTNERSHIPS, "period_group": areas.PERIOD_GROUPS}.get(kind, ())
-    return (kinds.index(kind) if kind in kinds else len(kinds), within.index(subject) if subject in within else 0)
 
 _STYLE = """body{font-family:system-ui,'DejaVu Sans',sans-serif;margin:0;color:#0b0c0c;line-height:1.5;font-size:1rem}
 main{max-width:60rem;margin:0 auto;padding:1.5rem 1.25rem 3rem;box-sizing:border-box}
@@ -71,10 +65,10 @@ def index_html(manifest: dict, findings: list[str] | None = None) -> str:
         parts += [f"<li>{f}</li>" for f in findings]
         parts += ["</ul>", "</section>"]
     for kind, heading, blurb in (
-            ("review", "The national review", "Every figure and table of the review's national analysis: grades by "
+            ("review", KINDS["review"].heading, "Every figure and table of the review's national analysis: grades by "
                                               "indicator, good or better by period group, trends, staff survey and "
                                               "case records."),
-            ("statements", "The review's statements, checked", "Each statement and conclusion of the review: "
+            ("statements", KINDS["statements"].heading, "Each statement and conclusion of the review: "
                                                                "confirmed, possible or contradicted by the record.")):
         for entry in by_kind.get(kind, []):
             page = _page(entry)

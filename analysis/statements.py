@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .cache import cached
 from . import areas, indicators
 from .record import Group, RecordModel, _count_vars, statement_group
 
@@ -88,6 +89,7 @@ def _verdict(model, context, group, idx, lo, hi, evidence):
     return "confirmed", decided
 
 
+@cached
 def evaluate_statements(record, model: RecordModel | None = None, evidence: bool = True) -> pd.DataFrame:
     """One row per statement.
 
@@ -156,6 +158,7 @@ def _explanation_counts(model, context, group, idx, verdict):
     return cases
 
 
+@cached
 def conflicts_table(model: RecordModel) -> pd.DataFrame:
     """Every minimal conflict found in the record: one row per member.
 
@@ -177,7 +180,7 @@ def conflicts_table(model: RecordModel) -> pd.DataFrame:
 RECONCILE_COLUMNS = ["kind", "row_id", "subject", "table", "record", "in_force", "source_id", "quote"]
 
 
-def reconcile(record, grades: pd.DataFrame) -> pd.DataFrame:
+def reconcile(record, grades: pd.DataFrame | None) -> pd.DataFrame:
     """Where a complete grade table disagrees with the public record: one row per stated or
     derived grade, area's published grade counts, and review statement (every reading) that the
     table does not satisfy. A warning, not a refusal: an official table may differ from a press
@@ -186,9 +189,13 @@ def reconcile(record, grades: pd.DataFrame) -> pd.DataFrame:
     Columns: kind (cell, count, statement), row_id, subject (what is compared), table (the
     table's value), record (the record's value, as the record words it), in_force (False for a
     rival or stronger reading of a statement, and for a statement the record itself contradicts:
-    rows the record's ranges do not assume), source_id, quote.
+    rows the record's ranges do not assume), source_id, quote. Without a table (``grades`` None:
+    the public record itself) there is nothing to reconcile: no rows.
     """
     from .load import COUNT_COLUMNS
+
+    if grades is None:
+        return pd.DataFrame(columns=RECONCILE_COLUMNS)
 
     table = RecordModel.from_grades(grades)
     x = table.solve()

@@ -15,11 +15,12 @@ import math
 import numpy as np
 import pandas as pd
 
+from .cache import cached
 from . import areas, indicators, scale
 from .record import RecordModel, var
 
 __all__ = ["summarise_table", "default_scopes", "grade_distribution", "good_or_better", "wilson_interval", "median_grade",
-           "partnership_grades", "partnership_profile", "all_good_or_better"]
+           "partnership_grades", "published_counts", "partnership_profile", "all_good_or_better"]
 
 
 def default_scopes() -> dict[str, list[str]]:
@@ -35,6 +36,7 @@ def wilson_interval(count: int, n: int, alpha: float = 0.05) -> tuple[float, flo
     return float(lo), float(hi)
 
 
+@cached
 def grade_distribution(model: RecordModel, scopes: dict | None = None) -> pd.DataFrame:
     """Counts of partnerships per indicator x grade x scope.
 
@@ -51,6 +53,7 @@ def grade_distribution(model: RecordModel, scopes: dict | None = None) -> pd.Dat
     return frame[["indicator", "scope", "grade", "n_partnerships", "min", "max", "fixed", "share_min", "share_max"]]
 
 
+@cached
 def good_or_better(model: RecordModel, scopes: dict | None = None, alpha: float = 0.05) -> pd.DataFrame:
     """Good-or-better counts and shares per indicator x scope, with intervals.
 
@@ -72,6 +75,7 @@ def good_or_better(model: RecordModel, scopes: dict | None = None, alpha: float 
     return frame
 
 
+@cached
 def median_grade(model: RecordModel, scopes: dict | None = None) -> pd.DataFrame:
     """Lower median grade per indicator x scope, as a range over consistent tables.
 
@@ -98,9 +102,11 @@ def median_grade(model: RecordModel, scopes: dict | None = None) -> pd.DataFrame
     return frame
 
 
+@cached
 def partnership_grades(model: RecordModel, record=None, partnership: str | None = None,
-                       grades: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Each cell's possible grades, with the source rows that state or derive it.
+                       grades: pd.DataFrame | None = None, period_group: str | None = None) -> pd.DataFrame:
+    """Each cell's possible grades, with the source rows that state or derive it: every partnership's,
+    one ``partnership``'s (name or alias), or those of one ``period_group``.
 
     Columns: partnership, indicator, title, possible, n_possible, grade, lowest, highest, status
     ('stated', 'derived', 'fixed by the record' (by counts and statements), 'open', or
@@ -110,6 +116,8 @@ def partnership_grades(model: RecordModel, record=None, partnership: str | None 
     frame = model.possible_grades()
     if partnership is not None:
         frame = frame[frame["partnership"] == areas.match_partnership(partnership)]
+    if period_group is not None:
+        frame = frame[frame["partnership"].isin(areas.members(period_group))]
     frame = frame.copy()
     frame["title"] = frame["indicator"].astype(str).map(indicators.title)
     status, sources, quotes = [], [], []
@@ -136,6 +144,16 @@ def partnership_grades(model: RecordModel, record=None, partnership: str | None 
                                          "lowest", "highest", "status", "source_id", "quote"]]
 
 
+def published_counts(record, partnership: str, grades: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The grade counts public sources give for one partnership (``record.area_counts`` rows: counts
+    per grade, or the grades all its indicators lie within), with their source and quote. With a
+    complete grade table (``grades``) none: the table's own grades are shown instead (same columns)."""
+    p = areas.match_partnership(partnership)
+    counts = record.area_counts[record.area_counts["partnership"] == p].reset_index(drop=True)
+    return counts.iloc[0:0] if grades is not None else counts
+
+
+@cached
 def partnership_profile(model: RecordModel, partnership: str, medians: pd.DataFrame | None = None) -> pd.DataFrame:
     """One partnership's nine grades against the 32 and its group, one row per indicator.
 
@@ -193,6 +211,7 @@ def partnership_profile(model: RecordModel, partnership: str, medians: pd.DataFr
     return frame
 
 
+@cached
 def all_good_or_better(model: RecordModel) -> pd.DataFrame:
     """The national-indicator analogue: partnerships with every indicator Good or better.
 

@@ -42,6 +42,7 @@ import pandas as pd
 from scipy.optimize import linprog
 from scipy import sparse
 
+from .cache import cached
 from . import areas, indicators, scale
 from .exact import distribution, margin_tails
 from .record import NVAR, P, RecordModel, grade_values as column, var
@@ -387,6 +388,7 @@ def _describe(values: np.ndarray) -> str:
     return ", ".join(f"{counts[k]} {scale.GRADES[k]}" for k in range(len(counts) - 1, -1, -1) if counts[k])
 
 
+@cached
 def trend_bounds(model: RecordModel, alpha: float = ALPHA) -> dict[str, pd.DataFrame]:
     """Exact trend bounds per indicator over every table ``model`` admits.
 

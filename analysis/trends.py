@@ -145,14 +145,18 @@ def holm(p) -> np.ndarray:
     return out
 
 
-def trend_tests(grades: pd.DataFrame) -> pd.DataFrame:
+def trend_tests(grades: pd.DataFrame | None) -> pd.DataFrame:
     """Per indicator of a complete long grade table: group mean grades, the exact
     linear-by-linear test, the ordinal model, and Holm-adjusted p-values across the nine.
 
     Columns: indicator, n, mean_pre_2014, mean_2014_16, mean_post_2016, statistic, expected, r,
     p_exact, p_up, p_down, p_exact_holm, p_asymptotic, coef_2014_16, coef_post_2016, p_2014_16,
-    p_post_2016, lr_stat, lr_p, lr_p_holm, status.
+    p_post_2016, lr_stat, lr_p, lr_p_holm, status. The tests need one complete table: without one
+    (``grades`` None, the public record) the frame is empty; the record's bounds are
+    :func:`analysis.trend_bounds.trend_bounds`.
     """
+    if grades is None:
+        return pd.DataFrame(columns=TREND_TEST_COLUMNS)
     rows = []
     for ind in indicators.INDICATORS:
         u, v = scores(grades, ind)

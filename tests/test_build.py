@@ -156,10 +156,11 @@ def test_partnership_inputs_from_a_complete_table(tmp_path):
 def test_a_grades_build_never_goes_into_reports_by_default(tmp_path, monkeypatch):
     """Without --out, a build from a complete grade table goes to reports-<table>/ beside reports/."""
     from analysis import build as b, config
+    from analysis.outdir import default_out_dir
 
     monkeypatch.setattr(config, "PROJ_ROOT", tmp_path)
-    assert b.grades_out_dir("/somewhere/My Official Grades.csv") == tmp_path / "reports-my-official-grades"
-    assert b.grades_out_dir("/x/grades.csv") != config.REPORTS_DIR
+    assert default_out_dir("/somewhere/My Official Grades.csv") == tmp_path / "reports-my-official-grades"
+    assert default_out_dir("/x/grades.csv") != config.REPORTS_DIR
 
 
 def test_one_folder_never_mixes_data_bases(tmp_path):
