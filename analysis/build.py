@@ -272,6 +272,33 @@ def _stopped_by_signals():
             signal.signal(s, handler)
 
 
+@contextmanager
+def _signals_deferred():
+    """Within the body, SIGINT, SIGTERM and SIGHUP are held and acted on at its end, so an install and
+    the manifest write that commits it finish together (a signal may reach any thread, so blocking
+    it in one is not enough: the handlers themselves wait). Main thread only."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending = []
+
+    def hold(signum, frame):
+        pending.append(signum)
+
+    previous = {s: signal.signal(s, hold) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if pending:
+            handler = previous[pending[0]]
+            if callable(handler):
+                handler(pending[0], None)  # e.g. KeyboardInterrupt, or Interrupted under _stopped_by_signals
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), pending[0])
+
+
 def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grades: Path | str | None = None,
           n_jobs: int | None = None, force: bool = False, progress=print,
           data_dir: Path | str | None = None, preload: bool = True, timeout: float | None = None,
@@ -479,7 +506,8 @@ class _Build:
                     raise
 
             try:
-                _install(job, staging, out_dir, previous or {}, commit)
+                with _signals_deferred():  # Ctrl-C after the manifest is replaced must not undo the files it lists
+                    _install(job, staging, out_dir, previous or {}, commit)
             except (OSError, ReviewError) as exc:  # e.g. disk full: failed, its previous outputs are back in place
                 result = {"status": "failed", "seconds": result["seconds"], "cell": "",
                           "error": f"installing its outputs failed ({type(exc).__name__}: {exc}); "

@@ -117,7 +117,7 @@ def test_papermill_parameters_are_checked_by_the_notebook_before_writing(tmp_pat
     assert not out.exists()
 
 
-def test_parameters_not_in_the_template_are_refused(tmp_path, monkeypatch):
+def test_parameters_not_in_the_template_are_refused(tmp_path):
     # papermill injects any name it is given; the build passes only names the parameters cell declares
     import shutil
 
@@ -131,15 +131,15 @@ def test_parameters_not_in_the_template_are_refused(tmp_path, monkeypatch):
     path = folder / "partnership.ipynb"
     nb = nbformat.read(path, as_version=4)
     cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
-    cell.source = "\n".join(line for line in cell.source.splitlines() if not line.startswith("inputs"))
+    cell.source = "\n".join(line for line in cell.source.splitlines() if not line.startswith("cache"))
     nbformat.write(nb, path)
-    monkeypatch.setattr(config, "NOTEBOOKS_DIR", folder)
-    with pytest.raises(b.BuildError, match="parameters inputs are not in its parameters cell"):
-        b.parameters_for(b.job_for("partnership", "Fife"), "", "x", "y")
-    monkeypatch.undo()
+    job = b.job_for("partnership", "Fife")
+    with pytest.raises(b.BuildError, match="parameters cache are not in its parameters cell"):
+        b.parameters_for(job, b.template_parameters(path), "", "x", "y")
+    declared = b.template_parameters(config.NOTEBOOKS_DIR / "partnership.ipynb")
     with pytest.raises(b.BuildError, match="must be a string"):
-        b.parameters_for(b.Job("partnership", "fife", 3), "", "x", "y")
-    assert b.parameters_for(b.job_for("partnership", "Fife"), "", "x", "y")["partnership"] == "Fife"
+        b.parameters_for(b.Job("partnership", "fife", 3), declared, "", "x", "y")
+    assert b.parameters_for(job, declared, "", "x", "y")["partnership"] == "Fife"
 
 
 # -- properties --------------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from analysis import build as b
+from analysis import build as b, config
 from analysis.outdir import load_manifest
 from analysis.areas import UnknownName
 from analysis.cli import main
@@ -128,28 +128,30 @@ def test_unknown_name_lists_closest():
 
 def test_parameters_only_from_the_template():
     job = b.job_for("partnership", "Fife")
-    params = b.parameters_for(job, "", "x.pkl", "out")
+    declared = b.template_parameters(job.template(config.NOTEBOOKS_DIR))
+    params = b.parameters_for(job, declared, "", "../../.cache/results", "out")
     assert params["partnership"] == "Fife"
-    assert set(b.template_parameters("partnership")) == {"partnership", "grades", "inputs", "output_dir"}
+    assert set(declared) == {"partnership", "grades", "output_dir", "cache", "data"}
     with pytest.raises(b.BuildError):
-        b.parameters_for(b.Job("partnership", "fife", 3), "", "x.pkl", "out")
+        b.parameters_for(b.Job("partnership", "fife", 3), declared, "", "x", "out")
 
 
 def test_partnership_inputs_from_a_complete_table(tmp_path):
     # Regression: with a complete table the grade-counts table is empty (same columns), not missing.
-    from analysis.report import Report, Results, inputs_for
+    from analysis.report import open_report
     from conftest import ALL_32, NINE, write_grades_long
 
     grades = ["Unsatisfactory", "Weak", "Adequate", "Good", "Very good", "Excellent"]
     path = write_grades_long(tmp_path / "g.csv", [(p, i, grades[(k + j) % 6]) for k, p in enumerate(ALL_32)
                                                  for j, i in enumerate(NINE)])
-    report = Report(inputs_for("partnership", "Fife", Results(path)))
-    counts = report["grade_counts"]
+    report = open_report("partnership", "Fife", grades=str(path), cache=str(tmp_path / "cache"))
+    inputs = report.results()
+    counts = inputs["grade_counts"]
     assert len(counts) == 0 and "partnership" in counts.columns
-    assert report.table("grade_counts").rows == 0  # shown as an empty table, not an error
+    assert report.table(counts, "grade_counts").rows == 0  # shown as an empty table, not an error
     # Fife is k = 20 in Appendix 4 order (11 pre-2014, then the tenth of 2014-16): 1.1 is 20 % 6 = 2, Adequate
-    assert report["grades"].set_index("indicator").loc["1.1", "grade"] == "Adequate"
-    shown = report.table("grades").frame  # what a reader sees: the grade itself, the note as written
+    assert inputs["grades"].set_index("indicator").loc["1.1", "grade"] == "Adequate"
+    shown = report.table(inputs["grades"], "grades").frame  # what a reader sees: the grade itself, the note as written
     assert shown.loc[0, "Grade"] == "Adequate" and shown.loc[0, "Quality indicator"].startswith("1.1 ")
 
 

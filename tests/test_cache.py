@@ -1,16 +1,22 @@
-"""The inputs cache is JSON: frames read back equal to those written, and a planted or damaged
-file runs no code and is discarded (the notebook computes its inputs instead)."""
+"""The results cache is JSON and content-addressed: frames read back equal to those written; a
+changed data file, grade table or code digest misses; a planted or damaged entry runs no code and is
+computed again; a call is one entry however its arguments are written."""
 
+import json
 import math
 import pickle
+import shutil
 
 import numpy as np
 import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from analysis import cache, scale
-from analysis.report import _cached_inputs
+from analysis import cache, scale, summaries
+from analysis.load import data_file_hashes, load_grades, load_record
+from analysis.provenance import code_digest, sha256_file, source_key, source_key_of
+from analysis.record import RecordModel
+from conftest import ROOT, write_grades_long
 
 
 def _frame():
@@ -25,43 +31,121 @@ def _frame():
     })
 
 
-def test_round_trip_is_exact(tmp_path):
-    inputs = {"kind": "review", "subject": None, "scopes": ["all", "pre-2014"], "table": _frame(),
-              "empty": _frame().iloc[0:0]}
-    path = tmp_path / "x.json"
-    cache.write(path, "key", None, inputs)
-    back = cache.read(path)
-    assert back["source_key"] == "key"
-    for k, v in inputs.items():
+def test_round_trip_is_exact():
+    value = {"kind": "review", "subject": None, "scopes": ["all", "pre-2014"], "table": _frame(),
+             "empty": _frame().iloc[0:0]}
+    back = cache.decode(json.loads(json.dumps(cache.encode(value), allow_nan=False)))
+    for k, v in value.items():
         if isinstance(v, pd.DataFrame):
-            assert_frame_equal(back["inputs"][k], v, check_exact=True)
+            assert_frame_equal(back[k], v, check_exact=True)
         else:
-            assert back["inputs"][k] == v
+            assert back[k] == v
 
 
-def test_a_planted_pickle_runs_no_code(tmp_path):
+@pytest.fixture
+def table(tmp_path, complete_rows):
+    """A complete grade table (hand-made in conftest) and a model of it with a results cache."""
+    path = write_grades_long(tmp_path / "grades.csv", complete_rows)
+    return path
+
+
+def _model(path, folder, key=None, writable=True):
+    model = RecordModel.from_grades(load_grades(path))
+    model.cache = cache.ResultsCache(folder, key or source_key(None, path), writable)
+    return model
+
+
+def test_a_second_call_reads_the_entry_and_gives_the_same_frame(tmp_path, table):
+    folder = tmp_path / "results"
+    first = _model(table, folder)
+    value = summaries.median_grade(first)
+    assert (first.cache.hits, first.cache.misses) == (0, 1) and len(list(folder.glob("*.json"))) == 1
+    second = _model(table, folder)
+    again = summaries.median_grade(second, scopes=None)   # the same call written another way: one entry
+    assert (second.cache.hits, second.cache.misses) == (1, 0)
+    assert_frame_equal(again, value, check_exact=True)
+    # the value equals the function's own, computed without any cache
+    assert_frame_equal(value, summaries.median_grade(RecordModel.from_grades(load_grades(table))), check_exact=True)
+    assert not list(folder.glob("*.tmp")) and not list(folder.glob(".*"))
+
+
+def test_a_changed_data_file_grade_table_or_code_misses(tmp_path, table, complete_rows):
+    folder = tmp_path / "results"
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    files, code = data_file_hashes(data), code_digest()
+    base = source_key_of(files, sha256_file(table), code)
+    summaries.median_grade(_model(table, folder, base))
+    assert len(list(folder.glob("*.json"))) == 1
+    # a data file changes (one byte of a quote)
+    path = data / "record/sources.csv"
+    path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    changed = {"data file": source_key_of(data_file_hashes(data), sha256_file(table), code),
+               "code digest": source_key_of(files, sha256_file(table), "0" * 64)}
+    other = write_grades_long(tmp_path / "other.csv", complete_rows[:-1] + [(*complete_rows[-1][:2], "Weak")])  # was Good
+    changed["grade table"] = source_key_of(files, sha256_file(other), code)
+    for what, key in changed.items():
+        model = _model(table if what != "grade table" else other, folder, key)
+        summaries.median_grade(model)
+        assert (model.cache.hits, model.cache.misses) == (0, 1), what
+    assert len(list(folder.glob("*.json"))) == 4
+
+
+def test_a_planted_pickle_runs_no_code_and_is_computed_again(tmp_path, table):
+    folder = tmp_path / "results"
+    model = _model(table, folder)
+    value = summaries.median_grade(model)
+    (entry,) = folder.glob("*.json")
     marker = tmp_path / "ran"
 
     class Evil:
         def __reduce__(self):
             return (open, (str(marker), "w"))
 
-    path = tmp_path / "national.json"
-    path.write_bytes(pickle.dumps({"source_key": "x", "inputs": Evil()}))
-    with pytest.raises(cache.CacheError, match="national.json"):
-        cache.read(path)
+    entry.write_bytes(pickle.dumps({"format": cache.FORMAT, "value": Evil()}))
+    again = _model(table, folder)
     with pytest.warns(UserWarning, match="discarded"):
-        assert _cached_inputs(path, "") == (None, None)
-    assert not marker.exists()
+        assert_frame_equal(summaries.median_grade(again), value, check_exact=True)
+    assert again.cache.misses == 1 and not marker.exists()
+    assert json.loads(entry.read_text())["format"] == cache.FORMAT   # rewritten as a valid entry
 
 
-@pytest.mark.parametrize("text", ['{"format": "review-inputs/1", "inputs": {"frame": {"columns": ["a"]}}}',
-                                  '{"format": "other"}', '{"format": "review-inputs/1", "source_key": "k", "inputs": '
+@pytest.mark.parametrize("text", ['{"format": "review-result/1", "value": {"frame": {"columns": ["a"]}}}',
+                                  '{"format": "other"}', '{"format": "review-result/1", "key": "KEY", "value": '
                                   '{"value": {"__class__": "os.system"}}}', "[1, 2", ""])
-def test_damaged_files_are_discarded_with_a_note(tmp_path, text):
-    path = tmp_path / "x.json"
-    path.write_text(text)
+def test_damaged_entries_are_discarded_with_a_note_and_computed_again(tmp_path, table, text):
+    folder = tmp_path / "results"
+    value = summaries.median_grade(_model(table, folder))
+    (entry,) = folder.glob("*.json")
+    entry.write_text(text.replace("KEY", entry.stem))
     with pytest.raises(cache.CacheError):
-        cache.read(path)
-    with pytest.warns(UserWarning, match="x.json"):
-        assert _cached_inputs(path, "") == (None, None)
+        cache.ResultsCache(folder, "").read(entry.stem)
+    again = _model(table, folder)
+    with pytest.warns(UserWarning, match=entry.name):
+        assert_frame_equal(summaries.median_grade(again), value, check_exact=True)
+    assert again.cache.misses == 1
+
+
+def test_a_read_only_cache_and_a_model_without_one_write_nothing(tmp_path, table):
+    folder = tmp_path / "results"
+    model = _model(table, folder, writable=False)
+    summaries.median_grade(model)
+    summaries.median_grade(model)
+    assert model.cache.misses == 2 and not folder.exists()
+    plain = RecordModel.from_grades(load_grades(table))
+    assert plain.cache is None
+    summaries.median_grade(plain)
+    assert not folder.exists()
+
+
+def test_arguments_are_keyed_by_content(tmp_path):
+    # a record by its files' hashes, a frame by its content: the same content is the same key
+    record = load_record()
+    store = cache.ResultsCache(tmp_path, "k")
+    key = cache._argument_key
+    assert key(record) == {"record": data_file_hashes()}
+    assert key(_frame()) == key(_frame().copy())
+    assert key(_frame()) != key(_frame().iloc[:2])
+    assert store.key("f", [["x", key(["a", 1])]]) != store.key("f", [["x", key(["a", 2])]])
+    with pytest.raises(cache.Uncacheable):
+        key(object())

@@ -203,23 +203,23 @@ def test_contrast_meets_wcag_1_4_11_and_1_4_3():
 
 
 def _figures_of_the_review():
-    from analysis.report import Results, inputs_for
+    from analysis.report import open_report
 
-    results = Results()
-    national = inputs_for("review", None, results)
-    group = inputs_for("period_group", "post-2016", results)
-    area = inputs_for("partnership", "Fife", results)
-    b = national["basis"]
+    national = open_report("review").results()
+    group_page = open_report("period_group", "post-2016")
+    group = group_page.results()
+    area = open_report("partnership", "Fife").results()
+    b = "public record"
     return {
         "grade_bars": lambda: figures.grade_bars(national["grade_distribution"], basis=b),
-        "grade_bars_group": lambda: figures.grade_bars(group["grade_distribution"], scopes=group["scopes"], basis=b),
+        "grade_bars_group": lambda: figures.grade_bars(group["grade_distribution"], scopes=group_page.scopes, basis=b),
         "good_or_better": lambda: figures.good_or_better_plot(national["good_or_better"], basis=b),
-        "good_or_better_group": lambda: figures.good_or_better_plot(group["good_or_better"], scopes=group["scopes"],
+        "good_or_better_group": lambda: figures.good_or_better_plot(group["good_or_better"], scopes=group_page.scopes,
                                                                     basis=b),
         "grade_grid": lambda: figures.grade_grid(national["possible_grades"], basis=b),
         "grade_grid_group": lambda: figures.grade_grid(group["possible_grades"], basis=b),
         "profile": lambda: figures.profile_plot(area["profile"], basis=b),
-        "trend": lambda: figures.trend_plot(national["trend_bounds"], basis=b),
+        "trend": lambda: figures.trend_plot(national["trend_bounds"]["bounds"], basis=b),
         "staff_survey": lambda: figures.staff_survey_plot(national["staff_survey"]),
         "case_records": lambda: figures.case_records_plot(national["case_records"]),
     }
