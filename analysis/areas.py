@@ -1,6 +1,7 @@
 """Partnerships (CPPs), their slugs and aliases, and the three period groups.
 
-Defined once, from ``data/reference/partnerships.csv`` and ``period_groups.csv``. Names are
+Defined once, from ``data/reference/partnerships.csv`` and ``period_groups.csv``, read on first use
+(not at import; ``PARTNERSHIPS`` and ``PERIOD_GROUPS`` too). Names are
 matched case-insensitively, ignoring extra spaces, with "&" read as "and"; every alias and the
 slug resolve to the canonical name.
 """
@@ -15,7 +16,7 @@ import pandas as pd
 from .errors import ReviewError, shown
 from .validate import closest
 
-__all__ = ["partnership_table", "period_group_table", "period_group_label", "PARTNERSHIPS", "PERIOD_GROUPS",
+__all__ = ["partnership_table", "period_group_table", "period_group_label", "PARTNERSHIPS", "PERIOD_GROUPS", "partnerships", "period_groups",
            "partnership_dtype", "period_group_dtype", "match_partnership", "match_period_group",
            "members", "schedule", "period_group_of", "UnknownName"]
 
@@ -59,18 +60,33 @@ def partnership_table() -> pd.DataFrame:
     return table
 
 
-#: Canonical partnership names in Appendix 4 order.
-PARTNERSHIPS: tuple[str, ...] = tuple(partnership_table()["partnership"])
-#: Period group ids in order.
-PERIOD_GROUPS: tuple[str, ...] = tuple(period_group_table()["period_group"])
+@lru_cache(maxsize=1)
+def partnerships() -> tuple[str, ...]:
+    """Canonical partnership names in Appendix 4 order: :data:`PARTNERSHIPS`."""
+    return tuple(partnership_table()["partnership"])
+
+
+@lru_cache(maxsize=1)
+def period_groups() -> tuple[str, ...]:
+    """Period group ids in order: :data:`PERIOD_GROUPS`."""
+    return tuple(period_group_table()["period_group"])
+
+
+def __getattr__(name):
+    # read from the data folder on first access, not at import
+    if name == "PARTNERSHIPS":
+        return partnerships()
+    if name == "PERIOD_GROUPS":
+        return period_groups()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def partnership_dtype() -> pd.CategoricalDtype:
-    return pd.CategoricalDtype(list(PARTNERSHIPS), ordered=True)
+    return pd.CategoricalDtype(list(partnerships()), ordered=True)
 
 
 def period_group_dtype() -> pd.CategoricalDtype:
-    return pd.CategoricalDtype(list(PERIOD_GROUPS), ordered=True)
+    return pd.CategoricalDtype(list(period_groups()), ordered=True)
 
 
 def _key(text: str) -> str:
@@ -108,7 +124,7 @@ def match_partnership(name) -> str:
         for s in [rec.partnership, rec.la_name, *rec.aliases]:
             spellings.setdefault(s, rec.partnership)
     words = set(_key(name).split())
-    containing = [p for p in PARTNERSHIPS if words and words <= set(_key(p).split())]
+    containing = [p for p in partnerships() if words and words <= set(_key(p).split())]
     if len(containing) > 1:  # "Ayrshire", "Lanarkshire": a part of several names
         raise UnknownName("partnership", str(name), containing,
                           allowed="a name that picks out one partnership", ambiguous=True)
@@ -116,7 +132,7 @@ def match_partnership(name) -> str:
     suggestions = list(dict.fromkeys(spellings[s] for s in near.split(", ") if s))
     if not suggestions:
         words = set(_key(name).split())
-        suggestions = [p for p in PARTNERSHIPS if words & set(_key(p).split()) - {"and", "east", "west",
+        suggestions = [p for p in partnerships() if words & set(_key(p).split()) - {"and", "east", "west",
                                                                                      "north", "south"}]
     raise UnknownName("partnership", str(name), suggestions[:3])
 
@@ -134,8 +150,8 @@ def match_period_group(name) -> str:
     for rec in period_group_table().itertuples():
         if key in {rec.period_group, _key(rec.label).replace(" ", "-")}:
             return rec.period_group
-    raise UnknownName("period group", str(name), closest(str(name), PERIOD_GROUPS, n=1).split(", ")
-                      if closest(str(name), PERIOD_GROUPS) else [], allowed=", ".join(PERIOD_GROUPS))
+    raise UnknownName("period group", str(name), closest(str(name), period_groups(), n=1).split(", ")
+                      if closest(str(name), period_groups()) else [], allowed=", ".join(period_groups()))
 
 
 def period_group_label(period_group: str) -> str:

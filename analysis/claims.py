@@ -28,7 +28,7 @@ import pandas as pd
 
 from .cache import cached
 from . import areas, indicators, scale
-from .record import NVAR, P, RecordModel, grade_values, var
+from .record import D, RecordModel, grade_values, var
 
 __all__ = ["claim_conditions", "evaluate_claims", "trend_summary", "CLAIM_COLUMNS"]
 
@@ -36,16 +36,14 @@ CLAIM_COLUMNS = ["claim_id", "claim", "indicator", "relation", "measure", "group
                  "reading", "verdict", "range", "holds_in", "fails_in", "evidence", "evidence_sources", "decided_by",
                  "explanations", "source_id", "section", "quote"]
 
-_VALUE = {g: k + 1 for k, g in enumerate(scale.GRADES)}
-
 
 def _sum_coef(indicator: str, measure: str, partnerships) -> np.ndarray:
     """Coefficients of S: the sum of grade values (mean_grade) or the count of Good-or-better
     grades (good_or_better_*) of ``indicator`` over ``partnerships``."""
-    c = np.zeros(NVAR)
+    c = np.zeros(D.NVAR)
     for p in partnerships:
         for g in scale.GRADES:
-            c[var(p, indicator, g)] = _VALUE[g] if measure == "mean_grade" else float(g in scale.GOOD_OR_BETTER)
+            c[var(p, indicator, g)] = scale.grade_values()[g] if measure == "mean_grade" else float(g in scale.GOOD_OR_BETTER)
     return c
 
 
@@ -91,17 +89,17 @@ def claim_conditions(claim) -> tuple[list, list, np.ndarray | None, str]:
         return holds, fails, quantity, label
     if rel in ("association_up", "association_down"):
         of = areas.period_group_of()
-        u = np.array([areas.PERIOD_GROUPS.index(of[p]) + 1 for p in P])
-        c = np.zeros(NVAR)
-        for a, p in enumerate(P):
+        u = np.array([areas.PERIOD_GROUPS.index(of[p]) + 1 for p in D.P])
+        c = np.zeros(D.NVAR)
+        for a, p in enumerate(D.P):
             for g in scale.GRADES:
-                c[var(p, ind, g)] = (len(P) * u[a] - u.sum()) * _VALUE[g]
+                c[var(p, ind, g)] = (len(D.P) * u[a] - u.sum()) * scale.grade_values()[g]
         sign = 1 if rel == "association_up" else -1
-        return [[_at_least(sign * c, 1)]], [[_at_most(sign * c, 0)]], c / len(P), "centred statistic C"
+        return [[_at_least(sign * c, 1)]], [[_at_most(sign * c, 0)]], c / len(D.P), "centred statistic C"
     if rel in ("highest", "most_improved"):
         if rel == "highest":
-            mine = _sum_coef(ind, measure, P)
-            theirs = {y: _sum_coef(y, measure, P) for y in others}
+            mine = _sum_coef(ind, measure, D.P)
+            theirs = {y: _sum_coef(y, measure, D.P) for y in others}
         else:
             mine = _per_area_difference(ind, measure, groups[0], groups[1])
             theirs = {y: _per_area_difference(y, measure, groups[0], groups[1]) for y in others}
@@ -110,8 +108,8 @@ def claim_conditions(claim) -> tuple[list, list, np.ndarray | None, str]:
         return holds, fails, None, ""
     if rel == "top":
         k = int(claim["value"])
-        mine = _sum_coef(ind, measure, P)
-        theirs = {y: _sum_coef(y, measure, P) for y in others}
+        mine = _sum_coef(ind, measure, D.P)
+        theirs = {y: _sum_coef(y, measure, D.P) for y in others}
         # holds: some len(others) - (k - 1) others are not strictly above; fails: some k others are
         holds = [[_at_most(theirs[y] - mine, 0) for y in keep]
                  for keep in itertools.combinations(others, len(others) - (k - 1))]
@@ -149,8 +147,8 @@ def _group_summary(x: np.ndarray, claim) -> str:
     of = areas.period_group_of()
     parts = []
     for g in areas.PERIOD_GROUPS:
-        v = np.array([col[a] for a, p in enumerate(P) if of[p] == g])
-        gob = int((v >= _VALUE[scale.GOOD_OR_BETTER[0]]).sum())
+        v = np.array([col[a] for a, p in enumerate(D.P) if of[p] == g])
+        gob = int((v >= scale.grade_values()[scale.GOOD_OR_BETTER[0]]).sum())
         parts.append(f"{g} mean {v.mean():.2f}, {gob}/{len(v)} good or better")
     return "; ".join(parts)
 

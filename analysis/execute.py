@@ -58,25 +58,34 @@ class IPCKernelManager(AsyncKernelManager):
         """The kernel's standard error (kept for failure reports, removed with the folder)."""
         return Path(self.ipc_dir) / "kernel.log"
 
-    async def _async_launch_kernel(self, kernel_cmd, **kw):
+    # Only public methods of jupyter_client's AsyncKernelManager are overridden: start_kernel passes
+    # Popen keywords down to the kernel provisioner; shutdown_kernel and cleanup_resources end a kernel.
+    async def start_kernel(self, **kw):
         # the kernel's stderr goes to a log, not the build's terminal; run_notebook reports its tail on failure
         self._log = open(self.log_path, "ab")
-        kw["stderr"] = self._log
-        return await super()._async_launch_kernel(kernel_cmd, **kw)
+        kw.setdefault("stderr", self._log)
+        await super().start_kernel(**kw)
 
-    _launch_kernel = _async_launch_kernel
+    async def shutdown_kernel(self, now: bool = False, restart: bool = False):
+        try:
+            await super().shutdown_kernel(now=now, restart=restart)
+        finally:
+            if not restart:
+                self.release()
 
-    async def _async_cleanup_resources(self, restart=False):
-        await super()._async_cleanup_resources(restart=restart)
+    async def cleanup_resources(self, restart: bool = False):
+        await super().cleanup_resources(restart=restart)
         if not restart:
-            log = getattr(self, "_log", None)
-            if log is not None:
-                log.close()
-                text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-                self.log_tail = text[-2000:]
-            shutil.rmtree(self.ipc_dir, ignore_errors=True)
+            self.release()
 
-    cleanup_resources = _async_cleanup_resources
+    def release(self) -> None:
+        """Close the kernel's log (keeping its tail in ``log_tail``) and remove its socket folder. Idempotent."""
+        log = getattr(self, "_log", None)
+        if log is not None and not log.closed:
+            log.close()
+            text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+            self.log_tail = text[-2000:]
+        shutil.rmtree(self.ipc_dir, ignore_errors=True)
 
     def stop_process(self, grace: float = 3.0) -> None:
         """From any thread: end the kernel's process even if it is stopped (SIGSTOP) or looping.
@@ -162,11 +171,15 @@ def run_notebook(template: Path, executed: Path, parameters: dict, cwd: Path, ti
     except Exception as exc:  # kernel died, timeout, bad notebook: reported, never raised into the pool
         if expired.is_set():
             return JobResult("failed", time.perf_counter() - start, "", _over_limit(timeout))
+        for km in managers:
+            km.release()
         log = (managers[-1].log_tail if managers else "").strip().splitlines()[-5:]
         detail = ("; kernel log: " + " | ".join(log)) if log else ""
         return JobResult("failed", time.perf_counter() - start, "", f"{type(exc).__name__}: {exc}{detail}")
     finally:
         timer.cancel()
+        for km in managers:
+            km.release()
     return JobResult("done", time.perf_counter() - start)
 
 

@@ -28,18 +28,38 @@ import pandas as pd
 
 from . import areas, indicators, scale
 
-__all__ = ["GRADE_COLOURS", "UNRESOLVED_COLOUR", "RC", "Drawn", "drawn", "save", "grade_bars", "grade_grid",
+__all__ = ["GRADE_COLOURS", "TEXT_ON", "PALETTE", "grade_colours", "text_on", "UNRESOLVED_COLOUR", "RC", "Drawn", "drawn", "save", "grade_bars", "grade_grid",
            "good_or_better_plot", "profile_plot", "trend_plot", "staff_survey_plot", "case_records_plot", "grade_bars_data",
            "grade_grid_data"]
 
-#: One colour per grade, worst to best: a diverging orange-purple scheme (after ColorBrewer PuOr,
+#: One colour per grade, worst to best (``GRADE_COLOURS`` by name): a diverging orange-purple scheme (after ColorBrewer PuOr,
 #: colour-blind safe), orange below Good and purple from Good up, every colour at least 3:1 against
 #: white (WCAG 2.2, 1.4.11). Segments are separated by white borders, so each is told from its
 #: neighbours by its 3:1 edge against white, not by the two colours' contrast with each other.
-GRADE_COLOURS: dict[str, str] = dict(zip(scale.GRADES, ("#7f3b08", "#b35806", "#d46f00",
-                                                        "#a285d1", "#6a51a3", "#3f007d")))
-#: Text on each grade's colour: white or black, whichever has at least 4.5:1 against it.
-TEXT_ON: dict[str, str] = dict(zip(scale.GRADES, ("white", "white", "black", "black", "white", "white")))
+PALETTE = ("#7f3b08", "#b35806", "#d46f00", "#a285d1", "#6a51a3", "#3f007d")
+#: Text on each grade's colour, worst to best: white or black, whichever has at least 4.5:1 against it.
+TEXT_PALETTE = ("white", "white", "black", "black", "white", "white")
+
+
+def grade_colours() -> dict[str, str]:
+    """Each grade's colour (:data:`PALETTE`, keyed by the scale's grade names): ``GRADE_COLOURS``."""
+    return dict(zip(scale.GRADES, PALETTE))
+
+
+def text_on() -> dict[str, str]:
+    """The text colour on each grade's colour: ``TEXT_ON``."""
+    return dict(zip(scale.GRADES, TEXT_PALETTE))
+
+
+def __getattr__(name):
+    # keyed by the grade names, read from the data folder on first access (not at import)
+    if name == "GRADE_COLOURS":
+        return grade_colours()
+    if name == "TEXT_ON":
+        return text_on()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 #: What the record leaves open: white, hatched and outlined in dark grey, so it is at least 3:1 from
 #: every grade's colour and never reads as a grade.
 UNRESOLVED_COLOUR = "#ffffff"
@@ -117,7 +137,7 @@ def _note(ax, basis: str):
 def _legend_handles(with_unresolved: bool, label: str = "not fixed by the record"):
     from matplotlib.patches import Patch
 
-    handles = [Patch(facecolor=GRADE_COLOURS[g], edgecolor="white", label=g) for g in reversed(scale.GRADES)]
+    handles = [Patch(facecolor=grade_colours()[g], edgecolor="white", label=g) for g in reversed(scale.GRADES)]
     if with_unresolved:
         handles.append(Patch(facecolor=UNRESOLVED_COLOUR, edgecolor=UNRESOLVED_EDGE, hatch="///", label=label))
     return handles
@@ -227,12 +247,12 @@ def grade_bars(distribution: pd.DataFrame, scopes=None, ax=None, basis: str = ""
             yy = ypos[(r.indicator, r.scope)]
             unresolved = r.segment == "unresolved"
             ax.barh(yy, r.right - r.left, left=r.left, height=0.78, zorder=2,
-                    color=UNRESOLVED_COLOUR if unresolved else GRADE_COLOURS[r.segment],
+                    color=UNRESOLVED_COLOUR if unresolved else grade_colours()[r.segment],
                     edgecolor=UNRESOLVED_EDGE if unresolved else "white", hatch="///" if unresolved else None,
                     linewidth=0.6 if unresolved else 1.0)
             if r.share >= 0.06:
                 text = dict(color="#0b0c0c", bbox=dict(facecolor="white", edgecolor="none", pad=0.6)) if unresolved \
-                    else dict(color=TEXT_ON[r.segment])
+                    else dict(color=text_on()[r.segment])
                 ax.text((r.left + r.right) / 2, yy, str(r.count), ha="center", va="center", fontsize=7, zorder=3,
                         **text)
         ax.set_yticks(list(ypos.values()), labels)
@@ -297,7 +317,7 @@ def grade_grid(possible: pd.DataFrame, ax=None, basis: str = ""):
     cell = data.set_index(["partnership", "indicator"])
     z = np.array([[codes[cell.loc[(p, i), "drawn"]] for i in inds] for p in parts])
     with plt.rc_context(RC):
-        cmap = ListedColormap([GRADE_COLOURS[g] for g in scale.GRADES] + [UNRESOLVED_COLOUR])
+        cmap = ListedColormap([grade_colours()[g] for g in scale.GRADES] + [UNRESOLVED_COLOUR])
         ax.pcolormesh(z, cmap=cmap, vmin=-0.5, vmax=len(scale.GRADES) + 0.5, edgecolors="white", linewidth=1.0)
         for a, p in enumerate(parts):
             for b, i in enumerate(inds):
@@ -307,7 +327,7 @@ def grade_grid(possible: pd.DataFrame, ax=None, basis: str = ""):
                                                edgecolor=UNRESOLVED_EDGE, linewidth=0.6))
                     text = dict(color="#0b0c0c", bbox=dict(facecolor="white", edgecolor="none", pad=0.4))
                 else:
-                    text = dict(color=TEXT_ON[c["drawn"]])
+                    text = dict(color=text_on()[c["drawn"]])
                 ax.text(b + 0.5, a + 0.5, c["label"], ha="center", va="center", fontsize=6.5, **text)
         ax.set_xticks(np.arange(len(inds)) + 0.5, inds)
         ax.set_yticks(np.arange(len(parts)) + 0.5, [_plain(p) for p in parts])
@@ -598,8 +618,8 @@ def case_records_plot(records: pd.DataFrame, ax=None, basis: str = "case-record 
     ax = _new_axes(ax, (7.5, 1.3 + 0.17 * lines + 0.12 * len(data)))
     with plt.rc_context(RC):
         ys = range(len(data))
-        ax.hlines(ys, data["low"], data["high"], color=GRADE_COLOURS["Good"], linewidth=6)
-        ax.plot(data["value"], ys, "o", color=GRADE_COLOURS["Excellent"], markersize=4.5)
+        ax.hlines(ys, data["low"], data["high"], color=grade_colours()["Good"], linewidth=6)
+        ax.plot(data["value"], ys, "o", color=grade_colours()["Excellent"], markersize=4.5)
         ax.set_yticks(list(ys), labels)
         ax.tick_params(axis="y", labelsize=7.5)
         ax.invert_yaxis()

@@ -1,4 +1,4 @@
-"""The nine graded quality indicators, read once from ``data/reference/indicators.csv``."""
+"""The nine graded quality indicators, read from ``data/reference/indicators.csv`` on first use (not at import)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-__all__ = ["INDICATORS", "indicator_table", "indicator_dtype", "parse_indicator", "title"]
+__all__ = ["INDICATORS", "codes", "indicator_table", "indicator_dtype", "parse_indicator", "title"]
 
 
 @lru_cache(maxsize=1)
@@ -18,13 +18,21 @@ def indicator_table() -> pd.DataFrame:
     return read_resource("indicators").sort_values("order").reset_index(drop=True)
 
 
-#: Indicator codes in the review's order.
-INDICATORS: tuple[str, ...] = tuple(indicator_table()["indicator"])
+@lru_cache(maxsize=1)
+def codes() -> tuple[str, ...]:
+    """Indicator codes in the review's order: :data:`INDICATORS`."""
+    return tuple(indicator_table()["indicator"])
+
+
+def __getattr__(name):
+    if name == "INDICATORS":  # read on first access, not at import
+        return codes()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def indicator_dtype() -> pd.CategoricalDtype:
     """Ordered categorical dtype of the nine indicator codes."""
-    return pd.CategoricalDtype(list(INDICATORS), ordered=True)
+    return pd.CategoricalDtype(list(codes()), ordered=True)
 
 
 def parse_indicator(text) -> str | None:
@@ -33,7 +41,7 @@ def parse_indicator(text) -> str | None:
     if not m:
         return None
     code = f"{m.group(1)}.{m.group(2)}"
-    return code if code in INDICATORS else None
+    return code if code in codes() else None
 
 
 def title(code: str) -> str:

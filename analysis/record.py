@@ -32,25 +32,69 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from . import areas, indicators, scale
 
-__all__ = ["Group", "RecordModel", "Infeasible", "grade_values"]
+__all__ = ["Group", "RecordModel", "Infeasible", "grade_values", "var", "D"]
 
-P, I, G = list(areas.PARTNERSHIPS), list(indicators.INDICATORS), list(scale.GRADES)
-NP, NI, NG = len(P), len(I), len(G)
-NVAR = NP * NI * NG
-_PI = {p: k for k, p in enumerate(P)}
-_II = {i: k for k, i in enumerate(I)}
-_GI = {g: k for k, g in enumerate(G)}
+class _Dimensions:
+    """The variables' dimensions, from the domain tables on first use (not at import): ``P``
+    partnerships (Appendix 4 order), ``I`` indicators, ``G`` grades (worst first), their sizes
+    ``NP``, ``NI``, ``NG``, ``NVAR`` = NP x NI x NG, each one's position, and ``BASE``, the rows
+    saying each cell has exactly one grade."""
+
+    @cached_property
+    def P(self) -> list[str]:
+        return list(areas.partnerships())
+
+    @cached_property
+    def I(self) -> list[str]:  # noqa: E743 (the indicator axis)
+        return list(indicators.codes())
+
+    @cached_property
+    def G(self) -> list[str]:
+        return list(scale.grades())
+
+    NP = property(lambda self: len(self.P))
+    NI = property(lambda self: len(self.I))
+    NG = property(lambda self: len(self.G))
+    NVAR = property(lambda self: self.NP * self.NI * self.NG)
+
+    @cached_property
+    def PI(self) -> dict[str, int]:
+        return {p: k for k, p in enumerate(self.P)}
+
+    @cached_property
+    def II(self) -> dict[str, int]:
+        return {i: k for k, i in enumerate(self.I)}
+
+    @cached_property
+    def GI(self) -> dict[str, int]:
+        return {g: k for k, g in enumerate(self.G)}
+
+    @cached_property
+    def BASE(self):
+        rows = np.repeat(np.arange(self.NP * self.NI), self.NG)
+        return sparse.csr_array((np.ones(self.NVAR), (rows, np.arange(self.NVAR))), shape=(self.NP * self.NI, self.NVAR))
+
+
+#: The dimensions of the integer program (read on first use).
+D = _Dimensions()
+
+
+def __getattr__(name):
+    # D.P, D.I, D.G, D.NP, D.NI, D.NG, D.NVAR for other modules: from the domain tables on first access, not at import
+    if name in ("P", "I", "G", "NP", "NI", "NG", "NVAR"):
+        return getattr(D, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def var(p: str, i: str, g: str) -> int:
     """Index of x[p, i, g]."""
-    return (_PI[p] * NI + _II[i]) * NG + _GI[g]
+    return (D.PI[p] * D.NI + D.II[i]) * D.NG + D.GI[g]
 
 
 def grade_values(x: np.ndarray, indicator: str) -> np.ndarray:
     """The grade values (1 Unsatisfactory ... 6 Excellent) of one indicator in a solution vector, in
     partnership order."""
-    return x.reshape(NP, NI, NG)[:, _II[indicator]].argmax(axis=1) + 1
+    return x.reshape(D.NP, D.NI, D.NG)[:, D.II[indicator]].argmax(axis=1) + 1
 
 
 class Infeasible(RuntimeError):
@@ -102,16 +146,16 @@ def count_group(rec) -> Group:
     p = str(rec["partnership"])
     rows = []
     if rec["within"]:
-        for i in I:
+        for i in D.I:
             rows.append((np.array([var(p, i, g) for g in rec["within"]]), 1, 1))
         label = f"{p}: every indicator {' or '.join(rec['within'])}"
     else:
         n = int(rec["n_indicators"])
-        spare = n - NI  # indicators counted beyond the nine (North Lanarkshire: 1)
+        spare = n - D.NI  # indicators counted beyond the nine (North Lanarkshire: 1)
         parts = []
         for col, g in COUNT_COLUMNS.items():
             c = int(rec[col])
-            rows.append((np.array([var(p, i, g) for i in I]), max(0, c - spare), c))
+            rows.append((np.array([var(p, i, g) for i in D.I]), max(0, c - spare), c))
             if c:
                 parts.append(f"{c} {g}")
         label = f"{p}: {', '.join(parts)} of {n} indicators"
@@ -130,14 +174,6 @@ def statement_group(rec) -> Group:
                  ((np.array(_count_vars(str(rec["indicator"]), rec["grades"], members)), lo, hi),))
 
 
-def _base_matrix():
-    # Each cell has exactly one grade.
-    rows = np.repeat(np.arange(NP * NI), NG)
-    cols = np.arange(NVAR)
-    return sparse.csr_array((np.ones(NVAR), (rows, cols)), shape=(NP * NI, NVAR))
-
-
-_BASE = _base_matrix()
 
 
 class RecordModel:
@@ -194,12 +230,12 @@ class RecordModel:
             indptr = np.cumsum([0] + [len(r[0]) for r in rows])
             indices = np.concatenate([r[0] for r in rows])
             data = np.concatenate([np.ones(len(r[0])) if r[1] is None else np.asarray(r[1], float) for r in rows])
-            extra_m = sparse.csr_array((data, indices, indptr), shape=(len(rows), NVAR))
-            A = sparse.vstack([_BASE, extra_m], format="csr")
-            lo = np.concatenate([np.ones(NP * NI), [r[2] for r in rows]])
-            hi = np.concatenate([np.ones(NP * NI), [r[3] for r in rows]])
+            extra_m = sparse.csr_array((data, indices, indptr), shape=(len(rows), D.NVAR))
+            A = sparse.vstack([D.BASE, extra_m], format="csr")
+            lo = np.concatenate([np.ones(D.NP * D.NI), [r[2] for r in rows]])
+            hi = np.concatenate([np.ones(D.NP * D.NI), [r[3] for r in rows]])
         else:
-            A, lo, hi = _BASE, np.ones(NP * NI), np.ones(NP * NI)
+            A, lo, hi = D.BASE, np.ones(D.NP * D.NI), np.ones(D.NP * D.NI)
         return A, lo, hi
 
     def constraints(self, extra=()):
@@ -217,9 +253,9 @@ class RecordModel:
         """A 0/1 solution vector (or None if infeasible); minimises ``objective`` if given."""
         groups = self.active if groups is None else groups
         A, lo, hi = self._matrix(groups, extra)
-        c = np.zeros(NVAR) if objective is None else objective
+        c = np.zeros(D.NVAR) if objective is None else objective
         self.solves += 1
-        res = milp(c, integrality=np.ones(NVAR), bounds=Bounds(0, 1), constraints=LinearConstraint(A, lo, hi))
+        res = milp(c, integrality=np.ones(D.NVAR), bounds=Bounds(0, 1), constraints=LinearConstraint(A, lo, hi))
         if res.status == 2:
             return None
         if res.status != 0:
@@ -244,7 +280,7 @@ class RecordModel:
         """
         poss = self.possible
         extra = list(extra)
-        cells = [(p, [k for k in range(NG) if poss[_PI[p], _II[indicator], k]]) for p in P]
+        cells = [(p, [k for k in range(D.NG) if poss[D.PI[p], D.II[indicator], k]]) for p in D.P]
         cells = [(p, ks) for p, ks in cells if len(ks) > 1]
         blocks, block, size = [], [], 1
         for p, ks in cells:
@@ -257,15 +293,15 @@ class RecordModel:
             blocks.append(block)
         x = None
         for block in blocks:
-            c = np.zeros(NVAR)
+            c = np.zeros(D.NVAR)
             place = 1
             for p, ks in reversed(block):  # the last cell is the least significant digit
                 for rank, k in enumerate(ks):
-                    c[var(p, indicator, G[k])] = place * rank
+                    c[var(p, indicator, D.G[k])] = place * rank
                 place *= len(ks)
             A, lo, hi = self._matrix(self.active, extra)
             self.solves += 1
-            res = milp(c, integrality=np.ones(NVAR), bounds=Bounds(0, 1), constraints=LinearConstraint(A, lo, hi),
+            res = milp(c, integrality=np.ones(D.NVAR), bounds=Bounds(0, 1), constraints=LinearConstraint(A, lo, hi),
                        options={"mip_rel_gap": 0.0})
             if res.status == 2:
                 return None
@@ -273,7 +309,7 @@ class RecordModel:
                 raise RuntimeError(f"solver stopped: {res.message}")
             x = np.rint(res.x).astype(int)
             values = grade_values(x, indicator)
-            extra += [(np.array([var(p, indicator, G[values[_PI[p]] - 1])]), 1, 1) for p, _ in block]
+            extra += [(np.array([var(p, indicator, D.G[values[D.PI[p]] - 1])]), 1, 1) for p, _ in block]
         if x is None:  # every cell of the indicator is fixed by the record
             x = self.solve(extra=extra)
         return x
@@ -366,7 +402,7 @@ class RecordModel:
         Each solution found marks many (cell, grade) pairs at once: the next solve maximises
         the number of pairs not yet seen, and stops when that maximum is 0.
         """
-        seen = np.zeros(NVAR, dtype=bool)
+        seen = np.zeros(D.NVAR, dtype=bool)
         x = self.solve()
         if x is None:
             raise Infeasible("the active constraints admit no grade table")
@@ -378,16 +414,16 @@ class RecordModel:
             if not new.any():
                 break
             seen |= new
-        return seen.reshape(NP, NI, NG)
+        return seen.reshape(D.NP, D.NI, D.NG)
 
     def possible_grades(self) -> pd.DataFrame:
         """One row per cell: partnership, indicator, possible (tuple, worst to best), n_possible,
         grade (the grade if fixed, else None), lowest, highest."""
         poss = self.possible
         out = []
-        for a, p in enumerate(P):
-            for b, i in enumerate(I):
-                gs = tuple(G[k] for k in range(NG) if poss[a, b, k])
+        for a, p in enumerate(D.P):
+            for b, i in enumerate(D.I):
+                gs = tuple(D.G[k] for k in range(D.NG) if poss[a, b, k])
                 out.append({"partnership": p, "indicator": i, "possible": gs, "n_possible": len(gs),
                             "grade": gs[0] if len(gs) == 1 else None, "lowest": gs[0], "highest": gs[-1]})
         frame = pd.DataFrame(out)
@@ -405,17 +441,17 @@ class RecordModel:
     def count_range(self, indicator: str, grades, partnerships=None, groups=None, extra=()) -> tuple[int, int]:
         """Minimum and maximum, over consistent tables, of the number of ``partnerships`` (default all)
         with one of ``grades`` on ``indicator``. ``extra`` rows restrict the tables further."""
-        partnerships = list(P if partnerships is None else partnerships)
+        partnerships = list(D.P if partnerships is None else partnerships)
         idx = _count_vars(indicator, grades, partnerships)
         if groups is None and not extra:
             # Bounds from each cell's possible grades: exact when they meet (always for a complete table).
-            poss = self.possible[[_PI[p] for p in partnerships], _II[indicator]]
-            in_set = np.array([g in set(grades) for g in G])
+            poss = self.possible[[D.PI[p] for p in partnerships], D.II[indicator]]
+            in_set = np.array([g in set(grades) for g in D.G])
             forced = int((~poss[:, ~in_set].any(axis=1)).sum())
             can = int(poss[:, in_set].any(axis=1).sum())
             if forced == can:
                 return forced, can
-        c = np.zeros(NVAR)
+        c = np.zeros(D.NVAR)
         c[idx] = 1
         lo = self.solve(groups, extra, objective=c)
         if lo is None:
@@ -425,9 +461,9 @@ class RecordModel:
 
     def table(self, x: np.ndarray) -> pd.DataFrame:
         """A solution vector as a long grade table (partnership, indicator, grade)."""
-        cells = x.reshape(NP, NI, NG).argmax(axis=2)
-        frame = pd.DataFrame([{"partnership": p, "indicator": i, "grade": G[cells[a, b]]}
-                              for a, p in enumerate(P) for b, i in enumerate(I)])
+        cells = x.reshape(D.NP, D.NI, D.NG).argmax(axis=2)
+        frame = pd.DataFrame([{"partnership": p, "indicator": i, "grade": D.G[cells[a, b]]}
+                              for a, p in enumerate(D.P) for b, i in enumerate(D.I)])
         frame["partnership"] = frame["partnership"].astype(areas.partnership_dtype())
         frame["indicator"] = frame["indicator"].astype(indicators.indicator_dtype())
         frame["grade"] = frame["grade"].astype(scale.grade_dtype())
@@ -444,11 +480,11 @@ class RecordModel:
         ``scopes`` maps a label to partnerships (default: each period group and 'all').
         Returns columns indicator, grades, scope, n_partnerships, min, max, fixed.
         """
-        indicators_ = list(I if indicators_ is None else indicators_)
+        indicators_ = list(D.I if indicators_ is None else indicators_)
         if grade_sets is None:
-            grade_sets = {g: (g,) for g in G} | {"good_or_better": scale.GOOD_OR_BETTER}
+            grade_sets = {g: (g,) for g in D.G} | {"good_or_better": scale.GOOD_OR_BETTER}
         if scopes is None:
-            scopes = {g: areas.members(g) for g in areas.PERIOD_GROUPS} | {"all": P}
+            scopes = {g: areas.members(g) for g in areas.PERIOD_GROUPS} | {"all": D.P}
         out = []
         for i in indicators_:
             for glabel, gs in grade_sets.items():

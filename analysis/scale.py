@@ -1,7 +1,9 @@
 """The six-point scale: grades in order, as an ordered categorical, and the spellings people write.
 
-The scale is read once from ``data/reference/grade_scale.csv``. Categories are ordered from
-worst to best, so ``grade >= "Good"`` selects Good, Very good and Excellent.
+The scale is read from ``data/reference/grade_scale.csv`` on first use (not at import, so a damaged
+file is reported by the command that needs it, not by ``import analysis``). Categories are ordered
+from worst to best, so ``grade >= "Good"`` selects Good, Very good and Excellent. ``GRADES`` and
+``GOOD_OR_BETTER`` are read on first access too.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import pandas as pd
 
 from .validate import closest
 
-__all__ = ["GRADES", "GOOD_OR_BETTER", "ABBREVIATIONS", "ABBREVIATIONS_OF", "grade_dtype", "grade_values", "parse_grade",
+__all__ = ["GRADES", "GOOD_OR_BETTER", "grades", "good_or_better", "ABBREVIATIONS", "ABBREVIATIONS_OF", "grade_dtype", "grade_values", "parse_grade",
            "grade_table"]
 
 #: Abbreviations accepted by :func:`parse_grade` (case-insensitive).
@@ -31,25 +33,36 @@ def grade_table() -> pd.DataFrame:
     return read_resource("grade_scale").sort_values("value", ascending=False).reset_index(drop=True)
 
 
-def _grades_worst_first() -> list[str]:
-    return list(grade_table().sort_values("value")["grade"])
+@lru_cache(maxsize=1)
+def grades() -> tuple[str, ...]:
+    """Grade labels from worst (Unsatisfactory) to best (Excellent): :data:`GRADES`."""
+    return tuple(grade_table().sort_values("value")["grade"])
 
 
-#: Grade labels from worst (Unsatisfactory) to best (Excellent).
-GRADES: tuple[str, ...] = tuple(_grades_worst_first())
-#: Grades counted as "good or better".
-GOOD_OR_BETTER: tuple[str, ...] = tuple(grade_table().query("good_or_better")["grade"].sort_values(
-    key=lambda s: s.map({g: i for i, g in enumerate(GRADES)})))
+@lru_cache(maxsize=1)
+def good_or_better() -> tuple[str, ...]:
+    """The grades counted as "good or better", worst first: :data:`GOOD_OR_BETTER`."""
+    order = {g: i for i, g in enumerate(grades())}
+    return tuple(sorted(grade_table().query("good_or_better")["grade"], key=order.__getitem__))
+
+
+def __getattr__(name):
+    # GRADES and GOOD_OR_BETTER: read from the data folder on first access, not at import
+    if name == "GRADES":
+        return grades()
+    if name == "GOOD_OR_BETTER":
+        return good_or_better()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def grade_dtype() -> pd.CategoricalDtype:
     """Ordered categorical dtype of the six grades, worst to best."""
-    return pd.CategoricalDtype(list(GRADES), ordered=True)
+    return pd.CategoricalDtype(list(grades()), ordered=True)
 
 
 def grade_values() -> dict[str, int]:
     """Grade label to its value on the scale (Unsatisfactory 1 ... Excellent 6)."""
-    return {g: i + 1 for i, g in enumerate(GRADES)}
+    return {g: i + 1 for i, g in enumerate(grades())}
 
 
 def _key(text: str) -> str:
@@ -59,7 +72,7 @@ def _key(text: str) -> str:
 @lru_cache(maxsize=1)
 def _lookup() -> dict[str, str]:
     table = {}
-    for value, grade in ((i + 1, g) for i, g in enumerate(GRADES)):
+    for value, grade in ((i + 1, g) for i, g in enumerate(grades())):
         table[_key(grade)] = grade
         table[str(value)] = grade
     for abbrev, grade in ABBREVIATIONS.items():
@@ -80,9 +93,9 @@ def parse_grade(text) -> str | None:
 
 def allowed_spellings() -> str:
     """Human-readable list of accepted spellings, for error messages."""
-    return (", ".join(GRADES[::-1]) + " (any case); " + ", ".join(ABBREVIATIONS) + "; 1-6")
+    return (", ".join(grades()[::-1]) + " (any case); " + ", ".join(ABBREVIATIONS) + "; 1-6")
 
 
 def suggest(text) -> str:
     """The closest grade label to a bad spelling, or ''."""
-    return closest(str(text), GRADES)
+    return closest(str(text), grades())

@@ -161,8 +161,8 @@ def partnership_profile(model: RecordModel, partnership: str, medians: pd.DataFr
     grade is fixed the rank range is exact (min and max over consistent tables). Where it is open
     the range is a bound from the cells' possible grades (``rank_exact`` False): at best 1 + the
     partnerships that must be above its highest possible grade, at worst 1 + those that can be
-    above its lowest. ``medians`` (from :func:`median_grade` with 'all' and the group) may be
-    passed to avoid recomputing them.
+    above its lowest. ``medians`` (from :func:`median_grade`, with 'all' and the group among its
+    scopes) defaults to :func:`median_grade` of the model.
 
     Columns: partnership, indicator, grade (missing if open), lowest, highest, rank_min, rank_max,
     rank_exact, national_median_low, national_median_high, group_median_low, group_median_high,
@@ -172,7 +172,7 @@ def partnership_profile(model: RecordModel, partnership: str, medians: pd.DataFr
     p = areas.match_partnership(partnership)
     group = areas.period_group_of()[p]
     if medians is None:
-        medians = median_grade(model, {"all": list(areas.PARTNERSHIPS), group: areas.members(group)})
+        medians = median_grade(model)  # every scope: one computation (and one cache entry) for all 32 profiles
     med = medians.set_index(["indicator", "scope"])
     poss = model.possible
     a = areas.PARTNERSHIPS.index(p)

@@ -45,32 +45,36 @@ from scipy import sparse
 from .cache import cached
 from . import areas, indicators, scale
 from .exact import distribution, margin_tails
-from .record import NVAR, P, RecordModel, grade_values as column, var
+from .record import D, RecordModel, grade_values as column, var
 
 __all__ = ["ALPHA", "DIRECTIONS", "trend_bounds", "group_scores"]
 
 ALPHA = 0.05
 DIRECTIONS = ("up", "down")
-VALUES = np.arange(1, len(scale.GRADES) + 1)
+
+
+def _values() -> np.ndarray:
+    """The grades' values on the scale, 1 (Unsatisfactory) to 6 (Excellent)."""
+    return np.arange(1, len(scale.GRADES) + 1)
 
 
 def group_scores() -> np.ndarray:
     """Score of each partnership's period group (1, 2, 3), in :data:`analysis.record.P` order."""
     of = areas.period_group_of()
-    return np.array([areas.PERIOD_GROUPS.index(of[p]) + 1 for p in P], dtype=np.int64)
+    return np.array([areas.PERIOD_GROUPS.index(of[p]) + 1 for p in D.P], dtype=np.int64)
 
 
 def _cell_coef(indicator: str, weight) -> np.ndarray:
     """sum over partnerships of weight[partnership] x grade value, on one indicator."""
-    c = np.zeros(NVAR)
-    for a, p in enumerate(P):
-        for value, g in zip(VALUES, scale.GRADES):
+    c = np.zeros(D.NVAR)
+    for a, p in enumerate(D.P):
+        for value, g in zip(_values(), scale.GRADES):
             c[var(p, indicator, g)] = weight[a] * value
     return c
 
 
 def _count_index(indicator: str) -> list[np.ndarray]:
-    return [np.array([var(p, indicator, g) for p in P]) for g in scale.GRADES]
+    return [np.array([var(p, indicator, g) for p in D.P]) for g in scale.GRADES]
 
 
 @dataclass
@@ -111,7 +115,7 @@ class _Search:
         prefix = np.concatenate([[0], np.cumsum(w)])
         ends = np.cumsum(margins, axis=1)
         starts = ends - margins
-        return ((prefix[ends] - prefix[starts]) * VALUES).sum(axis=1)
+        return ((prefix[ends] - prefix[starts]) * _values()).sum(axis=1)
 
     def add_plane(self, const: float, slope) -> None:
         self.planes.append((float(const), np.asarray(slope, float)))
@@ -137,7 +141,7 @@ class _Search:
         found = []
         for a in alphas:
             for b in betas:
-                lam = a * VALUES + b * VALUES ** 2
+                lam = a * _values() + b * _values() ** 2
                 coef = self.obj.copy()
                 for g, idx in enumerate(self.counts):
                     coef[idx] += lam[g]
@@ -159,7 +163,7 @@ class _Search:
             ub_lo = ~eq & np.isfinite(lo)
             A_ub = sparse.vstack([A[ub_hi], -A[ub_lo]], format="csr")
             b_ub = np.concatenate([hi[ub_hi], -lo[ub_lo]])
-            rows = np.zeros((len(self.counts), NVAR))
+            rows = np.zeros((len(self.counts), D.NVAR))
             for g, idx in enumerate(self.counts):
                 rows[g, idx] = 1
             A_eq = sparse.vstack([A[eq], sparse.csr_array(rows)], format="csr")
@@ -187,7 +191,7 @@ class _Search:
 
 def _tail(u, margin, threshold: int) -> int:
     """Assignments with |nC| >= threshold for the grades of ``margin`` (exact count)."""
-    dist = distribution(u, np.repeat(VALUES, margin))
+    dist = distribution(u, np.repeat(_values(), margin))
     return dist.total if threshold <= 0 else dist.count_where(np.abs(dist.nc) >= threshold)
 
 
@@ -205,7 +209,7 @@ def _candidate_margins(model: RecordModel, indicator: str) -> np.ndarray:
         for c in range(ranges[k][0], min(ranges[k][1], left) + 1):
             rec(k + 1, left - c, prefix + [c])
 
-    rec(0, len(P), [])
+    rec(0, len(D.P), [])
     margins = np.array(out, dtype=np.int64).reshape(-1, len(ranges))
     # necessary conditions, each exact for the record: the number of areas within every run of
     # adjacent grades (e.g. Adequate to Good) lies in its range; this drops about half the box
@@ -262,7 +266,7 @@ def _searches(model: RecordModel, indicator: str) -> dict:
         # min searches: margins whose lower bound is below the best p found; max searches: every
         # margin whose upper bound is above it (kept whole, so a sharper bound is a lookup)
         limits = [tasks[k]["tail"] if tasks[k]["goal"] == "min" else np.iinfo(np.int64).max for k in open_tasks]
-        tails, _, dists = margin_tails(sizes, [1, 2, 3], VALUES, margins, thresholds, keep_below=limits)
+        tails, _, dists = margin_tails(sizes, [1, 2, 3], _values(), margins, thresholds, keep_below=limits)
         for j, k in enumerate(open_tasks):
             _refine(tasks[k], margins, tails[:, j], dists, u, indicator)
     return {k: {"tail": int(t["tail"]), "total": int(t["total"]), "x": t["x"], "milp": t["search"].milp_solves,
@@ -377,8 +381,8 @@ def _fix(indicator: str, weight: np.ndarray, value: int) -> tuple:
 
 def _same_margin_and_statistic(indicator: str, col: np.ndarray, u: np.ndarray) -> list:
     """Rows fixing what a p-value depends on: the indicator's grade counts and sum u x grade."""
-    rows = [(np.array([var(p, indicator, g) for p in P]), int((col == v).sum()), int((col == v).sum()))
-            for v, g in zip(VALUES, scale.GRADES)]
+    rows = [(np.array([var(p, indicator, g) for p in D.P]), int((col == v).sum()), int((col == v).sum()))
+            for v, g in zip(_values(), scale.GRADES)]
     return rows + [_fix(indicator, u, int(u @ col))]
 
 
@@ -409,7 +413,7 @@ def trend_bounds(model: RecordModel, alpha: float = ALPHA) -> dict[str, pd.DataF
     def add_witness(indicator, bound, direction, x):
         col = column(x, indicator)
         witness_rows.append({"indicator": indicator, "bound": bound, "direction": direction}
-                            | {p: scale.ABBREVIATIONS_OF[scale.GRADES[col[a] - 1]] for a, p in enumerate(P)})
+                            | {p: scale.ABBREVIATIONS_OF[scale.GRADES[col[a] - 1]] for a, p in enumerate(D.P)})
         return col
 
     for ind in indicators.INDICATORS:

@@ -41,3 +41,22 @@ def test_an_installed_copy_outside_a_checkout(tmp_path):
     assert res.returncode == 0
     res = _review(["--project", str(elsewhere), "list"], cwd=elsewhere, pythonpath=site)
     assert res.returncode == 2 and "not a checkout" in res.stderr
+
+
+def test_domain_tables_are_read_on_first_use_not_at_import(tmp_path):
+    # before: areas, scale and indicators read data/reference/ at import, so one damaged file broke
+    # `import analysis.<anything>` (and every command) with a traceback
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "data", project / "data")
+    shutil.copytree(ROOT / "notebooks", project / "notebooks")
+    (project / "data/reference/grade_scale.csv").write_text("grade,grade\nGood,Good\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items()} | {"REVIEW_PROJECT": str(project)}
+    code = ("import importlib, pkgutil, analysis\n"
+            "for m in pkgutil.iter_modules(analysis.__path__): importlib.import_module('analysis.' + m.name)\n"
+            "print('imported')")
+    res = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0 and "imported" in res.stdout, res.stderr
+    res = _review(["list"], cwd=tmp_path, env_extra={"REVIEW_PROJECT": str(project)})   # needs no grade scale
+    assert res.returncode == 0 and "Perth and Kinross" in res.stdout
+    res = _review(["statements"], cwd=tmp_path, env_extra={"REVIEW_PROJECT": str(project)})
+    assert res.returncode == 2 and "data/reference/grade_scale.csv" in res.stderr and "Traceback" not in res.stderr
