@@ -94,6 +94,17 @@ def test_manifest_lists_existing_files_with_matching_hashes(built):
     assert not list(built["out"].glob(".staging*")) and not list(built["out"].rglob("*.tmp"))
 
 
+def test_the_notebooks_read_the_results_the_build_computed(built):
+    # the build fills the results cache with what each notebook shows (report.Page.results); a
+    # notebook cell whose call the build did not make would compute it again and add an entry
+    out = built["out"]
+    index = json.loads((out / ".cache/results.json").read_text())
+    warmed = {k for entry in index["jobs"].values() for k in entry["entries"]}
+    files = {p.stem for p in (out / ".cache/results").glob("*.json")}
+    assert len(warmed) >= 5 and files == warmed
+    assert not list((out / ".cache").rglob("*.pkl")) and not (out / ".cache/inputs").exists()
+
+
 def test_second_build_skips_and_a_data_change_reruns_only_its_readers(built):
     out, data = built["out"], built["data"]
     again = b.build(_jobs(), out_dir=out, n_jobs=2, progress=lambda s: None, data_dir=data)

@@ -84,7 +84,9 @@ def _save_bars(distribution, folder):
 
 def test_a_colour_change_is_caught_by_the_image_and_not_the_data(tmp_path, distribution, monkeypatch):
     before = _save_bars(distribution, tmp_path / "a")
-    monkeypatch.setitem(figures.GRADE_COLOURS, "Weak", "#00ff00")  # the same numbers, one colour changed
+    # the same numbers, one colour changed: Weak, the second of the palette (worst first)
+    monkeypatch.setattr(figures, "PALETTE", figures.PALETTE[:1] + ("#00ff00",) + figures.PALETTE[2:])
+    assert figures.GRADE_COLOURS["Weak"] == "#00ff00"
     after = _save_bars(distribution, tmp_path / "b")
     assert c.compare_file(before[".csv"], after[".csv"]) is None
     diff = c.compare_file(before[".png"], after[".png"])
