@@ -403,7 +403,7 @@ def compare_manifests(old: dict, new: dict) -> CheckReport:
                     reasons.append("data (" + ", ".join(data_changed + (["grade table"] if grades_changed else []))
                                    + ")")
                 if code_changed and not (data_changed or grades_changed):
-                    reasons.append("code (its inputs are computed differently)")
+                    reasons.append("code (its results are computed differently)")
             if code_changed and not reasons:
                 reasons.append("code")
             if env_changes:

@@ -139,8 +139,10 @@ class Page:
             model = RecordModel.from_grades(self.grade_table)
         else:
             model = RecordModel.from_record(self.record)
-        # entries are written only into an output folder this package made (one with its manifest)
-        writable = (self.cache_dir.parent.parent / "manifest.json").is_file()
+        # entries are written only by a notebook that writes outputs (output_dir set: the build's kernels),
+        # and only into an output folder this package made (one with its manifest); otherwise read only,
+        # so a re-run of a published notebook (nbval, JupyterLab) writes nothing into reports/
+        writable = self.output_dir is not None and (self.cache_dir.parent.parent / "manifest.json").is_file()
         model.cache = ResultsCache(self.cache_dir, source_key(self.data_dir, self.grades_path or None), writable)
         return model
 

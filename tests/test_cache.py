@@ -149,3 +149,18 @@ def test_arguments_are_keyed_by_content(tmp_path):
     assert store.key("f", [["x", key(["a", 1])]]) != store.key("f", [["x", key(["a", 2])]])
     with pytest.raises(cache.Uncacheable):
         key(object())
+
+
+def test_only_a_notebook_that_writes_outputs_writes_entries(tmp_path):
+    # a re-run of a published notebook (nbval, JupyterLab: output_dir empty) reads the cache, never writes
+    from analysis.report import open_report
+
+    out = tmp_path / "out"
+    (out / ".cache/results").mkdir(parents=True)
+    (out / "manifest.json").write_text("{}", encoding="utf-8")
+    cache_dir = str(out / ".cache/results")
+    assert not open_report("partnership", "Fife", cache=cache_dir).model.cache.writable
+    assert open_report("partnership", "Fife", cache=cache_dir, output_dir=str(out / "x")).model.cache.writable
+    # and never into a folder that is not one of ours (no manifest)
+    assert not open_report("partnership", "Fife", cache=str(tmp_path / "elsewhere"),
+                           output_dir=str(out / "x")).model.cache.writable
