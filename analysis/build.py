@@ -27,6 +27,7 @@ import json
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -207,6 +208,27 @@ def _install(job: Job, staging: Path, out_dir: Path, previous: dict, commit) -> 
     return outputs
 
 
+@contextmanager
+def _main_not_reimported():
+    """Start processes (the forkserver, workers) without the caller's main module. multiprocessing
+    re-imports ``__main__`` in each new process (from its ``__spec__`` or ``__file__``), so ``build()``
+    called from a script without an ``if __name__ == "__main__":`` guard would run the script again in
+    every worker (which then failed with BrokenProcessPool or a busy folder). The workers need nothing
+    from it: they run :func:`_run_job`, from this module."""
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if k in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    main.__dict__["__spec__"] = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
+
+
 def _start_pool(n_jobs: int | None, n: int, preload: bool):
     """The worker pool (bounded by ``n_jobs``, default the core count) and, with ``preload``,
     the zygote its kernels are forked from; returns (pool, zygote, kernel command)."""
@@ -217,6 +239,9 @@ def _start_pool(n_jobs: int | None, n: int, preload: bool):
     workers = max(1, min(n_jobs or os.cpu_count() or 1, n))
     zygote = Zygote() if preload else None
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+    with _main_not_reimported():  # every worker now, so none re-runs the caller's script
+        for _ in range(workers):
+            pool.submit(os.getpid)
     # no waiting here: a kernel's proxy waits for the zygote's socket (and starts an ordinary kernel
     # if it never appears), so the zygote's imports overlap with computing the next results
     return pool, zygote, zygote.kernel_cmd() if zygote is not None else None

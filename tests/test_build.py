@@ -212,3 +212,19 @@ def test_the_terminal_says_what_it_is_and_where_to_look(capsys, tmp_path):
     out = tmp_path / "r"
     assert main(["run", "--partnership", "Orkney", "--out", str(out)]) == 0
     assert f"Open in a browser: {out / 'html/partnership/orkney.html'}" in capsys.readouterr().out
+
+
+def test_build_from_a_script_without_a_main_guard(tmp_path):
+    # before: each worker re-imported the caller's script (multiprocessing's main-module fix-up), ran
+    # build() again and the build failed (BrokenProcessPool, or the folder busy)
+    import subprocess
+    import sys
+
+    script = tmp_path / "script.py"
+    script.write_text("from analysis.build import build, job_for\n"
+                      f"summary = build([job_for('partnership', 'Orkney')], out_dir={str(tmp_path / 'out')!r}, "
+                      "progress=lambda s: None)\n"
+                      "print('failed:', summary.failed, summary.count('done'))\n", encoding="utf-8")
+    res = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.count("failed:") == 1 and "failed: [] 1" in res.stdout
