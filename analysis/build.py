@@ -478,8 +478,11 @@ class _Build:
             raise BuildError(f"writing the results cache in {self.results_dir} failed ({exc.strerror or exc}); the "
                              f"published outputs are unchanged. Free some space and run the same command again") from None
         entry = {"digest": digest, "entries": sorted(set(store.served[start:]))}
-        if findings is not None:
-            entry["findings"] = findings
+        if findings is not None:  # for the index page, as HTML fragments (converted here, with the computing)
+            from nbconvert.filters.markdown import markdown2html
+
+            entry["findings_html"] = [markdown2html(text).strip().removeprefix("<p>").removesuffix("</p>")
+                                      for text in findings]
         self.index["jobs"][job.id] = entry
         self.computed += 1
         self.compute_seconds += time.perf_counter() - t0
@@ -613,12 +616,13 @@ class _Build:
         job = self.manifest["jobs"].get("review/national")
         if not entry or not job or job.get("results_digest") != entry.get("digest"):
             return None
-        findings = entry.get("findings")
+        findings = entry.get("findings_html")
         if not isinstance(findings, list) or not all(isinstance(f, str) for f in findings):
             return None
-        from nbconvert.filters.markdown import markdown2html
+        import bleach
 
-        return [markdown2html(text).strip().removeprefix("<p>").removesuffix("</p>") for text in findings]
+        # read back from a file in the output folder: only the inline tags findings use, anything else escaped
+        return [bleach.clean(f, tags=["strong", "em", "code"], attributes={}) for f in findings]
 
     def finish(self) -> BuildSummary:
         from .dictionary import write_datapackage

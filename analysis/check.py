@@ -315,7 +315,7 @@ def _check(reports_dir: Path, grades, n_jobs, tol, data_dir, progress, keep, rto
 
 
 def _results_digest(job: dict):
-    """The digest of the results a notebook showed (``inputs_digest`` in manifests before 0.2)."""
+    """The digest of the results a notebook showed (``inputs_digest`` in manifests written before the results cache)."""
     return job.get("results_digest", job.get("inputs_digest"))
 
 

@@ -79,9 +79,9 @@ def git_commit() -> dict:
 
 
 def source_key(data_dir: str | Path | None = None, grades: str | Path | None = None) -> str:
-    """What a notebook's inputs are computed from: the data files, the grade table, the code.
-
-    A cached inputs file is used only while this key is unchanged (see :func:`analysis.report.open_report`).
+    """What a result is computed from: the data files, the grade table, the code. Every entry of the
+    results cache (:class:`analysis.cache.ResultsCache`) is keyed by it, with the function and its
+    arguments, so an entry is read only while these are unchanged.
     """
     from .load import data_file_hashes
 

@@ -195,8 +195,9 @@ class RecordModel:
         #: called with this model (None: computed every time).
         self.cache = None
         self._conflicts = None
-        self.active = list(self.groups)
-        self.set_aside: list[Group] = []
+        self._active = list(self.groups)
+        self._set_aside: list[Group] = []
+        self._resolve = False  # True: conflicts are resolved on first use of active, set_aside or conflicts
 
     # -- construction ---------------------------------------------------------------------------
     @classmethod
@@ -210,7 +211,7 @@ class RecordModel:
                 # rival readings and the extra conditions of stronger readings are not in force
                 (alternatives if rec["alternative_to"] or rec.get("adds_to") else groups).append(statement_group(rec))
         model = cls(groups, "public record", alternatives)
-        model.resolve_conflicts()
+        model._resolve = True  # on first use: a model whose results all come from the cache never solves
         return model
 
     @classmethod
@@ -377,6 +378,7 @@ class RecordModel:
 
     def resolve_conflicts(self):
         """Find conflicts until the active groups admit a table; set aside their statements."""
+        self._resolve = False
         conflicts, active = [], list(self.groups)
         while not self.feasible(active):
             found = self.minimal_conflict(active)
@@ -384,9 +386,23 @@ class RecordModel:
             drop = [g for g in found if g.kind == "statement"] or found
             active = [g for g in active if g not in drop]
         self._conflicts = conflicts
-        self.active = active
-        self.set_aside = [g for g in self.groups if g not in active]
+        self._active = active
+        self._set_aside = [g for g in self.groups if g not in active]
         return conflicts
+
+    @property
+    def active(self) -> list[Group]:
+        """The groups in force: every group given, less those set aside (conflicts resolved on first use)."""
+        if self._resolve:
+            self.resolve_conflicts()
+        return self._active
+
+    @property
+    def set_aside(self) -> list[Group]:
+        """The groups set aside because the record cannot hold with them."""
+        if self._resolve:
+            self.resolve_conflicts()
+        return self._set_aside
 
     @property
     def conflicts(self) -> list[list[Group]]:

@@ -386,3 +386,19 @@ def test_an_internal_error_is_a_crash_not_bad_input(monkeypatch, capsys):
     assert main(["list"]) == 3
     err = capsys.readouterr().err
     assert "Traceback" in err and "bug in the package" in err
+
+
+def test_headline_findings_read_back_for_the_index_are_sanitised():
+    # the index page's findings come from the build's index in .cache/ (a file in the output folder):
+    # anything but the inline tags findings use is escaped, so a planted fragment runs nothing
+    from types import SimpleNamespace
+
+    from analysis import build as b
+
+    planted = ['<script>alert(1)</script><strong>ok</strong> <img src=x onerror=alert(1)>']
+    fake = SimpleNamespace(index={"jobs": {"review/national": {"digest": "d", "findings_html": planted}}},
+                           manifest={"jobs": {"review/national": {"results_digest": "d"}}})
+    (shown,) = b._Build.national_findings(fake)
+    assert "<script" not in shown and "<img" not in shown and "<strong>ok</strong>" in shown
+    fake.manifest["jobs"]["review/national"]["results_digest"] = "other"   # not the installed notebook's
+    assert b._Build.national_findings(fake) is None
