@@ -31,7 +31,7 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -122,6 +122,18 @@ def _run_job(job: Job, template: str, out_dir: str, params: dict, staging: str, 
         except Exception as exc:  # export failure fails the job, nothing is installed
             result.status, result.error = "failed", f"{type(exc).__name__}: {exc}"
     return asdict(result)
+
+
+def _warm_trend_bounds(grades: str, data_dir: str, results_dir: str, source_key: str) -> None:
+    """In a worker process: compute the national review's trend bounds into the results cache (the
+    same call, and so the same entry, as :meth:`analysis.report.ReviewPage.results` makes)."""
+    from . import trend_bounds
+    from .cache import ResultsCache
+    from .report import PAGES
+
+    page = PAGES["review"](None, grades=grades, data_dir=data_dir)
+    page.model.cache = ResultsCache(results_dir, source_key)
+    trend_bounds.trend_bounds(page.model)
 
 
 def _normalise(executed: Path) -> None:
@@ -231,7 +243,7 @@ def _main_not_reimported():
 
 def _start_pool(n_jobs: int | None, n: int, preload: bool):
     """The worker pool (bounded by ``n_jobs``, default the core count) and, with ``preload``,
-    the zygote its kernels are forked from; returns (pool, zygote, kernel command)."""
+    the zygote its kernels are forked from; returns (pool, zygote, kernel command, number of workers)."""
     import multiprocessing
 
     from .zygote import Zygote
@@ -244,7 +256,7 @@ def _start_pool(n_jobs: int | None, n: int, preload: bool):
             pool.submit(os.getpid)
     # no waiting here: a kernel's proxy waits for the zygote's socket (and starts an ordinary kernel
     # if it never appears), so the zygote's imports overlap with computing the next results
-    return pool, zygote, zygote.kernel_cmd() if zygote is not None else None
+    return pool, zygote, zygote.kernel_cmd() if zygote is not None else None, workers
 
 
 def _bar(done: int, total: int, width: int = 20) -> str:
@@ -385,6 +397,13 @@ class _Build:
         self.finished = self.computed = 0
         self.compute_seconds = 0.0
         self.shared = None  # the first page computed: its record and model serve every other page
+        self.warming = None  # the trend bounds, computed in a worker while this process computes the rest
+        self.pool = self.zygote = self.kernel_cmd = self.sockets = None
+        self.workers = 0
+        self.futures: dict = {}  # running notebooks: future -> job
+        self.waiting: list[Job] = []  # notebooks ready to run, not yet given to a worker
+        self.lock = threading.RLock()  # futures, waiting and stopping: also used by the pool's thread
+        self.stopping = False
         self.cache = out_dir / ".cache"
         # this process's staging folder; the lock guarantees no other build is using .staging
         self.staging_root = out_dir / ".staging" / str(os.getpid())
@@ -456,15 +475,43 @@ class _Build:
             page.record, page.grade_table, page.model = self.shared.record, self.shared.grade_table, self.shared.model
         return page
 
-    def results(self, job: Job) -> dict:
-        """The digest of the results the job's notebook shows (and the cache entries it reads): from this
-        folder's index while the data, code and environment are unchanged and its entries are there;
-        otherwise computed now, which fills the results cache."""
+    def indexed(self, job: Job) -> dict | None:
+        """The job's entry in this folder's index, if it is valid and every cache entry it reads is there."""
         entry = self.index["jobs"].get(job.id)
         if (isinstance(entry, dict) and isinstance(entry.get("digest"), str) and isinstance(entry.get("entries"), list)
                 and all(isinstance(k, str) and k.isalnum() and (self.results_dir / f"{k}.json").is_file()
                         for k in entry["entries"])):
             return entry
+        return None
+
+    def start_warming(self, pool) -> None:
+        """The national review's longest computation, the exact trend bounds (about 20 s), in a worker
+        while this process computes the other notebooks' results, so both cores work from the start."""
+        from .provenance import source_key_of
+
+        key = source_key_of(self.data_before, self.grades_hash, self.code)
+        self.warming = pool.submit(_warm_trend_bounds, self.grades_abs, str(self.data_dir or ""),
+                                   str(self.results_dir), key)
+
+    def await_warming(self) -> None:
+        """Wait for :meth:`start_warming`'s result (in the cache by then); if it failed, say so: this
+        process computes it instead."""
+        warming, self.warming = self.warming, None
+        try:
+            warming.result()
+        except Exception as exc:  # e.g. the worker was killed: computed here instead, nothing lost
+            self.progress(f"warning: computing the trend bounds in a worker failed ({type(exc).__name__}: {exc}); "
+                          "computing them here")
+
+    def results(self, job: Job) -> dict:
+        """The digest of the results the job's notebook shows (and the cache entries it reads): from this
+        folder's index while the data, code and environment are unchanged and its entries are there;
+        otherwise computed now, which fills the results cache."""
+        entry = self.indexed(job)
+        if entry is not None:
+            return entry
+        if job.kind == "review" and self.warming is not None:
+            self.await_warming()
         from .cache import value_digest
 
         t0 = time.perf_counter()
@@ -556,22 +603,64 @@ class _Build:
         timing = f"  {result['seconds']:.1f} s" if result["status"] != "skipped" else ""
         self.progress(f"{_bar(self.finished, len(self.jobs))}  {result['status']:<7}  {job.id}{timing}")
 
-    def collect(self, futures: dict, block: bool) -> None:
-        ready = list(as_completed(futures)) if block else [f for f in futures if f.done()]
-        for future in ready:
-            job = futures.pop(future)
+    # -- execute --------------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """The worker pool, the zygote and the kernels' socket folder (once)."""
+        if self.pool is None:
+            self.pool, self.zygote, self.kernel_cmd, self.workers = _start_pool(self.n_jobs, len(self.jobs),
+                                                                               self.preload)
+            # the kernels' socket folders go in one folder of this build's, removed at its end
+            self.sockets = tempfile.mkdtemp(prefix="rb-", dir="/tmp" if os.path.isdir("/tmp") else None)
+
+    def dispatch(self) -> None:
+        """Give idle workers the next notebooks: the slowest kinds first (the national review, then period
+        groups and the statements, then partnerships), so the longest notebook is not left to the end.
+        Called by this thread and, when a worker finishes, by the pool's thread (hence the lock)."""
+        with self.lock:
+            if self.stopping or self.pool is None:
+                return
+            busy = sum(not f.done() for f in self.futures)
+            busy += self.warming is not None and not self.warming.done()
+            self.waiting.sort(key=lambda job: (job.kind == "partnership", list(KINDS).index(job.kind)))
+            while self.waiting and busy < self.workers:
+                job = self.waiting.pop(0)
+                try:
+                    future = self.pool.submit(_run_job, job, str(self.template(job)), str(self.out_dir),
+                                              self.params_of[job.id], str(self.staging(job)), self.kernel_cmd,
+                                              self.timeout, self.sockets)
+                except RuntimeError:  # the pool is shutting down (the build was stopped)
+                    return
+                self.futures[future] = job
+                busy += 1
+                future.add_done_callback(lambda f: self.dispatch())
+
+    def collect(self, block: bool) -> None:
+        """Install the notebooks that finished (with ``block``, wait for at least one)."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        with self.lock:
+            pending = list(self.futures)
+            warming = [self.warming] if self.warming is not None and not self.warming.done() else []
+        if block and (pending or warming):
+            wait(pending + warming, return_when=FIRST_COMPLETED)  # a finished warming frees a worker
+        for future in [f for f in pending if f.done()]:
+            with self.lock:
+                job = self.futures.pop(future)
             try:
                 result = future.result()
             except Exception as exc:  # a worker died (e.g. killed): that job failed, the rest go on
                 result = {"status": "failed", "seconds": 0.0, "cell": "", "error": f"{type(exc).__name__}: {exc}"}
             self.record(job, self.install(job, result))
+        self.dispatch()
 
     # -- the whole ------------------------------------------------------------------------------------------
     def run(self) -> BuildSummary:
         self.prepare()
-        pool = zygote = sockets = None
-        futures: dict = {}
         try:
+            if any(j.kind == "review" and self.indexed(j) is None for j in self.jobs):
+                self.start()
+                self.start_warming(self.pool)
+                self.warming.add_done_callback(lambda f: self.dispatch())
             for job in sorted(self.jobs, key=lambda j: KINDS[j.kind].compute):
                 if not self.plan_job(job):
                     continue
@@ -579,32 +668,35 @@ class _Build:
                 contained(self.out_dir, staging)
                 shutil.rmtree(staging, ignore_errors=True)
                 staging.mkdir(parents=True)
-                if pool is None:
-                    pool, zygote, kernel_cmd = _start_pool(self.n_jobs, len(self.jobs), self.preload)
-                    # the kernels' socket folders go in one folder of this build's, removed at its end
-                    sockets = tempfile.mkdtemp(prefix="rb-", dir="/tmp" if os.path.isdir("/tmp") else None)
-                futures[pool.submit(_run_job, job, str(self.template(job)), str(self.out_dir), self.params_of[job.id],
-                                    str(staging), kernel_cmd, self.timeout, sockets)] = job
-                self.collect(futures, block=False)
+                self.start()
+                with self.lock:
+                    self.waiting.append(job)
+                self.dispatch()
+                self.collect(block=False)
             _write_atomic(self.index_path, json.dumps(self.index, indent=1) + "\n")
             _write_atomic(self.templates_path, json.dumps(self.declared, indent=1, sort_keys=True) + "\n")
             if self.computed:
                 self.progress(f"results: computed for {self.computed} notebook(s) in {self.compute_seconds:.1f} s")
-            self.collect(futures, block=True)
+            while self.futures or self.waiting:
+                self.collect(block=True)
         except BaseException:
-            if pool is not None:
+            with self.lock:
+                self.stopping = True
+            if self.pool is not None:
                 _stop_workers()  # stopped (Ctrl-C, SIGTERM) or failed: end the running notebooks now
             raise
         finally:
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
-            if zygote is not None:
-                if zygote.unresponsive:
+            with self.lock:
+                self.stopping = True
+            if self.pool is not None:
+                self.pool.shutdown(wait=True, cancel_futures=True)
+            if self.zygote is not None:
+                if self.zygote.unresponsive:
                     self.progress("warning: the pre-loaded kernel process (zygote) stopped answering; notebooks "
                                   "started ordinary kernels instead, and it was killed")
-                zygote.close()  # it kills any kernel it forked that is still alive
-            if sockets is not None:
-                shutil.rmtree(sockets, ignore_errors=True)
+                self.zygote.close()  # it kills any kernel it forked that is still alive
+            if self.sockets is not None:
+                shutil.rmtree(self.sockets, ignore_errors=True)
             shutil.rmtree(self.staging_root, ignore_errors=True)
             _remove_if_empty(self.out_dir / ".staging")
         return self.finish()

@@ -162,7 +162,7 @@ def partnership_profile(model: RecordModel, partnership: str, medians: pd.DataFr
     the range is a bound from the cells' possible grades (``rank_exact`` False): at best 1 + the
     partnerships that must be above its highest possible grade, at worst 1 + those that can be
     above its lowest. ``medians`` (from :func:`median_grade`, with 'all' and the group among its
-    scopes) defaults to :func:`median_grade` of the model.
+    scopes) defaults to :func:`median_grade` of those two scopes.
 
     Columns: partnership, indicator, grade (missing if open), lowest, highest, rank_min, rank_max,
     rank_exact, national_median_low, national_median_high, group_median_low, group_median_high,
@@ -172,7 +172,8 @@ def partnership_profile(model: RecordModel, partnership: str, medians: pd.DataFr
     p = areas.match_partnership(partnership)
     group = areas.period_group_of()[p]
     if medians is None:
-        medians = median_grade(model)  # every scope: one computation (and one cache entry) for all 32 profiles
+        # all 32 and its group only: what one area needs (cached: one entry per group)
+        medians = median_grade(model, {"all": list(areas.PARTNERSHIPS), group: areas.members(group)})
     med = medians.set_index(["indicator", "scope"])
     poss = model.possible
     a = areas.PARTNERSHIPS.index(p)
