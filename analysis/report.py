@@ -81,6 +81,9 @@ class ShownFigure:
     def __init__(self, png: bytes, alt: str):
         self.png, self.alt = png, alt
 
+    def __repr__(self) -> str:  # outside a notebook (a script, the console): the alt text, not an address
+        return f"[figure] {self.alt}"
+
     def _repr_mimebundle_(self, include=None, exclude=None):
         import base64
 
