@@ -168,16 +168,18 @@ def test_a_write_failing_mid_install_puts_the_previous_files_back(base, publishe
 
 def test_a_manifest_write_failing_rolls_the_job_back(base, published, monkeypatch):
     before = _published(published)
-    real = b._write_manifest
+    real = os.replace
 
-    def failing(out_dir, manifest, header):
-        raise OSError(errno.EIO, "Input/output error", "manifest.json")
+    def failing(src, dst, *args, **kwargs):  # one file operation fails: renaming a new manifest into place
+        if os.path.basename(dst) == "manifest.json":
+            raise OSError(errno.EIO, "Input/output error", str(dst))
+        return real(src, dst, *args, **kwargs)
 
-    monkeypatch.setattr(b, "_write_manifest", failing)
+    monkeypatch.setattr(os, "replace", failing)
     with pytest.raises(OSError, match="Input/output error"):  # the build's final manifest write fails too
         b.build([b.job_for("partnership", "Orkney")], out_dir=published, force=True, progress=lambda s: None,
                 data_dir=base["data"])
-    monkeypatch.setattr(b, "_write_manifest", real)
+    monkeypatch.undo()
     assert _published(published) == before
     _assert_consistent(published)
 
