@@ -679,6 +679,7 @@ class _Build:
                 self.progress(f"results: computed for {self.computed} notebook(s) in {self.compute_seconds:.1f} s")
             while self.futures or self.waiting:
                 self.collect(block=True)
+            self.prune()
         except BaseException:
             with self.lock:
                 self.stopping = True
@@ -715,6 +716,14 @@ class _Build:
 
         # read back from a file in the output folder: only the inline tags findings use, anything else escaped
         return [bleach.clean(f, tags=["strong", "em", "code"], attributes={}) for f in findings]
+
+    def prune(self) -> None:
+        """Remove the results cache's entries that no notebook of this folder reads any more (computed
+        from older data, grade table or code: their keys can never match again)."""
+        keep = {k for e in self.index["jobs"].values() if isinstance(e, dict) for k in e.get("entries", [])}
+        for path in self.results_dir.glob("*.json"):
+            if path.stem not in keep:
+                path.unlink(missing_ok=True)
 
     def finish(self) -> BuildSummary:
         from .dictionary import write_datapackage

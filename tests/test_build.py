@@ -105,6 +105,17 @@ def test_the_notebooks_read_the_results_the_build_computed(built):
     assert not list((out / ".cache").rglob("*.pkl")) and not (out / ".cache/inputs").exists()
 
 
+def test_a_rebuild_removes_entries_nothing_reads(built):
+    # entries from older data or code can never be read again: a build removes them (the cache does not grow)
+    out = built["out"]
+    stale = out / ".cache/results" / ("0" * 64 + ".json")
+    stale.write_text('{"format": "review-result/1"}', encoding="utf-8")
+    kept = {p.name for p in (out / ".cache/results").glob("*.json")} - {stale.name}
+    again = b.build(_jobs(), out_dir=out, n_jobs=2, progress=lambda s: None, data_dir=built["data"])
+    assert {r["status"] for r in again.results.values()} == {"skipped"}
+    assert not stale.exists() and {p.name for p in (out / ".cache/results").glob("*.json")} == kept
+
+
 def test_second_build_skips_and_a_data_change_reruns_only_its_readers(built):
     out, data = built["out"], built["data"]
     again = b.build(_jobs(), out_dir=out, n_jobs=2, progress=lambda s: None, data_dir=data)
