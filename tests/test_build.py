@@ -239,3 +239,25 @@ def test_build_from_a_script_without_a_main_guard(tmp_path):
     res = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr[-2000:]
     assert res.stdout.count("failed:") == 1 and "failed: [] 1" in res.stdout
+
+
+def test_the_stages_one_by_one(tmp_path):
+    # prepare -> compute (results) -> plan (parameters, key, skip?) without running anything
+    from analysis.outdir import locked
+
+    out = tmp_path / "out"
+    out.mkdir()
+    job = b.job_for("partnership", "Orkney")
+    run = b._Build([job], out, "", None, 1, False, lambda s: None, False, 60, config.NOTEBOOKS_DIR)
+    with locked(out):
+        run.prepare()
+        entry = run.results(job)
+        # the partnership page's cached calls: its grades, its profile, and the two medians the profile reads
+        assert set(entry) == {"digest", "entries"} and len(entry["entries"]) == 3
+        assert all((out / ".cache/results" / f"{k}.json").is_file() for k in entry["entries"])
+        assert run.results(job) == entry and run.computed == 1          # the second time from the index
+        assert run.plan_job(job) is True                                # never built here: it must run
+        params = run.params_of[job.id]
+        assert params["partnership"] == "Orkney" and params["cache"] == "../../.cache/results"
+        assert params["grades"] == "" and params["data"] == ""
+    assert not (out / "notebooks").exists() and json.loads((out / "manifest.json").read_text())["jobs"] == {}
