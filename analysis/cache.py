@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["FORMAT", "CacheError", "encode", "decode", "value_digest", "ResultsCache", "cached", "uncached"]
+__all__ = ["FORMAT", "CacheError", "encode", "decode", "value_digest", "ResultsCache", "cached"]
 
 FORMAT = "review-result/1"
 
@@ -248,7 +248,7 @@ def _cache_of(args, kwargs) -> ResultsCache | None:
 def cached(func):
     """Mark a library function whose result is worth keeping: called with a model that carries a
     :class:`ResultsCache`, its result comes from (or goes to) that cache; otherwise it is computed.
-    The function itself is ``uncached(func)``."""
+    The function itself is ``func.__wrapped__`` (as with any ``functools.wraps``)."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -257,10 +257,4 @@ def cached(func):
             return func(*args, **kwargs)
         return store.call(func, args, kwargs)
 
-    wrapper.uncached = func
     return wrapper
-
-
-def uncached(func):
-    """The function behind a :func:`cached` one (itself for any other)."""
-    return getattr(func, "uncached", func)
