@@ -211,7 +211,8 @@ def clean_html(element) -> str:
 
 
 #: The pages' own styles: a readable measure, tables for people (captions, wrapping text, left-aligned
-#: words), wide tables scrolling inside their box rather than the page, images no wider than the page.
+#: words), wide tables scrolling inside their box rather than the page (the caption wraps at the box's
+#: width, ``100cqw``, so a long caption stays readable on a phone), images no wider than the page.
 PAGE_CSS = """
 body { margin: 0; }
 main, .jp-Notebook { max-width: 62rem; margin: 0 auto; padding: 1rem 1.25rem 3rem; box-sizing: border-box; }
@@ -219,10 +220,10 @@ main, .jp-Notebook { max-width: 62rem; margin: 0 auto; padding: 1rem 1.25rem 3re
 .jp-RenderedHTMLCommon h1 { font-size: 1.9rem; line-height: 1.25; margin-top: 0.5rem; }
 .jp-Cell, .jp-OutputArea-output, .jp-RenderedHTMLCommon { max-width: 100%; }
 .jp-OutputArea-output { overflow-x: visible; }
-.review-table { overflow-x: auto; max-width: 100%; margin: 0.5rem 0 1.5rem; }
+.review-table { overflow-x: auto; max-width: 100%; margin: 0.5rem 0 1.5rem; container-type: inline-size; }
 .jp-RenderedHTMLCommon table.people { border-collapse: collapse; font-size: 0.92rem; table-layout: auto; margin: 0; }
 .jp-RenderedHTMLCommon table.people caption { caption-side: top; text-align: left; font-weight: 600;
-  padding: 0 0 0.4rem; color: #0b0c0c; }
+  padding: 0 0 0.4rem; color: #0b0c0c; max-width: 100cqw; box-sizing: border-box; }
 .jp-RenderedHTMLCommon table.people th, .jp-RenderedHTMLCommon table.people td { text-align: left; vertical-align: top;
   padding: 0.35rem 0.6rem; border: none; border-bottom: 1px solid #b1b4b6; white-space: normal; max-width: 28rem; }
 .jp-RenderedHTMLCommon table.people th { border-bottom: 2px solid #0b0c0c; }

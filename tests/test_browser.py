@@ -165,6 +165,11 @@ def test_no_horizontal_scrolling_at_390_px(browser, site, page):
     view.goto((site / page).as_uri(), wait_until="load")
     width = view.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"{page}: {width} px wide at 390 px"
+    # a wide table scrolls inside its box; its caption must not scroll with it, cut at the box's edge
+    cut = view.evaluate("""() => [...document.querySelectorAll('.review-table caption')].filter(c =>
+        c.getBoundingClientRect().right > c.closest('.review-table').getBoundingClientRect().right + 1)
+        .map(c => c.textContent)""")
+    assert cut == [], f"{page}: captions wider than their box at 390 px: {cut}"
     ARTIFACTS.mkdir(exist_ok=True)
     view.screenshot(path=str(ARTIFACTS / f"{Path(page).stem}-390.png"), full_page=False)
 
