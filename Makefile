@@ -12,11 +12,12 @@ help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 # Every dependency comes from the lock, at the locked version, checked against its hashes; then the
-# package itself (editable, no dependencies of its own to resolve).
+# package itself (editable, no dependencies of its own to resolve), built by the locked setuptools
+# (no build isolation: nothing unpinned is fetched). The lock pins pip and setuptools too.
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (review)" >/dev/null
 	touch $(STAMP)
 
@@ -37,9 +38,9 @@ publish: $(STAMP) ## Rebuild the published set from a clean, committed tree (the
 check: $(STAMP) ## Rebuild into a temporary folder and compare with the published reports/
 	$(BIN)/review check
 
-lock: ## Refresh requirements.lock from pyproject.toml (uv, in a tool environment of its own)
+lock: ## Refresh requirements.lock from pyproject.toml and requirements-tools.in (uv, in a tool environment of its own)
 	test -x .lock-venv/bin/uv || ($(PYTHON) -m venv .lock-venv && .lock-venv/bin/python -m pip install --quiet uv)
-	.lock-venv/bin/uv pip compile pyproject.toml --extra test --generate-hashes --python-version 3.11 \
+	.lock-venv/bin/uv pip compile pyproject.toml requirements-tools.in --extra test --generate-hashes --python-version 3.11 \
 		--python-platform x86_64-unknown-linux-gnu -o $(LOCK)
 
 lab: $(STAMP) ## Open the notebooks in JupyterLab

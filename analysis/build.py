@@ -138,8 +138,10 @@ def _warm_trend_bounds(grades: str, data_dir: str, results_dir: str, source_key:
 
 def _normalise(executed: Path) -> None:
     """Drop wall-clock noise from an executed notebook: timings papermill and nbclient record, and the
-    random id papermill gives the injected-parameters cell (it becomes ``injected-parameters``); and
-    empty its ``output_dir``, so re-running the installed notebook writes nothing."""
+    random id papermill gives the injected-parameters cell (it becomes ``injected-parameters``); the
+    kernel's Python patch version (the manifest's environment records it), so a notebook's bytes do not
+    depend on which Python 3.11 a machine has; and empty its ``output_dir``, so re-running the
+    installed notebook writes nothing."""
     import re
 
     import nbformat
@@ -162,6 +164,7 @@ def _normalise(executed: Path) -> None:
         for key in ("start_time", "end_time", "duration"):
             cell_pm.pop(key, None)
     nb.metadata.pop("widgets", None)
+    nb.metadata.get("language_info", {}).pop("version", None)
     nbformat.write(nb, executed)
 
 

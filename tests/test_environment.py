@@ -37,6 +37,19 @@ def test_lock_satisfies_pyproject():
             f"{req.name}=={pins[name]} in the lock does not satisfy pyproject.toml's {req}"
 
 
+def test_lock_pins_the_installers():
+    """pip and the build backend are locked too: every machine's .venv gets the same ones, whatever its
+    Python came with (seen: Debian's venv gave pip 23.0.1, the published set's had 26.3), and the package
+    is installed by the locked setuptools without build isolation (nothing unpinned is fetched)."""
+    pins = _lock()
+    backend = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["build-system"]["requires"]
+    for spec in backend + ["pip"]:
+        req = Requirement(spec)
+        name = canonicalize_name(req.name)
+        assert name in pins and req.specifier.contains(pins[name]), f"{spec}: not locked (run make lock)"
+    assert "--no-build-isolation -e ." in (ROOT / "Makefile").read_text(encoding="utf-8")
+
+
 def test_lock_is_complete():
     """Every dependency of every locked package is locked too (nothing left for pip to choose)."""
     from importlib import metadata

@@ -51,6 +51,31 @@ def test_published_notebooks_write_nothing_when_re_run():
             assert injected and 'output_dir = ""' in injected[0].source, path
 
 
+def test_notebook_bytes_do_not_depend_on_the_python_patch_version(tmp_path):
+    """Seen on Debian's Python 3.11.2 (aarch64) against the published set's 3.11.7: every executed
+    notebook differed only in ``metadata.language_info.version``. The build drops it (the manifest's
+    environment records the version), so both machines write the same bytes."""
+    import nbformat
+
+    from analysis.build import _normalise
+
+    written = []
+    for version in ("3.11.7", "3.11.2"):
+        nb = nbformat.v4.new_notebook(metadata={"language_info": {"name": "python", "version": version,
+                                                                  "file_extension": ".py"}})
+        nb.cells.append(nbformat.v4.new_code_cell("1 + 1", id="c1"))
+        path = tmp_path / f"{version}.ipynb"
+        nbformat.write(nb, path)
+        _normalise(path)
+        written.append(path.read_bytes())
+    assert written[0] == written[1]
+    assert nbformat.reads(written[0].decode(), as_version=4).metadata.language_info == {
+        "name": "python", "file_extension": ".py"}
+    for folder in ("review", "period_group", "statements"):
+        for path in (ROOT / "reports" / "notebooks" / folder).glob("*.ipynb"):
+            assert "version" not in nbformat.read(path, as_version=4).metadata.get("language_info", {}), path
+
+
 def test_every_published_column_is_in_the_data_dictionary():
     """tables/datapackage.json lists every published CSV with every column, its type and a description;
     numbers say the precision they are written at."""
