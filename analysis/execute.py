@@ -218,6 +218,7 @@ body { margin: 0; }
 main, .jp-Notebook { max-width: 62rem; margin: 0 auto; padding: 1rem 1.25rem 3rem; box-sizing: border-box; }
 .jp-RenderedHTMLCommon { font-size: 1rem; line-height: 1.5; }
 .jp-RenderedHTMLCommon h1 { font-size: 1.9rem; line-height: 1.25; margin-top: 0.5rem; }
+.jp-MarkdownCell .jp-RenderedMarkdown { padding-left: 0; }  /* text, headings and tables share one left edge */
 .jp-Cell, .jp-OutputArea-output, .jp-RenderedHTMLCommon { max-width: 100%; }
 .jp-OutputArea-output { overflow-x: visible; }
 .review-table { overflow-x: auto; max-width: 100%; margin: 0.5rem 0 1.5rem; container-type: inline-size; }
