@@ -7,7 +7,7 @@ import sys
 
 
 def _cmd_list(args) -> int:
-    from . import areas
+    from analysis.domain import areas
 
     table = areas.partnership_table()
     if args.csv:
@@ -38,9 +38,9 @@ def _wrap(text: str, indent: int, width: int = 100) -> str:
 
 
 def _cmd_statements(args) -> int:
-    from .claims import evaluate_claims
-    from .report import open_report
-    from .statements import evaluate_statements
+    from analysis.report.page import open_report
+    from analysis.stats.claims import evaluate_claims
+    from analysis.stats.statements import evaluate_statements
 
     page = open_report("statements", grades=args.grades or "")  # reads the results cache a build filled
     frame, basis = evaluate_statements(page.record, page.model), page.basis
@@ -50,7 +50,7 @@ def _cmd_statements(args) -> int:
 
         both = pd.concat([frame.assign(kind="statement"), claims.rename(columns={"claim_id": "statement_id"})
                           .assign(kind="claim")], ignore_index=True)
-        from .precision import for_csv
+        from analysis.publish.precision import for_csv
 
         for_csv(both).to_csv(sys.stdout, index=False, lineterminator="\n")
         return 0
@@ -59,7 +59,7 @@ def _cmd_statements(args) -> int:
     print("Value: the count in that table." if complete else
           "Range: the count over every grade table consistent with the rest of the record.")
     print(f"\n{'verdict':<13} {'statement':<36} {'condition':<33} {'value' if complete else 'range':>12}")
-    from .scale import ABBREVIATIONS_OF
+    from analysis.domain.scale import ABBREVIATIONS_OF
 
     for rec in frame.itertuples():
         cmp = f"{rec.value}-{rec.value_max}" if rec.comparator == "between" else f"{rec.comparator} {rec.value}"
@@ -69,7 +69,7 @@ def _cmd_statements(args) -> int:
         verdict = rec.verdict + ("*" if rec.set_aside else "")
         print(f"{verdict:<13} {_line(rec.statement_id, 36):<36} {_line(cond, 33):<33} {value:>12}")
         print(f"{'':<14}{_line(rec.reading, 86)}")
-    print(f"\nThe review's conclusions (each fair reading of the words; checked, never used for ranges):")
+    print("\nThe review's conclusions (each fair reading of the words; checked, never used for ranges):")
     print(f"\n{'verdict':<13} {'reading':<36} {'deciding quantity' if not complete else 'quantity'}")
     for rec in claims.itertuples():
         if len(rec.range) <= 49:
@@ -88,7 +88,7 @@ def _cmd_statements(args) -> int:
     print(f"Conclusions: {summary(ccounts)} (of {len(claims)} readings).")
     if frame["set_aside"].any():
         print("* set aside: contradicted by the rest of the record, so not used when computing ranges.")
-    from .statements import conflicts_table, reconcile
+    from analysis.stats.statements import conflicts_table, reconcile
 
     conflicts = conflicts_table(page.model)
     if len(conflicts) and not complete:
@@ -118,8 +118,8 @@ def _print_reconciliation(frame, basis: str, stream) -> None:
 
 def _warn_reconciliation(grades) -> None:
     if grades:
-        from .report import open_report
-        from .statements import reconcile
+        from analysis.report.page import open_report
+        from analysis.stats.statements import reconcile
 
         page = open_report("statements", grades=str(grades))
         _print_reconciliation(reconcile(page.record, page.grade_table), page.basis, sys.stderr)
@@ -144,7 +144,7 @@ def _report(summary, page: str | None = None) -> int:
 
 
 def _cmd_build(args) -> int:
-    from .build import build
+    from analysis.pipeline.build import build
 
     _warn_reconciliation(args.grades)
     return _report(build(out_dir=args.out, grades=args.grades, n_jobs=args.jobs, force=args.force,
@@ -152,8 +152,8 @@ def _cmd_build(args) -> int:
 
 
 def _cmd_run(args) -> int:
-    from .build import build
-    from .kinds import job_for
+    from analysis.pipeline.build import build
+    from analysis.report.kinds import job_for
 
     if args.partnership is not None:
         job = job_for("partnership", args.partnership)
@@ -171,13 +171,13 @@ def _cmd_run(args) -> int:
 def _cmd_check(args) -> int:
     from pathlib import Path
 
-    from .check import check, compare_manifests, manifest_at
+    from analysis.pipeline.check import check, compare_manifests, manifest_at
 
     reports = Path(args.reports) if args.reports else None
     if args.since or args.against:
         import json
 
-        from . import config
+        from analysis import config
 
         old = manifest_at(args.since) if args.since else json.loads(Path(args.against).read_text(encoding="utf-8"))
         new = json.loads(((reports or config.REPORTS_DIR) / "manifest.json").read_text(encoding="utf-8"))
@@ -205,7 +205,7 @@ def _cmd_check(args) -> int:
 
 
 def _running_options(p) -> None:
-    from .execute import DEFAULT_TIMEOUT
+    from analysis.pipeline.execute import DEFAULT_TIMEOUT
 
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                    help=f"time limit of one notebook; a kernel still running then is stopped and killed, and that "
@@ -219,7 +219,7 @@ def main(argv=None) -> int:
                                      "children and young people, Scotland 2012-2017.")
     parser.add_argument("--project", metavar="DIR", help="the project checkout (data/, notebooks/, reports/); "
                         "default: the checkout the package was installed from, or the one around the current folder")
-    from . import __version__
+    from analysis import __version__
 
     parser.add_argument("--version", action="version", version=f"review (cpp-inspections-review) {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -254,9 +254,7 @@ def main(argv=None) -> int:
     p.add_argument("--reports", help="the published folder to check (default: reports/)")
     p.add_argument("--grades", help="the complete grade table the published set was built from, if any")
     p.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: the number of cores)")
-    from .check import DEFAULT_TOL
-
-    from .check import DEFAULT_ATOL, DEFAULT_RTOL
+    from analysis.pipeline.check import DEFAULT_ATOL, DEFAULT_RTOL, DEFAULT_TOL
 
     p.add_argument("--tol", type=float, default=DEFAULT_TOL, help="RMS tolerance for PNG images, 0-255 scale "
                    f"(default: {DEFAULT_TOL})")
@@ -276,14 +274,14 @@ def main(argv=None) -> int:
         import os
 
         os.environ["REVIEW_PROJECT"] = args.project
-    from .config import ProjectNotFound, find_project
+    from analysis.config import ProjectNotFound, find_project
 
     try:
         find_project()
     except ProjectNotFound as exc:
         print(f"review: {exc}", file=sys.stderr)
         return 2
-    from .errors import ReviewError
+    from analysis.errors import ReviewError
 
     try:
         return args.func(args)

@@ -10,7 +10,7 @@ install .``) and run outside one stops with :class:`ProjectNotFound`, saying wha
 import os
 from pathlib import Path
 
-from .errors import ReviewError
+from analysis.errors import ReviewError
 
 
 class ProjectNotFound(ReviewError, RuntimeError):
@@ -50,3 +50,13 @@ def __getattr__(name):
         globals()["_ROOT"] = root
         return paths[name](root)
     raise AttributeError(name)
+
+def default_out_dir(grades: Path | str | None = None) -> Path:
+    """The output folder of a data basis when none is named: ``reports/`` for the public record, and
+    ``reports-<table name>/`` beside it for a complete grade table (never the committed published set)."""
+    import re
+
+    if not grades:
+        return __getattr__("REPORTS_DIR")
+    stem = re.sub(r"[^a-z0-9]+", "-", Path(grades).stem.lower()).strip("-") or "grades"
+    return __getattr__("PROJ_ROOT") / f"reports-{stem}"

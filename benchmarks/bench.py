@@ -25,6 +25,7 @@ in a temporary directory (nothing is written to data/ or reports/).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import shutil
@@ -83,10 +84,8 @@ class PeakRSS:
             except psutil.Error:
                 procs = [self.proc]
             for p in procs:
-                try:
+                with contextlib.suppress(psutil.Error):
                     total += p.memory_info().rss
-                except psutil.Error:
-                    pass
             self.peak = max(self.peak, total)
             time.sleep(0.05)
 
@@ -100,7 +99,7 @@ class PeakRSS:
 
 
 def build_once(out: Path, data: Path, force: bool = False, preload: bool = True):
-    from analysis import build
+    from analysis.pipeline import build
 
     summary = build.build(out_dir=out, data_dir=data, force=force, progress=lambda s: None, preload=preload)
     if summary.failed:
@@ -120,7 +119,7 @@ def papermill(template: Path, executed: Path, cwd: Path, **params):
 def naive_loop(out: Path, data: Path):
     """One papermill CLI call per notebook, sequentially, each notebook computing its own results (its
     cache is an empty folder that is not an output folder, so nothing is read or kept)."""
-    from analysis.kinds import KINDS, plan
+    from analysis.report.kinds import KINDS, plan
 
     for job in plan():
         subject = {KINDS[job.kind].subject: job.subject} if job.subject else {}
@@ -174,7 +173,8 @@ def main(argv=None) -> int:
             warm, _ = median_time(lambda: papermill(review, work / "review-warm.ipynb", work,
                                                     cache=out / ".cache" / "results", data=data), args.repeat)
             empty, _ = median_time(lambda: papermill(review, work / "review-empty.ipynb", work,
-                                                     cache=work / "empty-cache", data=data), max(1, min(args.repeat, 2)))
+                                                     cache=work / "empty-cache", data=data),
+                                   max(1, min(args.repeat, 2)))
             row("review.ipynb after a build (papermill)", warm)
             row("review.ipynb with an empty cache (papermill)", empty)
             row("review.ipynb after a build / empty cache", warm / empty, "x")
@@ -195,8 +195,11 @@ def main(argv=None) -> int:
             def change_one_row():
                 # one Perth and Kinross row: its quote gains (or loses) a trailing space each run
                 k = next(flips)
-                text = original.replace("for planning and improving services",
-                                        "for planning and improving services" + (" " if k % 2 == 0 else ""), 1)
+                text = original.replace(
+                    "for planning and improving services",
+                    "for planning and improving services" + (" " if k % 2 == 0 else ""),
+                    1,
+                )
                 cells.write_text(text, encoding="utf-8")
 
             changed, _ = median_time(lambda: build_once(out, data), args.repeat, setup=change_one_row)
@@ -214,24 +217,30 @@ def main(argv=None) -> int:
             row("peak memory (build tree)", peak.peak / 2**20, "MB", "(sum of RSS, shared pages counted per process)")
 
         if "overhead" in only:
-            from analysis.execute import run_notebook
-            from analysis.zygote import Zygote
+            from analysis.pipeline.execute import run_notebook
+            from analysis.pipeline.zygote import Zygote
 
             nb = work / "empty.ipynb"
             empty_notebook(nb)
             with Zygote() as z:
                 z.wait_ready()
-                fork, _ = median_time(lambda: run_notebook(nb, work / "empty-out.ipynb", {"partnership": "Fife"},
-                                                           work, kernel_cmd=z.kernel_cmd()), args.repeat + 2)
+                fork, _ = median_time(
+                    lambda: run_notebook(
+                        nb, work / "empty-out.ipynb", {"partnership": "Fife"}, work, kernel_cmd=z.kernel_cmd()
+                    ),
+                    args.repeat + 2,
+                )
             row("empty notebook, kernel forked from zygote", fork)
-            scratch, _ = median_time(lambda: run_notebook(nb, work / "empty-out.ipynb", {"partnership": "Fife"}, work),
-                                     args.repeat)
+            scratch, _ = median_time(
+                lambda: run_notebook(nb, work / "empty-out.ipynb", {"partnership": "Fife"}, work), args.repeat
+            )
             row("empty notebook, kernel from scratch", scratch)
             # analysis time inside a partnership notebook: what its cells call, in this process, with the
             # results cache warm (as after a build)
-            from analysis import figures, summaries
-            from analysis.cache import ResultsCache
-            from analysis.report import open_report
+            from analysis.publish import figures
+            from analysis.record.cache import ResultsCache
+            from analysis.report.page import open_report
+            from analysis.stats import summaries
 
             def page():
                 p = open_report("partnership", "Fife", data=str(data))
@@ -257,9 +266,9 @@ def main(argv=None) -> int:
             row("partnership notebook's cells (analysis, results cache warm)", analysis)
 
         if "solver" in only:
-            from analysis import areas, scale
-            from analysis.load import load_record
-            from analysis.record import RecordModel
+            from analysis.domain import areas, scale
+            from analysis.domain.load import load_record
+            from analysis.record.model import RecordModel
 
             record = load_record(data)
             scopes = {g: areas.members(g) for g in areas.PERIOD_GROUPS}
@@ -273,9 +282,9 @@ def main(argv=None) -> int:
             row("record solver", t, "s", "(conflicts, possible grades, 27 good-or-better ranges)")
 
         if "trends" in only:
-            from analysis.load import load_record
-            from analysis.record import RecordModel
-            from analysis.trend_bounds import trend_bounds
+            from analysis.domain.load import load_record
+            from analysis.record.model import RecordModel
+            from analysis.stats.trend_bounds import trend_bounds
 
             record = load_record(data)
 
@@ -289,14 +298,19 @@ def main(argv=None) -> int:
             import numpy as np
             import pandas as pd
 
-            from analysis import indicators, scale, summaries
+            from analysis.domain import indicators, scale
+            from analysis.stats import summaries
 
             rng = np.random.default_rng(2017)
             n = 1000 * 20 * 9
-            table = pd.DataFrame({"area": np.repeat(np.arange(1000), 180), "period": np.tile(np.repeat(np.arange(20), 9),
-                                                                                             1000),
-                                  "indicator": np.tile(list(indicators.INDICATORS), 20000),
-                                  "grade": np.array(scale.GRADES)[rng.integers(0, 6, n)]})
+            table = pd.DataFrame(
+                {
+                    "area": np.repeat(np.arange(1000), 180),
+                    "period": np.tile(np.repeat(np.arange(20), 9), 1000),
+                    "indicator": np.tile(list(indicators.INDICATORS), 20000),
+                    "grade": np.array(scale.GRADES)[rng.integers(0, 6, n)],
+                }
+            )
             t, _ = median_time(lambda: summaries.summarise_table(table, ["period", "indicator"]), args.repeat)
             row("scale case", t, "s", "(summarise_table, 180,000 grades by period x indicator)")
     finally:
@@ -308,8 +322,10 @@ def main(argv=None) -> int:
         mem = f"{psutil.virtual_memory().total / 2**30:.1f} GB RAM"
     except ImportError:
         mem = ""
-    print(f"\nMachine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, {mem}, "
-          f"Python {platform.python_version()}, {platform.system()} {platform.release()}")
+    print(
+        f"\nMachine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, {mem}, "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    )
     print(f"Each figure: median of {args.repeat} run(s) (naive loop: {max(1, min(args.repeat, 2))}).\n")
     print(f"| {'measure':<58} | {'value':>10} | target |")
     print(f"|{'-' * 60}|{'-' * 12}|--------|")

@@ -2,7 +2,8 @@ import re
 
 import pytest
 
-from analysis import areas
+from analysis.domain import areas
+
 from conftest import ALL_32, APPENDIX_4
 
 

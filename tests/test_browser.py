@@ -15,7 +15,8 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from analysis import build as b
+from analysis.pipeline import build as b
+
 from conftest import PAYLOAD, ROOT, write_table_with_script_note
 
 CHROMIUM = os.environ.get("REVIEW_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
@@ -172,7 +173,8 @@ def test_no_horizontal_scrolling_at_390_px(browser, site, page):
     assert cut == [], f"{page}: captions wider than their box at 390 px: {cut}"
     # a report page's headings, text and tables share one left edge (JupyterLab indents Markdown cells
     # by 5 px); the index's boxed findings are indented on purpose
-    edges = view.evaluate("""() => [...document.querySelectorAll('.jp-MarkdownCell h2, .jp-MarkdownCell p, .review-table')]
+    edges = view.evaluate("""() => [...document.querySelectorAll(
+        '.jp-MarkdownCell h2, .jp-MarkdownCell p, .review-table')]
         .map(e => Math.round(e.getBoundingClientRect().left))""")
     assert page == "index.html" or (edges and len(set(edges)) == 1), f"{page}: left edges {sorted(set(edges))}"
     ARTIFACTS.mkdir(exist_ok=True)
@@ -183,8 +185,13 @@ def test_screenshots_of_the_publication(browser, site):
     """Screenshots for a reader's eye (test-artifacts/): the index, the national page, a period group and
     two partnerships, at 1280 px."""
     ARTIFACTS.mkdir(exist_ok=True)
-    for page in ("index.html", "html/review/national.html", "html/period_group/post-2016.html",
-                 "html/partnership/angus.html", "html/partnership/fife.html"):
+    for page in (
+        "index.html",
+        "html/review/national.html",
+        "html/period_group/post-2016.html",
+        "html/partnership/angus.html",
+        "html/partnership/fife.html",
+    ):
         view = browser.new_page(viewport={"width": 1280, "height": 1400})
         view.goto((site / page).as_uri(), wait_until="load")
         path = ARTIFACTS / f"{Path(page).stem}-1280.png"

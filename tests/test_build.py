@@ -12,10 +12,12 @@ import shutil
 import pandas as pd
 import pytest
 
-from analysis import build as b, config
-from analysis.outdir import load_manifest
-from analysis.areas import UnknownName
+from analysis import config
 from analysis.cli import main
+from analysis.domain.areas import UnknownName
+from analysis.pipeline import build as b
+from analysis.pipeline.outdir import load_manifest
+
 from conftest import ROOT
 
 JOBS = [("partnership", "Perth & Kinross"), ("partnership", "Orkney"), ("period_group", "post 2016")]
@@ -160,7 +162,8 @@ def test_parameters_only_from_the_template():
 
 def test_partnership_inputs_from_a_complete_table(tmp_path):
     # Regression: with a complete table the grade-counts table is empty (same columns), not missing.
-    from analysis.report import open_report
+    from analysis.report.page import open_report
+
     from conftest import ALL_32, NINE, write_grades_long
 
     grades = ["Unsatisfactory", "Weak", "Adequate", "Good", "Very good", "Excellent"]
@@ -179,8 +182,8 @@ def test_partnership_inputs_from_a_complete_table(tmp_path):
 
 def test_a_grades_build_never_goes_into_reports_by_default(tmp_path, monkeypatch):
     """Without --out, a build from a complete grade table goes to reports-<table>/ beside reports/."""
-    from analysis import build as b, config
-    from analysis.outdir import default_out_dir
+    from analysis import config
+    from analysis.config import default_out_dir
 
     monkeypatch.setattr(config, "PROJ_ROOT", tmp_path)
     assert default_out_dir("/somewhere/My Official Grades.csv") == tmp_path / "reports-my-official-grades"
@@ -190,7 +193,7 @@ def test_a_grades_build_never_goes_into_reports_by_default(tmp_path, monkeypatch
 def test_one_folder_never_mixes_data_bases(tmp_path):
     import json
 
-    from analysis import build as b
+    from analysis.pipeline import build as b
 
     public, table = tmp_path / "public", tmp_path / "table"
     for folder, grades_file in ((public, None), (table, {"name": "g.csv", "sha256": "0" * 64})):
@@ -232,7 +235,7 @@ def test_build_from_a_script_without_a_main_guard(tmp_path):
     import sys
 
     script = tmp_path / "script.py"
-    script.write_text("from analysis.build import build, job_for\n"
+    script.write_text("from analysis.pipeline.build import build, job_for\n"
                       f"summary = build([job_for('partnership', 'Orkney')], out_dir={str(tmp_path / 'out')!r}, "
                       "progress=lambda s: None)\n"
                       "print('failed:', summary.failed, summary.count('done'))\n", encoding="utf-8")
@@ -243,7 +246,7 @@ def test_build_from_a_script_without_a_main_guard(tmp_path):
 
 def test_the_stages_one_by_one(tmp_path):
     # prepare -> compute (results) -> plan (parameters, key, skip?) without running anything
-    from analysis.outdir import locked
+    from analysis.pipeline.outdir import locked
 
     out = tmp_path / "out"
     out.mkdir()

@@ -12,10 +12,14 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from analysis import cache, scale, summaries
-from analysis.load import data_file_hashes, load_grades, load_record
-from analysis.provenance import code_digest, sha256_file, source_key, source_key_of
-from analysis.record import RecordModel
+from analysis.domain import scale
+from analysis.domain.load import data_file_hashes, load_grades, load_record
+from analysis.fingerprints import code_digest, sha256_file
+from analysis.record import cache
+from analysis.record.cache import source_key, source_key_of
+from analysis.record.model import RecordModel
+from analysis.stats import summaries
+
 from conftest import ROOT, write_grades_long
 
 
@@ -82,7 +86,9 @@ def test_a_changed_data_file_grade_table_or_code_misses(tmp_path, table, complet
     path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     changed = {"data file": source_key_of(data_file_hashes(data), sha256_file(table), code),
                "code digest": source_key_of(files, sha256_file(table), "0" * 64)}
-    other = write_grades_long(tmp_path / "other.csv", complete_rows[:-1] + [(*complete_rows[-1][:2], "Weak")])  # was Good
+    other = write_grades_long(
+        tmp_path / "other.csv", complete_rows[:-1] + [(*complete_rows[-1][:2], "Weak")]
+    )  # was Good
     changed["grade table"] = source_key_of(files, sha256_file(other), code)
     for what, key in changed.items():
         model = _model(table if what != "grade table" else other, folder, key)
@@ -107,12 +113,19 @@ def test_a_planted_pickle_runs_no_code_and_is_computed_again(tmp_path, table):
     with pytest.warns(UserWarning, match="discarded"):
         assert_frame_equal(summaries.median_grade(again), value, check_exact=True)
     assert again.cache.misses == 1 and not marker.exists()
-    assert json.loads(entry.read_text())["format"] == cache.FORMAT   # rewritten as a valid entry
+    assert json.loads(entry.read_text())["format"] == cache.FORMAT  # rewritten as a valid entry
 
 
-@pytest.mark.parametrize("text", ['{"format": "review-result/1", "value": {"frame": {"columns": ["a"]}}}',
-                                  '{"format": "other"}', '{"format": "review-result/1", "key": "KEY", "value": '
-                                  '{"value": {"__class__": "os.system"}}}', "[1, 2", ""])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"format": "review-result/1", "value": {"frame": {"columns": ["a"]}}}',
+        '{"format": "other"}',
+        '{"format": "review-result/1", "key": "KEY", "value": {"value": {"__class__": "os.system"}}}',
+        "[1, 2",
+        "",
+    ],
+)
 def test_damaged_entries_are_discarded_with_a_note_and_computed_again(tmp_path, table, text):
     folder = tmp_path / "results"
     value = summaries.median_grade(_model(table, folder))
@@ -153,7 +166,7 @@ def test_arguments_are_keyed_by_content(tmp_path):
 
 def test_only_a_notebook_that_writes_outputs_writes_entries(tmp_path):
     # a re-run of a published notebook (nbval, JupyterLab: output_dir empty) reads the cache, never writes
-    from analysis.report import open_report
+    from analysis.report.page import open_report
 
     out = tmp_path / "out"
     (out / ".cache/results").mkdir(parents=True)
@@ -162,5 +175,6 @@ def test_only_a_notebook_that_writes_outputs_writes_entries(tmp_path):
     assert not open_report("partnership", "Fife", cache=cache_dir).model.cache.writable
     assert open_report("partnership", "Fife", cache=cache_dir, output_dir=str(out / "x")).model.cache.writable
     # and never into a folder that is not one of ours (no manifest)
-    assert not open_report("partnership", "Fife", cache=str(tmp_path / "elsewhere"),
-                           output_dir=str(out / "x")).model.cache.writable
+    assert not open_report(
+        "partnership", "Fife", cache=str(tmp_path / "elsewhere"), output_dir=str(out / "x")
+    ).model.cache.writable

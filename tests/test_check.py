@@ -33,10 +33,12 @@ matplotlib.use("Agg")
 
 import pytest  # noqa: E402
 
-from analysis import build as b  # noqa: E402
-from analysis import check as c  # noqa: E402
-from analysis import figures, summaries  # noqa: E402
-from analysis.record import RecordModel, cell_group  # noqa: E402
+from analysis.pipeline import build as b  # noqa: E402
+from analysis.pipeline import check as c  # noqa: E402
+from analysis.publish import figures  # noqa: E402
+from analysis.record.model import RecordModel, cell_group  # noqa: E402
+from analysis.stats import summaries  # noqa: E402
+
 from conftest import ALL_32, NINE, write_grades_long  # noqa: E402
 
 GRADES = ["Unsatisfactory", "Weak", "Adequate", "Good", "Very good", "Excellent"]
@@ -117,19 +119,41 @@ def _expected_changes():
     pk, post, pre = "perth-and-kinross", "period_group/post-2016", "period_group/pre-2014"
     figs = lambda folder, *names: {f"{folder}/{n}.{ext}" for n in names for ext in ("png", "svg", "csv")}  # noqa: E731
     # index.html: the landing page carries the national review's headline findings
-    return ({"index.html", "notebooks/review/national.ipynb", "html/review/national.html", "tables/grade_distribution.csv",
-             "tables/possible_grades.csv", "tables/trend_tests.csv", "tables/trend_bounds.csv",
-             "tables/trend_linear_bounds.csv", "tables/trend_witnesses.csv", "tables/trend_summary.csv",
-             "notebooks/statements/statements.ipynb", "html/statements/statements.html", "tables/claims.csv",
-             "tables/reconciliation.csv"}
-            | figs("figures", "grade-bars", "grade-grid", "trend")
-            | {f"notebooks/{post}.ipynb", f"html/{post}.html", f"tables/{post}/grade_distribution.csv",
-               f"tables/{post}/possible_grades.csv"} | figs(f"figures/{post}", "grade-bars", "grade-grid")
-            | {f"notebooks/{pre}.ipynb", f"html/{pre}.html", f"tables/{pre}/grade_distribution.csv"}
-            | figs(f"figures/{pre}", "grade-bars")
-            | {f"notebooks/partnership/{pk}.ipynb", f"html/partnership/{pk}.html",
-               f"tables/partnership/{pk}/grades.csv", f"tables/partnership/{pk}/profile.csv"}
-            | figs(f"figures/partnership/{pk}", "profile"))
+    return (
+        {
+            "index.html",
+            "notebooks/review/national.ipynb",
+            "html/review/national.html",
+            "tables/grade_distribution.csv",
+            "tables/possible_grades.csv",
+            "tables/trend_tests.csv",
+            "tables/trend_bounds.csv",
+            "tables/trend_linear_bounds.csv",
+            "tables/trend_witnesses.csv",
+            "tables/trend_summary.csv",
+            "notebooks/statements/statements.ipynb",
+            "html/statements/statements.html",
+            "tables/claims.csv",
+            "tables/reconciliation.csv",
+        }
+        | figs("figures", "grade-bars", "grade-grid", "trend")
+        | {
+            f"notebooks/{post}.ipynb",
+            f"html/{post}.html",
+            f"tables/{post}/grade_distribution.csv",
+            f"tables/{post}/possible_grades.csv",
+        }
+        | figs(f"figures/{post}", "grade-bars", "grade-grid")
+        | {f"notebooks/{pre}.ipynb", f"html/{pre}.html", f"tables/{pre}/grade_distribution.csv"}
+        | figs(f"figures/{pre}", "grade-bars")
+        | {
+            f"notebooks/partnership/{pk}.ipynb",
+            f"html/partnership/{pk}.html",
+            f"tables/partnership/{pk}/grades.csv",
+            f"tables/partnership/{pk}/profile.csv",
+        }
+        | figs(f"figures/partnership/{pk}", "profile")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -162,8 +186,7 @@ def test_one_grade_changed_reports_exactly_its_dependents(checked):
     assert set(report.differing()) == _expected_changes()
     assert {line.status for line in report.lines if line.status != "same"} == {"differs"}
     lines = {line.path: line.detail for line in report.lines}
-    assert "row 1 (1.1) grade: 'Weak' -> 'Unsatisfactory'" in lines[
-        "tables/partnership/perth-and-kinross/grades.csv"]
+    assert "row 1 (1.1) grade: 'Weak' -> 'Unsatisfactory'" in lines["tables/partnership/perth-and-kinross/grades.csv"]
     assert any("grade table grades.csv differs" in n for n in report.notes)
 
 
@@ -202,8 +225,15 @@ def test_float_noise_passes_and_a_changed_count_fails(tmp_path):
     digits of iterative fits and BLAS sums on another CPU), is the same; a count moved by one is not."""
     import pandas as pd
 
-    frame = pd.DataFrame({"indicator": ["1.1", "2.1"], "count": [8, 30], "p": [0.0356290682202323, 1.0],
-                          "coef": [2.718783357641565, -0.5], "label": ["=", "a"]})
+    frame = pd.DataFrame(
+        {
+            "indicator": ["1.1", "2.1"],
+            "count": [8, 30],
+            "p": [0.0356290682202323, 1.0],
+            "coef": [2.718783357641565, -0.5],
+            "label": ["=", "a"],
+        }
+    )
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     frame.to_csv(a, index=False)
     noisy = frame.copy()

@@ -12,13 +12,13 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
-
-from analysis import areas, indicators, scale
-from analysis.claims import evaluate_claims
-from analysis.load import load_record
-from analysis.record import RecordModel
-from analysis.statements import evaluate_statements, reconcile
 from test_trend_bounds import GROUP, P, _consistent_tables, _model
+
+from analysis.domain import areas, indicators
+from analysis.domain.load import load_record
+from analysis.record.model import RecordModel
+from analysis.stats.claims import evaluate_claims
+from analysis.stats.statements import evaluate_statements, reconcile
 
 IND = list(indicators.INDICATORS)
 GOB = 4  # Good = 4 on the 1-6 scale

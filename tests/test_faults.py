@@ -20,9 +20,10 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
-from analysis import build as b
 from analysis import config
 from analysis.cli import main
+from analysis.pipeline import build as b
+
 from conftest import ROOT
 
 JOBS = [("partnership", "Angus"), ("partnership", "Orkney")]
@@ -208,7 +209,7 @@ def test_interrupt_then_resume(base, tmp_path):
     jobs = ", ".join(f"job_for({k!r}, {n!r})" for k, n in
                      [("partnership", "Angus"), ("partnership", "Orkney"), ("partnership", "Moray"),
                       ("partnership", "Fife"), ("partnership", "Falkirk"), ("partnership", "Dundee")])
-    script = (f"import sys\nfrom analysis.build import build, job_for\nfrom analysis.cli import _report\n"
+    script = (f"import sys\nfrom analysis.pipeline.build import build, job_for\nfrom analysis.cli import _report\n"
               f"sys.exit(_report(build([{jobs}], out_dir={str(out)!r}, n_jobs=1, data_dir={str(base['data'])!r})))")
     proc = subprocess.Popen([sys.executable, "-u", "-c", script],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
@@ -247,10 +248,9 @@ def test_a_signal_during_an_install_waits_for_its_manifest():
     # before: Ctrl-C landing just after manifest.json was replaced undid the files it listed
     # (test_interrupt_then_resume caught it now and then); the signal is now acted on after the commit
     done = []
-    with pytest.raises(KeyboardInterrupt):
-        with b._signals_deferred():
-            os.kill(os.getpid(), signal.SIGINT)
-            time.sleep(0.05)  # the handler runs here if it is not held
-            done.append("committed")
+    with pytest.raises(KeyboardInterrupt), b._signals_deferred():
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)  # the handler runs here if it is not held
+        done.append("committed")
     assert done == ["committed"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

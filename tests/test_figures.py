@@ -14,8 +14,10 @@ matplotlib.use("Agg")
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from analysis import figures, summaries  # noqa: E402
-from analysis.record import RecordModel, cell_group  # noqa: E402
+from analysis.publish import figures  # noqa: E402
+from analysis.record.model import RecordModel, cell_group  # noqa: E402
+from analysis.stats import summaries  # noqa: E402
+
 from conftest import ALL_32, APPENDIX_4, NINE  # noqa: E402
 
 GRADES = ["Unsatisfactory", "Weak", "Adequate", "Good", "Very good", "Excellent"]
@@ -115,7 +117,7 @@ def test_profile_against_medians(complete):
 
 
 def test_staff_survey_and_case_records_draw_the_record():
-    from analysis.load import load_record
+    from analysis.domain.load import load_record
 
     rec = load_record()
     data = figures.drawn(figures.staff_survey_plot(rec.staff_survey)).data
@@ -203,7 +205,7 @@ def test_contrast_meets_wcag_1_4_11_and_1_4_3():
 
 
 def _figures_of_the_review():
-    from analysis.report import open_report
+    from analysis.report.page import open_report
 
     national = open_report("review").results()
     group_page = open_report("period_group", "post-2016")

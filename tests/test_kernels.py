@@ -1,6 +1,7 @@
 """Kernels: IPC transport, and kernels forked from the zygote are fresh processes with fresh state
 that die with the process jupyter_client manages."""
 
+import contextlib
 import os
 import signal
 import time
@@ -9,8 +10,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from analysis import execute
-from analysis.zygote import Zygote
+from analysis.pipeline import execute
+from analysis.pipeline.zygote import Zygote
 
 
 def _notebook(path, *sources):
@@ -90,10 +91,8 @@ def test_kernel_uses_ipc_and_dies_with_its_proxy(zygote):
             else:
                 pytest.fail("the forked kernel outlived its proxy")
         finally:
-            try:
+            with contextlib.suppress(Exception):
                 await km.shutdown_kernel(now=True)
-            except Exception:
-                pass
             await km.cleanup_resources()
 
     asyncio.run(body())
@@ -141,7 +140,7 @@ def test_a_stuck_kernel_is_killed_at_the_time_limit(tmp_path, zygote, how, prelo
     # a kernel that stops itself (SIGSTOP: it cannot even run its own watch thread) or loops for ever
     # holds its job only until the notebook's time limit, and is then killed, not left orphaned
     stuck = "os.kill(os.getpid(), signal.SIGSTOP)" if how == "stopped" else "while True:\n    pass"
-    nb = _notebook(tmp_path / "s.ipynb", f"import os, signal\nopen('pid', 'w').write(str(os.getpid()))", stuck, "1")
+    nb = _notebook(tmp_path / "s.ipynb", "import os, signal\nopen('pid', 'w').write(str(os.getpid()))", stuck, "1")
     start = time.perf_counter()
     result = execute.run_notebook(nb, tmp_path / "out.ipynb", {}, tmp_path, timeout=4,
                                   kernel_cmd=zygote.kernel_cmd() if preloaded else None)
@@ -153,7 +152,7 @@ def test_a_stuck_kernel_is_killed_at_the_time_limit(tmp_path, zygote, how, prelo
 
 
 def test_a_stopped_zygote_falls_back_to_ordinary_kernels(tmp_path, monkeypatch):
-    from analysis import zygote as zmod
+    from analysis.pipeline import zygote as zmod
 
     with Zygote() as z:
         assert z.wait_ready()
@@ -192,7 +191,7 @@ def test_the_zygote_kills_a_stopped_kernel_whose_proxy_is_killed(tmp_path, zygot
 
 
 def test_ipykernel_still_has_the_private_method_the_kernels_replace():
-    # analysis.zygote.start_kernel turns off ipykernel's TCP pipe by replacing this private method;
+    # analysis.pipeline.zygote.start_kernel turns off ipykernel's TCP pipe by replacing this private method;
     # if ipykernel renames it, start_kernel stops loudly, and this test says why
     from ipykernel import iostream
 

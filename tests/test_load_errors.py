@@ -5,8 +5,9 @@ import csv
 import pandas as pd
 import pytest
 
-from analysis.load import load_grades, load_record
-from analysis.validate import ValidationError
+from analysis.domain.load import load_grades, load_record
+from analysis.domain.schema import ValidationError
+
 from conftest import ALL_32, NINE, write_grades_long
 
 
@@ -211,8 +212,8 @@ def test_byte_order_mark_is_accepted(tmp_path, complete_rows):
 
 def test_a_copy_with_other_reference_tables_is_refused(data_copy):
     # before: load_record(copy) validated the copy's reference tables but returned the project's
-    from analysis.load import load_record
-    from analysis.validate import ValidationError
+    from analysis.domain.load import load_record
+    from analysis.domain.schema import ValidationError
 
     assert len(load_record(data_copy).partnerships) == 32  # an unchanged copy loads
     path = data_copy / "reference/partnerships.csv"

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from analysis.precision import for_csv
+from analysis.publish.precision import for_csv
 
 
 def test_floats_at_their_precision():

@@ -54,9 +54,11 @@ def test_domain_tables_are_read_on_first_use_not_at_import(tmp_path):
     code = ("import importlib, pkgutil, analysis\n"
             "for m in pkgutil.iter_modules(analysis.__path__): importlib.import_module('analysis.' + m.name)\n"
             "print('imported')")
-    res = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    res = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
     assert res.returncode == 0 and "imported" in res.stdout, res.stderr
-    res = _review(["list"], cwd=tmp_path, env_extra={"REVIEW_PROJECT": str(project)})   # needs no grade scale
+    res = _review(["list"], cwd=tmp_path, env_extra={"REVIEW_PROJECT": str(project)})  # needs no grade scale
     assert res.returncode == 0 and "Perth and Kinross" in res.stdout
     res = _review(["statements"], cwd=tmp_path, env_extra={"REVIEW_PROJECT": str(project)})
     assert res.returncode == 2 and "data/reference/grade_scale.csv" in res.stderr and "Traceback" not in res.stderr

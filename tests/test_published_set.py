@@ -7,8 +7,9 @@ import json
 
 import pytest
 
-from analysis.load import data_file_hashes
-from analysis.provenance import code_digest
+from analysis.domain.load import data_file_hashes
+from analysis.fingerprints import code_digest
+
 from conftest import ROOT
 
 MANIFEST = ROOT / "reports" / "manifest.json"
@@ -57,7 +58,7 @@ def test_notebook_bytes_do_not_depend_on_the_python_patch_version(tmp_path):
     environment records the version), so both machines write the same bytes."""
     import nbformat
 
-    from analysis.build import _normalise
+    from analysis.pipeline.build import _normalise
 
     written = []
     for version in ("3.11.7", "3.11.2"):
@@ -82,11 +83,14 @@ def test_every_published_column_is_in_the_data_dictionary():
     import csv
 
     package = json.loads((ROOT / "reports" / "tables" / "datapackage.json").read_text(encoding="utf-8"))
-    described = {(ROOT / "reports" / "tables" / r["path"]).resolve(): r["schema"]["fields"] for r in package["resources"]}
+    described = {
+        (ROOT / "reports" / "tables" / r["path"]).resolve(): r["schema"]["fields"] for r in package["resources"]
+    }
     published = [p for folder in ("tables", "figures") for p in (ROOT / "reports" / folder).rglob("*.csv")]
     assert published and set(p.resolve() for p in published) == set(described)
     for path in published:
-        header = next(csv.reader(open(path, encoding="utf-8")))
+        with open(path, encoding="utf-8") as f:
+            header = next(csv.reader(f))
         fields = described[path.resolve()]
         assert [f["name"] for f in fields] == header, path
         for f in fields:

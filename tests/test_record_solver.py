@@ -7,11 +7,11 @@ free cells (6^k tables), written independently here.
 
 import itertools
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.record import Group, RecordModel, cell_group, count_group, statement_group
+from analysis.record.model import RecordModel, cell_group, count_group, statement_group
+
 from conftest import ALL_32, NINE
 
 GRADES = ["Unsatisfactory", "Weak", "Adequate", "Good", "Very good", "Excellent"]

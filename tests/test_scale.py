@@ -1,6 +1,6 @@
 import pytest
 
-from analysis import indicators, scale
+from analysis.domain import indicators, scale
 
 
 def test_order_worst_to_best():

@@ -12,10 +12,10 @@ import pandas as pd
 import psutil
 import pytest
 
-from analysis import build as b
-from analysis.site import write_index
-from conftest import PAYLOAD, ROOT, write_table_with_script_note
+from analysis.pipeline import build as b
+from analysis.pipeline.site import write_index
 
+from conftest import PAYLOAD, ROOT, write_table_with_script_note
 
 
 class _Tags(HTMLParser):
@@ -122,13 +122,23 @@ def test_pages_are_exported_by_a_patched_nbconvert_sanitised_without_embedding(t
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
     from packaging.version import Version
 
-    from analysis.execute import export_html
+    from analysis.pipeline.execute import export_html
 
     assert Version(metadata.version("nbconvert")) >= Version("7.17.1")
     (tmp_path / "local.png").write_bytes(b"\x89PNG\r\n\x1a\n")
-    cell = new_code_cell("x", outputs=[new_output("display_data", data={
-        "text/html": '<table><tr><td>ok</td></tr></table><script>alert("out")</script><a href="javascript:alert(2)">a</a>',
-        "text/plain": "x"})])
+    cell = new_code_cell(
+        "x",
+        outputs=[
+            new_output(
+                "display_data",
+                data={
+                    "text/html": ('<table><tr><td>ok</td></tr></table><script>alert("out")</script>'
+                                  '<a href="javascript:alert(2)">a</a>'),
+                    "text/plain": "x",
+                },
+            )
+        ],
+    )
     nb = new_notebook(cells=[new_markdown_cell('# Title\n\n<script>alert("md")</script>\n\n![local](local.png)'), cell])
     path = tmp_path / "n.ipynb"
     nbformat.write(nb, path)
@@ -137,28 +147,50 @@ def test_pages_are_exported_by_a_patched_nbconvert_sanitised_without_embedding(t
     parsed = _parse(page)
     assert not any("alert" in s for s in parsed.scripts)
     assert not any("javascript:" in a.get("href", "") for t, a in parsed.tags if t == "a")
-    assert ("td", {}) in parsed.tags                                   # tables survive sanitising
-    assert not any(a.get("src", "").startswith("data:") and "local" in a.get("alt", "")
-                   for t, a in parsed.tags if t == "img")             # Markdown images are not embedded
+    assert ("td", {}) in parsed.tags  # tables survive sanitising
+    assert not any(
+        a.get("src", "").startswith("data:") and "local" in a.get("alt", "") for t, a in parsed.tags if t == "img"
+    )  # Markdown images are not embedded
     assert "<title>A page</title>" in page
 
 
 # -- a hostile manifest (issue 15, case 1) ----------------------------------------------------------------------
 def _job_with_output(path):
-    return {"jobs": {"statements/statements": {"kind": "statements", "outputs": [{"path": path, "sha256": "0" * 64}]}},
-            "outputs": []}
+    return {
+        "jobs": {"statements/statements": {"kind": "statements", "outputs": [{"path": path, "sha256": "0" * 64}]}},
+        "outputs": [],
+    }
 
 
-@pytest.mark.parametrize("manifest", [
-    _job_with_output("../victim.txt"),
-    _job_with_output("tables/../../victim.txt"),
-    _job_with_output("/tmp/victim.txt"),
-    _job_with_output("tables"),
-    _job_with_output("tables/./x.csv"),
-    _job_with_output("link/victim.txt"),  # a symlink in the output folder pointing outside it
-    [], None, {"jobs": []}, {"jobs": {"x": {"outputs": []}}}, {"outputs": "tables/x.csv"},
-], ids=["dotdot", "nested-dotdot", "absolute", "folder", "dot", "symlink", "list", "null", "jobs-list",
-        "job-without-kind", "outputs-not-list"])
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        _job_with_output("../victim.txt"),
+        _job_with_output("tables/../../victim.txt"),
+        _job_with_output("/tmp/victim.txt"),
+        _job_with_output("tables"),
+        _job_with_output("tables/./x.csv"),
+        _job_with_output("link/victim.txt"),  # a symlink in the output folder pointing outside it
+        [],
+        None,
+        {"jobs": []},
+        {"jobs": {"x": {"outputs": []}}},
+        {"outputs": "tables/x.csv"},
+    ],
+    ids=[
+        "dotdot",
+        "nested-dotdot",
+        "absolute",
+        "folder",
+        "dot",
+        "symlink",
+        "list",
+        "null",
+        "jobs-list",
+        "job-without-kind",
+        "outputs-not-list",
+    ],
+)
 def test_a_hostile_manifest_deletes_nothing_and_stops_the_build(tmp_path, manifest):
     out = tmp_path / "reports"
     (out / "tables").mkdir(parents=True)
@@ -181,8 +213,13 @@ def test_a_hostile_manifest_through_the_cli(tmp_path):
     out.mkdir()
     (out / "manifest.json").write_text(json.dumps(_job_with_output("../victim.txt")))
     (tmp_path / "victim.txt").write_text("keep me")
-    res = subprocess.run([sys.executable, "-m", "analysis.cli", "run", "--statements", "--out", str(out)],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    res = subprocess.run(
+        [sys.executable, "-m", "analysis.cli", "run", "--statements", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert res.returncode == 2 and "../victim.txt" in res.stderr and "Traceback" not in res.stderr
     assert (tmp_path / "victim.txt").read_text() == "keep me"
 
@@ -190,7 +227,7 @@ def test_a_hostile_manifest_through_the_cli(tmp_path):
 # -- the output folder (issue 15, case 4) -------------------------------------------------------------------------
 @pytest.mark.parametrize("where", ["data", "data/x", "data/../data/record", "."])
 def test_the_build_never_writes_into_data(where):
-    from analysis.load import data_file_hashes
+    from analysis.domain.load import data_file_hashes
 
     before = data_file_hashes()
     with pytest.raises(b.BuildError, match="data/"):
@@ -216,8 +253,15 @@ def test_an_unrelated_folder_or_a_file_is_refused(tmp_path):
 def _review(*args, env=None, **kw):
     import os
 
-    return subprocess.Popen([sys.executable, "-m", "analysis.cli", *args], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=dict(os.environ, **(env or {})), **kw)
+    return subprocess.Popen(
+        [sys.executable, "-m", "analysis.cli", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, **(env or {})),
+        **kw,
+    )
 
 
 def _consistent(out):
@@ -228,8 +272,12 @@ def _consistent(out):
     listed = {item["path"] for item in manifest["outputs"]}
     for item in manifest["outputs"]:
         assert hashlib.sha256((out / item["path"]).read_bytes()).hexdigest() == item["sha256"], item["path"]
-    files = {p.relative_to(out).as_posix() for folder in ("tables", "figures", "notebooks", "html")
-             for p in (out / folder).rglob("*") if p.is_file()}
+    files = {
+        p.relative_to(out).as_posix()
+        for folder in ("tables", "figures", "notebooks", "html")
+        for p in (out / folder).rglob("*")
+        if p.is_file()
+    }
     assert files <= listed, sorted(files - listed)[:5]
     assert not (out / ".staging").exists()
     return manifest
@@ -249,18 +297,22 @@ def test_two_builds_into_one_folder_take_turns(tmp_path):
 
 
 def test_a_second_build_without_wait_stops_with_a_message(tmp_path):
-    from analysis.outdir import FolderBusy, locked
+    from analysis.pipeline.outdir import FolderBusy, locked
 
     out = tmp_path / "reports"
     out.mkdir()
     with locked(out):  # as a running build holds it
-        res = subprocess.run([sys.executable, "-m", "analysis.cli", "run", "--statements", "--out", str(out)],
-                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+        res = subprocess.run(
+            [sys.executable, "-m", "analysis.cli", "run", "--statements", "--out", str(out)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert res.returncode == 2 and "in use by another review" in res.stderr and "--wait" in res.stderr
         assert "Traceback" not in res.stderr
-        with pytest.raises(FolderBusy):
-            with locked(out):
-                pass
+        with pytest.raises(FolderBusy), locked(out):
+            pass
     assert list(out.iterdir()) == []  # the refused build wrote nothing; the lock itself writes nothing
 
 
@@ -308,6 +360,7 @@ def test_sigterm_stops_the_build_and_leaves_nothing_behind(tmp_path, signum):
 
     out = tmp_path / "reports"
     mark = uuid.uuid4().hex
+
     def temp():
         return {p for pattern in ("/tmp/rz-*", "/tmp/rk-*", "/tmp/rb-*") for p in glob.glob(pattern)}
 
@@ -350,8 +403,12 @@ def test_a_dollar_in_the_grade_table_name_is_shown_as_written(tmp_path, complete
     summary = b.build([b.job_for("partnership", "Angus")], out_dir=out, grades=grades, progress=lambda s: None)
     assert summary.failed == [], summary.results
     nb = json.loads((out / "notebooks/partnership/angus.ipynb").read_text())
-    markdown = [o["data"]["text/markdown"] for c in nb["cells"] for o in c.get("outputs", [])
-                if "text/markdown" in o.get("data", {})]
+    markdown = [
+        o["data"]["text/markdown"]
+        for c in nb["cells"]
+        for o in c.get("outputs", [])
+        if "text/markdown" in o.get("data", {})
+    ]
     assert any(r"my\$grades\_\$\[x\]\(y\)\.csv" in "".join(m) for m in markdown), markdown
     description = (out / "figures/partnership/angus/profile-description.txt").read_text()
     assert "my$grades_$[x](y).csv" in description
@@ -376,8 +433,8 @@ def test_since_never_passes_an_option_to_git(tmp_path, since, capsys):
 
 def test_an_internal_error_is_a_crash_not_bad_input(monkeypatch, capsys):
     # a ValueError inside the package is a bug: shown with its traceback and exit 3, never as "bad input"
-    from analysis import areas
     from analysis.cli import main
+    from analysis.domain import areas
 
     def broken():
         raise ValueError("a bug")
@@ -393,12 +450,14 @@ def test_headline_findings_read_back_for_the_index_are_sanitised():
     # anything but the inline tags findings use is escaped, so a planted fragment runs nothing
     from types import SimpleNamespace
 
-    from analysis import build as b
+    from analysis.pipeline import build as b
 
-    planted = ['<script>alert(1)</script><strong>ok</strong> <img src=x onerror=alert(1)>']
-    fake = SimpleNamespace(index={"jobs": {"review/national": {"digest": "d", "findings_html": planted}}},
-                           manifest={"jobs": {"review/national": {"results_digest": "d"}}})
+    planted = ["<script>alert(1)</script><strong>ok</strong> <img src=x onerror=alert(1)>"]
+    fake = SimpleNamespace(
+        index={"jobs": {"review/national": {"digest": "d", "findings_html": planted}}},
+        manifest={"jobs": {"review/national": {"results_digest": "d"}}},
+    )
     (shown,) = b._Build.national_findings(fake)
     assert "<script" not in shown and "<img" not in shown and "<strong>ok</strong>" in shown
-    fake.manifest["jobs"]["review/national"]["results_digest"] = "other"   # not the installed notebook's
+    fake.manifest["jobs"]["review/national"]["results_digest"] = "other"  # not the installed notebook's
     assert b._Build.national_findings(fake) is None

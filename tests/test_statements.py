@@ -3,11 +3,12 @@
 from types import SimpleNamespace
 
 import pandas as pd
+from test_record_solver import _count_rec, _fixed_background, _stmt_rec
 
-from analysis.record import RecordModel, cell_group, count_group
-from analysis.statements import evaluate_statements
+from analysis.record.model import RecordModel, cell_group, count_group
+from analysis.stats.statements import evaluate_statements
+
 from conftest import ALL_32, APPENDIX_4, NINE
-from test_record_solver import FREE, _count_rec, _fixed_background, _stmt_rec
 
 
 def _record(stmts):

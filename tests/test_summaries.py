@@ -5,8 +5,9 @@ import math
 import pandas as pd
 import pytest
 
-from analysis import summaries
-from analysis.record import RecordModel, cell_group
+from analysis.record.model import RecordModel, cell_group
+from analysis.stats import summaries
+
 from conftest import ALL_32, APPENDIX_4, NINE
 
 GRADES = ["Unsatisfactory", "Weak", "Adequate", "Good", "Very good", "Excellent"]
@@ -51,7 +52,8 @@ def test_grade_distribution_counts(model):
 
 def test_median(model):
     med = summaries.median_grade(model).set_index(["indicator", "scope"])
-    # 1.1 pre-2014 grades by k = 0..10: 0,1,2,3,4,5,0,1,2,3,4 -> sorted 0,0,1,1,2,2,3,3,4,4,5; 6th smallest = 2 (Adequate).
+    # 1.1 pre-2014 grades by k = 0..10: 0,1,2,3,4,5,0,1,2,3,4 -> sorted 0,0,1,1,2,2,3,3,4,4,5;
+    # 6th smallest = 2 (Adequate).
     assert med.loc[("1.1", "pre-2014"), "median_low"] == "Adequate"
     assert med.loc[("1.1", "pre-2014"), "fixed"]
 
@@ -76,8 +78,12 @@ def test_profile_rank_bounds_for_an_open_cell():
     # Angus 1.1 (k = 24) left out: any grade is possible. Best case rank 1 (no other must be above
     # Excellent); worst 1 + the others above Unsatisfactory: 31 others minus the five with residue 0
     # (k = 0, 6, 12, 18, 30) = 26 -> 27.
-    groups = [cell_group(p, i, GRADES[(k + j) % 6], "table") for k, p in enumerate(ALL_32) for j, i in enumerate(NINE)
-              if (p, i) != ("Angus", "1.1")]
+    groups = [
+        cell_group(p, i, GRADES[(k + j) % 6], "table")
+        for k, p in enumerate(ALL_32)
+        for j, i in enumerate(NINE)
+        if (p, i) != ("Angus", "1.1")
+    ]
     prof = summaries.partnership_profile(RecordModel(groups, "public record"), "Angus").set_index("indicator")
     row = prof.loc["1.1"]
     assert pd.isna(row["grade"]) and not row["rank_exact"]
@@ -91,8 +97,15 @@ def test_summarise_table_hand_counts():
     # Two periods x one indicator. Period A: Good, Good, Weak, Excellent (n 4; good or better 3;
     # lower median = 2nd smallest of W G G E = Good). Period B: Adequate, Weak, Weak (n 3; none good or
     # better; lower median = 2nd smallest of W W A = Weak).
-    rows = [("A", "Good"), ("A", "Good"), ("A", "Weak"), ("A", "Excellent"),
-            ("B", "Adequate"), ("B", "Weak"), ("B", "Weak")]
+    rows = [
+        ("A", "Good"),
+        ("A", "Good"),
+        ("A", "Weak"),
+        ("A", "Excellent"),
+        ("B", "Adequate"),
+        ("B", "Weak"),
+        ("B", "Weak"),
+    ]
     table = pd.DataFrame(rows, columns=["period", "grade"])
     out = summaries.summarise_table(table, "period").set_index("period")
     assert out.loc["A", ["n", "Good", "Weak", "Excellent", "good_or_better"]].tolist() == [4, 2, 1, 1, 3]

@@ -11,9 +11,10 @@ import importlib
 import nbformat
 import pytest
 
-from analysis import kinds
-from analysis.build import template_parameters
-from analysis.report import PAGES, open_report
+from analysis.pipeline.build import template_parameters
+from analysis.report import kinds
+from analysis.report.page import PAGES, open_report
+
 from conftest import ROOT
 
 TEMPLATES = ROOT / "notebooks"
@@ -44,7 +45,9 @@ def test_each_template_declares_its_parameters(kind):
 
 
 def _page(kind):
-    return open_report(kind, {"partnership": "Fife", "period_group": "2014-16"}.get(kinds.KINDS[kind].subject or "", ""))
+    return open_report(
+        kind, {"partnership": "Fife", "period_group": "2014-16"}.get(kinds.KINDS[kind].subject or "", "")
+    )
 
 
 def _missing(sources, page):
@@ -54,7 +57,9 @@ def _missing(sources, page):
     for source in sources:
         for node in ast.walk(ast.parse(source)):
             if isinstance(node, ast.ImportFrom) and node.module == "analysis":
-                modules |= {a.asname or a.name: importlib.import_module(f"analysis.{a.name}") for a in node.names}
+                modules |= {
+                    a.asname or a.name: getattr(importlib.import_module("analysis"), a.name) for a in node.names
+                }
             elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("analysis."):
                 module = importlib.import_module(node.module)
                 missing += [f"{node.module}.{a.name}" for a in node.names if not hasattr(module, a.name)]
@@ -80,6 +85,7 @@ def test_every_library_name_a_template_uses_exists(kind):
 
 
 def test_a_misspelt_name_is_found():
-    cell = "from analysis import summaries\nfrom analysis.report import open_reports\nsummaries.grade_distrib(m)\nr.tabel(x)"
+    cell = ("from analysis import summaries\nfrom analysis.report import open_reports\n"
+            "summaries.grade_distrib(m)\nr.tabel(x)")
     missing, _ = _missing([cell], _page("partnership"))
     assert missing == ["analysis.report.open_reports", "analysis.summaries.grade_distrib", "r.tabel"]

@@ -5,7 +5,7 @@ QI 6.2 are opened up (each to two or three grades), tied by a count statement an
 cross-indicator condition. Every consistent table is listed by hand (product of the open cells,
 filtered by the constraints written out in Python, not by the solver), each one's exact p-value
 computed, and the minimum and maximum per direction, the verdicts and the linear bounds compared
-with :func:`analysis.trend_bounds.trend_bounds`.
+with :func:`analysis.stats.trend_bounds.trend_bounds`.
 """
 
 import itertools
@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import areas, indicators, scale
-from analysis.exact import distribution
-from analysis.record import Group, RecordModel, cell_group, var
-from analysis.trend_bounds import trend_bounds
-from analysis.trends import trend_tests
+from analysis.domain import areas, indicators, scale
+from analysis.record.model import Group, RecordModel, cell_group, var
+from analysis.stats.exact import distribution
+from analysis.stats.trend_bounds import trend_bounds
+from analysis.stats.trends import trend_tests
 
 P = list(areas.PARTNERSHIPS)
 GROUP = {p: areas.PERIOD_GROUPS.index(areas.period_group_of()[p]) + 1 for p in P}
@@ -91,7 +91,7 @@ def _consistent_tables():
             yield table
 
 
-def _direction_p(v, cache={}):
+def _direction_p(v, cache={}):  # noqa: B006 - a memo shared by every call, on purpose
     """(p for an upward trend, p for a downward trend): the exact two-sided p-value for the
     direction the table trends, 1 for the other (and 1 for both with no trend)."""
     key = tuple(sorted(v))
@@ -115,7 +115,7 @@ def brute():
             up, down = _direction_p(v)
             ups.append(up)
             downs.append(down)
-            means.append([v[U == k].mean() for k in (1, 2, 3)] + [v[U == 3].mean() - v[U == 1].mean(),
+            means.append([v[k == U].mean() for k in (1, 2, 3)] + [v[U == 3].mean() - v[U == 1].mean(),
                                                                     float(((U - U.mean()) * v).sum())])
         out[ind] = (np.array(ups), np.array(downs), np.array(means))
     return out
@@ -248,7 +248,7 @@ def test_witnesses_are_the_canonical_tables(bounds):
 def test_canonical_in_several_blocks_is_the_smallest_table():
     """RecordModel.canonical taken a few cells at a time (a small place-value limit forces several
     blocks) still gives the lexicographically smallest consistent column, found by enumeration."""
-    from analysis.record import grade_values
+    from analysis.record.model import grade_values
 
     model = _model()
     columns = sorted({tuple(t[(p, "5.2")] for p in P) for t in _consistent_tables()})

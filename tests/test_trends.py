@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from scipy import optimize, special
 
-from analysis.exact import distribution, lbl_exact, margin_tails
-from analysis.trends import holm, ordinal_model, separated, trend_tests
+from analysis.stats.exact import distribution, lbl_exact, margin_tails
+from analysis.stats.trends import holm, ordinal_model, separated, trend_tests
 
 
 def _brute(u, v):
@@ -213,7 +213,7 @@ def test_holm_by_hand():
 def test_trend_tests_on_a_complete_table():
     import pandas as pd
 
-    from analysis import areas, indicators
+    from analysis.domain import areas, indicators
 
     rows = []
     for k, group in enumerate(areas.PERIOD_GROUPS):

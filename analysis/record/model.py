@@ -30,7 +30,8 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from . import areas, indicators, scale
+from analysis.domain import areas, indicators, scale
+from analysis.errors import ReviewError, UsageError
 
 __all__ = ["Group", "RecordModel", "Infeasible", "grade_values", "var", "D"]
 
@@ -72,7 +73,9 @@ class _Dimensions:
     @cached_property
     def BASE(self):
         rows = np.repeat(np.arange(self.NP * self.NI), self.NG)
-        return sparse.csr_array((np.ones(self.NVAR), (rows, np.arange(self.NVAR))), shape=(self.NP * self.NI, self.NVAR))
+        return sparse.csr_array(
+            (np.ones(self.NVAR), (rows, np.arange(self.NVAR))), shape=(self.NP * self.NI, self.NVAR)
+        )
 
 
 #: The dimensions of the integer program (read on first use).
@@ -97,7 +100,7 @@ def grade_values(x: np.ndarray, indicator: str) -> np.ndarray:
     return x.reshape(D.NP, D.NI, D.NG)[:, D.II[indicator]].argmax(axis=1) + 1
 
 
-class Infeasible(RuntimeError):
+class Infeasible(ReviewError, RuntimeError):
     """The constraints admit no grade table."""
 
 
@@ -131,7 +134,7 @@ def _bounds(comparator: str, value: int, value_max=None) -> tuple[float, float]:
         return value, np.inf
     if comparator == "between":
         return value, value_max
-    raise ValueError(f"unknown comparator {comparator!r}")
+    raise UsageError(f"unknown comparator {comparator!r}")
 
 
 def cell_group(p, i, g, kind="cell", source_id="", quote="", basis="") -> Group:
@@ -140,8 +143,8 @@ def cell_group(p, i, g, kind="cell", source_id="", quote="", basis="") -> Group:
 
 
 def count_group(rec) -> Group:
-    """Group for one row of area_grade_counts (see analysis.load.COUNT_COLUMNS)."""
-    from .load import COUNT_COLUMNS
+    """Group for one row of area_grade_counts (see analysis.domain.load.COUNT_COLUMNS)."""
+    from analysis.domain.load import COUNT_COLUMNS
 
     p = str(rec["partnership"])
     rows = []
@@ -165,15 +168,18 @@ def count_group(rec) -> Group:
 def statement_group(rec) -> Group:
     groups = rec["period_groups"]
     members = [p for g in groups for p in areas.members(g)]
-    lo, hi = _bounds(rec["comparator"], int(rec["value"]),
-                     None if pd.isna(rec["value_max"]) else int(rec["value_max"]))
+    lo, hi = _bounds(rec["comparator"], int(rec["value"]), None if pd.isna(rec["value_max"]) else int(rec["value_max"]))
     where = "all 32" if len(groups) == len(areas.PERIOD_GROUPS) else " + ".join(groups)
     cmp = f"{lo}-{hi}" if rec["comparator"] == "between" else f"{rec['comparator']} {rec['value']}"
     label = f"{rec['indicator']} {'/'.join(rec['grades'])} in {where} {cmp}"
-    return Group(f"statement:{rec['statement_id']}", "statement", label, rec["source_id"], rec["quote"],
-                 ((np.array(_count_vars(str(rec["indicator"]), rec["grades"], members)), lo, hi),))
-
-
+    return Group(
+        f"statement:{rec['statement_id']}",
+        "statement",
+        label,
+        rec["source_id"],
+        rec["quote"],
+        ((np.array(_count_vars(str(rec["indicator"]), rec["grades"], members)), lo, hi),),
+    )
 
 
 class RecordModel:
@@ -187,11 +193,11 @@ class RecordModel:
     def __init__(self, groups: list[Group], basis: str, alternatives: list[Group] = ()):
         self.groups = list(groups)
         #: Alternative readings of statements (``alternative_to`` set): evaluated one at a time by
-        #: analysis.statements, never in force together with the reading they are an alternative to.
+        #: analysis.stats.statements, never in force together with the reading they are an alternative to.
         self.alternatives = list(alternatives)
         self.basis = basis
         self.solves = 0
-        #: A :class:`analysis.cache.ResultsCache` for the results of ``@cached`` library functions
+        #: A :class:`analysis.record.cache.ResultsCache` for the results of ``@cached`` library functions
         #: called with this model (None: computed every time).
         self.cache = None
         self._conflicts = None
@@ -201,9 +207,11 @@ class RecordModel:
 
     # -- construction ---------------------------------------------------------------------------
     @classmethod
-    def from_record(cls, record, statements: bool = True) -> "RecordModel":
-        groups = [cell_group(str(r.partnership), str(r.indicator), str(r.grade), "cell", r.source_id, r.quote,
-                             r.basis) for r in record.cell_grades.itertuples()]
+    def from_record(cls, record, statements: bool = True) -> RecordModel:
+        groups = [
+            cell_group(str(r.partnership), str(r.indicator), str(r.grade), "cell", r.source_id, r.quote, r.basis)
+            for r in record.cell_grades.itertuples()
+        ]
         groups += [count_group(rec) for _, rec in record.area_counts.iterrows()]
         alternatives = []
         if statements:
@@ -215,15 +223,14 @@ class RecordModel:
         return model
 
     @classmethod
-    def from_grades(cls, grades: pd.DataFrame, basis: str = "complete grade table") -> "RecordModel":
-        groups = [cell_group(str(r.partnership), str(r.indicator), str(r.grade), "table")
-                  for r in grades.itertuples()]
+    def from_grades(cls, grades: pd.DataFrame, basis: str = "complete grade table") -> RecordModel:
+        groups = [cell_group(str(r.partnership), str(r.indicator), str(r.grade), "table") for r in grades.itertuples()]
         return cls(groups, basis)
 
     # -- solving ----------------------------------------------------------------------------------
     @staticmethod
     def _matrix(groups, extra=()):
-        data_rows, lo, hi = [], [], []
+        lo, hi = [], []
         # a row is (variable indices, lower, upper) with coefficients 1, or (indices, coefficients, lower, upper)
         rows = [r if len(r) == 4 else (r[0], None, r[1], r[2]) for g in groups for r in g.rows]
         rows += [r if len(r) == 4 else (r[0], None, r[1], r[2]) for r in extra]
@@ -266,7 +273,7 @@ class RecordModel:
     def feasible(self, groups=None, extra=()) -> bool:
         return self.solve(groups, extra) is not None
 
-    def canonical(self, indicator: str, extra=(), limit: int = 6 ** 8) -> np.ndarray | None:
+    def canonical(self, indicator: str, extra=(), limit: int = 6**8) -> np.ndarray | None:
         """A consistent table satisfying ``extra`` whose grades on ``indicator`` are the
         lexicographically smallest (partnerships in :data:`P` order, Unsatisfactory first); None if
         there is none.
@@ -302,8 +309,13 @@ class RecordModel:
                 place *= len(ks)
             A, lo, hi = self._matrix(self.active, extra)
             self.solves += 1
-            res = milp(c, integrality=np.ones(D.NVAR), bounds=Bounds(0, 1), constraints=LinearConstraint(A, lo, hi),
-                       options={"mip_rel_gap": 0.0})
+            res = milp(
+                c,
+                integrality=np.ones(D.NVAR),
+                bounds=Bounds(0, 1),
+                constraints=LinearConstraint(A, lo, hi),
+                options={"mip_rel_gap": 0.0},
+            )
             if res.status == 2:
                 return None
             if res.status != 0:
@@ -323,7 +335,7 @@ class RecordModel:
         """
         background = list(background)
         if self.feasible(background + list(candidates), extra):
-            raise ValueError("the candidates admit a table: there is no conflict to explain")
+            raise UsageError("the candidates admit a table: there is no conflict to explain")
         if not self.feasible(background, extra):
             return []
 
@@ -340,8 +352,9 @@ class RecordModel:
 
         return qx(background, False, list(candidates))
 
-    def count_minimal_conflicts(self, candidates: list[Group], extra=(), cap: int = 5,
-                                budget: int = 60) -> tuple[int, bool]:
+    def count_minimal_conflicts(
+        self, candidates: list[Group], extra=(), cap: int = 5, budget: int = 60
+    ) -> tuple[int, bool]:
         """How many minimal subsets of ``candidates`` admit no table with ``extra`` rows:
         (count, exact). Reiter's hitting-set tree: every minimal set found is removed one member
         at a time and the search goes on in what is left. Stops at ``cap`` sets or ``budget``
@@ -440,8 +453,17 @@ class RecordModel:
         for a, p in enumerate(D.P):
             for b, i in enumerate(D.I):
                 gs = tuple(D.G[k] for k in range(D.NG) if poss[a, b, k])
-                out.append({"partnership": p, "indicator": i, "possible": gs, "n_possible": len(gs),
-                            "grade": gs[0] if len(gs) == 1 else None, "lowest": gs[0], "highest": gs[-1]})
+                out.append(
+                    {
+                        "partnership": p,
+                        "indicator": i,
+                        "possible": gs,
+                        "n_possible": len(gs),
+                        "grade": gs[0] if len(gs) == 1 else None,
+                        "lowest": gs[0],
+                        "highest": gs[-1],
+                    }
+                )
         frame = pd.DataFrame(out)
         frame["partnership"] = frame["partnership"].astype(areas.partnership_dtype())
         frame["indicator"] = frame["indicator"].astype(indicators.indicator_dtype())
@@ -478,8 +500,13 @@ class RecordModel:
     def table(self, x: np.ndarray) -> pd.DataFrame:
         """A solution vector as a long grade table (partnership, indicator, grade)."""
         cells = x.reshape(D.NP, D.NI, D.NG).argmax(axis=2)
-        frame = pd.DataFrame([{"partnership": p, "indicator": i, "grade": D.G[cells[a, b]]}
-                              for a, p in enumerate(D.P) for b, i in enumerate(D.I)])
+        frame = pd.DataFrame(
+            [
+                {"partnership": p, "indicator": i, "grade": D.G[cells[a, b]]}
+                for a, p in enumerate(D.P)
+                for b, i in enumerate(D.I)
+            ]
+        )
         frame["partnership"] = frame["partnership"].astype(areas.partnership_dtype())
         frame["indicator"] = frame["indicator"].astype(indicators.indicator_dtype())
         frame["grade"] = frame["grade"].astype(scale.grade_dtype())
@@ -506,6 +533,15 @@ class RecordModel:
             for glabel, gs in grade_sets.items():
                 for slabel, members in scopes.items():
                     lo, hi = self.count_range(i, gs, members)
-                    out.append({"indicator": i, "grades": glabel, "scope": slabel, "n_partnerships": len(members),
-                                "min": lo, "max": hi, "fixed": lo == hi})
+                    out.append(
+                        {
+                            "indicator": i,
+                            "grades": glabel,
+                            "scope": slabel,
+                            "n_partnerships": len(members),
+                            "min": lo,
+                            "max": hi,
+                            "fixed": lo == hi,
+                        }
+                    )
         return pd.DataFrame(out)

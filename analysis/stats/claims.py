@@ -26,9 +26,10 @@ import math
 import numpy as np
 import pandas as pd
 
-from .cache import cached
-from . import areas, indicators, scale
-from .record import D, RecordModel, grade_values, var
+from analysis.domain import areas, indicators, scale
+from analysis.errors import UsageError
+from analysis.record.cache import cached
+from analysis.record.model import D, Infeasible, RecordModel, grade_values, var
 
 __all__ = ["claim_conditions", "evaluate_claims", "trend_summary", "CLAIM_COLUMNS"]
 
@@ -43,7 +44,9 @@ def _sum_coef(indicator: str, measure: str, partnerships) -> np.ndarray:
     c = np.zeros(D.NVAR)
     for p in partnerships:
         for g in scale.GRADES:
-            c[var(p, indicator, g)] = scale.grade_values()[g] if measure == "mean_grade" else float(g in scale.GOOD_OR_BETTER)
+            c[var(p, indicator, g)] = (
+                scale.grade_values()[g] if measure == "mean_grade" else float(g in scale.GOOD_OR_BETTER)
+            )
     return c
 
 
@@ -111,8 +114,10 @@ def claim_conditions(claim) -> tuple[list, list, np.ndarray | None, str]:
         mine = _sum_coef(ind, measure, D.P)
         theirs = {y: _sum_coef(y, measure, D.P) for y in others}
         # holds: some len(others) - (k - 1) others are not strictly above; fails: some k others are
-        holds = [[_at_most(theirs[y] - mine, 0) for y in keep]
-                 for keep in itertools.combinations(others, len(others) - (k - 1))]
+        holds = [
+            [_at_most(theirs[y] - mine, 0) for y in keep]
+            for keep in itertools.combinations(others, len(others) - (k - 1))
+        ]
         fails = [[_at_least(theirs[y] - mine, 1) for y in above] for above in itertools.combinations(others, k)]
         return holds, fails, None, ""
     members = [p for g in groups for p in areas.members(g)]
@@ -128,7 +133,7 @@ def claim_conditions(claim) -> tuple[list, list, np.ndarray | None, str]:
         lo = math.ceil(float(claim["value"]) * scale_n - 1e-9)
         hi = math.floor(float(claim["value_max"]) * scale_n + 1e-9)
         return [[_row(s, lo, hi)]], [[_at_most(s, lo - 1)], [_at_least(s, hi + 1)]], quantity, label
-    raise ValueError(f"unknown relation {rel!r}")
+    raise UsageError(f"unknown relation {rel!r}")
 
 
 def _first_feasible(model: RecordModel, alternatives, indicator: str):
@@ -162,7 +167,7 @@ def evaluate_claims(record, model: RecordModel | None = None, evidence: bool = T
     ``fails_in``: a consistent table in which the reading holds / fails, summarised per group;
     ``evidence``: for a confirmed or contradicted verdict, the record rows deciding it.
     """
-    from .statements import decided_by, describe_explanation
+    from analysis.stats.statements import decided_by, describe_explanation
 
     model = model or RecordModel.from_record(record)
     out = []
@@ -170,10 +175,15 @@ def evaluate_claims(record, model: RecordModel | None = None, evidence: bool = T
         holds, fails, quantity, label = claim_conditions(claim)
         x_hold = _first_feasible(model, holds, str(claim["indicator"]))
         x_fail = _first_feasible(model, fails, str(claim["indicator"]))
-        verdict = "possible" if x_hold is not None and x_fail is not None else \
-            "confirmed" if x_hold is not None else "contradicted"
+        verdict = (
+            "possible"
+            if x_hold is not None and x_fail is not None
+            else "confirmed"
+            if x_hold is not None
+            else "contradicted"
+        )
         if x_hold is None and x_fail is None:
-            raise RuntimeError("the record admits no grade table")
+            raise Infeasible("the record admits no grade table")
         rng = ""
         if quantity is not None:
             lo_hi = [float(quantity @ model.solve(objective=sign * quantity)) for sign in (1, -1)]
@@ -189,28 +199,43 @@ def evaluate_claims(record, model: RecordModel | None = None, evidence: bool = T
                     counts.append(model.count_minimal_conflicts(model.active, extra=rows))
                 explanations = describe_explanation(counts)
             else:
-                explanations = (f"ruled out in each of the {len(deciding)} ways it could "
-                                f"{'fail' if verdict == 'confirmed' else 'hold'} (rows not itemised)")
+                explanations = (
+                    f"ruled out in each of the {len(deciding)} ways it could "
+                    f"{'fail' if verdict == 'confirmed' else 'hold'} (rows not itemised)"
+                )
         elif model.complete and deciding:
             explanations = "the complete table"
-        out.append({
-            "claim_id": claim["claim_id"], "claim": claim["claim"], "indicator": str(claim["indicator"]),
-            "relation": claim["relation"], "measure": claim["measure"], "groups": "|".join(claim["groups"]),
-            "strict": bool(claim["strict"]), "value": claim["value"], "value_max": claim["value_max"],
-            "reading": claim["reading"], "verdict": verdict, "range": rng,
-            "holds_in": _group_summary(x_hold, claim) if x_hold is not None else "",
-            "fails_in": _group_summary(x_fail, claim) if x_fail is not None else "",
-            "evidence": "; ".join(g.label for g in ev_groups),
-            "evidence_sources": "; ".join(dict.fromkeys(g.source_id for g in ev_groups if g.source_id)),
-            "decided_by": decided_by(ev_groups, claim["source_id"], claim["quote"]) if ev_groups else "",
-            "explanations": explanations, "source_id": claim["source_id"], "section": claim["section"],
-            "quote": claim["quote"]})
+        out.append(
+            {
+                "claim_id": claim["claim_id"],
+                "claim": claim["claim"],
+                "indicator": str(claim["indicator"]),
+                "relation": claim["relation"],
+                "measure": claim["measure"],
+                "groups": "|".join(claim["groups"]),
+                "strict": bool(claim["strict"]),
+                "value": claim["value"],
+                "value_max": claim["value_max"],
+                "reading": claim["reading"],
+                "verdict": verdict,
+                "range": rng,
+                "holds_in": _group_summary(x_hold, claim) if x_hold is not None else "",
+                "fails_in": _group_summary(x_fail, claim) if x_fail is not None else "",
+                "evidence": "; ".join(g.label for g in ev_groups),
+                "evidence_sources": "; ".join(dict.fromkeys(g.source_id for g in ev_groups if g.source_id)),
+                "decided_by": decided_by(ev_groups, claim["source_id"], claim["quote"]) if ev_groups else "",
+                "explanations": explanations,
+                "source_id": claim["source_id"],
+                "section": claim["section"],
+                "quote": claim["quote"],
+            }
+        )
     return pd.DataFrame(out, columns=CLAIM_COLUMNS)
 
 
 def trend_summary(bounds: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
     """Per indicator: whether the record forces, allows or rules out a significant upward and
-    downward trend (:func:`analysis.trend_bounds.trend_bounds`), beside the review's own words on
+    downward trend (:func:`analysis.stats.trend_bounds.trend_bounds`), beside the review's own words on
     the trend of that indicator and the verdicts of their readings as directions (not
     significance). Columns: indicator, title, significant_up, significant_down, review_says,
     direction_readings."""
@@ -223,10 +248,16 @@ def trend_summary(bounds: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
         mine = claims[(claims["indicator"] == ind) & claims["relation"].isin(trend_rel)]
         quotes = list(dict.fromkeys(mine["quote"]))
         counts = mine.groupby("verdict").size()
-        rows.append({"indicator": ind, "title": titles.get(ind, ""),
-                     "significant_up": words[frame.loc[(ind, "up"), "verdict"]],
-                     "significant_down": words[frame.loc[(ind, "down"), "verdict"]],
-                     "review_says": " / ".join(f"\u201c{q}\u201d" for q in quotes) if quotes else "",
-                     "direction_readings": ", ".join(f"{int(counts[v])} {v}" for v in ("confirmed", "possible",
-                                                                                        "contradicted") if v in counts)})
+        rows.append(
+            {
+                "indicator": ind,
+                "title": titles.get(ind, ""),
+                "significant_up": words[frame.loc[(ind, "up"), "verdict"]],
+                "significant_down": words[frame.loc[(ind, "down"), "verdict"]],
+                "review_says": " / ".join(f"\u201c{q}\u201d" for q in quotes) if quotes else "",
+                "direction_readings": ", ".join(
+                    f"{int(counts[v])} {v}" for v in ("confirmed", "possible", "contradicted") if v in counts
+                ),
+            }
+        )
     return pd.DataFrame(rows)

@@ -14,9 +14,9 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import BuildError
+from analysis.errors import BuildError
 
-__all__ = ["OutputFolderError", "FolderBusy", "default_out_dir", "check_out_dir", "inside", "contained", "manifest_problems",
+__all__ = ["OutputFolderError", "FolderBusy", "check_out_dir", "inside", "contained", "manifest_problems",
            "load_manifest", "locked"]
 
 
@@ -27,18 +27,6 @@ class OutputFolderError(BuildError):
 class FolderBusy(OutputFolderError):
     """Another ``review`` process holds the output folder's lock."""
 
-
-def default_out_dir(grades: Path | str | None = None) -> Path:
-    """The output folder of a data basis when none is named: ``reports/`` for the public record, and
-    ``reports-<table name>/`` beside it for a complete grade table (never the committed published set)."""
-    import re
-
-    from . import config
-
-    if not grades:
-        return config.REPORTS_DIR
-    stem = re.sub(r"[^a-z0-9]+", "-", Path(grades).stem.lower()).strip("-") or "grades"
-    return config.PROJ_ROOT / f"reports-{stem}"
 
 
 def inside(out_dir: Path, rel) -> bool:

@@ -8,7 +8,7 @@ v = 1 (Unsatisfactory) ... 6 (Excellent), over **all** 32 x 9 tables that the
   difference, the centred linear-by-linear statistic C = sum (u - mean u) v): min and max by
   mixed-integer programming, each with a table attaining it.
 - **The exact p-value** of the linear-by-linear test (two-sided, conditional on the margins:
-  :mod:`analysis.exact`). A table *trends up* when C > 0 and *down* when C < 0. For each
+  :mod:`analysis.stats.exact`). A table *trends up* when C > 0 and *down* when C < 0. For each
   direction, ``p_min`` is the smallest p-value of any consistent table trending that way and
   ``p_max`` the largest p-value *for a trend that way*, where a table that does not trend that
   way counts as p = 1 (it shows no such trend). Each comes with a witness table.
@@ -39,13 +39,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
 from scipy import sparse
+from scipy.optimize import linprog
 
-from .cache import cached
-from . import areas, indicators, scale
-from .exact import distribution, margin_tails
-from .record import D, RecordModel, grade_values as column, var
+from analysis.domain import areas, indicators, scale
+from analysis.record.cache import cached
+from analysis.record.model import D, Infeasible, RecordModel, var
+from analysis.record.model import grade_values as column
+from analysis.stats.exact import distribution, margin_tails
 
 __all__ = ["ALPHA", "DIRECTIONS", "trend_bounds", "group_scores"]
 
@@ -239,7 +240,7 @@ def _searches(model: RecordModel, indicator: str) -> dict:
             s = _Search(model, indicator, sign if goal == "min" else -sign)
             best = s.maximise()
             if best is None:
-                raise RuntimeError("the record admits no grade table")
+                raise Infeasible("the record admits no grade table")
             value, x = best
             total = math.factorial(len(u)) // math.prod(math.factorial(n) for n in sizes)  # all assignments
             base = {"total": total, "search": s, "x": x, "value": value, "goal": goal}
@@ -290,7 +291,7 @@ def _threshold(goal: str, ub: np.ndarray, value: float) -> np.ndarray:
     return np.maximum(-ub, int(round(-value)))
 
 
-def _table_tail(u, table, s: "_Search", indicator: str) -> int:
+def _table_tail(u, table, s: _Search, indicator: str) -> int:
     margin = np.bincount(column(table, indicator), minlength=7)[1:]
     return _tail(u, margin, int(abs(round(s.obj @ table))))
 
@@ -341,7 +342,6 @@ def _refine(task: dict, margins: np.ndarray, tails: np.ndarray, dists: dict, u, 
 
 def _linear_bounds(model: RecordModel, indicator: str) -> tuple[dict, dict]:
     u = group_scores()
-    n = len(u)
     out, witnesses = {}, {}
     quantities = {}
     for k, g in enumerate(areas.PERIOD_GROUPS, start=1):

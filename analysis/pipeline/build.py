@@ -11,7 +11,7 @@ statements notebook into ``reports/`` (or ``out_dir``):
 
 The stages, in :class:`_Build`: **plan** (the jobs and their order), **validate** (parameters against
 each template, the output folder, the grade table: before anything is written), **compute** (each
-notebook's results through the results cache, :class:`analysis.cache.ResultsCache`, in an order that
+notebook's results through the results cache, :class:`analysis.record.cache.ResultsCache`, in an order that
 lets notebooks start while the rest are computed), **execute** (every notebook in its own fresh
 kernel, a new process over IPC, on a bounded pool of worker processes), **install** (a finished
 notebook's files moved into place, all or nothing, inside the output folder, under its lock) and
@@ -32,29 +32,25 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import __version__, areas, config
-from .provenance import code_digest, digest as _digest, environment, git_commit, sha256_file as _sha256, source_key_of
-from .errors import BuildError, ReviewError
-from .outdir import check_out_dir, contained, default_out_dir, inside, load_manifest, locked
-from .kinds import KINDS, Job, job_for, order_key, plan
-from .report import basis_label
+from analysis import __version__, config
+from analysis.config import default_out_dir
+from analysis.errors import BuildError, ReviewError
+from analysis.files import atomic_path, write_atomic
+from analysis.fingerprints import code_digest
+from analysis.fingerprints import digest as _digest
+from analysis.fingerprints import sha256_file as _sha256
+from analysis.pipeline.outdir import check_out_dir, contained, inside, load_manifest, locked
+from analysis.pipeline.provenance import environment, git_commit
+from analysis.record.cache import source_key_of
+from analysis.report.kinds import KINDS, Job, job_for, order_key, plan
+from analysis.report.page import basis_label
 
 __all__ = ["Job", "plan", "job_for", "build", "BuildSummary", "environment", "code_digest", "BuildError", "Interrupted",
            "template_parameters", "parameters_for"]
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
 
 # -- parameters ----------------------------------------------------------------------------------------------
 def template_parameters(path: Path | str) -> dict:
@@ -105,7 +101,7 @@ class BuildSummary:
 def _run_job(job: Job, template: str, out_dir: str, params: dict, staging: str, kernel_cmd: list | None,
              timeout: float, ipc_parent: str) -> dict:
     """In a worker process: run one notebook into its staging folder and export its page."""
-    from .execute import export_html, run_notebook
+    from analysis.pipeline.execute import export_html, run_notebook
 
     staging_dir = Path(staging)
     executed = staging_dir / "notebook.ipynb"
@@ -127,9 +123,9 @@ def _run_job(job: Job, template: str, out_dir: str, params: dict, staging: str, 
 def _warm_trend_bounds(grades: str, data_dir: str, results_dir: str, source_key: str) -> None:
     """In a worker process: compute the national review's trend bounds into the results cache (the
     same call, and so the same entry, as :meth:`analysis.report.ReviewPage.results` makes)."""
-    from . import trend_bounds
-    from .cache import ResultsCache
-    from .report import PAGES
+    from analysis.record.cache import ResultsCache
+    from analysis.report.page import PAGES
+    from analysis.stats import trend_bounds
 
     page = PAGES["review"](None, grades=grades, data_dir=data_dir)
     page.model.cache = ResultsCache(results_dir, source_key)
@@ -180,7 +176,8 @@ def _install(job: Job, staging: Path, out_dir: Path, previous: dict, commit) -> 
     """Move a successful job's files into place (each by rename), remove its stale outputs, then
     ``commit(outputs)`` (writes the manifest). All or nothing: if any step fails, the files it
     replaced are put back, so the folder still matches the manifest, and the error is raised."""
-    moves = [(staging / "notebook.ipynb", job.notebook_path, "notebook"), (staging / "page.html", job.html_path, "html")]
+    moves = [(staging / "notebook.ipynb", job.notebook_path, "notebook"),
+             (staging / "page.html", job.html_path, "html")]
     for what in ("tables", "figures"):
         folder = staging / "out" / what
         if folder.is_dir():
@@ -249,7 +246,7 @@ def _start_pool(n_jobs: int | None, n: int, preload: bool):
     the zygote its kernels are forked from; returns (pool, zygote, kernel command, number of workers)."""
     import multiprocessing
 
-    from .zygote import Zygote
+    from analysis.pipeline.zygote import Zygote
 
     workers = max(1, min(n_jobs or os.cpu_count() or 1, n))
     zygote = Zygote() if preload else None
@@ -274,14 +271,20 @@ def _refuse_mixed_basis(out_dir: Path, manifest: dict, grades_abs: str) -> None:
         return
     existing = manifest.get("grades_file")
     if existing is None and grades_abs:
-        raise BuildError(f"{out_dir} holds outputs built from the public record; a build from a complete grade "
-                         f"table goes to its own folder (leave out --out, or name an empty folder)")
+        raise BuildError(
+            f"{out_dir} holds outputs built from the public record; a build from a complete grade "
+            f"table goes to its own folder (leave out --out, or name an empty folder)"
+        )
     if existing is not None and not grades_abs:
-        raise BuildError(f"{out_dir} holds outputs built from the complete grade table {existing.get('name')}; "
-                         f"build the public record into another folder (--out)")
+        raise BuildError(
+            f"{out_dir} holds outputs built from the complete grade table {existing.get('name')}; "
+            f"build the public record into another folder (--out)"
+        )
     if existing is not None and existing.get("sha256") != _sha256(Path(grades_abs)):
-        raise BuildError(f"{out_dir} holds outputs built from another grade table ({existing.get('name')}); "
-                         f"use another folder (--out) for {Path(grades_abs).name}")
+        raise BuildError(
+            f"{out_dir} holds outputs built from another grade table ({existing.get('name')}); "
+            f"use another folder (--out) for {Path(grades_abs).name}"
+        )
 
 
 class Interrupted(KeyboardInterrupt):
@@ -339,23 +342,33 @@ def _signals_deferred():
                 os.kill(os.getpid(), pending[0])
 
 
-def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grades: Path | str | None = None,
-          n_jobs: int | None = None, force: bool = False, progress=print,
-          data_dir: Path | str | None = None, preload: bool = True, timeout: float | None = None,
-          wait: bool = False, templates: Path | str | None = None) -> BuildSummary:
+def build(
+    jobs: list[Job] | None = None,
+    out_dir: Path | str | None = None,
+    grades: Path | str | None = None,
+    n_jobs: int | None = None,
+    force: bool = False,
+    progress=print,
+    data_dir: Path | str | None = None,
+    preload: bool = True,
+    timeout: float | None = None,
+    wait: bool = False,
+    templates: Path | str | None = None,
+) -> BuildSummary:
     """Build ``jobs`` (default: every notebook) into ``out_dir`` (default ``reports/``).
 
     ``data_dir`` replaces ``data/`` (tests use a copy). ``preload`` starts kernels as forks of a
-    process that has already imported the libraries (:mod:`analysis.zygote`); False starts each
+    process that has already imported the libraries (:mod:`analysis.pipeline.zygote`); False starts each
     kernel from scratch. ``timeout`` limits each notebook (seconds; default
-    :data:`analysis.execute.DEFAULT_TIMEOUT`). The output folder is locked for the whole build;
-    another build, run or check of it stops with :class:`analysis.outdir.FolderBusy`, or with
-    ``wait`` waits. ``templates`` replaces ``notebooks/`` (the folder of the templates). Returns a :class:`BuildSummary`; raises :class:`BuildError` (or another
+    :data:`analysis.pipeline.execute.DEFAULT_TIMEOUT`). The output folder is locked for the whole build;
+    another build, run or check of it stops with :class:`analysis.pipeline.outdir.FolderBusy`, or with
+    ``wait`` waits. ``templates`` replaces ``notebooks/`` (the folder of the templates).
+    Returns a :class:`BuildSummary`; raises :class:`BuildError` (or another
     :class:`analysis.errors.ReviewError`) for bad parameters, a refused output folder or a bad grade
     table, before any kernel starts; :class:`Interrupted` on SIGTERM or SIGHUP.
     """
-    from .execute import DEFAULT_TIMEOUT
-    from .load import load_grades
+    from analysis.domain.load import load_grades
+    from analysis.pipeline.execute import DEFAULT_TIMEOUT
 
     started = time.perf_counter()
     jobs = list(jobs) if jobs is not None else plan()
@@ -376,8 +389,18 @@ def build(jobs: list[Job] | None = None, out_dir: Path | str | None = None, grad
     load_manifest(out_dir)  # a hostile or damaged manifest stops the build here, before any write
     out_dir.mkdir(parents=True, exist_ok=True)
     with locked(out_dir, wait=wait, progress=progress), _stopped_by_signals():
-        run = _Build(jobs, out_dir, grades_abs, data_dir, n_jobs, force, progress, preload,
-                     timeout or DEFAULT_TIMEOUT, Path(templates) if templates else config.NOTEBOOKS_DIR)
+        run = _Build(
+            jobs,
+            out_dir,
+            grades_abs,
+            data_dir,
+            n_jobs,
+            force,
+            progress,
+            preload,
+            timeout or DEFAULT_TIMEOUT,
+            Path(templates) if templates else config.NOTEBOOKS_DIR,
+        )
         summary = run.run()
     summary.seconds = time.perf_counter() - started
     return summary
@@ -390,8 +413,9 @@ class _Build:
     template; its key; skip?), then execute (a worker runs it in a fresh kernel); :meth:`install` of
     each finished job's files with the manifest; :meth:`finish` (index page, data dictionary, manifest)."""
 
-    def __init__(self, jobs, out_dir: Path, grades_abs: str, data_dir, n_jobs, force, progress, preload, timeout,
-                 templates: Path):
+    def __init__(
+        self, jobs, out_dir: Path, grades_abs: str, data_dir, n_jobs, force, progress, preload, timeout, templates: Path
+    ):
         self.jobs, self.out_dir, self.grades_abs, self.data_dir = jobs, out_dir, grades_abs, data_dir
         self.n_jobs, self.force, self.progress, self.preload, self.timeout = n_jobs, force, progress, preload, timeout
         self.templates = templates
@@ -413,7 +437,7 @@ class _Build:
 
     # -- prepare ----------------------------------------------------------------------------------------------
     def prepare(self) -> None:
-        from .load import data_file_hashes
+        from analysis.domain.load import data_file_hashes
 
         out_dir = self.out_dir
         self.manifest = load_manifest(out_dir)  # read again under the lock
@@ -436,8 +460,8 @@ class _Build:
             # notebooks and pages then do not depend on (or reveal) where the user's file lives
             copy = contained(out_dir, self.cache / "grades" / Path(self.grades_abs).name)
             copy.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(self.grades_abs, copy.with_name(f".{copy.name}.tmp"))
-            os.replace(copy.with_name(f".{copy.name}.tmp"), copy)
+            with atomic_path(copy) as tmp:
+                shutil.copyfile(self.grades_abs, tmp)
             self.grades_param = f"../../.cache/grades/{copy.name}"
         # compute: each notebook's results are computed once for the whole build, through the results
         # cache of this folder (which notebooks then read), in an order that lets notebooks start while
@@ -449,8 +473,11 @@ class _Build:
         if self.index.get("key") != self.prepare_key or not isinstance(self.index.get("jobs"), dict):
             self.index = {"key": self.prepare_key, "jobs": {}}
         self.templates_path = self.cache / "templates.json"
-        self.declared = {digest: declared for digest, declared in _read_json(self.templates_path).items()
-                         if isinstance(declared, dict) and all(isinstance(v, str) for v in declared.values())}
+        self.declared = {
+            digest: declared
+            for digest, declared in _read_json(self.templates_path).items()
+            if isinstance(declared, dict) and all(isinstance(v, str) for v in declared.values())
+        }
 
     # -- validate ---------------------------------------------------------------------------------------------
     def template(self, job: Job) -> Path:
@@ -466,13 +493,14 @@ class _Build:
     # -- compute ----------------------------------------------------------------------------------------------
     def page(self, job: Job):
         """The job's page in this process, sharing one record and model (and the folder's results cache)."""
-        from .cache import ResultsCache
-        from .provenance import source_key_of
-        from .report import PAGES
+        from analysis.record.cache import ResultsCache
+        from analysis.report.page import PAGES
 
         page = PAGES[job.kind](job.subject, grades=self.grades_abs, data_dir=self.data_dir or "")
         if self.shared is None:
-            page.model.cache = ResultsCache(self.results_dir, source_key_of(self.data_before, self.grades_hash, self.code))
+            page.model.cache = ResultsCache(
+                self.results_dir, source_key_of(self.data_before, self.grades_hash, self.code)
+            )
             self.shared = page
         else:
             page.record, page.grade_table, page.model = self.shared.record, self.shared.grade_table, self.shared.model
@@ -481,20 +509,26 @@ class _Build:
     def indexed(self, job: Job) -> dict | None:
         """The job's entry in this folder's index, if it is valid and every cache entry it reads is there."""
         entry = self.index["jobs"].get(job.id)
-        if (isinstance(entry, dict) and isinstance(entry.get("digest"), str) and isinstance(entry.get("entries"), list)
-                and all(isinstance(k, str) and k.isalnum() and (self.results_dir / f"{k}.json").is_file()
-                        for k in entry["entries"])):
+        if (
+            isinstance(entry, dict)
+            and isinstance(entry.get("digest"), str)
+            and isinstance(entry.get("entries"), list)
+            and all(
+                isinstance(k, str) and k.isalnum() and (self.results_dir / f"{k}.json").is_file()
+                for k in entry["entries"]
+            )
+        ):
             return entry
         return None
 
     def start_warming(self, pool) -> None:
         """The national review's longest computation, the exact trend bounds (about 20 s), in a worker
         while this process computes the other notebooks' results, so both cores work from the start."""
-        from .provenance import source_key_of
 
         key = source_key_of(self.data_before, self.grades_hash, self.code)
-        self.warming = pool.submit(_warm_trend_bounds, self.grades_abs, str(self.data_dir or ""),
-                                   str(self.results_dir), key)
+        self.warming = pool.submit(
+            _warm_trend_bounds, self.grades_abs, str(self.data_dir or ""), str(self.results_dir), key
+        )
 
     def await_warming(self) -> None:
         """Wait for :meth:`start_warming`'s result (in the cache by then); if it failed, say so: this
@@ -503,8 +537,10 @@ class _Build:
         try:
             warming.result()
         except Exception as exc:  # e.g. the worker was killed: computed here instead, nothing lost
-            self.progress(f"warning: computing the trend bounds in a worker failed ({type(exc).__name__}: {exc}); "
-                          "computing them here")
+            self.progress(
+                f"warning: computing the trend bounds in a worker failed ({type(exc).__name__}: {exc}); "
+                "computing them here"
+            )
 
     def results(self, job: Job) -> dict:
         """The digest of the results the job's notebook shows (and the cache entries it reads): from this
@@ -515,7 +551,7 @@ class _Build:
             return entry
         if job.kind == "review" and self.warming is not None:
             self.await_warming()
-        from .cache import value_digest
+        from analysis.record.cache import value_digest
 
         t0 = time.perf_counter()
         page = self.page(job)
@@ -525,14 +561,17 @@ class _Build:
             digest = value_digest(page.results())
             findings = page.findings() if job.kind == "review" else None
         except OSError as exc:  # e.g. a full disk: no temporary file is left (the cache removes it)
-            raise BuildError(f"writing the results cache in {self.results_dir} failed ({exc.strerror or exc}); the "
-                             f"published outputs are unchanged. Free some space and run the same command again") from None
+            raise BuildError(
+                f"writing the results cache in {self.results_dir} failed ({exc.strerror or exc}); the "
+                f"published outputs are unchanged. Free some space and run the same command again"
+            ) from None
         entry = {"digest": digest, "entries": sorted(set(store.served[start:]))}
         if findings is not None:  # for the index page, as HTML fragments (converted here, with the computing)
             from nbconvert.filters.markdown import markdown2html
 
-            entry["findings_html"] = [markdown2html(text).strip().removeprefix("<p>").removesuffix("</p>")
-                                      for text in findings]
+            entry["findings_html"] = [
+                markdown2html(text).strip().removeprefix("<p>").removesuffix("</p>") for text in findings
+            ]
         self.index["jobs"][job.id] = entry
         self.computed += 1
         self.compute_seconds += time.perf_counter() - t0
@@ -548,11 +587,22 @@ class _Build:
         staging_rel = self.staging(job).relative_to(self.out_dir).as_posix()
         # paths relative to the notebook's folder (notebooks/<kind>/), where its kernel starts
         data = str(Path(self.data_dir).resolve()) if self.data_dir else ""
-        self.params_of[job.id] = params = parameters_for(job, self.declared_parameters(job), self.grades_param,
-                                                         "../../.cache/results", f"../../{staging_rel}/out", data)
+        self.params_of[job.id] = params = parameters_for(
+            job,
+            self.declared_parameters(job),
+            self.grades_param,
+            "../../.cache/results",
+            f"../../{staging_rel}/out",
+            data,
+        )
         # the key leaves out output_dir: its staging folder is named for this process
-        self.keys[job.id] = _digest(_sha256(self.template(job)), {k: v for k, v in params.items() if k != "output_dir"},
-                                    entry["digest"], self.code, self.env)
+        self.keys[job.id] = _digest(
+            _sha256(self.template(job)),
+            {k: v for k, v in params.items() if k != "output_dir"},
+            entry["digest"],
+            self.code,
+            self.env,
+        )
         previous = self.manifest["jobs"].get(job.id, {})
         if not self.force and previous.get("key") == self.keys[job.id] and _outputs_intact(self.out_dir, previous):
             self.record(job, {"status": "skipped", "seconds": 0.0})
@@ -568,12 +618,19 @@ class _Build:
 
             def commit(outputs):
                 self.manifest["jobs"][job.id] = {
-                    "kind": job.kind, "slug": job.slug, "subject": job.subject,
-                    "template": f"notebooks/{job.kind}.ipynb", "template_sha256": _sha256(self.template(job)),
-                    "parameters": {k: v for k, v in self.params_of[job.id].items()
-                                   if k not in ("cache", "output_dir", "data")},
-                    "data_basis": self.header["data_basis"], "results_digest": self.index["jobs"][job.id]["digest"],
-                    "key": self.keys[job.id], "outputs": outputs}
+                    "kind": job.kind,
+                    "slug": job.slug,
+                    "subject": job.subject,
+                    "template": f"notebooks/{job.kind}.ipynb",
+                    "template_sha256": _sha256(self.template(job)),
+                    "parameters": {
+                        k: v for k, v in self.params_of[job.id].items() if k not in ("cache", "output_dir", "data")
+                    },
+                    "data_basis": self.header["data_basis"],
+                    "results_digest": self.index["jobs"][job.id]["digest"],
+                    "key": self.keys[job.id],
+                    "outputs": outputs,
+                }
                 try:
                     _write_manifest(out_dir, self.manifest, self.header)
                 except BaseException:
@@ -587,9 +644,13 @@ class _Build:
                 with _signals_deferred():  # Ctrl-C after the manifest is replaced must not undo the files it lists
                     _install(job, staging, out_dir, previous or {}, commit)
             except (OSError, ReviewError) as exc:  # e.g. disk full: failed, its previous outputs are back in place
-                result = {"status": "failed", "seconds": result["seconds"], "cell": "",
-                          "error": f"installing its outputs failed ({type(exc).__name__}: {exc}); "
-                                   "the previous outputs are unchanged"}
+                result = {
+                    "status": "failed",
+                    "seconds": result["seconds"],
+                    "cell": "",
+                    "error": f"installing its outputs failed ({type(exc).__name__}: {exc}); "
+                    "the previous outputs are unchanged",
+                }
         elif result["status"] == "failed":
             partial = staging / "notebook.ipynb"
             if partial.exists():
@@ -610,8 +671,9 @@ class _Build:
     def start(self) -> None:
         """The worker pool, the zygote and the kernels' socket folder (once)."""
         if self.pool is None:
-            self.pool, self.zygote, self.kernel_cmd, self.workers = _start_pool(self.n_jobs, len(self.jobs),
-                                                                               self.preload)
+            self.pool, self.zygote, self.kernel_cmd, self.workers = _start_pool(
+                self.n_jobs, len(self.jobs), self.preload
+            )
             # the kernels' socket folders go in one folder of this build's, removed at its end
             self.sockets = tempfile.mkdtemp(prefix="rb-", dir="/tmp" if os.path.isdir("/tmp") else None)
 
@@ -628,9 +690,17 @@ class _Build:
             while self.waiting and busy < self.workers:
                 job = self.waiting.pop(0)
                 try:
-                    future = self.pool.submit(_run_job, job, str(self.template(job)), str(self.out_dir),
-                                              self.params_of[job.id], str(self.staging(job)), self.kernel_cmd,
-                                              self.timeout, self.sockets)
+                    future = self.pool.submit(
+                        _run_job,
+                        job,
+                        str(self.template(job)),
+                        str(self.out_dir),
+                        self.params_of[job.id],
+                        str(self.staging(job)),
+                        self.kernel_cmd,
+                        self.timeout,
+                        self.sockets,
+                    )
                 except RuntimeError:  # the pool is shutting down (the build was stopped)
                     return
                 self.futures[future] = job
@@ -676,8 +746,8 @@ class _Build:
                     self.waiting.append(job)
                 self.dispatch()
                 self.collect(block=False)
-            _write_atomic(self.index_path, json.dumps(self.index, indent=1) + "\n")
-            _write_atomic(self.templates_path, json.dumps(self.declared, indent=1, sort_keys=True) + "\n")
+            write_atomic(self.index_path, json.dumps(self.index, indent=1) + "\n")
+            write_atomic(self.templates_path, json.dumps(self.declared, indent=1, sort_keys=True) + "\n")
             if self.computed:
                 self.progress(f"results: computed for {self.computed} notebook(s) in {self.compute_seconds:.1f} s")
             while self.futures or self.waiting:
@@ -696,8 +766,10 @@ class _Build:
                 self.pool.shutdown(wait=True, cancel_futures=True)
             if self.zygote is not None:
                 if self.zygote.unresponsive:
-                    self.progress("warning: the pre-loaded kernel process (zygote) stopped answering; notebooks "
-                                  "started ordinary kernels instead, and it was killed")
+                    self.progress(
+                        "warning: the pre-loaded kernel process (zygote) stopped answering; notebooks "
+                        "started ordinary kernels instead, and it was killed"
+                    )
                 self.zygote.close()  # it kills any kernel it forked that is still alive
             if self.sockets is not None:
                 shutil.rmtree(self.sockets, ignore_errors=True)
@@ -729,9 +801,9 @@ class _Build:
                 path.unlink(missing_ok=True)
 
     def finish(self) -> BuildSummary:
-        from .dictionary import write_datapackage
-        from .load import data_file_hashes
-        from .site import write_index
+        from analysis.domain.load import data_file_hashes
+        from analysis.pipeline.site import write_index
+        from analysis.publish.dictionary import write_datapackage
 
         write_index(self.out_dir, self.manifest, self.national_findings())
         write_datapackage(self.out_dir)  # the data dictionary of every table and figure data file
@@ -752,10 +824,8 @@ def _read_json(path: Path) -> dict:
 
 
 def _remove_if_empty(folder: Path) -> None:
-    try:
+    with suppress(OSError):
         folder.rmdir()
-    except OSError:
-        pass
 
 
 def _stop_workers() -> None:
@@ -764,10 +834,8 @@ def _stop_workers() -> None:
     import multiprocessing
 
     for process in multiprocessing.active_children():
-        try:
+        with suppress(OSError, ValueError):
             process.terminate()
-        except (OSError, ValueError):
-            pass
 
 
 def _manifest_header(data_files: dict, env: dict, code: str, grades_abs: str, grades_hash: str | None) -> dict:
@@ -786,12 +854,28 @@ def _manifest_header(data_files: dict, env: dict, code: str, grades_abs: str, gr
 
 
 def _write_manifest(out_dir: Path, manifest: dict, header: dict) -> None:
-    site = [{"path": p, "sha256": _sha256(out_dir / p), "kind": "site"}
-            for p in ("index.html", "tables/datapackage.json") if (out_dir / p).exists()]
+    site = [
+        {"path": p, "sha256": _sha256(out_dir / p), "kind": "site"}
+        for p in ("index.html", "tables/datapackage.json")
+        if (out_dir / p).exists()
+    ]
     manifest.update(header)
     manifest["jobs"] = dict(sorted(manifest["jobs"].items(), key=lambda je: order_key(je[1]["kind"], je[1]["subject"])))
     outputs = [dict(o, job=j) for j, e in manifest["jobs"].items() for o in e["outputs"]] + site
     manifest["outputs"] = outputs
-    ordered = {k: manifest[k] for k in ("package_version", "git_commit", "git_dirty", "analysis_code_sha256", "environment",
-                                        "data_basis", "data_files", "grades_file", "jobs", "outputs")}
-    _write_atomic(out_dir / "manifest.json", json.dumps(ordered, indent=1, sort_keys=False) + "\n")
+    ordered = {
+        k: manifest[k]
+        for k in (
+            "package_version",
+            "git_commit",
+            "git_dirty",
+            "analysis_code_sha256",
+            "environment",
+            "data_basis",
+            "data_files",
+            "grades_file",
+            "jobs",
+            "outputs",
+        )
+    }
+    write_atomic(out_dir / "manifest.json", json.dumps(ordered, indent=1, sort_keys=False) + "\n")

@@ -12,6 +12,7 @@ are forwarded, and a kernel whose proxy is killed exits by itself.
 Run as a script: ``python zygote.py serve SOCKET`` or ``python zygote.py proxy SOCKET CONNECTION_FILE``.
 """
 
+import contextlib
 import json
 import os
 import signal
@@ -20,14 +21,16 @@ import sys
 import threading
 import time
 
+from analysis.errors import BuildError
+
 #: Modules the zygote imports before forking kernels. matplotlib.pyplot and seaborn are left to
 #: the kernel: importing pyplot registers the inline backend with the kernel's shell, which
 #: only exists after the fork.
 PRELOAD = ("ipykernel.kernelapp", "IPython", "zmq", "numpy", "pandas", "scipy.optimize", "scipy.stats",
            "statsmodels.stats.proportion", "statsmodels.miscmodels.ordinal_model", "matplotlib",
-           "matplotlib.colors", "analysis.report", "analysis.load", "analysis.record", "analysis.summaries",
-           "analysis.statements", "analysis.claims", "analysis.exact", "analysis.trends", "analysis.trend_bounds",
-           "analysis.figures")
+           "matplotlib.colors", "analysis.report.page", "analysis.domain.load", "analysis.record.model",
+           "analysis.stats.summaries", "analysis.stats.statements", "analysis.stats.claims", "analysis.stats.exact",
+           "analysis.stats.trends", "analysis.stats.trend_bounds", "analysis.publish.figures")
 
 
 #: Seconds a proxy waits for the zygote's answer before it starts an ordinary kernel instead (the
@@ -92,24 +95,18 @@ def serve(path: str) -> None:
             kernels[pid] = int(request["proxy_pid"])
             conn.sendall(json.dumps({"pid": pid}).encode())
         except Exception as exc:  # a bad request must not stop the zygote
-            try:
+            with contextlib.suppress(OSError):
                 conn.sendall(json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode())
-            except OSError:
-                pass
         finally:
             for fd in fds:
-                try:
+                with contextlib.suppress(OSError):
                     os.close(fd)
-                except OSError:
-                    pass
             conn.close()
 
 
 def _kill(pid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.kill(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _alive(pid: int) -> bool:
@@ -185,7 +182,7 @@ def start_kernel(argv: list) -> None:
     # a private method of ipykernel (there is no public switch); if a new ipykernel renames it, stop
     # loudly rather than open the TCP listener silently (tests/test_kernels.py checks it exists)
     if not callable(getattr(iostream.IOPubThread, "_setup_pipe_in", None)):
-        raise RuntimeError("ipykernel.iostream.IOPubThread._setup_pipe_in is gone: this ipykernel cannot be run "
+        raise BuildError("ipykernel.iostream.IOPubThread._setup_pipe_in is gone: this ipykernel cannot be run "
                            "without its TCP subprocess pipe; install the locked version (make install)")
     iostream.IOPubThread._setup_pipe_in = no_subprocess_pipe
     app = IPKernelApp.instance()
@@ -195,7 +192,7 @@ def start_kernel(argv: list) -> None:
 
 def _fallback(connection_file: str):
     """No zygote: become an ordinary kernel (a fresh interpreter importing everything itself)."""
-    os.execv(sys.executable, [sys.executable, "-m", "analysis.zygote", "kernel", "-f", connection_file])
+    os.execv(sys.executable, [sys.executable, "-m", "analysis.pipeline.zygote", "kernel", "-f", connection_file])
 
 
 def _unresponsive(path: str, connection_file: str):
@@ -241,16 +238,12 @@ def proxy(path: str, connection_file: str, wait: float = READY_TIMEOUT) -> int:
     kernel = reply["pid"]
 
     def forward(signum, frame):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(kernel, signum)
-        except ProcessLookupError:
-            pass
         if signum == signal.SIGTERM:
             # a stopped kernel acts on SIGTERM only once continued; one that ignores it is killed
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(kernel, signal.SIGCONT)
-            except ProcessLookupError:
-                pass
             end = time.monotonic() + 2
             while _alive(kernel) and time.monotonic() < end:
                 time.sleep(0.02)
@@ -275,8 +268,12 @@ class Zygote:
         self.dir = tempfile.mkdtemp(prefix="rz-", dir="/tmp" if os.path.isdir("/tmp") else None)
         self.socket = os.path.join(self.dir, "zygote.sock")
         env = dict(os.environ, MPLBACKEND="module://matplotlib_inline.backend_inline")
-        self.process = subprocess.Popen([sys.executable, "-m", "analysis.zygote", "serve", self.socket], env=env,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "analysis.pipeline.zygote", "serve", self.socket],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
     def wait_ready(self, timeout: float = 60) -> bool:
         end = time.monotonic() + timeout
@@ -302,10 +299,8 @@ class Zygote:
 
         if self.process.poll() is None:
             self.process.terminate()  # the zygote kills the kernels it forked, then exits
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 self.process.send_signal(signal.SIGCONT)  # a stopped zygote acts on SIGTERM once continued
-            except ProcessLookupError:
-                pass
             try:
                 self.process.wait(5)
             except Exception:

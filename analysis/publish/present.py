@@ -127,57 +127,99 @@ def _scope(scope: str) -> str:
 
 
 def _view_good_or_better(f: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "Quality indicator": f["indicator"].astype(str), "Partnerships": f["scope"].map(_scope),
-        "Good or better (count)": [f"{_range(a, b)} of {n}" for a, b, n in zip(f["min"], f["max"], f["n_partnerships"])],
-        "Share": [_range(a, b, format_share) for a, b in zip(f["share_min"], f["share_max"])],
-        "95% interval": [f"{format_share(a)} to {format_share(b)}" for a, b in zip(f["ci_low"], f["ci_high"])],
-    })
+    return pd.DataFrame(
+        {
+            "Quality indicator": f["indicator"].astype(str),
+            "Partnerships": f["scope"].map(_scope),
+            "Good or better (count)": [
+                f"{_range(a, b)} of {n}" for a, b, n in zip(f["min"], f["max"], f["n_partnerships"])
+            ],
+            "Share": [_range(a, b, format_share) for a, b in zip(f["share_min"], f["share_max"])],
+            "95% interval": [f"{format_share(a)} to {format_share(b)}" for a, b in zip(f["ci_low"], f["ci_high"])],
+        }
+    )
 
 
 def _view_median(f: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"Quality indicator": f["indicator"].astype(str), "Partnerships": f["scope"].map(_scope),
-                         "Median grade": [_range(a, b) for a, b in zip(f["median_low"], f["median_high"])]})
+    return pd.DataFrame(
+        {
+            "Quality indicator": f["indicator"].astype(str),
+            "Partnerships": f["scope"].map(_scope),
+            "Median grade": [_range(a, b) for a, b in zip(f["median_low"], f["median_high"])],
+        }
+    )
 
 
 def _view_grades(f: pd.DataFrame) -> pd.DataFrame:
-    grade = [g if not _missing(g) else "not fixed: " + str(p).replace("|", " or ")
-             for g, p in zip(f["grade"], f["possible"])]
+    grade = [
+        g if not _missing(g) else "not fixed: " + str(p).replace("|", " or ") for g, p in zip(f["grade"], f["possible"])
+    ]
     # a source's words in quotation marks; a complete grade table's own note as written
-    source = [f"{s}: “{q}”" if not _missing(s) else ("" if _missing(q) else str(q))
-              for s, q in zip(f["source_id"], f["quote"])]
-    return pd.DataFrame({"Quality indicator": [f"{i} {t}" for i, t in zip(f["indicator"], f["title"])],
-                         "Grade": grade, "How it is known": f["status"].tolist(), "Source and quote": source})
+    source = [
+        f"{s}: “{q}”" if not _missing(s) else ("" if _missing(q) else str(q))
+        for s, q in zip(f["source_id"], f["quote"])
+    ]
+    return pd.DataFrame(
+        {
+            "Quality indicator": [f"{i} {t}" for i, t in zip(f["indicator"], f["title"])],
+            "Grade": grade,
+            "How it is known": f["status"].tolist(),
+            "Source and quote": source,
+        }
+    )
 
 
 def _view_profile(f: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "Quality indicator": f["indicator"].astype(str),
-        "Grade": [g if not _missing(g) else _range(lo, hi) for g, lo, hi in zip(f["grade"], f["lowest"], f["highest"])],
-        "Rank among 32": [_range(a, b) for a, b in zip(f["rank_min"], f["rank_max"])],
-        "National median": [_range(a, b) for a, b in zip(f["national_median_low"], f["national_median_high"])],
-        "Group median": [_range(a, b) for a, b in zip(f["group_median_low"], f["group_median_high"])],
-        "Against the national median": f["vs_national_median"].tolist(),
-    })
+    return pd.DataFrame(
+        {
+            "Quality indicator": f["indicator"].astype(str),
+            "Grade": [
+                g if not _missing(g) else _range(lo, hi) for g, lo, hi in zip(f["grade"], f["lowest"], f["highest"])
+            ],
+            "Rank among 32": [_range(a, b) for a, b in zip(f["rank_min"], f["rank_max"])],
+            "National median": [_range(a, b) for a, b in zip(f["national_median_low"], f["national_median_high"])],
+            "Group median": [_range(a, b) for a, b in zip(f["group_median_low"], f["group_median_high"])],
+            "Against the national median": f["vs_national_median"].tolist(),
+        }
+    )
 
 
 def _view_grade_counts(f: pd.DataFrame) -> pd.DataFrame:
     grades = ["excellent", "very_good", "good", "adequate", "weak", "unsatisfactory"]
-    counts = [", ".join(f"{int(r[g])} {label(g)}" for g in grades if not _missing(r[g]) and int(r[g]))
-              for _, r in f.iterrows()]
-    return pd.DataFrame({"Grades published": counts, "Source": f["source_id"].tolist(),
-                         "Quote": f["quote"].tolist(), "Note": f["note"].fillna("").tolist()})
+    counts = [
+        ", ".join(f"{int(r[g])} {label(g)}" for g in grades if not _missing(r[g]) and int(r[g]))
+        for _, r in f.iterrows()
+    ]
+    return pd.DataFrame(
+        {
+            "Grades published": counts,
+            "Source": f["source_id"].tolist(),
+            "Quote": f["quote"].tolist(),
+            "Note": f["note"].fillna("").tolist(),
+        }
+    )
 
 
 def _view_trend_bounds(f: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"Quality indicator": f["indicator"].astype(str), "Direction": f["direction"].tolist(),
-                         "Smallest p-value": f["p_min"].map(format_p), "Largest p-value": f["p_max"].map(format_p),
-                         "A significant trend is": f["verdict"].map({"impossible": "ruled out"}).fillna(f["verdict"])})
+    return pd.DataFrame(
+        {
+            "Quality indicator": f["indicator"].astype(str),
+            "Direction": f["direction"].tolist(),
+            "Smallest p-value": f["p_min"].map(format_p),
+            "Largest p-value": f["p_max"].map(format_p),
+            "A significant trend is": f["verdict"].map({"impossible": "ruled out"}).fillna(f["verdict"]),
+        }
+    )
 
 
 def _view_linear(f: pd.DataFrame) -> pd.DataFrame:
-    names = {"mean_pre_2014": "Pre-2014 mean", "mean_2014_16": "2014-16 mean", "mean_post_2016": "Post-2016 mean",
-             "mean_diff": "Post-2016 minus pre-2014", "centred_statistic": "Statistic C"}
+    names = {
+        "mean_pre_2014": "Pre-2014 mean",
+        "mean_2014_16": "2014-16 mean",
+        "mean_post_2016": "Post-2016 mean",
+        "mean_diff": "Post-2016 minus pre-2014",
+        "centred_statistic": "Statistic C",
+    }
     out = {"Quality indicator": f["indicator"].astype(str)}
     for key, name in names.items():
         out[name] = [_range(a, b, lambda v: f"{v:.2f}") for a, b in zip(f[f"{key}_min"], f[f"{key}_max"])]
@@ -185,42 +227,72 @@ def _view_linear(f: pd.DataFrame) -> pd.DataFrame:
 
 
 def _view_statements(f: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"Statement (as read)": f["reading"].tolist(),
-                         "Verdict": [v + (" (set aside)" if s in (True, "True") else "") for v, s in
-                                     zip(f["verdict"], f["set_aside"])],
-                         "Count over consistent tables": [_range(a, b) for a, b in zip(f["min"], f["max"])],
-                         "Quote": [f"“{q}” ({s})" for q, s in zip(f["quote"], f["source_id"])]})
+    return pd.DataFrame(
+        {
+            "Statement (as read)": f["reading"].tolist(),
+            "Verdict": [
+                v + (" (set aside)" if s in (True, "True") else "") for v, s in zip(f["verdict"], f["set_aside"])
+            ],
+            "Count over consistent tables": [_range(a, b) for a, b in zip(f["min"], f["max"])],
+            "Quote": [f"“{q}” ({s})" for q, s in zip(f["quote"], f["source_id"])],
+        }
+    )
 
 
 def _view_claims(f: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"Reading of the review's conclusion": f["reading"].tolist(), "Verdict": f["verdict"].tolist(),
-                         "Deciding quantity": f["range"].tolist(),
-                         "Quote": [f"“{q}” ({s})" for q, s in zip(f["quote"], f["source_id"])]})
+    return pd.DataFrame(
+        {
+            "Reading of the review's conclusion": f["reading"].tolist(),
+            "Verdict": f["verdict"].tolist(),
+            "Deciding quantity": f["range"].tolist(),
+            "Quote": [f"“{q}” ({s})" for q, s in zip(f["quote"], f["source_id"])],
+        }
+    )
 
 
 def _view_conflicts(f: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"Conflict": f["conflict"].astype(str), "Row of the record": f["label"].tolist(),
-                         "Set aside": ["yes" if s in (True, "True") else "no" for s in f["set_aside"]],
-                         "Quote": [f"“{q}” ({s})" for q, s in zip(f["quote"], f["source_id"])]})
+    return pd.DataFrame(
+        {
+            "Conflict": f["conflict"].astype(str),
+            "Row of the record": f["label"].tolist(),
+            "Set aside": ["yes" if s in (True, "True") else "no" for s in f["set_aside"]],
+            "Quote": [f"“{q}” ({s})" for q, s in zip(f["quote"], f["source_id"])],
+        }
+    )
 
 
 def _view_schedule(f: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"Period group": f["period_group"].tolist(), "Partnership": f["partnership"].tolist(),
-                         "Also known as": f["aliases"].tolist()})
+    return pd.DataFrame(
+        {
+            "Period group": f["period_group"].tolist(),
+            "Partnership": f["partnership"].tolist(),
+            "Also known as": f["aliases"].tolist(),
+        }
+    )
 
 
-VIEWS = {"good_or_better": _view_good_or_better, "median_grade": _view_median, "grades": _view_grades,
-         "profile": _view_profile, "grade_counts": _view_grade_counts, "trend_bounds": _view_trend_bounds,
-         "trend_linear_bounds": _view_linear, "statements": _view_statements, "claims": _view_claims,
-         "conflicts": _view_conflicts, "schedule": _view_schedule, "members": _view_schedule}
+VIEWS = {
+    "good_or_better": _view_good_or_better,
+    "median_grade": _view_median,
+    "grades": _view_grades,
+    "profile": _view_profile,
+    "grade_counts": _view_grade_counts,
+    "trend_bounds": _view_trend_bounds,
+    "trend_linear_bounds": _view_linear,
+    "statements": _view_statements,
+    "claims": _view_claims,
+    "conflicts": _view_conflicts,
+    "schedule": _view_schedule,
+    "members": _view_schedule,
+}
 
 
 def grid_frame(possible: pd.DataFrame) -> pd.DataFrame:
     """The partnership x indicator grid for reading: each cell's label as the grid figure draws it
-    (:func:`analysis.figures.grade_grid_data`: a fixed grade's abbreviation, an open cell's range
+    (:func:`analysis.publish.figures.grade_grid_data`: a fixed grade's abbreviation, an open cell's range
     such as ``G–VG``, ``*`` for derived), partnerships in Appendix 4 order."""
-    from . import areas, indicators
-    from .figures import grade_grid_data
+    from analysis.domain import areas, indicators
+    from analysis.publish.figures import grade_grid_data
 
     cells = grade_grid_data(possible).set_index(["partnership", "indicator"])["label"]
     parts = [p for p in areas.PARTNERSHIPS if p in cells.index.get_level_values(0)]
@@ -244,8 +316,11 @@ class Shown:
         if self.frame is not None:
             parts.append('<table class="people">')
             parts.append(f"<caption>{html.escape(self.caption)}</caption>")
-            parts.append("<thead><tr>" + "".join(f'<th scope="col">{html.escape(str(c))}</th>'
-                                                  for c in self.frame.columns) + "</tr></thead><tbody>")
+            parts.append(
+                "<thead><tr>"
+                + "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in self.frame.columns)
+                + "</tr></thead><tbody>"
+            )
             for row in self.frame.itertuples(index=False):
                 parts.append("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>")
             parts.append("</tbody></table>")
@@ -256,8 +331,10 @@ class Shown:
         if self.csv:
             rows = f"{self.rows} row" + ("" if self.rows == 1 else "s")
             what = f"{rows}, every column" if self.frame is not None else rows
-            parts.append(f'<p class="download">Download the data: <a href="{html.escape(self.csv)}">'
-                         f"{html.escape(self.csv.rsplit('/', 1)[-1])}</a> (CSV, {what})</p>")
+            parts.append(
+                f'<p class="download">Download the data: <a href="{html.escape(self.csv)}">'
+                f"{html.escape(self.csv.rsplit('/', 1)[-1])}</a> (CSV, {what})</p>"
+            )
         return "\n".join(parts) + "</div>"
 
     def __repr__(self) -> str:

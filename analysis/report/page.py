@@ -5,13 +5,13 @@ library by name, cell by cell (``summaries.grade_distribution(model)``,
 ``figures.grade_bars(distribution, basis=r.basis)``); the page only shows what a cell made, for a
 reader, and writes it out:
 
-- :meth:`Page.table` shows a frame as a table for people (:mod:`analysis.present`) and writes
+- :meth:`Page.table` shows a frame as a table for people (:mod:`analysis.publish.present`) and writes
   ``<output_dir>/tables/<name>.csv``; :meth:`Page.figure` shows an Axes (PNG with its alt text) and
   writes ``<output_dir>/figures/<name>.{png,svg,csv,txt}``; both write only when ``output_dir`` is
   set (the build sets it);
 - :meth:`Page.headline` and :meth:`Page.about` are the page's opening and closing text.
 
-The page's ``model`` carries the results cache (:class:`analysis.cache.ResultsCache`) of the
+The page's ``model`` carries the results cache (:class:`analysis.record.cache.ResultsCache`) of the
 output folder (``reports/.cache/results`` unless ``cache`` names another), so the expensive calls a
 notebook makes are read from what ``review build`` computed, while the data, grade table and code are
 those it computed them from. :meth:`Page.results` lists the values the notebook shows, made by the
@@ -27,8 +27,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import areas, indicators, scale
-from .kinds import KINDS, job_for
+from analysis.domain import areas, indicators, scale
+from analysis.errors import UsageError
+from analysis.report.kinds import KINDS, job_for
 
 __all__ = ["basis_label", "Page", "open_report", "PAGES", "CAPTIONS", "escape_markdown"]
 
@@ -76,7 +77,7 @@ CAPTIONS = {
 
 class ShownFigure:
     """A figure as a notebook cell shows it: the PNG, and its alt text as the plain-text form (what
-    nbval compares) and as image metadata (what :func:`analysis.execute.export_html` puts in ``alt``)."""
+    nbval compares) and as image metadata (what :func:`analysis.pipeline.execute.export_html` puts in ``alt``)."""
 
     def __init__(self, png: bytes, alt: str):
         self.png, self.alt = png, alt
@@ -106,7 +107,7 @@ class Page:
 
     def __init__(self, subject: str | None = None, grades: str = "", output_dir: str = "", cache: str = "",
                  data_dir: str = ""):
-        from .outdir import default_out_dir
+        from analysis.config import default_out_dir
 
         self.subject = subject
         self.grades_path = str(grades) if grades else ""
@@ -119,14 +120,14 @@ class Page:
     @cached_property
     def record(self):
         """The public record (every table, typed and checked) from the data folder."""
-        from .load import load_record
+        from analysis.domain.load import load_record
 
         return load_record(self.data_dir)
 
     @cached_property
     def grade_table(self) -> pd.DataFrame | None:
         """The complete grade table, or None on the public record."""
-        from .load import load_grades
+        from analysis.domain.load import load_grades
 
         return load_grades(self.grades_path) if self.grades_path else None
 
@@ -134,9 +135,8 @@ class Page:
     def model(self):
         """Every 32 x 9 grade table consistent with the data (one, with a complete table), carrying the
         results cache: a ``@cached`` library function called with it reads its result from there."""
-        from .cache import ResultsCache
-        from .provenance import source_key
-        from .record import RecordModel
+        from analysis.record.cache import ResultsCache, source_key
+        from analysis.record.model import RecordModel
 
         if self.grade_table is not None:
             model = RecordModel.from_grades(self.grade_table)
@@ -164,8 +164,9 @@ class Page:
         ``tables/<name>.csv`` if output_dir is set. ``inline=False`` shows only its caption and a link
         to the CSV (for long tables). An empty frame with ``if_empty`` shows that text instead and
         writes nothing."""
-        from . import present
-        from .precision import write_csv
+        from analysis.files import atomic_path
+        from analysis.publish import present
+        from analysis.publish.precision import write_csv
 
         frame = _flat(frame)
         if columns:
@@ -173,11 +174,8 @@ class Page:
         if frame.empty and if_empty:
             return self.markdown(if_empty)
         if self.output_dir is not None:
-            path = self.output_dir / "tables"
-            path.mkdir(parents=True, exist_ok=True)
-            tmp = path / f".{name}.csv.tmp"
-            write_csv(frame, tmp)
-            tmp.replace(path / f"{name}.csv")
+            with atomic_path(self.output_dir / "tables" / f"{name}.csv") as tmp:
+                write_csv(frame, tmp)
         return present.show(name, frame, CAPTIONS.get(name, name.replace("_", " ").capitalize()),
                             csv=self.csv_link(name), inline=inline)
 
@@ -190,9 +188,9 @@ class Page:
         return f"{self.place('tables')}/{name}.csv"
 
     def grid(self, possible: pd.DataFrame):
-        """The partnership x indicator grid of ``possible`` (:func:`analysis.summaries.partnership_grades`)
+        """The partnership x indicator grid of ``possible`` (:func:`analysis.stats.summaries.partnership_grades`)
         as a table for reading; its CSV is ``possible_grades``."""
-        from . import present
+        from analysis.publish import present
 
         caption = ("Grades by partnership and quality indicator. E Excellent, VG Very good, G Good, A Adequate, "
                    "W Weak, U Unsatisfactory; a range such as G–VG: not fixed by the record, it can take any grade "
@@ -207,7 +205,7 @@ class Page:
         import matplotlib.pyplot as plt
         from IPython.display import display
 
-        from . import figures
+        from analysis.publish import figures
 
         stem = name.replace("_", "-")
         if self.output_dir is not None:
@@ -265,7 +263,7 @@ class Page:
 
     def about(self):
         """The "About these statistics" section: sources, basis, method, caveats, version, checking."""
-        from . import __version__
+        from analysis import __version__
 
         complete = self.basis != "public record"
         lines = [
@@ -302,7 +300,7 @@ class ReviewPage(Page):
     kind = "review"
 
     def results(self) -> dict:
-        from . import claims, summaries, trend_bounds, trends
+        from analysis.stats import claims, summaries, trend_bounds, trends
 
         m, rec = self.model, self.record
         bounds = trend_bounds.trend_bounds(m)
@@ -319,7 +317,8 @@ class ReviewPage(Page):
         return "Joint inspections of services for children and young people in Scotland, 2012-2017: the national review"
 
     def findings(self) -> list[str]:
-        from . import present, summaries, trend_bounds
+        from analysis.publish import present
+        from analysis.stats import summaries, trend_bounds
 
         m = self.model
         out = self._coverage(summaries.partnership_grades(m, self.record, grades=self.grade_table),
@@ -348,7 +347,7 @@ class PeriodGroupPage(Page):
         return [self.subject] + [g for g in areas.PERIOD_GROUPS if g != self.subject] + ["all"]
 
     def results(self) -> dict:
-        from . import summaries
+        from analysis.stats import summaries
 
         m = self.model
         return {"members": areas.schedule(self.subject), "grade_distribution": summaries.grade_distribution(m),
@@ -357,15 +356,18 @@ class PeriodGroupPage(Page):
                                                                 period_group=self.subject)}
 
     def title(self) -> str:
-        return f"{areas.period_group_label(self.subject)} group: joint inspections of services for children and young people"
+        return (f"{areas.period_group_label(self.subject)} group: joint inspections of services for children "
+                "and young people")
 
     def findings(self) -> list[str]:
-        from . import summaries
+        from analysis.stats import summaries
 
         m = self.model
-        return self._coverage(summaries.partnership_grades(m, self.record, grades=self.grade_table,
-                                                           period_group=self.subject),
-                              summaries.good_or_better(m), self.subject)
+        return self._coverage(
+            summaries.partnership_grades(m, self.record, grades=self.grade_table, period_group=self.subject),
+            summaries.good_or_better(m),
+            self.subject,
+        )
 
 
 class PartnershipPage(Page):
@@ -374,19 +376,23 @@ class PartnershipPage(Page):
     kind = "partnership"
 
     def results(self) -> dict:
-        from . import summaries
+        from analysis.stats import summaries
 
         m, p = self.model, self.subject
-        return {"grades": summaries.partnership_grades(m, self.record, p, grades=self.grade_table),
-                "grade_counts": summaries.published_counts(self.record, p, grades=self.grade_table),
-                "profile": summaries.partnership_profile(m, p)}
+        return {
+            "grades": summaries.partnership_grades(m, self.record, p, grades=self.grade_table),
+            "grade_counts": summaries.published_counts(self.record, p, grades=self.grade_table),
+            "profile": summaries.partnership_profile(m, p),
+        }
 
     def title(self) -> str:
-        return (f"{self.subject}: joint inspection of services for children and young people "
-                f"({areas.period_group_label(areas.period_group_of()[self.subject])} group)")
+        return (
+            f"{self.subject}: joint inspection of services for children and young people "
+            f"({areas.period_group_label(areas.period_group_of()[self.subject])} group)"
+        )
 
     def findings(self) -> list[str]:
-        from . import present
+        from analysis.publish import present
 
         e = escape_markdown
         i = self.results()
@@ -398,26 +404,42 @@ class PartnershipPage(Page):
         if fixed == total:
             out.append(f"All {total} grades are known: {e(', '.join(known))}.")
         elif fixed == 0:
-            out.append(f"None of the {total} grades is fixed by the {e(self.basis)}; each indicator's range of "
-                       f"possible grades is shown below.")
+            out.append(
+                f"None of the {total} grades is fixed by the {e(self.basis)}; each indicator's range of "
+                f"possible grades is shown below."
+            )
         else:
             out.append(f"{fixed} of the {total} grades are fixed by the {e(self.basis)}: {e(', '.join(known))}.")
         if open_:
             ranges = sorted({str(r.possible).replace("|", " or ") for r in open_})
-            out.append(f"The other {len(open_)} are open: " + e("; ".join(
-                f"{', '.join(str(r.indicator) for r in open_ if str(r.possible).replace('|', ' or ') == rng)}: "
-                f"{rng}" for rng in ranges)) + ".")
+            out.append(
+                f"The other {len(open_)} are open: "
+                + e(
+                    "; ".join(
+                        f"{', '.join(str(r.indicator) for r in open_ if str(r.possible).replace('|', ' or ') == rng)}: "
+                        f"{rng}"
+                        for rng in ranges
+                    )
+                )
+                + "."
+            )
         counts = _flat(i["grade_counts"])
         if len(counts):
             view = present.VIEWS["grade_counts"](counts)
-            out.append(f"Published grade counts for the partnership: {e(view.iloc[0, 0])} "
-                       f"(source: {e(view.iloc[0, 1])}).")
+            out.append(
+                f"Published grade counts for the partnership: {e(view.iloc[0, 0])} (source: {e(view.iloc[0, 1])})."
+            )
         prof = i["profile"]
         above = [str(r.indicator) for r in prof.itertuples() if r.vs_national_median == "above"]
         below = [str(r.indicator) for r in prof.itertuples() if r.vs_national_median == "below"]
         if above or below:
-            out.append("Against the national median grade: " + "; ".join(
-                f"{word} on {', '.join(inds)}" for word, inds in (("above", above), ("below", below)) if inds) + ".")
+            out.append(
+                "Against the national median grade: "
+                + "; ".join(
+                    f"{word} on {', '.join(inds)}" for word, inds in (("above", above), ("below", below)) if inds
+                )
+                + "."
+            )
         return out
 
 
@@ -427,12 +449,15 @@ class StatementsPage(Page):
     kind = "statements"
 
     def results(self) -> dict:
-        from . import claims, statements
+        from analysis.stats import claims, statements
 
         m, rec = self.model, self.record
-        return {"statements": statements.evaluate_statements(rec, m), "conflicts": statements.conflicts_table(m),
-                "claims": claims.evaluate_claims(rec, m),
-                "reconciliation": statements.reconcile(rec, self.grade_table)}
+        return {
+            "statements": statements.evaluate_statements(rec, m),
+            "conflicts": statements.conflicts_table(m),
+            "claims": claims.evaluate_claims(rec, m),
+            "reconciliation": statements.reconcile(rec, self.grade_table),
+        }
 
     def title(self) -> str:
         return "The review's statements and conclusions, checked against the record"
@@ -443,26 +468,31 @@ class StatementsPage(Page):
         out = []
         for what, frame in (("statements", i["statements"]), ("readings of its conclusions", i["claims"])):
             c = frame["verdict"].value_counts()
-            out.append(f"Of the review's {len(frame)} {what}, the record confirms {int(c.get('confirmed', 0))}, "
-                       f"leaves {int(c.get('possible', 0))} possible and contradicts {int(c.get('contradicted', 0))}.")
+            out.append(
+                f"Of the review's {len(frame)} {what}, the record confirms {int(c.get('confirmed', 0))}, "
+                f"leaves {int(c.get('possible', 0))} possible and contradicts {int(c.get('contradicted', 0))}."
+            )
         conflicts = i["conflicts"]
         n_conf = conflicts["conflict"].nunique() if len(conflicts) else 0
         if n_conf:
             aside = conflicts.loc[conflicts["set_aside"].astype(str) == "True", "label"].unique()
             sets = "one minimal set" if n_conf == 1 else f"{n_conf} minimal sets"
-            out.append(f"The record itself holds {sets} of rows that cannot all be true; "
-                       f"{'the statement' if len(aside) == 1 else f'{len(aside)} statements'} among them "
-                       f"{'is' if len(aside) == 1 else 'are'} set aside (reported as contradicted): "
-                       f"{e('; '.join(aside))}.")
+            out.append(
+                f"The record itself holds {sets} of rows that cannot all be true; "
+                f"{'the statement' if len(aside) == 1 else f'{len(aside)} statements'} among them "
+                f"{'is' if len(aside) == 1 else 'are'} set aside (reported as contradicted): "
+                f"{e('; '.join(aside))}."
+            )
         return out
 
 
-#: The page of each notebook kind (:data:`analysis.kinds.KINDS`; a test checks they agree).
+#: The page of each notebook kind (:data:`analysis.report.kinds.KINDS`; a test checks they agree).
 PAGES: dict[str, type[Page]] = {cls.kind: cls for cls in (ReviewPage, PeriodGroupPage, PartnershipPage, StatementsPage)}
 
 
-def open_report(kind: str, subject: str = "", grades: str = "", output_dir: str = "", cache: str = "",
-                data: str = "") -> Page:
+def open_report(
+    kind: str, subject: str = "", grades: str = "", output_dir: str = "", cache: str = "", data: str = ""
+) -> Page:
     """What a notebook calls first: its parameters in, its :class:`Page` out.
 
     ``subject`` is matched through the aliases (an unknown name raises with the closest matches)
@@ -470,7 +500,7 @@ def open_report(kind: str, subject: str = "", grades: str = "", output_dir: str 
     passes its output folder's); ``data`` a data package other than ``data/`` (tests pass a copy).
     """
     if kind not in KINDS:
-        raise ValueError(f"unknown notebook kind {kind!r}; known: {', '.join(KINDS)}")
+        raise UsageError(f"unknown notebook kind {kind!r}; known: {', '.join(KINDS)}")
     subject_param = KINDS[kind].subject
     if subject_param == "partnership":
         subject = areas.match_partnership(subject)
@@ -480,8 +510,7 @@ def open_report(kind: str, subject: str = "", grades: str = "", output_dir: str 
         subject = None
     # fixed display options: pandas otherwise sizes plain-text tables to the terminal the kernel was
     # started from, so the same notebook would show differently under papermill and nbval
-    pd.set_option("display.width", 120, "display.max_columns", 40, "display.max_colwidth", 60,
-                  "display.max_rows", 300)
+    pd.set_option("display.width", 120, "display.max_columns", 40, "display.max_colwidth", 60, "display.max_rows", 300)
     return PAGES[kind](subject, grades=grades, output_dir=output_dir, cache=cache, data_dir=data)
 
 

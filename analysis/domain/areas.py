@@ -13,12 +13,26 @@ from functools import lru_cache
 
 import pandas as pd
 
-from .errors import ReviewError, shown
-from .validate import closest
+from analysis.domain.schema import Problem, ValidationError, closest
+from analysis.errors import ReviewError, shown
 
-__all__ = ["partnership_table", "period_group_table", "period_group_label", "PARTNERSHIPS", "PERIOD_GROUPS", "partnerships", "period_groups",
-           "partnership_dtype", "period_group_dtype", "match_partnership", "match_period_group",
-           "members", "schedule", "period_group_of", "UnknownName"]
+__all__ = [
+    "partnership_table",
+    "period_group_table",
+    "period_group_label",
+    "PARTNERSHIPS",
+    "PERIOD_GROUPS",
+    "partnerships",
+    "period_groups",
+    "partnership_dtype",
+    "period_group_dtype",
+    "match_partnership",
+    "match_period_group",
+    "members",
+    "schedule",
+    "period_group_of",
+    "UnknownName",
+]
 
 
 class UnknownName(ReviewError, LookupError):
@@ -38,7 +52,7 @@ class UnknownName(ReviewError, LookupError):
 @lru_cache(maxsize=1)
 def period_group_table() -> pd.DataFrame:
     """period_group, order, label, n_partnerships, description, appendix4_heading."""
-    from .validate import read_resource
+    from analysis.domain.schema import read_resource
 
     return read_resource("period_groups").sort_values("order").reset_index(drop=True)
 
@@ -50,7 +64,7 @@ def partnership_table() -> pd.DataFrame:
     Columns: partnership, slug, la_name, period_group, schedule_position, pilot,
     social_work_in_ia, aliases (a list), source_id.
     """
-    from .validate import read_resource
+    from analysis.domain.schema import read_resource
 
     table = read_resource("partnerships")
     order = {g: i for i, g in enumerate(period_group_table()["period_group"])}
@@ -101,7 +115,16 @@ def _names() -> dict[str, str]:
         for spelling in [rec.partnership, rec.slug, rec.la_name, *rec.aliases]:
             key = _key(spelling)
             if table.get(key, rec.partnership) != rec.partnership:
-                raise ValueError(f"spelling {spelling!r} names both {table[key]} and {rec.partnership}")
+                raise ValidationError(
+                    [
+                        Problem(
+                            "partnerships.csv",
+                            f"the spelling names both {table[key]} and {rec.partnership}",
+                            column="aliases",
+                            value=spelling,
+                        )
+                    ]
+                )
             table[key] = rec.partnership
     return table
 
@@ -126,14 +149,16 @@ def match_partnership(name) -> str:
     words = set(_key(name).split())
     containing = [p for p in partnerships() if words and words <= set(_key(p).split())]
     if len(containing) > 1:  # "Ayrshire", "Lanarkshire": a part of several names
-        raise UnknownName("partnership", str(name), containing,
-                          allowed="a name that picks out one partnership", ambiguous=True)
+        raise UnknownName(
+            "partnership", str(name), containing, allowed="a name that picks out one partnership", ambiguous=True
+        )
     near = closest(str(name), spellings, n=3)
     suggestions = list(dict.fromkeys(spellings[s] for s in near.split(", ") if s))
     if not suggestions:
         words = set(_key(name).split())
-        suggestions = [p for p in partnerships() if words & set(_key(p).split()) - {"and", "east", "west",
-                                                                                     "north", "south"}]
+        suggestions = [
+            p for p in partnerships() if words & set(_key(p).split()) - {"and", "east", "west", "north", "south"}
+        ]
     raise UnknownName("partnership", str(name), suggestions[:3])
 
 
@@ -150,8 +175,12 @@ def match_period_group(name) -> str:
     for rec in period_group_table().itertuples():
         if key in {rec.period_group, _key(rec.label).replace(" ", "-")}:
             return rec.period_group
-    raise UnknownName("period group", str(name), closest(str(name), period_groups(), n=1).split(", ")
-                      if closest(str(name), period_groups()) else [], allowed=", ".join(period_groups()))
+    raise UnknownName(
+        "period group",
+        str(name),
+        closest(str(name), period_groups(), n=1).split(", ") if closest(str(name), period_groups()) else [],
+        allowed=", ".join(period_groups()),
+    )
 
 
 def period_group_label(period_group: str) -> str:
@@ -164,8 +193,14 @@ def schedule(period_group: str | None = None) -> pd.DataFrame:
     """The schedule of inspections (Appendix 4): period_group, partnership, slug and the other names
     it goes by (``aliases``, comma-separated); every partnership, or one period group's."""
     table = partnership_table()
-    frame = pd.DataFrame({"period_group": table["period_group"], "partnership": table["partnership"],
-                          "slug": table["slug"], "aliases": table["aliases"].map(", ".join)})
+    frame = pd.DataFrame(
+        {
+            "period_group": table["period_group"],
+            "partnership": table["partnership"],
+            "slug": table["slug"],
+            "aliases": table["aliases"].map(", ".join),
+        }
+    )
     if period_group is not None:
         frame = frame[frame["period_group"] == match_period_group(period_group)].reset_index(drop=True)
     return frame

@@ -2,7 +2,7 @@
 
 Every CSV the build writes under ``tables/`` and ``figures/`` is a resource with its fields: name,
 type (integer, number, boolean, string), a description, and for numbers the precision they are
-written at (:mod:`analysis.precision`). Descriptions are defined once here, by column name, with a
+written at (:mod:`analysis.publish.precision`). Descriptions are defined once here, by column name, with a
 few names that mean different things in different tables described per table. A test fails when a
 published column has no description.
 """
@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from pathlib import Path
 
-from . import areas
-from .precision import significant_digits
+from analysis.domain import areas
+from analysis.publish.precision import significant_digits
 
 __all__ = ["DESCRIPTIONS", "describe", "datapackage", "write_datapackage"]
 
@@ -217,12 +216,12 @@ def datapackage(out_dir: Path) -> dict:
             with open(path, encoding="utf-8", newline="") as fh:
                 rows = list(csv.reader(fh))
             header, body = rows[0], rows[1:]
-            from .present import label
+            from analysis.publish.present import label
 
             fields = []
             for k, name in enumerate(header):
                 kind = _type([r[k] for r in body if k < len(r)])
-                # title: the label a page shows for this column (analysis.present)
+                # title: the label a page shows for this column (analysis.publish.present)
                 field = {"name": name, "title": label(name), "type": kind,
                          "description": describe(path.name, name) or ""}
                 if kind == "number":
@@ -243,8 +242,6 @@ def write_datapackage(out_dir: Path | str) -> Path:
     """Write ``tables/datapackage.json`` (by rename)."""
     out_dir = Path(out_dir)
     path = out_dir / "tables" / "datapackage.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(".datapackage.json.tmp")
-    tmp.write_text(json.dumps(datapackage(out_dir), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    from analysis.files import write_atomic
+
+    return write_atomic(path, json.dumps(datapackage(out_dir), indent=1, ensure_ascii=False) + "\n")

@@ -5,7 +5,7 @@
 - :func:`load_grades` reads a user's complete grade table, long or wide, and returns a long
   frame of 32 x 9 cells.
 
-Both raise :class:`analysis.validate.ValidationError` listing every problem (file, row,
+Both raise :class:`analysis.domain.schema.ValidationError` listing every problem (file, row,
 column, value, what is allowed, closest match) and return nothing when there is any.
 """
 
@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import areas, config, indicators, scale
-from .validate import Problem, ValidationError, closest, datapackage, read_csv_text, read_resource
+from analysis import config
+from analysis.domain import areas, indicators, scale
+from analysis.domain.schema import Problem, ValidationError, closest, datapackage, read_csv_text, read_resource
 
 __all__ = ["PublicRecord", "load_record", "load_grades", "COUNT_COLUMNS", "data_file_hashes"]
 
@@ -115,9 +116,14 @@ def _check_duplicate(seen, key, row, grade, display, column, value, problems) ->
     """Record a cell; report a duplicate (same grade) or conflicting duplicate. True if new."""
     if key in seen:
         first_row, first_grade = seen[key]
-        kind = "duplicate cell" if first_grade == grade else f"conflicting duplicate (row {first_row} says {first_grade})"
-        problems.append(Problem(display, f"{kind} for {key[0]} {key[1]} (first at row {first_row})",
-                                row=row, column=column, value=value))
+        kind = (
+            "duplicate cell" if first_grade == grade else f"conflicting duplicate (row {first_row} says {first_grade})"
+        )
+        problems.append(
+            Problem(
+                display, f"{kind} for {key[0]} {key[1]} (first at row {first_row})", row=row, column=column, value=value
+            )
+        )
         return False
     seen[key] = (row, grade)
     return True
@@ -126,8 +132,16 @@ def _check_duplicate(seen, key, row, grade, display, column, value, problems) ->
 def _check_sources(frame, display, source_ids, problems):
     for row, sid in frame["source_id"].items():
         if sid not in source_ids:
-            problems.append(Problem(display, "source id with no source in data/record/sources.csv",
-                                    row=row, column="source_id", value=sid, suggestion=closest(sid, source_ids)))
+            problems.append(
+                Problem(
+                    display,
+                    "source id with no source in data/record/sources.csv",
+                    row=row,
+                    column="source_id",
+                    value=sid,
+                    suggestion=closest(sid, source_ids),
+                )
+            )
 
 
 def _cells_frame(records: list[dict]) -> pd.DataFrame:
@@ -154,9 +168,19 @@ def load_record(data_dir: Path | str | None = None) -> PublicRecord:
     _check_same_domain(data_dir)
     source_ids = set(read["sources"]["source_id"])
     group_of = areas.period_group_of()
-    for name in ["partnerships", "period_groups", "indicators", "grade_scale", "cell_grades",
-                 "area_grade_counts", "review_statements", "review_claims", "staff_survey", "case_records",
-                 "headline_counts"]:
+    for name in [
+        "partnerships",
+        "period_groups",
+        "indicators",
+        "grade_scale",
+        "cell_grades",
+        "area_grade_counts",
+        "review_statements",
+        "review_claims",
+        "staff_survey",
+        "case_records",
+        "headline_counts",
+    ]:
         _check_sources(read[name], path[name], source_ids, problems)
 
     # Single cells: names through aliases, grades through the spellings, one row per cell.
@@ -188,23 +212,50 @@ def load_record(data_dir: Path | str | None = None) -> PublicRecord:
             if pd.isna(n):
                 problems.append(Problem(disp, "counts given without n_indicators", row=row, column="n_indicators"))
             elif total != n:
-                problems.append(Problem(disp, f"counts add up to {total}, not n_indicators", row=row,
-                                        column="n_indicators", value=int(n), allowed=f"{total} (the sum of the counts)"))
+                problems.append(
+                    Problem(
+                        disp,
+                        f"counts add up to {total}, not n_indicators",
+                        row=row,
+                        column="n_indicators",
+                        value=int(n),
+                        allowed=f"{total} (the sum of the counts)",
+                    )
+                )
             elif n < len(indicators.INDICATORS):
-                problems.append(Problem(disp, "fewer indicators than the nine graded", row=row,
-                                        column="n_indicators", value=int(n), allowed=">= 9"))
+                problems.append(
+                    Problem(
+                        disp,
+                        "fewer indicators than the nine graded",
+                        row=row,
+                        column="n_indicators",
+                        value=int(n),
+                        allowed=">= 9",
+                    )
+                )
             if within:
-                problems.append(Problem(disp, "give either counts or within, not both", row=row, column="within",
-                                        value=rec["within"]))
+                problems.append(
+                    Problem(
+                        disp, "give either counts or within, not both", row=row, column="within", value=rec["within"]
+                    )
+                )
         elif not within:
             problems.append(Problem(disp, "row gives neither counts nor within", row=row, column="within"))
         if p is not None:
             if p in seen_area:
-                problems.append(Problem(disp, f"second count row for {p} (first at row {seen_area[p]})",
-                                        row=row, column="partnership", value=rec["partnership"]))
+                problems.append(
+                    Problem(
+                        disp,
+                        f"second count row for {p} (first at row {seen_area[p]})",
+                        row=row,
+                        column="partnership",
+                        value=rec["partnership"],
+                    )
+                )
             seen_area[p] = row
-            counts.append({**rec.to_dict(), "partnership": p, "within": within, "period_group": group_of.get(p),
-                           "row": row})
+            counts.append(
+                {**rec.to_dict(), "partnership": p, "within": within, "period_group": group_of.get(p), "row": row}
+            )
 
     # Statements: grades, period groups, comparator and bounds.
     disp = path["review_statements"]
@@ -218,21 +269,51 @@ def load_record(data_dir: Path | str | None = None) -> PublicRecord:
             groups = tuple(g for g in areas.PERIOD_GROUPS if g in chosen)
         if rec["comparator"] == "between":
             if pd.isna(rec["value_max"]) or rec["value_max"] < rec["value"]:
-                problems.append(Problem(disp, "between needs value_max >= value", row=row, column="value_max",
-                                        value=None if pd.isna(rec["value_max"]) else int(rec["value_max"])))
+                problems.append(
+                    Problem(
+                        disp,
+                        "between needs value_max >= value",
+                        row=row,
+                        column="value_max",
+                        value=None if pd.isna(rec["value_max"]) else int(rec["value_max"]),
+                    )
+                )
         elif not pd.isna(rec["value_max"]):
-            problems.append(Problem(disp, f"value_max is only for between, not {rec['comparator']}", row=row,
-                                    column="value_max", value=int(rec["value_max"])))
+            problems.append(
+                Problem(
+                    disp,
+                    f"value_max is only for between, not {rec['comparator']}",
+                    row=row,
+                    column="value_max",
+                    value=int(rec["value_max"]),
+                )
+            )
         for link in ("alternative_to", "adds_to"):
             if rec[link] and rec[link] not in ids:
-                problems.append(Problem(disp, f"{link} names no statement", row=row, column=link,
-                                        value=rec[link], suggestion=closest(rec[link], ids)))
+                problems.append(
+                    Problem(
+                        disp,
+                        f"{link} names no statement",
+                        row=row,
+                        column=link,
+                        value=rec[link],
+                        suggestion=closest(rec[link], ids),
+                    )
+                )
         if rec["alternative_to"] and rec["adds_to"]:
-            problems.append(Problem(disp, "a row is either a rival reading (alternative_to) or the extra condition of "
-                                          "a stronger reading (adds_to), not both", row=row, column="adds_to",
-                                    value=rec["adds_to"]))
-        statements.append({**rec.to_dict(), "grades": grades, "period_groups": groups or tuple(areas.PERIOD_GROUPS),
-                           "row": row})
+            problems.append(
+                Problem(
+                    disp,
+                    "a row is either a rival reading (alternative_to) or the extra condition of "
+                    "a stronger reading (adds_to), not both",
+                    row=row,
+                    column="adds_to",
+                    value=rec["adds_to"],
+                )
+            )
+        statements.append(
+            {**rec.to_dict(), "grades": grades, "period_groups": groups or tuple(areas.PERIOD_GROUPS), "row": row}
+        )
     claims = _claims(read["review_claims"], path["review_claims"], problems)
     if problems:
         raise ValidationError(problems)
@@ -262,10 +343,17 @@ def load_record(data_dir: Path | str | None = None) -> PublicRecord:
 
 
 #: What each claim relation needs: (fewest groups listed, most groups listed, needs value, needs value_max).
-_CLAIM_NEEDS = {"rises": (2, 3, False, False), "falls": (2, 3, False, False),
-                "association_up": (3, 3, False, False), "association_down": (3, 3, False, False),
-                "highest": (1, 3, False, False), "most_improved": (2, 2, False, False),
-                "top": (1, 3, True, False), "at_least": (1, 3, True, False), "between": (1, 3, True, True)}
+_CLAIM_NEEDS = {
+    "rises": (2, 3, False, False),
+    "falls": (2, 3, False, False),
+    "association_up": (3, 3, False, False),
+    "association_down": (3, 3, False, False),
+    "highest": (1, 3, False, False),
+    "most_improved": (2, 2, False, False),
+    "top": (1, 3, True, False),
+    "at_least": (1, 3, True, False),
+    "between": (1, 3, True, True),
+}
 
 
 def _period_groups(text: str, disp: str, row, column: str, problems: list) -> list[str]:
@@ -275,9 +363,17 @@ def _period_groups(text: str, disp: str, row, column: str, problems: list) -> li
         try:
             out.append(areas.match_period_group(part))
         except areas.UnknownName:
-            problems.append(Problem(disp, "unknown period group", row=row, column=column, value=part,
-                                    allowed="all, or " + "|".join(areas.PERIOD_GROUPS),
-                                    suggestion=closest(part, areas.PERIOD_GROUPS)))
+            problems.append(
+                Problem(
+                    disp,
+                    "unknown period group",
+                    row=row,
+                    column=column,
+                    value=part,
+                    allowed="all, or " + "|".join(areas.PERIOD_GROUPS),
+                    suggestion=closest(part, areas.PERIOD_GROUPS),
+                )
+            )
     return out
 
 
@@ -285,31 +381,71 @@ def _claims(frame: pd.DataFrame, disp: str, problems: list) -> pd.DataFrame:
     """The claims table typed: groups as a tuple in the order given, strict as bool."""
     out = []
     for row, rec in frame.iterrows():
-        groups = list(areas.PERIOD_GROUPS) if rec["groups"] == "all" else \
-            _period_groups(str(rec["groups"]), disp, row, "groups", problems)
+        groups = (
+            list(areas.PERIOD_GROUPS)
+            if rec["groups"] == "all"
+            else _period_groups(str(rec["groups"]), disp, row, "groups", problems)
+        )
         if len(set(groups)) != len(groups):
-            problems.append(Problem(disp, "a period group is listed twice", row=row, column="groups",
-                                    value=rec["groups"]))
+            problems.append(
+                Problem(disp, "a period group is listed twice", row=row, column="groups", value=rec["groups"])
+            )
         lo, hi, needs_value, needs_max = _CLAIM_NEEDS[rec["relation"]]
         if rec["relation"] in ("rises", "falls", "most_improved") and not lo <= len(groups) <= hi:
-            problems.append(Problem(disp, f"{rec['relation']} compares {lo} to {hi} period groups", row=row,
-                                    column="groups", value=rec["groups"], allowed=f"{lo} to {hi} groups joined by |"))
+            problems.append(
+                Problem(
+                    disp,
+                    f"{rec['relation']} compares {lo} to {hi} period groups",
+                    row=row,
+                    column="groups",
+                    value=rec["groups"],
+                    allowed=f"{lo} to {hi} groups joined by |",
+                )
+            )
         if rec["relation"].startswith("association") and len(groups) != len(areas.PERIOD_GROUPS):
-            problems.append(Problem(disp, "an association is over all three period groups", row=row,
-                                    column="groups", value=rec["groups"], allowed="|".join(areas.PERIOD_GROUPS)))
+            problems.append(
+                Problem(
+                    disp,
+                    "an association is over all three period groups",
+                    row=row,
+                    column="groups",
+                    value=rec["groups"],
+                    allowed="|".join(areas.PERIOD_GROUPS),
+                )
+            )
         for col, needed in (("value", needs_value), ("value_max", needs_max)):
             if needed and pd.isna(rec[col]):
                 problems.append(Problem(disp, f"{rec['relation']} needs {col}", row=row, column=col))
             if not needed and not pd.isna(rec[col]):
-                problems.append(Problem(disp, f"{col} is not used by {rec['relation']}", row=row, column=col,
-                                        value=rec[col]))
-        if rec["relation"] == "top" and not pd.isna(rec["value"]) and not 1 <= rec["value"] <= len(indicators.INDICATORS):
-            problems.append(Problem(disp, "top needs how many indicators", row=row, column="value", value=rec["value"],
-                                    allowed=f"1 to {len(indicators.INDICATORS)}"))
+                problems.append(
+                    Problem(disp, f"{col} is not used by {rec['relation']}", row=row, column=col, value=rec[col])
+                )
+        if (
+            rec["relation"] == "top"
+            and not pd.isna(rec["value"])
+            and not 1 <= rec["value"] <= len(indicators.INDICATORS)
+        ):
+            problems.append(
+                Problem(
+                    disp,
+                    "top needs how many indicators",
+                    row=row,
+                    column="value",
+                    value=rec["value"],
+                    allowed=f"1 to {len(indicators.INDICATORS)}",
+                )
+            )
         if rec["measure"] == "good_or_better_share" and rec["relation"] in ("highest", "top", "at_least", "between"):
-            problems.append(Problem(disp, f"{rec['relation']} compares counts or mean grades", row=row,
-                                    column="measure", value=rec["measure"],
-                                    allowed="mean_grade or good_or_better_count"))
+            problems.append(
+                Problem(
+                    disp,
+                    f"{rec['relation']} compares counts or mean grades",
+                    row=row,
+                    column="measure",
+                    value=rec["measure"],
+                    allowed="mean_grade or good_or_better_count",
+                )
+            )
         out.append({**rec.to_dict(), "groups": tuple(groups), "row": row})
     claims = pd.DataFrame(out)
     if len(claims):
@@ -326,12 +462,13 @@ def load_grades(path: Path | str) -> pd.DataFrame:
 
     Long form: columns ``partnership``, ``indicator``, ``grade`` (and optionally ``note``).
     Wide form: a ``partnership`` column and one column per indicator ("1.1" or "QI 1.1").
-    Names may be any alias; grades any accepted spelling (:func:`analysis.scale.parse_grade`).
+    Names may be any alias; grades any accepted spelling (:func:`analysis.domain.scale.parse_grade`).
 
     Returns a long frame sorted by partnership and indicator with columns partnership,
     indicator (ordered categoricals), grade (ordered categorical, worst to best), note (the
     table's note column, ``note``/``notes``/``source``/``comment``; "" if none; in the wide form
-    a row's note applies to its nine cells; shown as text, escaped) and period_group. Raises ValidationError on any problem, naming file, row, column and value.
+    a row's note applies to its nine cells; shown as text, escaped) and period_group.
+    Raises ValidationError on any problem, naming file, row, column and value.
     """
     path = Path(path)
     display = str(path)
@@ -340,31 +477,63 @@ def load_grades(path: Path | str) -> pd.DataFrame:
     lower = {c.casefold(): c for c in raw.columns}
     area_col = next((lower[c] for c in _AREA_COLUMNS if c in lower), None)
     if area_col is None:
-        raise ValidationError([Problem(display, "missing column", row=1, column="partnership",
-                                       allowed="partnership, indicator, grade (long) or partnership, 1.1 ... 9.4 (wide)",
-                                       suggestion=closest("partnership", raw.columns))])
+        raise ValidationError(
+            [
+                Problem(
+                    display,
+                    "missing column",
+                    row=1,
+                    column="partnership",
+                    allowed="partnership, indicator, grade (long) or partnership, 1.1 ... 9.4 (wide)",
+                    suggestion=closest("partnership", raw.columns),
+                )
+            ]
+        )
     long_form = "indicator" in lower or "grade" in lower
     notes = [lower[c] for c in _NOTE_COLUMNS if c in lower]
     if len(notes) > 1:
-        raise ValidationError([Problem(display, "more than one note column (only one is kept, so say which)", row=1,
-                                       column=c, allowed="one of " + ", ".join(_NOTE_COLUMNS)) for c in notes[1:]])
+        raise ValidationError(
+            [
+                Problem(
+                    display,
+                    "more than one note column (only one is kept, so say which)",
+                    row=1,
+                    column=c,
+                    allowed="one of " + ", ".join(_NOTE_COLUMNS),
+                )
+                for c in notes[1:]
+            ]
+        )
     note_col = notes[0] if notes else None
     cells = []
     if long_form:
         for need in ("indicator", "grade"):
             if need not in lower:
-                problems.append(Problem(display, "missing column", row=1, column=need,
-                                        allowed="partnership, indicator, grade"))
-        extra = [c for c in raw.columns if c.casefold() not in {area_col.casefold(), "indicator", "grade",
-                                                                 *_NOTE_COLUMNS}]
+                problems.append(
+                    Problem(display, "missing column", row=1, column=need, allowed="partnership, indicator, grade")
+                )
+        extra = [
+            c for c in raw.columns if c.casefold() not in {area_col.casefold(), "indicator", "grade", *_NOTE_COLUMNS}
+        ]
         for c in extra:
-            problems.append(Problem(display, "unexpected column", row=1, column=c,
-                                    allowed="partnership, indicator, grade, note"))
+            problems.append(
+                Problem(display, "unexpected column", row=1, column=c, allowed="partnership, indicator, grade, note")
+            )
         if problems:
             raise ValidationError(problems)
         for row, rec in raw.iterrows():
-            cells.append((row, rec[area_col], area_col, rec[lower["indicator"]], "indicator",
-                          rec[lower["grade"]], "grade", rec[note_col] if note_col else ""))
+            cells.append(
+                (
+                    row,
+                    rec[area_col],
+                    area_col,
+                    rec[lower["indicator"]],
+                    "indicator",
+                    rec[lower["grade"]],
+                    "grade",
+                    rec[note_col] if note_col else "",
+                )
+            )
     else:
         ind_cols = {}
         for c in raw.columns:
@@ -372,9 +541,16 @@ def load_grades(path: Path | str) -> pd.DataFrame:
                 continue
             code = indicators.parse_indicator(c)
             if code is None:
-                problems.append(Problem(display, "unknown indicator column", row=1, column=c,
-                                        allowed=", ".join(indicators.INDICATORS),
-                                        suggestion=closest(c, indicators.INDICATORS)))
+                problems.append(
+                    Problem(
+                        display,
+                        "unknown indicator column",
+                        row=1,
+                        column=c,
+                        allowed=", ".join(indicators.INDICATORS),
+                        suggestion=closest(c, indicators.INDICATORS),
+                    )
+                )
             elif code in ind_cols.values():
                 problems.append(Problem(display, "indicator column given twice", row=1, column=c))
             else:
@@ -393,9 +569,17 @@ def load_grades(path: Path | str) -> pd.DataFrame:
         p = _resolve_partnership(name, display, row, name_col, problems)
         code = indicators.parse_indicator(ind)
         if code is None:
-            problems.append(Problem(display, "unknown indicator", row=row, column=ind_col, value=ind,
-                                    allowed=", ".join(indicators.INDICATORS),
-                                    suggestion=closest(str(ind), indicators.INDICATORS)))
+            problems.append(
+                Problem(
+                    display,
+                    "unknown indicator",
+                    row=row,
+                    column=ind_col,
+                    value=ind,
+                    allowed=", ".join(indicators.INDICATORS),
+                    suggestion=closest(str(ind), indicators.INDICATORS),
+                )
+            )
         g = _resolve_grade(grade_text, display, row, grade_col, problems)
         if p is None or code is None or g is None:
             continue
@@ -406,10 +590,18 @@ def load_grades(path: Path | str) -> pd.DataFrame:
         missing = [(p, i) for p in areas.PARTNERSHIPS for i in indicators.INDICATORS if (p, i) not in seen]
         if missing:
             shown = "; ".join(f"{p} {i}" for p, i in missing[:12]) + (" ..." if len(missing) > 12 else "")
-            problems.append(Problem(display, f"incomplete table: {len(missing)} of 288 cells missing",
-                                    value=shown, allowed="exactly 32 partnerships x 9 indicators"))
+            problems.append(
+                Problem(
+                    display,
+                    f"incomplete table: {len(missing)} of 288 cells missing",
+                    value=shown,
+                    allowed="exactly 32 partnerships x 9 indicators",
+                )
+            )
     if problems:
         raise ValidationError(problems)
     frame = _cells_frame(out)
-    frame["period_group"] = frame["partnership"].astype(str).map(areas.period_group_of()).astype(areas.period_group_dtype())
+    frame["period_group"] = (
+        frame["partnership"].astype(str).map(areas.period_group_of()).astype(areas.period_group_dtype())
+    )
     return frame.sort_values(["partnership", "indicator"]).reset_index(drop=True)

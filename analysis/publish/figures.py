@@ -1,6 +1,6 @@
 """Figures of the review: one palette for the six grades, plotting functions, one save helper.
 
-Every plotting function takes the tidy frame a :mod:`analysis.summaries` function returns,
+Every plotting function takes the tidy frame a :mod:`analysis.stats.summaries` function returns,
 ``ax=None`` (a new figure is made when it is None) and ``basis`` (the data basis, stated on the
 figure), and returns the Axes. It also records the numbers it drew and an alt text, which
 :func:`drawn` returns and :func:`save` writes beside the images:
@@ -26,15 +26,34 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import areas, indicators, scale
+from analysis.domain import areas, indicators, scale
+from analysis.errors import UsageError
 
-__all__ = ["GRADE_COLOURS", "TEXT_ON", "PALETTE", "grade_colours", "text_on", "UNRESOLVED_COLOUR", "RC", "Drawn", "drawn", "save", "grade_bars", "grade_grid",
-           "good_or_better_plot", "profile_plot", "trend_plot", "staff_survey_plot", "case_records_plot", "grade_bars_data",
-           "grade_grid_data"]
+__all__ = [
+    "GRADE_COLOURS",
+    "TEXT_ON",
+    "PALETTE",
+    "grade_colours",
+    "text_on",
+    "UNRESOLVED_COLOUR",
+    "RC",
+    "Drawn",
+    "drawn",
+    "save",
+    "grade_bars",
+    "grade_grid",
+    "good_or_better_plot",
+    "profile_plot",
+    "trend_plot",
+    "staff_survey_plot",
+    "case_records_plot",
+    "grade_bars_data",
+    "grade_grid_data",
+]
 
-#: One colour per grade, worst to best (``GRADE_COLOURS`` by name): a diverging orange-purple scheme (after ColorBrewer PuOr,
-#: colour-blind safe), orange below Good and purple from Good up, every colour at least 3:1 against
-#: white (WCAG 2.2, 1.4.11). Segments are separated by white borders, so each is told from its
+#: One colour per grade, worst to best (``GRADE_COLOURS`` by name): a diverging orange-purple scheme
+#: (after ColorBrewer PuOr, colour-blind safe), orange below Good and purple from Good up, every colour at
+#: least 3:1 against white (WCAG 2.2, 1.4.11). Segments are separated by white borders, so each is told from its
 #: neighbours by its 3:1 edge against white, not by the two colours' contrast with each other.
 PALETTE = ("#7f3b08", "#b35806", "#d46f00", "#a285d1", "#6a51a3", "#3f007d")
 #: Text on each grade's colour, worst to best: white or black, whichever has at least 4.5:1 against it.
@@ -66,8 +85,12 @@ UNRESOLVED_COLOUR = "#ffffff"
 UNRESOLVED_EDGE = "#505a5f"
 #: One colour and marker per scope, on every page (the Analysis Function's categorical palette; no
 #: grade colour is reused): all 32, then the three period groups.
-SCOPE_STYLE: dict[str, tuple[str, str]] = {"all": ("#0b0c0c", "o"), "pre-2014": ("#12436d", "s"),
-                                           "2014-16": ("#28a197", "D"), "post-2016": ("#801650", "^")}
+SCOPE_STYLE: dict[str, tuple[str, str]] = {
+    "all": ("#0b0c0c", "o"),
+    "pre-2014": ("#12436d", "s"),
+    "2014-16": ("#28a197", "D"),
+    "post-2016": ("#801650", "^"),
+}
 #: Short labels drawn in cells.
 SHORT = scale.ABBREVIATIONS_OF
 
@@ -101,7 +124,7 @@ class Drawn:
     description: str = ""
 
 
-_DRAWN: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_DRAWN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def drawn(ax) -> Drawn:
@@ -109,7 +132,7 @@ def drawn(ax) -> Drawn:
     try:
         return _DRAWN[ax]
     except KeyError:
-        raise KeyError("this Axes was not drawn by an analysis.figures function") from None
+        raise KeyError("this Axes was not drawn by an analysis.publish.figures function") from None
 
 
 def _new_axes(ax, size):
@@ -162,7 +185,7 @@ def _record(ax, data: pd.DataFrame, alt: str, basis: str = "", description: str 
     """Keep what ``ax`` drew for :func:`drawn` and :func:`save`; the description ends with the basis."""
     alt = " ".join(alt.split())
     if len(alt) > ALT_LIMIT:
-        raise ValueError(f"alt text of {len(alt)} characters (at most {ALT_LIMIT}): {alt!r}")
+        raise UsageError(f"alt text of {len(alt)} characters (at most {ALT_LIMIT}): {alt!r}")
     description = " ".join((description or alt).split()) + (f" Data basis: {basis}." if basis else "")
     _DRAWN[ax] = Drawn(data, alt, description)
     return ax
@@ -203,14 +226,15 @@ def grade_bars_data(distribution: pd.DataFrame, scopes=None) -> pd.DataFrame:
                 share = fixed[g] / n
                 rows.append((ind, scope, g, fixed[g], n, share, edge, edge + share))
                 edge += share
-    return pd.DataFrame(rows, columns=["indicator", "scope", "segment", "count", "n_partnerships", "share", "left",
-                                       "right"])
+    return pd.DataFrame(
+        rows, columns=["indicator", "scope", "segment", "count", "n_partnerships", "share", "left", "right"]
+    )
 
 
 def grade_bars(distribution: pd.DataFrame, scopes=None, ax=None, basis: str = ""):
     """Grade counts per indicator (and scope) as diverging stacked bars, split between Adequate and Good.
 
-    ``distribution`` is :func:`analysis.summaries.grade_distribution`; ``scopes`` selects and
+    ``distribution`` is :func:`analysis.stats.summaries.grade_distribution`; ``scopes`` selects and
     orders the scopes drawn (default: those in the frame). Bars are shares of the scope's
     partnerships, with the count written in each segment wide enough to hold it. What the record
     leaves unresolved is a white hatched segment across the centre. Each indicator's bars sit under
@@ -238,23 +262,42 @@ def grade_bars(distribution: pd.DataFrame, scopes=None, ax=None, basis: str = ""
             labels.append(_scope_label(scope))
             y += 1
         for ind, hy in headings.items():
-            ax.text(-limit, hy, f"QI {ind} {indicators.title(ind)}", ha="left", va="center", fontsize=7.5,
-                    fontweight="bold", color="#0b0c0c")
+            ax.text(
+                -limit,
+                hy,
+                f"QI {ind} {indicators.title(ind)}",
+                ha="left",
+                va="center",
+                fontsize=7.5,
+                fontweight="bold",
+                color="#0b0c0c",
+            )
         ax.axvline(0, color="#0b0c0c", linewidth=0.8, zorder=0.5)  # behind the bars: shows between rows
         for r in data.itertuples():
             if r.count == 0:
                 continue
             yy = ypos[(r.indicator, r.scope)]
             unresolved = r.segment == "unresolved"
-            ax.barh(yy, r.right - r.left, left=r.left, height=0.78, zorder=2,
-                    color=UNRESOLVED_COLOUR if unresolved else grade_colours()[r.segment],
-                    edgecolor=UNRESOLVED_EDGE if unresolved else "white", hatch="///" if unresolved else None,
-                    linewidth=0.6 if unresolved else 1.0)
+            ax.barh(
+                yy,
+                r.right - r.left,
+                left=r.left,
+                height=0.78,
+                zorder=2,
+                color=UNRESOLVED_COLOUR if unresolved else grade_colours()[r.segment],
+                edgecolor=UNRESOLVED_EDGE if unresolved else "white",
+                hatch="///" if unresolved else None,
+                linewidth=0.6 if unresolved else 1.0,
+            )
             if r.share >= 0.06:
-                text = dict(color="#0b0c0c", bbox=dict(facecolor="white", edgecolor="none", pad=0.6)) if unresolved \
+                text = (
+                    dict(color="#0b0c0c", bbox=dict(facecolor="white", edgecolor="none", pad=0.6))
+                    if unresolved
                     else dict(color=text_on()[r.segment])
-                ax.text((r.left + r.right) / 2, yy, str(r.count), ha="center", va="center", fontsize=7, zorder=3,
-                        **text)
+                )
+                ax.text(
+                    (r.left + r.right) / 2, yy, str(r.count), ha="center", va="center", fontsize=7, zorder=3, **text
+                )
         ax.set_yticks(list(ypos.values()), labels)
         ax.set_ylim(y - 0.4, -0.6)
         ax.tick_params(axis="y", length=0)
@@ -264,20 +307,33 @@ def grade_bars(distribution: pd.DataFrame, scopes=None, ax=None, basis: str = ""
         ax.set_xticks(ticks, [f"{abs(t):.0%}" for t in ticks])
         ax.set_xlabel("Share of partnerships: Adequate or below (left)  |  Good or better (right)")
         ax.set_title("Grades per quality indicator", pad=12 + (36 if has_open else 24))
-        ax.legend(handles=_legend_handles(has_open), loc="lower center", bbox_to_anchor=(0.5, 1.0),
-                  ncol=4 if has_open else 6, frameon=False)
+        ax.legend(
+            handles=_legend_handles(has_open),
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.0),
+            ncol=4 if has_open else 6,
+            frameon=False,
+        )
         _note(ax, basis)
     total_open = int(data.loc[data["segment"] == "unresolved", "count"].sum())
     total = int(data.groupby(["indicator", "scope"])["n_partnerships"].first().sum())
     scope_words = ", ".join(_scope_label(sc) for sc in scopes_drawn)
-    alt = (f"Diverging bar chart of the grades on {n_inds} quality indicators ({scope_words}). "
-           + (f"{total_open} of the {total} grades drawn are not fixed by the record." if total_open
-              else "Every grade is known."))
-    description = (f"Diverging stacked bars: for each of the {n_inds} quality indicators and each scope "
-                   f"({scope_words}), the share of partnerships at each grade, Adequate and below to the left of "
-                   f"the centre line and Good or better to the right, with the count in each segment. "
-                   + (f"A white hatched segment across the centre holds the partnerships whose grade the record "
-                      f"leaves open ({total_open} of {total} grades drawn)." if total_open else ""))
+    alt = f"Diverging bar chart of the grades on {n_inds} quality indicators ({scope_words}). " + (
+        f"{total_open} of the {total} grades drawn are not fixed by the record."
+        if total_open
+        else "Every grade is known."
+    )
+    description = (
+        f"Diverging stacked bars: for each of the {n_inds} quality indicators and each scope "
+        f"({scope_words}), the share of partnerships at each grade, Adequate and below to the left of "
+        f"the centre line and Good or better to the right, with the count in each segment. "
+        + (
+            f"A white hatched segment across the centre holds the partnerships whose grade the record "
+            f"leaves open ({total_open} of {total} grades drawn)."
+            if total_open
+            else ""
+        )
+    )
     return _record(ax, data, alt, basis, description)
 
 
@@ -301,7 +357,7 @@ def grade_grid_data(possible: pd.DataFrame) -> pd.DataFrame:
 def grade_grid(possible: pd.DataFrame, ax=None, basis: str = ""):
     """Partnership x indicator grid (heatmap) of grades, partnerships in the Appendix 4 order.
 
-    ``possible`` is :func:`analysis.summaries.partnership_grades` (or ``possible_grades``).
+    ``possible`` is :func:`analysis.stats.summaries.partnership_grades` (or ``possible_grades``).
     Known cells are coloured by grade; open cells are white and hatched, labelled with the range the
     record leaves (e.g. 'A–VG'; 'U–E' for any grade); derived cells carry a '*'.
     """
@@ -323,8 +379,17 @@ def grade_grid(possible: pd.DataFrame, ax=None, basis: str = ""):
             for b, i in enumerate(inds):
                 c = cell.loc[(p, i)]
                 if c["drawn"] == "open":
-                    ax.add_patch(plt.Rectangle((b + 0.04, a + 0.06), 0.92, 0.88, fill=False, hatch="///",
-                                               edgecolor=UNRESOLVED_EDGE, linewidth=0.6))
+                    ax.add_patch(
+                        plt.Rectangle(
+                            (b + 0.04, a + 0.06),
+                            0.92,
+                            0.88,
+                            fill=False,
+                            hatch="///",
+                            edgecolor=UNRESOLVED_EDGE,
+                            linewidth=0.6,
+                        )
+                    )
                     text = dict(color="#0b0c0c", bbox=dict(facecolor="white", edgecolor="none", pad=0.4))
                 else:
                     text = dict(color=text_on()[c["drawn"]])
@@ -338,18 +403,31 @@ def grade_grid(possible: pd.DataFrame, ax=None, basis: str = ""):
             s.set_visible(False)
         ax.set_title("Grades by partnership and quality indicator", pad=18)
         has_open = bool(data["drawn"].eq("open").any())
-        ax.legend(handles=_legend_handles(has_open, "not fixed: the grades it can take (U–E: any)"),
-                  loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=2, frameon=False)
+        ax.legend(
+            handles=_legend_handles(has_open, "not fixed: the grades it can take (U–E: any)"),
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.01),
+            ncol=2,
+            frameon=False,
+        )
         _note(ax, basis + ("; * derived from other sources" if data["status"].eq("derived").any() else ""))
     n_open = int(data["drawn"].eq("open").sum())
-    alt = (f"Grid of the grades of {len(parts)} partnerships on {len(inds)} quality indicators. "
-           + (f"{n_open} of the {len(data)} grades are not fixed by the record and show the range they can take."
-              if n_open else "Every grade is known."))
-    description = (f"Grid of {len(parts)} partnerships (rows, in the order of Appendix 4) by {len(inds)} quality "
-                   f"indicators (columns), each cell coloured by its grade and labelled with its abbreviation "
-                   f"(E, VG, G, A, W, U). " + (f"{n_open} of {len(data)} cells are not fixed by the record: they are "
-                                               f"white and hatched, labelled with the range of grades still possible."
-                                               if n_open else ""))
+    alt = f"Grid of the grades of {len(parts)} partnerships on {len(inds)} quality indicators. " + (
+        f"{n_open} of the {len(data)} grades are not fixed by the record and show the range they can take."
+        if n_open
+        else "Every grade is known."
+    )
+    description = (
+        f"Grid of {len(parts)} partnerships (rows, in the order of Appendix 4) by {len(inds)} quality "
+        f"indicators (columns), each cell coloured by its grade and labelled with its abbreviation "
+        f"(E, VG, G, A, W, U). "
+        + (
+            f"{n_open} of {len(data)} cells are not fixed by the record: they are "
+            f"white and hatched, labelled with the range of grades still possible."
+            if n_open
+            else ""
+        )
+    )
     return _record(ax, data, alt, basis, description)
 
 
@@ -357,7 +435,7 @@ def grade_grid(possible: pd.DataFrame, ax=None, basis: str = ""):
 def good_or_better_plot(gob: pd.DataFrame, scopes=None, ax=None, basis: str = ""):
     """Good-or-better share per indicator, one point (or range) per scope, with intervals.
 
-    ``gob`` is :func:`analysis.summaries.good_or_better`. A fixed share is a dot; a share the
+    ``gob`` is :func:`analysis.stats.summaries.good_or_better`. A fixed share is a dot; a share the
     record leaves open is a thick bar from its minimum to its maximum. The thin line is the
     interval in the frame: Wilson 95% for a fixed share, the record's range widened by Wilson
     otherwise. Drawn data: indicator, scope, n_partnerships, min, max, share_min, share_max,
@@ -371,8 +449,20 @@ def good_or_better_plot(gob: pd.DataFrame, scopes=None, ax=None, basis: str = ""
     data["scope"] = pd.Categorical(data["scope"], scopes, ordered=True)
     data = data.sort_values(["indicator", "scope"]).reset_index(drop=True)
     data["scope"] = data["scope"].astype(str)
-    data = data[["indicator", "scope", "n_partnerships", "min", "max", "share_min", "share_max", "ci_low", "ci_high",
-                 "interval"]]
+    data = data[
+        [
+            "indicator",
+            "scope",
+            "n_partnerships",
+            "min",
+            "max",
+            "share_min",
+            "share_max",
+            "ci_low",
+            "ci_high",
+            "interval",
+        ]
+    ]
     ax = _new_axes(ax, (7.5, 3.6))
     inds = [i for i in indicators.INDICATORS if i in set(data["indicator"].astype(str))]
     width = 0.8 / max(len(scopes), 1)
@@ -383,13 +473,27 @@ def good_or_better_plot(gob: pd.DataFrame, scopes=None, ax=None, basis: str = ""
             xs = np.array([inds.index(i) for i in part.index.astype(str)]) - 0.4 + width * (k + 0.5)
             ax.vlines(xs, part["ci_low"], part["ci_high"], color=colour, linewidth=0.9, clip_on=False)
             open_ = part["share_min"] < part["share_max"]
-            ax.vlines(xs[open_.to_numpy()], part.loc[open_, "share_min"], part.loc[open_, "share_max"],
-                      color=colour, linewidth=4.5, clip_on=False)
-            ax.plot(xs[~open_.to_numpy()], part.loc[~open_, "share_min"], linestyle="none", marker=marker,
-                    color=colour, markersize=4.5, clip_on=False)
+            ax.vlines(
+                xs[open_.to_numpy()],
+                part.loc[open_, "share_min"],
+                part.loc[open_, "share_max"],
+                color=colour,
+                linewidth=4.5,
+                clip_on=False,
+            )
+            ax.plot(
+                xs[~open_.to_numpy()],
+                part.loc[~open_, "share_min"],
+                linestyle="none",
+                marker=marker,
+                color=colour,
+                markersize=4.5,
+                clip_on=False,
+            )
             # one legend entry per scope, in its colour and marker, whatever this figure draws of it
-            ax.plot([], [], color=colour, marker=marker, markersize=4.5, linewidth=4.5, alpha=1.0,
-                    label=_scope_label(scope))
+            ax.plot(
+                [], [], color=colour, marker=marker, markersize=4.5, linewidth=4.5, alpha=1.0, label=_scope_label(scope)
+            )
         ax.set_xticks(range(len(inds)), inds)
         ax.set_ylim(0, 1.0)
         ax.margins(y=0)
@@ -399,16 +503,29 @@ def good_or_better_plot(gob: pd.DataFrame, scopes=None, ax=None, basis: str = ""
         ax.set_xlabel("Quality indicator")
         ax.set_title("Good or better, by period group", pad=22)
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, ncol=len(scopes))
-        _note(ax, basis + "; dots: exact share; thick bars: range left open by the record; thin lines: 95% "
-                  "Wilson interval (widened over the range)" if basis else "")
+        _note(
+            ax,
+            basis + "; dots: exact share; thick bars: range left open by the record; thin lines: 95% "
+            "Wilson interval (widened over the range)"
+            if basis
+            else "",
+        )
     n_open = int((data["share_min"] < data["share_max"]).sum())
     words = ", ".join(_scope_label(s) for s in scopes)
-    alt = (f"Chart of the share graded good or better on {len(inds)} quality indicators ({words}), with 95% "
-           f"intervals. " + (f"{n_open} of the {len(data)} shares are ranges the record leaves open."
-                             if n_open else "Every share is exact."))
-    description = (f"Good-or-better shares for {len(inds)} quality indicators and {len(scopes)} scopes ({words}): "
-                   f"a dot for an exact share, a thick bar from the lowest to the highest share the record allows, "
-                   f"and a thin line for the 95% Wilson interval (widened over the range).")
+    alt = (
+        f"Chart of the share graded good or better on {len(inds)} quality indicators ({words}), with 95% "
+        f"intervals. "
+        + (
+            f"{n_open} of the {len(data)} shares are ranges the record leaves open."
+            if n_open
+            else "Every share is exact."
+        )
+    )
+    description = (
+        f"Good-or-better shares for {len(inds)} quality indicators and {len(scopes)} scopes ({words}): "
+        f"a dot for an exact share, a thick bar from the lowest to the highest share the record allows, "
+        f"and a thin line for the 95% Wilson interval (widened over the range)."
+    )
     return _record(ax, data, alt, basis, description)
 
 
@@ -416,7 +533,7 @@ def good_or_better_plot(gob: pd.DataFrame, scopes=None, ax=None, basis: str = ""
 def profile_plot(profile: pd.DataFrame, ax=None, basis: str = ""):
     """One partnership's grades against the national and its group's median, per indicator.
 
-    ``profile`` is :func:`analysis.summaries.partnership_profile`. The partnership's grade is a
+    ``profile`` is :func:`analysis.stats.summaries.partnership_profile`. The partnership's grade is a
     dot when fixed and a bar over the grades still possible otherwise; the national and group
     lower medians are marked beside it (a short bar when the record leaves them open). Drawn data:
     indicator, series, low, high (grades, worst 1 ... best 6).
@@ -435,10 +552,17 @@ def profile_plot(profile: pd.DataFrame, ax=None, basis: str = ""):
     ax = _new_axes(ax, (7.5, 4.2))
     inds = list(dict.fromkeys(data["indicator"]))
     group = areas.period_group_of().get(partnership, "")
-    style = {partnership: ("#505a5f", "o", 0.0, 7, partnership),
-             "national median": (SCOPE_STYLE["all"][0], "_", -0.25, 12, "national median (all 32)"),
-             "group median": (_scope_style(group)[0], "_", 0.25, 12, f"{areas.period_group_label(group)} group median"
-                              if group else "group median")}
+    style = {
+        partnership: ("#505a5f", "o", 0.0, 7, partnership),
+        "national median": (SCOPE_STYLE["all"][0], "_", -0.25, 12, "national median (all 32)"),
+        "group median": (
+            _scope_style(group)[0],
+            "_",
+            0.25,
+            12,
+            f"{areas.period_group_label(group)} group median" if group else "group median",
+        ),
+    }
     from matplotlib.lines import Line2D
 
     handles = []
@@ -448,13 +572,35 @@ def profile_plot(profile: pd.DataFrame, ax=None, basis: str = ""):
             xs = [inds.index(i) + dx for i in part["indicator"]]
             fixed = (part["low"] == part["high"]).to_numpy()
             width = 4 if series == partnership else 2
-            ax.vlines([x for x, f in zip(xs, fixed) if not f], part.loc[~fixed, "low"] - 0.2,
-                      part.loc[~fixed, "high"] + 0.2, color=colour, linewidth=width)
-            ax.plot([x for x, f in zip(xs, fixed) if f], part.loc[fixed, "low"], linestyle="none", marker=marker,
-                    color=colour, markersize=size, markeredgewidth=2)
+            ax.vlines(
+                [x for x, f in zip(xs, fixed) if not f],
+                part.loc[~fixed, "low"] - 0.2,
+                part.loc[~fixed, "high"] + 0.2,
+                color=colour,
+                linewidth=width,
+            )
+            ax.plot(
+                [x for x, f in zip(xs, fixed) if f],
+                part.loc[fixed, "low"],
+                linestyle="none",
+                marker=marker,
+                color=colour,
+                markersize=size,
+                markeredgewidth=2,
+            )
             if fixed.any():
-                handles.append(Line2D([], [], linestyle="none", marker=marker, color=colour, markersize=size,
-                                      markeredgewidth=2, label=name))
+                handles.append(
+                    Line2D(
+                        [],
+                        [],
+                        linestyle="none",
+                        marker=marker,
+                        color=colour,
+                        markersize=size,
+                        markeredgewidth=2,
+                        label=name,
+                    )
+                )
             if (~fixed).any():
                 handles.append(Line2D([], [], color=colour, linewidth=width, label=f"{name}: range, not fixed"))
         ax.set_xticks(range(len(inds)), inds)
@@ -465,16 +611,25 @@ def profile_plot(profile: pd.DataFrame, ax=None, basis: str = ""):
         ax.set_title(f"{_plain(partnership)}: grades against the national and group medians", pad=10)
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False, ncol=2)
         any_open = bool((data["low"] < data["high"]).any())
-        _note(ax, basis + ("; bars: the range of grades the record leaves possible" if any_open else "")
-              if basis else "")
+        _note(
+            ax, basis + ("; bars: the range of grades the record leaves possible" if any_open else "") if basis else ""
+        )
     n_open = int(((data["series"] == partnership) & (data["low"] < data["high"])).sum())
-    alt = (f"Chart of {partnership}'s grade on {len(inds)} quality indicators beside the national and group median "
-           f"grades. " + (f"{len(inds) - n_open} of its {len(inds)} grades are fixed by the record."
-                          if n_open else "Every grade is known."))
+    alt = (
+        f"Chart of {partnership}'s grade on {len(inds)} quality indicators beside the national and group median "
+        f"grades. "
+        + (
+            f"{len(inds) - n_open} of its {len(inds)} grades are fixed by the record."
+            if n_open
+            else "Every grade is known."
+        )
+    )
     if len(alt) > ALT_LIMIT:
         alt = f"Chart of a partnership's grades on {len(inds)} quality indicators beside the median grades."
-    description = (f"{partnership}'s grade on each of {len(inds)} quality indicators (a dot where fixed, a bar over "
-                   f"the grades still possible otherwise), beside the national and period-group lower median grades.")
+    description = (
+        f"{partnership}'s grade on each of {len(inds)} quality indicators (a dot where fixed, a bar over "
+        f"the grades still possible otherwise), beside the national and period-group lower median grades."
+    )
     return _record(ax, data, alt, basis, description)
 
 
@@ -484,7 +639,7 @@ def trend_plot(bounds: pd.DataFrame, ax=None, basis: str = ""):
     consistent table: a bar from p_min to p_max on a log scale (a dot when they are equal), the 5%
     line, and the verdict written beside it (significant trend forced, possible or impossible).
 
-    ``bounds`` is :func:`analysis.trend_bounds.trend_bounds` ``["bounds"]``. Drawn data:
+    ``bounds`` is :func:`analysis.stats.trend_bounds.trend_bounds` ``["bounds"]``. Drawn data:
     indicator, direction, p_min, p_max, verdict.
     """
     import matplotlib.pyplot as plt
@@ -495,8 +650,10 @@ def trend_plot(bounds: pd.DataFrame, ax=None, basis: str = ""):
     inds = [i for i in indicators.INDICATORS if i in set(data["indicator"])]
     alpha = float(bounds["alpha"].iloc[0]) if "alpha" in bounds else 0.05
     ax = _new_axes(ax, (7.5, 1.4 + 0.42 * len(inds)))
-    style = {"up": ("#12436d", "o", -0.17, "upward (higher grades in later groups)"),
-             "down": ("#801650", "s", 0.17, "downward")}
+    style = {
+        "up": ("#12436d", "o", -0.17, "upward (higher grades in later groups)"),
+        "down": ("#801650", "s", 0.17, "downward"),
+    }
     floor = 10 ** np.floor(np.log10(max(min(data["p_min"].min(), alpha) / 3, 1e-12)))
     words = {"forced": "forced", "possible": "possible", "impossible": "ruled out"}
     with plt.rc_context(RC):
@@ -520,26 +677,47 @@ def trend_plot(bounds: pd.DataFrame, ax=None, basis: str = ""):
         ax.set_xlabel("Exact two-sided p-value of the linear-by-linear test (log scale)")
         ax.set_title("Trend across the three period groups: p-values over every consistent table", pad=22)
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, ncol=2)
-        _note(ax, basis + f"; significant: p <= {alpha:g}.\nA bar runs from the smallest to the largest p-value any "
-                          f"consistent table gives (1: some table shows no trend that way)." if basis else "")
+        _note(
+            ax,
+            basis + f"; significant: p <= {alpha:g}.\nA bar runs from the smallest to the largest p-value any "
+            f"consistent table gives (1: some table shows no trend that way)."
+            if basis
+            else "",
+        )
     counts = data.groupby(["direction", "verdict"]).size()
+
     def n(d, v):
         return int(counts.get((d, v), 0))
-    decided = [f"{r.direction}ward in QI {r.indicator}: {words[r.verdict]}" for r in data.itertuples()
-               if r.verdict != "possible"]
-    alt = (f"Chart of the exact p-values of a trend across the period groups on {len(inds)} quality indicators, "
-           f"over every consistent table. " + (f"A significant trend is {'; '.join(decided)}; every other is possible."
-                                              if decided else "Every significant trend is possible, none forced."))
+
+    decided = [
+        f"{r.direction}ward in QI {r.indicator}: {words[r.verdict]}"
+        for r in data.itertuples()
+        if r.verdict != "possible"
+    ]
+    alt = (
+        f"Chart of the exact p-values of a trend across the period groups on {len(inds)} quality indicators, "
+        f"over every consistent table. "
+        + (
+            f"A significant trend is {'; '.join(decided)}; every other is possible."
+            if decided
+            else "Every significant trend is possible, none forced."
+        )
+    )
     if len(alt) > ALT_LIMIT:
-        alt = (f"Chart of the exact p-values of a trend across the period groups on {len(inds)} quality indicators; "
-               f"{len(decided)} of {len(data)} significant trends are forced or ruled out.")
-    description = (f"Range of exact p-values for a trend across the period groups, for {len(inds)} quality "
-                   f"indicators, upward and downward, on a log scale with a line at {alpha:g}. A significant upward "
-                   f"trend is forced for {n('up', 'forced')}, possible for {n('up', 'possible')} and ruled out for "
-                   f"{n('up', 'impossible')} indicators; a significant downward trend is forced for "
-                   f"{n('down', 'forced')}, possible for {n('down', 'possible')} and ruled out for "
-                   f"{n('down', 'impossible')}: "
-                   + "; ".join(f"QI {r.indicator} {r.direction}: {words[r.verdict]}" for r in data.itertuples()) + ".")
+        alt = (
+            f"Chart of the exact p-values of a trend across the period groups on {len(inds)} quality indicators; "
+            f"{len(decided)} of {len(data)} significant trends are forced or ruled out."
+        )
+    description = (
+        f"Range of exact p-values for a trend across the period groups, for {len(inds)} quality "
+        f"indicators, upward and downward, on a log scale with a line at {alpha:g}. A significant upward "
+        f"trend is forced for {n('up', 'forced')}, possible for {n('up', 'possible')} and ruled out for "
+        f"{n('up', 'impossible')} indicators; a significant downward trend is forced for "
+        f"{n('down', 'forced')}, possible for {n('down', 'possible')} and ruled out for "
+        f"{n('down', 'impossible')}: "
+        + "; ".join(f"QI {r.indicator} {r.direction}: {words[r.verdict]}" for r in data.itertuples())
+        + "."
+    )
     return _record(ax, data.reset_index(drop=True), alt, basis, description)
 
 
@@ -584,19 +762,34 @@ def staff_survey_plot(survey: pd.DataFrame, ax=None, basis: str = "staff survey 
         ax.set_title("Staff survey: positive responses by period group", pad=22)
         from matplotlib.patches import Patch
 
-        ax.legend(handles=[Patch(facecolor=_scope_style(g)[0], label=areas.period_group_label(g)) for g in order],
-                  frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(order))
-        gaps = "; ".join(f"no {areas.period_group_label(g)} figure for {questions[m][:40].rstrip()}…"
-                         if len(questions[m]) > 40 else f"no {areas.period_group_label(g)} figure for {questions[m]}"
-                         for m, g in missing)
+        ax.legend(
+            handles=[Patch(facecolor=_scope_style(g)[0], label=areas.period_group_label(g)) for g in order],
+            frameon=False,
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.0),
+            ncol=len(order),
+        )
+        gaps = "; ".join(
+            f"no {areas.period_group_label(g)} figure for {questions[m][:40].rstrip()}…"
+            if len(questions[m]) > 40
+            else f"no {areas.period_group_label(g)} figure for {questions[m]}"
+            for m, g in missing
+        )
         _note(ax, basis + ("; not stated: the review gives no figure for that group" if missing else ""))
     lo, hi = data["percent_positive"].min(), data["percent_positive"].max()
-    alt = (f"Bar chart of staff survey positive responses by period group for {len(measures)} questions, from "
-           f"{lo:g}% to {hi:g}%.")
-    description = ("Staff-survey positive responses in percent: "
-                   + "; ".join(f"{questions[m]} ({', '.join(f'{g}: {v:g}%' for g, v in zip(p['period_group'], p['percent_positive']))})"
-                               for m, p in data.groupby("measure", sort=False)) + "."
-                   + (f" The review states no figure for: {gaps}." if missing else ""))
+    alt = (
+        f"Bar chart of staff survey positive responses by period group for {len(measures)} questions, from "
+        f"{lo:g}% to {hi:g}%."
+    )
+    description = (
+        "Staff-survey positive responses in percent: "
+        + "; ".join(
+            f"{questions[m]} ({', '.join(f'{g}: {v:g}%' for g, v in zip(p['period_group'], p['percent_positive']))})"
+            for m, p in data.groupby("measure", sort=False)
+        )
+        + "."
+        + (f" The review states no figure for: {gaps}." if missing else "")
+    )
     return _record(ax, data.reset_index(drop=True), alt, "", description)
 
 
@@ -628,11 +821,15 @@ def case_records_plot(records: pd.DataFrame, ax=None, basis: str = "case-record 
         ax.set_xlabel("Proportion of case records")
         ax.set_title("Case records: proportions stated in the review")
         _note(ax, basis + "; dots: the value read; bars: the range each wording allows")
-    alt = (f"Chart of {len(data)} case-record proportions as the review words them, from {data['low'].min():.0%} to "
-           f"{data['high'].max():.0%}, each with the range its wording allows.")
-    description = ("Case-record proportions as stated in the review: "
-                   + "; ".join(f"{r.description}: {r.stated} ({r.low:.0%} to {r.high:.0%})" for r in data.itertuples())
-                   + ".")
+    alt = (
+        f"Chart of {len(data)} case-record proportions as the review words them, from {data['low'].min():.0%} to "
+        f"{data['high'].max():.0%}, each with the range its wording allows."
+    )
+    description = (
+        "Case-record proportions as stated in the review: "
+        + "; ".join(f"{r.description}: {r.stated} ({r.low:.0%} to {r.high:.0%})" for r in data.itertuples())
+        + "."
+    )
     return _record(ax, data, alt, "", description)
 
 
@@ -645,13 +842,12 @@ def save(ax, name: str, out_dir: Path | str, close: bool = True) -> list[Path]:
     no partial file. Output is deterministic: no dates or software versions in the metadata,
     fixed SVG ids (``RC['svg.hashsalt']``). ``name`` must be a plain file stem. Returns the paths.
     """
-    import os
     import re
 
     import matplotlib.pyplot as plt
 
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
-        raise ValueError(f"figure name must be lower-case letters, digits, '-' or '_': {name!r}")
+        raise UsageError(f"figure name must be lower-case letters, digits, '-' or '_': {name!r}")
     record = drawn(ax)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -660,18 +856,15 @@ def save(ax, name: str, out_dir: Path | str, close: bool = True) -> list[Path]:
 
     def write(suffix, writer, stem=name):
         final = out_dir / f"{stem}.{suffix}"
-        tmp = out_dir / f".{stem}.{suffix}.tmp"
-        try:
+        with atomic_path(final) as tmp:
             writer(tmp)
-            os.replace(tmp, final)
-        finally:
-            tmp.unlink(missing_ok=True)
         paths.append(final)
 
     with plt.rc_context(RC):
         write("png", lambda p: fig.savefig(p, format="png", metadata={"Software": None}))
         write("svg", lambda p: fig.savefig(p, format="svg", metadata={"Date": None, "Creator": None}))
-    from .precision import write_csv
+    from analysis.files import atomic_path
+    from analysis.publish.precision import write_csv
 
     write("csv", lambda p: write_csv(record.data, p))
     write("txt", lambda p: p.write_text(record.alt + "\n", encoding="utf-8"))

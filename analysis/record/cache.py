@@ -5,7 +5,7 @@ Functions marked :func:`cached` (the record model's ranges, bounds and verdicts:
 look their result up when their model carries a :class:`ResultsCache` (``model.cache``; a model
 from :func:`analysis.report.open_report` does, one you build yourself does not). An entry's key is
 the SHA-256 of the model's source key (the data files' hashes, the grade table's hash and the
-``analysis`` code digest: :func:`analysis.provenance.source_key`), the function's name and its
+``analysis`` code digest: :func:`source_key`), the function's name and its
 arguments (a record by its files' hashes, a frame by its content), so a changed data file, grade
 table or code never reads an old result. ``review build`` fills the cache of its output folder
 (``<out>/.cache/results/``); notebooks, ``review run`` and JupyterLab read it.
@@ -27,14 +27,14 @@ import functools
 import hashlib
 import json
 import math
-import os
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["FORMAT", "CacheError", "encode", "decode", "value_digest", "ResultsCache", "cached"]
+__all__ = ["FORMAT", "CacheError", "encode", "decode", "value_digest", "ResultsCache", "cached", "source_key",
+           "source_key_of"]
 
 FORMAT = "review-result/1"
 
@@ -78,8 +78,12 @@ def _unplain(value):
 def _column(series: pd.Series) -> dict:
     dtype = series.dtype
     if isinstance(dtype, pd.CategoricalDtype):
-        return {"dtype": "category", "categories": [_plain(c) for c in dtype.categories], "ordered": bool(dtype.ordered),
-                "values": [_plain(v) for v in series.astype(object)]}
+        return {
+            "dtype": "category",
+            "categories": [_plain(c) for c in dtype.categories],
+            "ordered": bool(dtype.ordered),
+            "values": [_plain(v) for v in series.astype(object)],
+        }
     return {"dtype": str(dtype), "values": [_plain(v) for v in series.astype(object)]}
 
 
@@ -101,9 +105,14 @@ def encode(value):
     if isinstance(value, pd.DataFrame):
         index = value.index
         default = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
-        return {"frame": {"columns": [_plain(c) for c in value.columns],
-                          "data": [_column(value.iloc[:, k]) for k in range(value.shape[1])],
-                          "index": None if default else [_plain(v) for v in index], "length": len(value)}}
+        return {
+            "frame": {
+                "columns": [_plain(c) for c in value.columns],
+                "data": [_column(value.iloc[:, k]) for k in range(value.shape[1])],
+                "index": None if default else [_plain(v) for v in index],
+                "length": len(value),
+            }
+        }
     if isinstance(value, dict):
         return {"dict": {str(k): encode(v) for k, v in value.items()}}
     return {"value": _plain(value)}
@@ -113,7 +122,7 @@ def decode(data):
     """The inverse of :func:`encode`."""
     if not isinstance(data, dict) or len(data) != 1:
         raise CacheError("not an encoded value")
-    (kind, body), = data.items()
+    ((kind, body),) = data.items()
     if kind == "value":
         return _unplain(body)
     if kind == "dict":
@@ -142,9 +151,8 @@ class Uncacheable(TypeError):
 def _argument_key(value):
     """A JSON-ready key for an argument: plain values as themselves, a frame by its content, a public
     record by its files' hashes, the model by nothing (its source key is in every entry's key)."""
-    from .load import PublicRecord
-
-    from .record import RecordModel
+    from analysis.domain.load import PublicRecord
+    from analysis.record.model import RecordModel
 
     if isinstance(value, RecordModel) and isinstance(value.cache, ResultsCache):
         return "<model>"
@@ -165,7 +173,7 @@ def _argument_key(value):
 class ResultsCache:
     """The results cache of one data basis in ``folder``: entries ``<key>.json``.
 
-    ``source_key`` is :func:`analysis.provenance.source_key` of the data folder and grade table the
+    ``source_key`` is :func:`source_key` of the data folder and grade table the
     model was built from. With ``writable`` False, missing entries are computed and not stored.
     ``hits`` and ``misses`` count the calls served in this process, and ``served`` lists their keys.
     """
@@ -200,13 +208,9 @@ class ResultsCache:
         """Write an entry beside its final name, then rename it into place (atomic)."""
         path = self.path(key)
         doc = {"format": FORMAT, "key": key, "function": name, "value": encode(value)}
-        self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            tmp.write_text(json.dumps(doc, allow_nan=False), encoding="utf-8")
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        from analysis.files import write_atomic
+
+        write_atomic(path, json.dumps(doc, allow_nan=False), per_process=True)
 
     def call(self, func, args: tuple, kwargs: dict):
         """``func(*args, **kwargs)`` through the cache. The value returned is always the one read back
@@ -258,3 +262,21 @@ def cached(func):
         return store.call(func, args, kwargs)
 
     return wrapper
+
+
+def source_key(data_dir: str | Path | None = None, grades: str | Path | None = None) -> str:
+    """What a result is computed from: the data files, the grade table, the code. Every entry of the
+    results cache (:class:`ResultsCache`) is keyed by it, with the function and its
+    arguments, so an entry is read only while these are unchanged.
+    """
+    from analysis.domain.load import data_file_hashes
+    from analysis.fingerprints import code_digest, sha256_file
+
+    return source_key_of(data_file_hashes(data_dir), sha256_file(grades) if grades else None, code_digest())
+
+
+def source_key_of(data_files: dict, grades_sha256: str | None, code: str) -> str:
+    """:func:`source_key` from fingerprints already taken (the build has them)."""
+    from analysis.fingerprints import digest
+
+    return digest(data_files, grades_sha256, code)

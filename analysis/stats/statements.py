@@ -18,9 +18,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .cache import cached
-from . import areas, indicators
-from .record import Group, RecordModel, _count_vars, statement_group
+from analysis.domain import areas, indicators
+from analysis.errors import UsageError
+from analysis.record.cache import cached
+from analysis.record.model import Group, RecordModel, _count_vars, statement_group
 
 __all__ = ["evaluate_statements", "conflicts_table", "reconcile", "decided_by", "describe_explanation", "VERDICTS"]
 
@@ -100,7 +101,8 @@ def evaluate_statements(record, model: RecordModel | None = None, evidence: bool
     'same sentence only'), explanations (whether it is the only minimal set of rows deciding the
     verdict, or one of several), set_aside (the statement conflicts with the record and is not
     used when computing ranges), alternative_to (a rival reading), adds_to (the row whose
-    stronger reading this row completes), reading, section, source_id, quote. ``model`` defaults to the public record's; pass
+    stronger reading this row completes), reading, section, source_id, quote.
+    ``model`` defaults to the public record's; pass
     ``RecordModel.from_grades(table)`` to check against a complete table.
     """
     model = model or RecordModel.from_record(record)
@@ -129,18 +131,32 @@ def evaluate_statements(record, model: RecordModel | None = None, evidence: bool
                 explanation = describe_explanation(_explanation_counts(model, context, group, idx, verdict))
                 decided_from = decided_by(decided, rec["source_id"], rec["quote"])
         scope = "all" if len(rec["period_groups"]) == len(areas.PERIOD_GROUPS) else "|".join(rec["period_groups"])
-        out.append({
-            "statement_id": sid, "indicator": str(rec["indicator"]), "scope": scope,
-            "grades": "|".join(rec["grades"]), "comparator": rec["comparator"], "value": int(rec["value"]),
-            "value_max": None if pd.isna(rec["value_max"]) else int(rec["value_max"]),
-            "min": lo, "max": hi, "verdict": verdict,
-            "evidence": decided_text[0], "evidence_ids": decided_text[1], "evidence_sources": decided_text[2],
-            "decided_by": decided_from, "explanations": explanation,
-            "set_aside": group.id in set_aside, "alternative_to": rec["alternative_to"],
-            "adds_to": rec.get("adds_to", ""),
-            "reading": rec["reading"], "section": rec["section"], "source_id": rec["source_id"],
-            "quote": rec["quote"],
-        })
+        out.append(
+            {
+                "statement_id": sid,
+                "indicator": str(rec["indicator"]),
+                "scope": scope,
+                "grades": "|".join(rec["grades"]),
+                "comparator": rec["comparator"],
+                "value": int(rec["value"]),
+                "value_max": None if pd.isna(rec["value_max"]) else int(rec["value_max"]),
+                "min": lo,
+                "max": hi,
+                "verdict": verdict,
+                "evidence": decided_text[0],
+                "evidence_ids": decided_text[1],
+                "evidence_sources": decided_text[2],
+                "decided_by": decided_from,
+                "explanations": explanation,
+                "set_aside": group.id in set_aside,
+                "alternative_to": rec["alternative_to"],
+                "adds_to": rec.get("adds_to", ""),
+                "reading": rec["reading"],
+                "section": rec["section"],
+                "source_id": rec["source_id"],
+                "quote": rec["quote"],
+            }
+        )
     frame = pd.DataFrame(out)
     frame["value_max"] = frame["value_max"].astype("Int64")
     return frame
@@ -168,13 +184,28 @@ def conflicts_table(model: RecordModel) -> pd.DataFrame:
     """
     aside = {g.id for g in model.set_aside}
     n, exact = model.count_minimal_conflicts(model.groups) if model.conflicts else (0, True)
-    text = ("the only minimal conflicting set in the record" if (n, exact) == (1, True) else
-            f"one of {'at least ' if not exact else ''}{n} minimal conflicting sets in the record")
-    rows = [{"conflict": k, "group_id": g.id, "kind": g.kind, "label": g.label, "source_id": g.source_id,
-             "quote": g.quote, "set_aside": g.id in aside, "explanations": text}
-            for k, conflict in enumerate(model.conflicts, start=1) for g in conflict]
-    return pd.DataFrame(rows, columns=["conflict", "group_id", "kind", "label", "source_id", "quote", "set_aside",
-                                       "explanations"])
+    text = (
+        "the only minimal conflicting set in the record"
+        if (n, exact) == (1, True)
+        else f"one of {'at least ' if not exact else ''}{n} minimal conflicting sets in the record"
+    )
+    rows = [
+        {
+            "conflict": k,
+            "group_id": g.id,
+            "kind": g.kind,
+            "label": g.label,
+            "source_id": g.source_id,
+            "quote": g.quote,
+            "set_aside": g.id in aside,
+            "explanations": text,
+        }
+        for k, conflict in enumerate(model.conflicts, start=1)
+        for g in conflict
+    ]
+    return pd.DataFrame(
+        rows, columns=["conflict", "group_id", "kind", "label", "source_id", "quote", "set_aside", "explanations"]
+    )
 
 
 RECONCILE_COLUMNS = ["kind", "row_id", "subject", "table", "record", "in_force", "source_id", "quote"]
@@ -192,7 +223,7 @@ def reconcile(record, grades: pd.DataFrame | None) -> pd.DataFrame:
     rows the record's ranges do not assume), source_id, quote. Without a table (``grades`` None:
     the public record itself) there is nothing to reconcile: no rows.
     """
-    from .load import COUNT_COLUMNS
+    from analysis.domain.load import COUNT_COLUMNS
 
     if grades is None:
         return pd.DataFrame(columns=RECONCILE_COLUMNS)
@@ -200,7 +231,7 @@ def reconcile(record, grades: pd.DataFrame | None) -> pd.DataFrame:
     table = RecordModel.from_grades(grades)
     x = table.solve()
     if x is None:
-        raise ValueError("the grade table is not complete and consistent")
+        raise UsageError("the grade table is not complete and consistent")
     public = RecordModel.from_record(record, statements=True)
     active = {g.id for g in public.active}
     value = {(str(r.partnership), str(r.indicator)): str(r.grade) for r in grades.itertuples()}
@@ -220,7 +251,16 @@ def reconcile(record, grades: pd.DataFrame | None) -> pd.DataFrame:
         else:
             subject = group.label
             shown = f"count {int(sum(x[np.asarray(r[0])].sum() for r in group.rows))}"
-        out.append({"kind": group.kind, "row_id": group.id.split(":", 1)[1], "subject": subject, "table": shown,
-                    "record": group.label, "in_force": in_force, "source_id": group.source_id,
-                    "quote": group.quote})
+        out.append(
+            {
+                "kind": group.kind,
+                "row_id": group.id.split(":", 1)[1],
+                "subject": subject,
+                "table": shown,
+                "record": group.label,
+                "in_force": in_force,
+                "source_id": group.source_id,
+                "quote": group.quote,
+            }
+        )
     return pd.DataFrame(out, columns=RECONCILE_COLUMNS)

@@ -13,14 +13,23 @@ from functools import lru_cache
 
 import pandas as pd
 
-from .validate import closest
+from analysis.domain.schema import closest
 
-__all__ = ["GRADES", "GOOD_OR_BETTER", "grades", "good_or_better", "ABBREVIATIONS", "ABBREVIATIONS_OF", "grade_dtype", "grade_values", "parse_grade",
-           "grade_table"]
+__all__ = [
+    "GRADES",
+    "GOOD_OR_BETTER",
+    "grades",
+    "good_or_better",
+    "ABBREVIATIONS",
+    "ABBREVIATIONS_OF",
+    "grade_dtype",
+    "grade_values",
+    "parse_grade",
+    "grade_table",
+]
 
 #: Abbreviations accepted by :func:`parse_grade` (case-insensitive).
-ABBREVIATIONS = {"E": "Excellent", "VG": "Very good", "G": "Good", "A": "Adequate", "W": "Weak",
-                 "U": "Unsatisfactory"}
+ABBREVIATIONS = {"E": "Excellent", "VG": "Very good", "G": "Good", "A": "Adequate", "W": "Weak", "U": "Unsatisfactory"}
 #: Each grade's abbreviation.
 ABBREVIATIONS_OF = {grade: abbrev for abbrev, grade in ABBREVIATIONS.items()}
 
@@ -28,7 +37,7 @@ ABBREVIATIONS_OF = {grade: abbrev for abbrev, grade in ABBREVIATIONS.items()}
 @lru_cache(maxsize=1)
 def grade_table() -> pd.DataFrame:
     """The scale as a frame: value (1-6), grade, descriptor, good_or_better; best first."""
-    from .validate import read_resource
+    from analysis.domain.schema import read_resource
 
     return read_resource("grade_scale").sort_values("value", ascending=False).reset_index(drop=True)
 
@@ -93,7 +102,7 @@ def parse_grade(text) -> str | None:
 
 def allowed_spellings() -> str:
     """Human-readable list of accepted spellings, for error messages."""
-    return (", ".join(grades()[::-1]) + " (any case); " + ", ".join(ABBREVIATIONS) + "; 1-6")
+    return ", ".join(grades()[::-1]) + " (any case); " + ", ".join(ABBREVIATIONS) + "; 1-6"
 
 
 def suggest(text) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import ReviewError, shown
+from analysis.errors import ReviewError, shown
 
 __all__ = ["Problem", "ValidationError", "closest", "read_csv_text", "read_resource", "datapackage"]
 
@@ -154,7 +154,7 @@ def _load_datapackage(path: str) -> dict:
 
 def datapackage(data_dir: Path | str | None = None) -> dict:
     """The parsed ``datapackage.json`` of ``data_dir`` (default: the project's ``data/``)."""
-    from . import config
+    from analysis import config
 
     data_dir = Path(data_dir) if data_dir else config.DATA_DIR
     return _load_datapackage(str(data_dir / "datapackage.json"))
@@ -187,7 +187,7 @@ def read_resource(name: str, data_dir: Path | str | None = None) -> pd.DataFrame
     cast to the field's type; enum, pattern, minimum, maximum and unique constraints; the
     primary key has no duplicates. Returns typed columns (integers as nullable Int64).
     """
-    from . import config
+    from analysis import config
 
     data_dir = Path(data_dir) if data_dir else config.DATA_DIR
     package = datapackage(data_dir)

@@ -30,16 +30,18 @@ from functools import lru_cache
 
 import numpy as np
 
+from analysis.errors import UsageError
+
 __all__ = ["Distribution", "distribution", "lbl_exact"]
 
 
 def _integers(values, name: str) -> np.ndarray:
     arr = np.asarray(values)
     if arr.ndim != 1 or len(arr) == 0:
-        raise ValueError(f"{name} must be a non-empty one-dimensional sequence")
+        raise UsageError(f"{name} must be a non-empty one-dimensional sequence")
     as_int = np.rint(arr.astype(float)).astype(np.int64)
     if not np.array_equal(as_int, arr.astype(float)):
-        raise ValueError(f"{name} must be integer scores; got {values!r}")
+        raise UsageError(f"{name} must be integer scores; got {values!r}")
     return as_int
 
 
@@ -77,7 +79,7 @@ class Distribution:
             return self.count_where(self.t >= t_obs), self.total
         if alternative == "down":
             return self.count_where(self.t <= t_obs), self.total
-        raise ValueError(f"alternative must be 'two-sided', 'up' or 'down', not {alternative!r}")
+        raise UsageError(f"alternative must be 'two-sided', 'up' or 'down', not {alternative!r}")
 
     def p_value(self, t_obs: int, alternative: str = "two-sided") -> float:
         k, total = self.tail(t_obs, alternative)
@@ -89,7 +91,7 @@ def distribution(u, v) -> Distribution:
     units with scores ``v`` (the multiset of ``u`` fixed). Both must be integer scores."""
     u, v = _integers(u, "u"), _integers(v, "v")
     if len(u) != len(v):
-        raise ValueError(f"u and v differ in length ({len(u)} and {len(v)})")
+        raise UsageError(f"u and v differ in length ({len(u)} and {len(v)})")
     levels, sizes = np.unique(u, return_counts=True)
     n = len(v)
     base = int(levels[0])
@@ -194,7 +196,7 @@ def margin_tails(sizes, group_scores, grade_scores, margins, nc_thresholds, keep
     off = tuple(g - base for g in gs)
     K, n = len(sizes), sum(sizes)
     if n * math.log(K) >= 62 * math.log(2):
-        raise ValueError("margin_tails works in int64; use distribution() for larger problems")
+        raise UsageError("margin_tails works in int64; use distribution() for larger problems")
     grade_scores = [int(x) for x in grade_scores]
     vmin = min(grade_scores)
     xs = [x - vmin for x in grade_scores]

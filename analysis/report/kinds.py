@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import areas
+from analysis.domain import areas
+from analysis.errors import UsageError
 
 __all__ = ["Kind", "KINDS", "Job", "job_for", "plan", "order_key"]
 
@@ -51,7 +52,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
 
 def _kind(name: str) -> Kind:
     if name not in KINDS:
-        raise ValueError(f"unknown notebook kind {name!r}; known: {', '.join(KINDS)}")
+        raise UsageError(f"unknown notebook kind {name!r}; known: {', '.join(KINDS)}")
     return KINDS[name]
 
 
@@ -69,7 +70,8 @@ class Job:
         return f"{self.kind}/{self.slug}"
 
     def template(self, templates: Path) -> Path:
-        """The template in the folder ``templates`` (``notebooks/`` of the checkout, unless a build is given another)."""
+        """The template in the folder ``templates`` (``notebooks/`` of the checkout, unless a build is given
+        another)."""
         return Path(templates) / f"{self.kind}.ipynb"
 
     @property
@@ -80,7 +82,8 @@ class Job:
         if self.kind == "statements":
             return "The review's statements and conclusions, checked against the record"
         if self.kind == "period_group":
-            return f"{areas.period_group_label(self.subject)} group: joint inspections of services for children and young people"
+            return (f"{areas.period_group_label(self.subject)} group: joint inspections of services for children "
+                    "and young people")
         return f"{self.subject}: joint inspection of services for children and young people"
 
     @property
@@ -100,7 +103,7 @@ class Job:
 def job_for(kind: str, name: str | None = None) -> Job:
     """The job for a kind and (for partnerships and period groups) a name or alias.
 
-    Raises :class:`analysis.areas.UnknownName` (with the closest matches) for an unknown name,
+    Raises :class:`analysis.domain.areas.UnknownName` (with the closest matches) for an unknown name,
     and ValueError for an unknown kind, before anything runs.
     """
     k = _kind(kind)

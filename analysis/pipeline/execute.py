@@ -3,12 +3,13 @@
 Kernels are started with the IPC transport (Unix sockets in a private temporary folder, removed
 afterwards): no TCP port is opened, so parallel runs cannot race for ports and nothing listens on
 the network (ipykernel's one TCP listener, a pipe for output of forked subprocesses, is turned
-off: :func:`analysis.zygote.start_kernel`). The kernel is this interpreter
-(``sys.executable -m analysis.zygote kernel``), so a build never picks up another environment's kernel.
+off: :func:`analysis.pipeline.zygote.start_kernel`). The kernel is this interpreter
+(``sys.executable -m analysis.pipeline.zygote kernel``), so a build never picks up another environment's kernel.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -30,7 +31,8 @@ class IPCKernelManager(AsyncKernelManager):
     Asynchronous, as nbclient expects: with a blocking client, nbclient's wait for output blocks
     its event loop, its kernel-alive check never runs, and a kernel killed mid-cell hangs the run.
     ``kernel_command`` (a traitlet) starts the kernel; empty for this interpreter's ipykernel
-    (``python -m analysis.zygote kernel``); the build gives the zygote's proxy (:mod:`analysis.zygote`)."""
+    (``python -m analysis.pipeline.zygote kernel``); the build gives the zygote's proxy
+    (:mod:`analysis.pipeline.zygote`)."""
 
     transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
     kernel_command = List(Unicode(), help="the command that starts a kernel; {connection_file} is filled in")
@@ -44,14 +46,24 @@ class IPCKernelManager(AsyncKernelManager):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         # short path: Unix socket names are limited to about 100 bytes
-        self.ipc_dir = tempfile.mkdtemp(prefix="rk-", dir=self.ipc_parent or ("/tmp" if Path("/tmp").is_dir() else None))
+        self.ipc_dir = tempfile.mkdtemp(
+            prefix="rk-", dir=self.ipc_parent or ("/tmp" if Path("/tmp").is_dir() else None)
+        )
         self.connection_file = str(Path(self.ipc_dir) / "kernel.json")
         self.ip = str(Path(self.ipc_dir) / "k")
 
     def format_kernel_cmd(self, extra_arguments=None):
-        command = list(self.kernel_command) or [sys.executable, "-m", "analysis.zygote", "kernel", "-f",
-                                                "{connection_file}"]
-        return [part.replace("{connection_file}", self.connection_file) for part in command] + list(extra_arguments or [])
+        command = list(self.kernel_command) or [
+            sys.executable,
+            "-m",
+            "analysis.pipeline.zygote",
+            "kernel",
+            "-f",
+            "{connection_file}",
+        ]
+        return [part.replace("{connection_file}", self.connection_file) for part in command] + list(
+            extra_arguments or []
+        )
 
     @property
     def log_path(self) -> Path:
@@ -62,7 +74,7 @@ class IPCKernelManager(AsyncKernelManager):
     # Popen keywords down to the kernel provisioner; shutdown_kernel and cleanup_resources end a kernel.
     async def start_kernel(self, **kw):
         # the kernel's stderr goes to a log, not the build's terminal; run_notebook reports its tail on failure
-        self._log = open(self.log_path, "ab")
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - open for the kernel's life, closed on shutdown
         kw.setdefault("stderr", self._log)
         await super().start_kernel(**kw)
 
@@ -106,10 +118,8 @@ class IPCKernelManager(AsyncKernelManager):
             except ProcessLookupError:
                 return
             time.sleep(0.05)
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 @dataclass
@@ -128,8 +138,15 @@ class JobResult:
 DEFAULT_TIMEOUT = 600
 
 
-def run_notebook(template: Path, executed: Path, parameters: dict, cwd: Path, timeout: float = DEFAULT_TIMEOUT,
-                 kernel_cmd: list | None = None, ipc_parent: str = "") -> JobResult:
+def run_notebook(
+    template: Path,
+    executed: Path,
+    parameters: dict,
+    cwd: Path,
+    timeout: float = DEFAULT_TIMEOUT,
+    kernel_cmd: list | None = None,
+    ipc_parent: str = "",
+) -> JobResult:
     """Execute ``template`` with ``parameters`` into ``executed`` (working directory ``cwd``).
 
     ``kernel_cmd`` starts the kernel (default: this interpreter's ipykernel); its socket folder is made
@@ -160,9 +177,18 @@ def run_notebook(template: Path, executed: Path, parameters: dict, cwd: Path, ti
     start = time.perf_counter()
     timer.start()
     try:
-        papermill.execute_notebook(str(template), str(executed), parameters=parameters, kernel_name="python3",
-                                   progress_bar=False, log_output=False, cwd=str(cwd), request_save_on_cell_execute=False,
-                                   kernel_manager_class=Manager, execution_timeout=max(1, int(timeout)))
+        papermill.execute_notebook(
+            str(template),
+            str(executed),
+            parameters=parameters,
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
+            cwd=str(cwd),
+            request_save_on_cell_execute=False,
+            kernel_manager_class=Manager,
+            execution_timeout=max(1, int(timeout)),
+        )
     except PapermillExecutionError as exc:
         cell = "\n".join(str(exc.source).splitlines()[:3])
         if expired.is_set():
@@ -184,17 +210,57 @@ def run_notebook(template: Path, executed: Path, parameters: dict, cwd: Path, ti
 
 
 def _over_limit(timeout: float) -> str:
-    return (f"stopped after the time limit of {timeout:g} s for one notebook (--timeout); its kernel was stopped "
-            f"and killed")
+    return (
+        f"stopped after the time limit of {timeout:g} s for one notebook (--timeout); its kernel was stopped and killed"
+    )
 
 
 #: Tags kept by :func:`clean_html`: bleach's defaults plus what tables and text need; never script,
 #: style, iframe, object, form or event attributes.
-SAFE_TAGS = ("a", "abbr", "acronym", "b", "blockquote", "code", "em", "i", "li", "ol", "strong", "ul", "div", "pre",
-             "span", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "p", "br", "h1", "h2", "h3",
-             "h4", "h5", "h6", "sub", "sup", "hr")
-SAFE_ATTRIBUTES = {"*": ["class", "id"], "a": ["href", "title"], "abbr": ["title"], "acronym": ["title"],
-                   "th": ["scope", "colspan", "rowspan"], "td": ["colspan", "rowspan"]}
+SAFE_TAGS = (
+    "a",
+    "abbr",
+    "acronym",
+    "b",
+    "blockquote",
+    "code",
+    "em",
+    "i",
+    "li",
+    "ol",
+    "strong",
+    "ul",
+    "div",
+    "pre",
+    "span",
+    "table",
+    "thead",
+    "tbody",
+    "tfoot",
+    "tr",
+    "td",
+    "th",
+    "caption",
+    "p",
+    "br",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "sub",
+    "sup",
+    "hr",
+)
+SAFE_ATTRIBUTES = {
+    "*": ["class", "id"],
+    "a": ["href", "title"],
+    "abbr": ["title"],
+    "acronym": ["title"],
+    "th": ["scope", "colspan", "rowspan"],
+    "td": ["colspan", "rowspan"],
+}
 
 
 def clean_html(element) -> str:
@@ -206,8 +272,7 @@ def clean_html(element) -> str:
 
     text = element.decode() if isinstance(element, bytes) else str(element)
     text = re.sub(r"<style\b[^>]*>.*?</style\s*>", "", text, flags=re.S | re.I)
-    return bleach.clean(text, tags=list(SAFE_TAGS), attributes=SAFE_ATTRIBUTES,
-                        protocols=["http", "https", "mailto"])
+    return bleach.clean(text, tags=list(SAFE_TAGS), attributes=SAFE_ATTRIBUTES, protocols=["http", "https", "mailto"])
 
 
 #: The pages' own styles: a readable measure, tables for people (captions, wrapping text, left-aligned
@@ -237,16 +302,23 @@ main, .jp-Notebook { max-width: 62rem; margin: 0 auto; padding: 1rem 1.25rem 3re
 #: The page template: nbconvert's JupyterLab page without the scripts it loads from a CDN (require.js,
 #: MathJax, mermaid, widgets; the pages use none of them), and a Content-Security-Policy that lets a
 #: page load nothing from elsewhere and run no script at all, as a second line behind sanitising.
-PAGE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+PAGE_TEMPLATE = (
+    """{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js -%}
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'none'; base-uri 'none'; form-action 'none'">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' data:; """
+    """style-src 'self' 'unsafe-inline'; script-src 'none'; base-uri 'none'; form-action 'none'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>""" + "{% raw %}" + PAGE_CSS + "{% endraw %}" + """</style>
+<style>"""
+    + "{% raw %}"
+    + PAGE_CSS
+    + "{% endraw %}"
+    + """</style>
 {%- endblock html_head_js -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
 """
+)
 
 
 #: Cells left out of a page: the parameters (the template's and papermill's) and notes for notebook users.
@@ -266,11 +338,17 @@ def export_html(executed: Path, html: Path, title: str) -> None:
 
     # a page for readers: no code, no parameter cells, no notes addressed to notebook users
     config = Config({"TagRemovePreprocessor": {"enabled": True, "remove_cell_tags": list(PAGE_REMOVED_TAGS)}})
-    exporter = HTMLExporter(config=config, sanitize_html=True, embed_images=False, exclude_input=True,
-                            exclude_input_prompt=True,
-                            exclude_output_prompt=True, filters={"clean_html": clean_html},
-                            extra_loaders=[DictLoader({"review_page.html.j2": PAGE_TEMPLATE})],
-                            template_file="review_page.html.j2")
+    exporter = HTMLExporter(
+        config=config,
+        sanitize_html=True,
+        embed_images=False,
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        filters={"clean_html": clean_html},
+        extra_loaders=[DictLoader({"review_page.html.j2": PAGE_TEMPLATE})],
+        template_file="review_page.html.j2",
+    )
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     html.write_text(_with_alt_text(body, nb), encoding="utf-8")
 
@@ -280,8 +358,12 @@ def _with_alt_text(body: str, nb) -> str:
     nbconvert's template has no place for it and writes a placeholder."""
     from bs4 import BeautifulSoup
 
-    alts = [out.get("metadata", {}).get("image/png", {}).get("alt")
-            for cell in nb.cells for out in cell.get("outputs", []) if "image/png" in out.get("data", {})]
+    alts = [
+        out.get("metadata", {}).get("image/png", {}).get("alt")
+        for cell in nb.cells
+        for out in cell.get("outputs", [])
+        if "image/png" in out.get("data", {})
+    ]
     soup = BeautifulSoup(body, features="html.parser")
     images = [img for img in soup.find_all("img") if img.get("src", "").startswith("data:image/png")]
     if len(images) != len(alts):

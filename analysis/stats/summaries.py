@@ -15,12 +15,23 @@ import math
 import numpy as np
 import pandas as pd
 
-from .cache import cached
-from . import areas, indicators, scale
-from .record import RecordModel, var
+from analysis.domain import areas, indicators, scale
+from analysis.errors import UsageError
+from analysis.record.cache import cached
+from analysis.record.model import RecordModel, var
 
-__all__ = ["summarise_table", "default_scopes", "grade_distribution", "good_or_better", "wilson_interval", "median_grade",
-           "partnership_grades", "published_counts", "partnership_profile", "all_good_or_better"]
+__all__ = [
+    "summarise_table",
+    "default_scopes",
+    "grade_distribution",
+    "good_or_better",
+    "wilson_interval",
+    "median_grade",
+    "partnership_grades",
+    "published_counts",
+    "partnership_profile",
+    "all_good_or_better",
+]
 
 
 def default_scopes() -> dict[str, list[str]]:
@@ -93,8 +104,16 @@ def median_grade(model: RecordModel, scopes: dict | None = None) -> pd.DataFrame
         by = part.set_index("grades")
         low = next(g for g in scale.GRADES if by.loc[g, "max"] >= k)
         high = next(g for g in scale.GRADES if by.loc[g, "min"] >= k)
-        out.append({"indicator": ind, "scope": scope, "n_partnerships": n, "median_low": low, "median_high": high,
-                    "fixed": low == high})
+        out.append(
+            {
+                "indicator": ind,
+                "scope": scope,
+                "n_partnerships": n,
+                "median_low": low,
+                "median_high": high,
+                "fixed": low == high,
+            }
+        )
     frame = pd.DataFrame(out)
     for c in ("median_low", "median_high"):
         frame[c] = frame[c].astype(scale.grade_dtype())
@@ -103,15 +122,20 @@ def median_grade(model: RecordModel, scopes: dict | None = None) -> pd.DataFrame
 
 
 @cached
-def partnership_grades(model: RecordModel, record=None, partnership: str | None = None,
-                       grades: pd.DataFrame | None = None, period_group: str | None = None) -> pd.DataFrame:
+def partnership_grades(
+    model: RecordModel,
+    record=None,
+    partnership: str | None = None,
+    grades: pd.DataFrame | None = None,
+    period_group: str | None = None,
+) -> pd.DataFrame:
     """Each cell's possible grades, with the source rows that state or derive it: every partnership's,
     one ``partnership``'s (name or alias), or those of one ``period_group``.
 
     Columns: partnership, indicator, title, possible, n_possible, grade, lowest, highest, status
     ('stated', 'derived', 'fixed by the record' (by counts and statements), 'open', or
     'complete table'), source_id, quote. With a complete table (``grades``, from
-    :func:`analysis.load.load_grades`), ``quote`` holds the table's own note for the cell.
+    :func:`analysis.domain.load.load_grades`), ``quote`` holds the table's own note for the cell.
     """
     frame = model.possible_grades()
     if partnership is not None:
@@ -140,8 +164,21 @@ def partnership_grades(model: RecordModel, record=None, partnership: str | None 
         sources.append(cell.source_id if cell is not None else "")
         quotes.append(cell.quote if cell is not None else "")
     frame["status"], frame["source_id"], frame["quote"] = status, sources, quotes
-    return frame.reset_index(drop=True)[["partnership", "indicator", "title", "possible", "n_possible", "grade",
-                                         "lowest", "highest", "status", "source_id", "quote"]]
+    return frame.reset_index(drop=True)[
+        [
+            "partnership",
+            "indicator",
+            "title",
+            "possible",
+            "n_possible",
+            "grade",
+            "lowest",
+            "highest",
+            "status",
+            "source_id",
+            "quote",
+        ]
+    ]
 
 
 def published_counts(record, partnership: str, grades: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -184,12 +221,12 @@ def partnership_profile(model: RecordModel, partnership: str, medians: pd.DataFr
         cell = [g for k, g in enumerate(scale.GRADES) if poss[a, b, k]]
         low, high = rank[cell[0]], rank[cell[-1]]
         if len(cell) == 1:
-            higher = scale.GRADES[low + 1:]
+            higher = scale.GRADES[low + 1 :]
             lo, hi = model.count_range(i, higher, [areas.PARTNERSHIPS[k] for k in others]) if higher else (0, 0)
         else:
-            other = poss[others, b]                       # [partnership, grade]
-            lo = int((~other[:, : high + 1].any(axis=1)).sum())   # must be above the highest possible
-            hi = int(other[:, low + 1:].any(axis=1).sum())        # can be above the lowest possible
+            other = poss[others, b]  # [partnership, grade]
+            lo = int((~other[:, : high + 1].any(axis=1)).sum())  # must be above the highest possible
+            hi = int(other[:, low + 1 :].any(axis=1).sum())  # can be above the lowest possible
         nat_lo, nat_hi = med.loc[(i, "all"), "median_low"], med.loc[(i, "all"), "median_high"]
         if low > rank[nat_hi]:
             versus = "above"
@@ -199,14 +236,33 @@ def partnership_profile(model: RecordModel, partnership: str, medians: pd.DataFr
             versus = "at"
         else:
             versus = "undetermined"
-        out.append({"partnership": p, "indicator": i, "grade": cell[0] if len(cell) == 1 else None,
-                    "lowest": cell[0], "highest": cell[-1], "rank_min": 1 + lo, "rank_max": 1 + hi,
-                    "rank_exact": len(cell) == 1, "national_median_low": nat_lo, "national_median_high": nat_hi,
-                    "group_median_low": med.loc[(i, group), "median_low"],
-                    "group_median_high": med.loc[(i, group), "median_high"], "vs_national_median": versus})
+        out.append(
+            {
+                "partnership": p,
+                "indicator": i,
+                "grade": cell[0] if len(cell) == 1 else None,
+                "lowest": cell[0],
+                "highest": cell[-1],
+                "rank_min": 1 + lo,
+                "rank_max": 1 + hi,
+                "rank_exact": len(cell) == 1,
+                "national_median_low": nat_lo,
+                "national_median_high": nat_hi,
+                "group_median_low": med.loc[(i, group), "median_low"],
+                "group_median_high": med.loc[(i, group), "median_high"],
+                "vs_national_median": versus,
+            }
+        )
     frame = pd.DataFrame(out)
-    for c in ("grade", "lowest", "highest", "national_median_low", "national_median_high", "group_median_low",
-              "group_median_high"):
+    for c in (
+        "grade",
+        "lowest",
+        "highest",
+        "national_median_low",
+        "national_median_high",
+        "group_median_low",
+        "group_median_high",
+    ):
         frame[c] = frame[c].astype(scale.grade_dtype())
     frame["indicator"] = frame["indicator"].astype(indicators.indicator_dtype())
     return frame
@@ -253,10 +309,9 @@ def summarise_table(grades: pd.DataFrame, by: list[str] | str, alpha: float = 0.
     off_scale = ~grades["grade"].astype(str).isin(scale.GRADES)
     if off_scale.any():
         bad = grades["grade"][off_scale].iloc[0]
-        raise ValueError(f"grade {bad!r} is not on the scale ({', '.join(scale.GRADES)})")
+        raise UsageError(f"grade {bad!r} is not on the scale ({', '.join(scale.GRADES)})")
     codes = pd.Categorical(grades["grade"].astype(str), categories=list(scale.GRADES), ordered=True)
-    counts = pd.crosstab([grades[c] for c in by], codes, dropna=False).reindex(columns=list(scale.GRADES),
-                                                                              fill_value=0)
+    counts = pd.crosstab([grades[c] for c in by], codes, dropna=False).reindex(columns=list(scale.GRADES), fill_value=0)
     values = counts.to_numpy()
     n = values.sum(axis=1)
     gob = values[:, [scale.GRADES.index(g) for g in scale.GOOD_OR_BETTER]].sum(axis=1)

@@ -1,7 +1,7 @@
 """Do grades shift across the three period groups? Per indicator, for a complete grade table.
 
 - The **linear-by-linear association test** (group scores 1, 2, 3; grade values 1-6), exact and
-  conditional on the margins (:mod:`analysis.exact`): two-sided, and one-sided in each
+  conditional on the margins (:mod:`analysis.stats.exact`): two-sided, and one-sided in each
   direction. Nothing is sampled. The asymptotic M^2 = (n - 1) r^2 p-value is shown beside it for
   comparison, never instead of it.
 - An **ordinal logistic model** (statsmodels ``OrderedModel``, logit link) of grade on period
@@ -13,7 +13,7 @@
   p-value; the likelihood-ratio test stays.
 - With nine indicators tested, Holm-adjusted p-values (``*_holm``) beside the raw ones.
 
-Under the public record, where a table is not known, :mod:`analysis.trend_bounds` gives the
+Under the public record, where a table is not known, :mod:`analysis.stats.trend_bounds` gives the
 exact bounds of these statistics over every consistent table.
 """
 
@@ -26,8 +26,8 @@ import pandas as pd
 from scipy import stats
 from scipy.optimize import linprog
 
-from . import areas, indicators, scale
-from .exact import lbl_exact
+from analysis.domain import areas, indicators, scale
+from analysis.stats.exact import lbl_exact
 
 __all__ = ["scores", "ordinal_model", "separated", "trend_tests", "holm", "TREND_TEST_COLUMNS"]
 
@@ -153,7 +153,7 @@ def trend_tests(grades: pd.DataFrame | None) -> pd.DataFrame:
     p_exact, p_up, p_down, p_exact_holm, p_asymptotic, coef_2014_16, coef_post_2016, p_2014_16,
     p_post_2016, lr_stat, lr_p, lr_p_holm, status. The tests need one complete table: without one
     (``grades`` None, the public record) the frame is empty; the record's bounds are
-    :func:`analysis.trend_bounds.trend_bounds`.
+    :func:`analysis.stats.trend_bounds.trend_bounds`.
     """
     if grades is None:
         return pd.DataFrame(columns=TREND_TEST_COLUMNS)

@@ -23,13 +23,26 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import config
-from .errors import ReviewError
-from .kinds import KINDS
-from .provenance import code_digest, environment, sha256_file
+from analysis import config
+from analysis.errors import CheckError, ReviewError
+from analysis.fingerprints import code_digest, sha256_file
+from analysis.pipeline.provenance import environment
+from analysis.report.kinds import KINDS
 
-__all__ = ["DEFAULT_TOL", "DEFAULT_RTOL", "DEFAULT_ATOL", "Line", "CheckReport", "check", "compare_file", "compare_table", "compare_png",
-           "compare_notebook", "compare_manifests", "manifest_at"]
+__all__ = [
+    "DEFAULT_TOL",
+    "DEFAULT_RTOL",
+    "DEFAULT_ATOL",
+    "Line",
+    "CheckReport",
+    "check",
+    "compare_file",
+    "compare_table",
+    "compare_png",
+    "compare_notebook",
+    "compare_manifests",
+    "manifest_at",
+]
 
 #: Default RMS tolerance for PNG images (matplotlib's own image tests mostly use 0 to a few units).
 DEFAULT_TOL = 1.0
@@ -66,13 +79,16 @@ class CheckReport:
         return sum(line.status == status for line in self.lines)
 
     def summary(self) -> str:
-        counts = ", ".join(f"{self.count(s)} {s}" for s in ("same", "differs", "missing", "new", "unlisted")
-                           if self.count(s))
+        counts = ", ".join(
+            f"{self.count(s)} {s}" for s in ("same", "differs", "missing", "new", "unlisted") if self.count(s)
+        )
         verdict = "every output is the same" if self.ok else "outputs differ"
         text = f"{len(self.lines)} outputs: {counts}. {verdict}."
         if not self.ok and any(n.startswith("environment:") for n in self.notes):
-            text += (" The environment differs from the published set's (notes above): the differences may come "
-                     "from it; install from requirements.lock (make install) to compare like with like.")
+            text += (
+                " The environment differs from the published set's (notes above): the differences may come "
+                "from it; install from requirements.lock (make install) to compare like with like."
+            )
         return text
 
     def differing(self) -> list[str]:
@@ -91,8 +107,9 @@ def _is_integer(text: str) -> bool:
     return text.strip().lstrip("+-").isdigit()
 
 
-def compare_table(published: Path, rebuilt: Path, max_cells: int = 3, rtol: float = DEFAULT_RTOL,
-                  atol: float = DEFAULT_ATOL) -> str | None:
+def compare_table(
+    published: Path, rebuilt: Path, max_cells: int = 3, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL
+) -> str | None:
     """None if the two CSV files agree; otherwise what differs (shape, columns, cells).
 
     Text and integers are compared exactly; floating-point cells within ``atol + rtol * |old|``
@@ -202,8 +219,9 @@ def compare_notebook(published: Path, rebuilt: Path, tol: float = DEFAULT_TOL) -
     return f"{len(problems)} difference(s): " + "; ".join(problems[:4]) + ("; ..." if len(problems) > 4 else "")
 
 
-def compare_file(published: Path, rebuilt: Path, tol: float = DEFAULT_TOL, rtol: float = DEFAULT_RTOL,
-                 atol: float = DEFAULT_ATOL) -> str | None:
+def compare_file(
+    published: Path, rebuilt: Path, tol: float = DEFAULT_TOL, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL
+) -> str | None:
     """None if ``published`` and ``rebuilt`` agree, by the rule for the file's kind; else how they differ."""
     suffix = published.suffix
     if suffix == ".csv":
@@ -224,7 +242,9 @@ def _load_manifest(path: Path) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise FileNotFoundError(f"{path}: no manifest; nothing published to check (run `review build` first)")
+        raise CheckError(f"{path}: no manifest; nothing published to check (run `review build` first)") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise CheckError(f"{path}: not a readable manifest ({exc}); restore it from git or rebuild") from None
 
 
 def _why_notes(published: dict, current_data: dict, env: dict, code: str) -> list[str]:
@@ -244,14 +264,20 @@ def _changed(old: dict, new: dict) -> list[str]:
 
 
 def _env_differences(old: dict, new: dict) -> list[str]:
-    out = [f"{k} {old.get(k)} -> {new.get(k)}" for k in ("python", "implementation", "platform")
-           if old.get(k) != new.get(k)]
+    out = [
+        f"{k} {old.get(k)} -> {new.get(k)}"
+        for k in ("python", "implementation", "platform")
+        if old.get(k) != new.get(k)
+    ]
     po, pn = old.get("packages", {}), new.get("packages", {})
     out += [f"{k} {po.get(k)} -> {pn.get(k)}" for k in sorted(set(po) | set(pn)) if po.get(k) != pn.get(k)]
     do, dn = old.get("distributions", {}), new.get("distributions", {})
     if do and dn:  # every installed distribution
-        out += [f"{k} {do.get(k)} -> {dn.get(k)}" for k in sorted(set(do) | set(dn))
-                if k not in po and k not in pn and do.get(k) != dn.get(k)]
+        out += [
+            f"{k} {do.get(k)} -> {dn.get(k)}"
+            for k in sorted(set(do) | set(dn))
+            if k not in po and k not in pn and do.get(k) != dn.get(k)
+        ]
     elif do or dn:  # a manifest from before every distribution was recorded
         out.append("one manifest does not record every installed distribution")
     if old.get("lock_sha256") != new.get("lock_sha256") and (old.get("lock_sha256") or new.get("lock_sha256")):
@@ -259,16 +285,25 @@ def _env_differences(old: dict, new: dict) -> list[str]:
     return out
 
 
-def check(reports_dir: Path | str | None = None, grades: Path | str | None = None, n_jobs: int | None = None,
-          tol: float = DEFAULT_TOL, data_dir: Path | str | None = None, progress=print,
-          keep: Path | str | None = None, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL,
-          timeout: float | None = None, wait: bool = False) -> CheckReport:
+def check(
+    reports_dir: Path | str | None = None,
+    grades: Path | str | None = None,
+    n_jobs: int | None = None,
+    tol: float = DEFAULT_TOL,
+    data_dir: Path | str | None = None,
+    progress=print,
+    keep: Path | str | None = None,
+    rtol: float = DEFAULT_RTOL,
+    atol: float = DEFAULT_ATOL,
+    timeout: float | None = None,
+    wait: bool = False,
+) -> CheckReport:
     """Rebuild every notebook ``reports_dir``'s manifest lists into a temporary folder (or ``keep``)
     and compare each output with the published one. Never writes into ``reports_dir``.
 
     Tables and figure data: text and integers exactly, floats within ``atol + rtol * |old|``; SVG
     and alt text byte for byte; PNG images within RMS ``tol``; notebooks cell by cell."""
-    from .outdir import locked
+    from analysis.pipeline.outdir import locked
 
     reports_dir = Path(reports_dir).resolve() if reports_dir else config.REPORTS_DIR
     if not reports_dir.is_dir():
@@ -280,26 +315,42 @@ def check(reports_dir: Path | str | None = None, grades: Path | str | None = Non
 
 
 def _check(reports_dir: Path, grades, n_jobs, tol, data_dir, progress, keep, rtol, atol, timeout) -> CheckReport:
-    from .build import build, job_for
-    from .load import data_file_hashes
+    from analysis.domain.load import data_file_hashes
+    from analysis.pipeline.build import build, job_for
 
     published = _load_manifest(reports_dir / "manifest.json")
     jobs = [job_for(e["kind"], e["subject"]) for e in published.get("jobs", {}).values()]
-    report = CheckReport(rules=f"tables and figure data: text and integers exactly, floats within {atol:g} + "
-                                f"{rtol:g} x |published|; SVG and alt text byte for byte; PNG within RMS {tol:g}")
+    report = CheckReport(
+        rules=f"tables and figure data: text and integers exactly, floats within {atol:g} + "
+        f"{rtol:g} x |published|; SVG and alt text byte for byte; PNG within RMS {tol:g}"
+    )
     report.notes = _why_notes(published, data_file_hashes(data_dir), environment(), code_digest())
     if published.get("grades_file") and not grades:
-        report.notes.append(f"the published set was built from a complete grade table "
-                            f"({published['grades_file']['name']}); pass it with --grades")
+        report.notes.append(
+            f"the published set was built from a complete grade table "
+            f"({published['grades_file']['name']}); pass it with --grades"
+        )
     elif grades and (published.get("grades_file") or {}).get("sha256") != sha256_file(grades):
-        report.notes.append(f"the grade table {Path(grades).name} differs from the one the published set was built from")
+        report.notes.append(
+            f"the grade table {Path(grades).name} differs from the one the published set was built from"
+        )
     with tempfile.TemporaryDirectory(prefix="review-check-") as tmp:
         out = Path(keep).resolve() if keep else Path(tmp) / "reports"
         progress(f"rebuilding {len(jobs)} notebook(s) into {out} ...")
-        summary = build(jobs, out_dir=out, grades=grades, n_jobs=n_jobs, force=True, progress=progress,
-                        data_dir=data_dir, timeout=timeout)
+        summary = build(
+            jobs,
+            out_dir=out,
+            grades=grades,
+            n_jobs=n_jobs,
+            force=True,
+            progress=progress,
+            data_dir=data_dir,
+            timeout=timeout,
+        )
         for job_id in summary.failed:
-            report.lines.append(Line(job_id, "differs", f"notebook failed to rebuild: {summary.results[job_id]['error']}"))
+            report.lines.append(
+                Line(job_id, "differs", f"notebook failed to rebuild: {summary.results[job_id]['error']}")
+            )
         rebuilt = _load_manifest(out / "manifest.json")
         old = {o["path"]: o for o in published.get("outputs", [])}
         new = {o["path"]: o for o in rebuilt.get("outputs", [])}
@@ -327,8 +378,16 @@ def _output_order(path: str):
     return (path.count("/"), path)
 
 
-def _compare_output(path: str, old: dict | None, new: dict | None, reports_dir: Path, out: Path, tol: float,
-                    rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL) -> Line:
+def _compare_output(
+    path: str,
+    old: dict | None,
+    new: dict | None,
+    reports_dir: Path,
+    out: Path,
+    tol: float,
+    rtol: float = DEFAULT_RTOL,
+    atol: float = DEFAULT_ATOL,
+) -> Line:
     if new is None:
         return Line(path, "missing", "published, but the rebuild does not produce it")
     if old is None:
@@ -341,8 +400,12 @@ def _compare_output(path: str, old: dict | None, new: dict | None, reports_dir: 
         if old["sha256"] == new["sha256"]:
             return Line(path, "same", "by manifest hash (not in the published set)")
         if path.endswith(".html") or path.endswith(".ipynb"):
-            return Line(path, "differs", "hash differs from the published manifest's (not in the published set: "
-                                         "rebuild it to see the difference)")
+            return Line(
+                path,
+                "differs",
+                "hash differs from the published manifest's (not in the published set: "
+                "rebuild it to see the difference)",
+            )
         return Line(path, "differs", "published file is missing")
     if sha256_file(published_file) != old["sha256"]:
         return Line(path, "differs", "the published file does not match its manifest hash (edited after the build?)")
@@ -353,18 +416,30 @@ def _compare_output(path: str, old: dict | None, new: dict | None, reports_dir: 
 # -- between two published sets ----------------------------------------------------------------------------------
 def manifest_at(commit: str) -> dict:
     """The published manifest at a git commit (a revision git can resolve; never an option)."""
-    from .errors import shown
+    from analysis.errors import shown
 
     if not commit or commit.startswith("-") or any(c in commit for c in "\n\r\0"):
         raise ReviewError(f"--since: {shown(commit)} is not a commit (give a revision such as HEAD~1 or a hash)")
     try:
-        sha = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{commit}^{{commit}}"],
-                             cwd=config.PROJ_ROOT, capture_output=True, text=True, check=True).stdout.strip()
-        text = subprocess.run(["git", "show", f"{sha}:reports/manifest.json"], cwd=config.PROJ_ROOT,
-                              capture_output=True, text=True, check=True).stdout
+        sha = subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{commit}^{{commit}}"],
+            cwd=config.PROJ_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        text = subprocess.run(
+            ["git", "show", f"{sha}:reports/manifest.json"],
+            cwd=config.PROJ_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     except subprocess.CalledProcessError as exc:
-        raise ReviewError(f"--since: no published manifest at {shown(commit)} "
-                          f"({exc.stderr.strip() or 'not a commit of this repository'})") from None
+        raise ReviewError(
+            f"--since: no published manifest at {shown(commit)} "
+            f"({exc.stderr.strip() or 'not a commit of this repository'})"
+        ) from None
     return json.loads(text)
 
 
@@ -400,8 +475,9 @@ def compare_manifests(old: dict, new: dict) -> CheckReport:
             site_file = a.get("job") is None and b.get("job") is None
             if site_file or _results_digest(ja) != _results_digest(jb):
                 if data_changed or grades_changed:
-                    reasons.append("data (" + ", ".join(data_changed + (["grade table"] if grades_changed else []))
-                                   + ")")
+                    reasons.append(
+                        "data (" + ", ".join(data_changed + (["grade table"] if grades_changed else [])) + ")"
+                    )
                 if code_changed and not (data_changed or grades_changed):
                     reasons.append("code (its results are computed differently)")
             if code_changed and not reasons:
@@ -412,7 +488,15 @@ def compare_manifests(old: dict, new: dict) -> CheckReport:
                 reasons.append("parameters")
             if ja.get("template_sha256") != jb.get("template_sha256"):
                 reasons.append("template")
-            report.lines.append(Line(path, "differs", "changed: " + (", ".join(reasons) or
-                                                                     "no recorded cause (same data, code, "
-                                                                     "environment, parameters and template)")))
+            report.lines.append(
+                Line(
+                    path,
+                    "differs",
+                    "changed: "
+                    + (
+                        ", ".join(reasons)
+                        or "no recorded cause (same data, code, environment, parameters and template)"
+                    ),
+                )
+            )
     return report

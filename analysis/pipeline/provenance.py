@@ -1,21 +1,18 @@
-"""Fingerprints of what an output was made from: data files, code, environment, git commit.
-
-The build's cache keys, the manifest and ``review check`` all use these, so "same inputs" means
-the same thing everywhere.
+"""What an output was made with: the environment (Python and package versions, the lock) and the git
+commit. The manifest and ``review check`` record and compare them; the data and code fingerprints
+are :mod:`analysis.fingerprints`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import platform
 import subprocess
 from importlib import metadata
-from pathlib import Path
 
-from . import config
+from analysis import config
+from analysis.fingerprints import sha256_file
 
-__all__ = ["PACKAGES", "environment", "code_digest", "sha256_file", "digest", "git_commit", "source_key", "source_key_of"]
+__all__ = ["PACKAGES", "environment", "git_commit"]
 
 #: Packages whose versions go in the manifest and the cache key.
 PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "matplotlib", "seaborn", "papermill", "nbclient",
@@ -44,22 +41,7 @@ def environment() -> dict:
             "lock_sha256": sha256_file(lock) if lock.is_file() else None}
 
 
-def code_digest() -> str:
-    """SHA-256 over the ``analysis`` package's source files."""
-    h = hashlib.sha256()
-    for path in sorted((config.PROJ_ROOT / "analysis").glob("*.py")):
-        h.update(path.name.encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()
 
-
-def sha256_file(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def digest(*parts) -> str:
-    """SHA-256 of JSON-serialisable parts (sorted keys)."""
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def git_commit() -> dict:
@@ -78,16 +60,3 @@ def git_commit() -> dict:
     return {"commit": commit, "dirty": dirty}
 
 
-def source_key(data_dir: str | Path | None = None, grades: str | Path | None = None) -> str:
-    """What a result is computed from: the data files, the grade table, the code. Every entry of the
-    results cache (:class:`analysis.cache.ResultsCache`) is keyed by it, with the function and its
-    arguments, so an entry is read only while these are unchanged.
-    """
-    from .load import data_file_hashes
-
-    return source_key_of(data_file_hashes(data_dir), sha256_file(grades) if grades else None, code_digest())
-
-
-def source_key_of(data_files: dict, grades_sha256: str | None, code: str) -> str:
-    """:func:`source_key` from fingerprints already taken (the build has them)."""
-    return digest(data_files, grades_sha256, code)

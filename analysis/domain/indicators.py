@@ -13,7 +13,7 @@ __all__ = ["INDICATORS", "codes", "indicator_table", "indicator_dtype", "parse_i
 @lru_cache(maxsize=1)
 def indicator_table() -> pd.DataFrame:
     """indicator, order, title, review_heading, framework_question, framework_area, review_section."""
-    from .validate import read_resource
+    from analysis.domain.schema import read_resource
 
     return read_resource("indicators").sort_values("order").reset_index(drop=True)
 

@@ -7,11 +7,10 @@ slugs and output paths the build chose, never from what a user typed.
 from __future__ import annotations
 
 import html
-import os
 from pathlib import Path
 from urllib.parse import quote
 
-from .kinds import KINDS, order_key
+from analysis.report.kinds import KINDS, order_key
 
 __all__ = ["write_index", "index_html"]
 
@@ -38,7 +37,7 @@ def _page(entry: dict) -> str | None:
 def index_html(manifest: dict, findings: list[str] | None = None) -> str:
     """The landing page for a manifest (pure: no file access). ``findings``: the national review's
     headline findings, as HTML fragments (escaped by the caller), shown when given."""
-    from . import areas
+    from analysis.domain import areas
 
     jobs = manifest.get("jobs", {})
     by_kind: dict[str, list[dict]] = {}
@@ -72,7 +71,9 @@ def index_html(manifest: dict, findings: list[str] | None = None) -> str:
                                                                "confirmed, possible or contradicted by the record.")):
         for entry in by_kind.get(kind, []):
             page = _page(entry)
-            parts.append(f"<h2>{_link(page, heading) if page else html.escape(heading)}</h2><p>{html.escape(blurb)}</p>")
+            parts.append(
+                f"<h2>{_link(page, heading) if page else html.escape(heading)}</h2><p>{html.escape(blurb)}</p>"
+            )
     groups = by_kind.get("period_group", [])
     if groups:
         parts.append("<h2>Period groups</h2><ul>")
@@ -81,14 +82,17 @@ def index_html(manifest: dict, findings: list[str] | None = None) -> str:
             label = f"{areas.period_group_label(g)} group" if g in areas.PERIOD_GROUPS else str(g)
             n = len(areas.members(g)) if g in areas.PERIOD_GROUPS else 0
             page = _page(entry)
-            parts.append(f"<li>{_link(page, label) if page else html.escape(label)} <small>({n} partnerships)</small>"
-                         f"</li>")
+            parts.append(
+                f"<li>{_link(page, label) if page else html.escape(label)} <small>({n} partnerships)</small></li>"
+            )
         parts.append("</ul>")
     partnerships = by_kind.get("partnership", [])
     if partnerships:
-        parts.append("<h2>Partnerships</h2><p>Each partnership's grades, with how each is known, and its standing "
-                     "against the national and group medians. Grouped by period group, in the order of Appendix 4."
-                     "</p><div class=\"groups\">")
+        parts.append(
+            "<h2>Partnerships</h2><p>Each partnership's grades, with how each is known, and its standing "
+            "against the national and group medians. Grouped by period group, in the order of Appendix 4."
+            '</p><div class="groups">'
+        )
         of = areas.period_group_of()
         for g in list(areas.PERIOD_GROUPS) + [None]:  # None: a subject the manifest names that is not one of the 32
             members = [e for e in partnerships if of.get(e.get("subject")) == g]
@@ -102,10 +106,12 @@ def index_html(manifest: dict, findings: list[str] | None = None) -> str:
                 parts.append(f"<li>{_link(page, name) if page else html.escape(name)}</li>")
             parts.append("</ul></div>")
         parts.append("</div>")
-    parts.append("<h2>Data and checking</h2><p>Every table on these pages can be downloaded as CSV from its page; "
-                 f"{_link('tables/datapackage.json', 'the data dictionary')} describes every column. "
-                 f"{_link('manifest.json', 'The manifest')} lists every file with its SHA-256, the data files and "
-                 "the software it was built with; <code>review check</code> rebuilds everything and compares.</p>")
+    parts.append(
+        "<h2>Data and checking</h2><p>Every table on these pages can be downloaded as CSV from its page; "
+        f"{_link('tables/datapackage.json', 'the data dictionary')} describes every column. "
+        f"{_link('manifest.json', 'The manifest')} lists every file with its SHA-256, the data files and "
+        "the software it was built with; <code>review check</code> rebuilds everything and compares.</p>"
+    )
     parts += ["</main>", "</body>", "</html>", ""]
     return "\n".join(parts)
 
@@ -113,8 +119,6 @@ def index_html(manifest: dict, findings: list[str] | None = None) -> str:
 def write_index(out_dir: Path | str, manifest: dict, findings: list[str] | None = None) -> Path:
     """Write ``index.html`` into ``out_dir`` (by rename, never half-written)."""
     out_dir = Path(out_dir)
-    path = out_dir / "index.html"
-    tmp = out_dir / ".index.html.tmp"
-    tmp.write_text(index_html(manifest, findings), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    from analysis.files import write_atomic
+
+    return write_atomic(out_dir / "index.html", index_html(manifest, findings))
