@@ -30,7 +30,7 @@ report: $(STAMP) ## Build every report into reports/
 	$(BIN)/review build
 
 publish: $(STAMP) ## Rebuild the published set from a clean, committed tree (then commit reports/)
-	@$(BIN)/python -c "from analysis.provenance import git_commit; import sys; sys.exit(1 if git_commit()['dirty'] is not False else 0)" \
+	@$(BIN)/python -c "from analysis.pipeline.provenance import git_commit; import sys; sys.exit(1 if git_commit()['dirty'] is not False else 0)" \
 		|| (echo "make publish: the tree has uncommitted changes outside reports/; commit them first" >&2; exit 1)
 	$(BIN)/review build
 	$(BIN)/review check --since HEAD
