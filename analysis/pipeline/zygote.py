@@ -21,7 +21,6 @@ import sys
 import threading
 import time
 
-from analysis.errors import BuildError
 
 #: Modules the zygote imports before forking kernels. matplotlib.pyplot and seaborn are left to
 #: the kernel: importing pyplot registers the inline backend with the kernel's shell, which
@@ -182,7 +181,7 @@ def start_kernel(argv: list) -> None:
     # a private method of ipykernel (there is no public switch); if a new ipykernel renames it, stop
     # loudly rather than open the TCP listener silently (tests/test_kernels.py checks it exists)
     if not callable(getattr(iostream.IOPubThread, "_setup_pipe_in", None)):
-        raise BuildError("ipykernel.iostream.IOPubThread._setup_pipe_in is gone: this ipykernel cannot be run "
+        raise RuntimeError("ipykernel.iostream.IOPubThread._setup_pipe_in is gone: this ipykernel cannot be run "
                            "without its TCP subprocess pipe; install the locked version (make install)")
     iostream.IOPubThread._setup_pipe_in = no_subprocess_pipe
     app = IPKernelApp.instance()
