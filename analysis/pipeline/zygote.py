@@ -21,7 +21,6 @@ import sys
 import threading
 import time
 
-
 #: Modules the zygote imports before forking kernels. matplotlib.pyplot and seaborn are left to
 #: the kernel: importing pyplot registers the inline backend with the kernel's shell, which
 #: only exists after the fork.

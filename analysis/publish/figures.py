@@ -28,6 +28,7 @@ import pandas as pd
 
 from analysis.domain import areas, indicators, scale
 from analysis.errors import UsageError
+from analysis.files import atomic_path
 
 __all__ = [
     "GRADE_COLOURS",
@@ -863,7 +864,6 @@ def save(ax, name: str, out_dir: Path | str, close: bool = True) -> list[Path]:
     with plt.rc_context(RC):
         write("png", lambda p: fig.savefig(p, format="png", metadata={"Software": None}))
         write("svg", lambda p: fig.savefig(p, format="svg", metadata={"Date": None, "Creator": None}))
-    from analysis.files import atomic_path
     from analysis.publish.precision import write_csv
 
     write("csv", lambda p: write_csv(record.data, p))
