@@ -57,6 +57,11 @@ def default_out_dir(grades: Path | str | None = None) -> Path:
     import re
 
     if not grades:
-        return __getattr__("REPORTS_DIR")
+        return _path("REPORTS_DIR")
     stem = re.sub(r"[^a-z0-9]+", "-", Path(grades).stem.lower()).strip("-") or "grades"
-    return __getattr__("PROJ_ROOT") / f"reports-{stem}"
+    return _path("PROJ_ROOT") / f"reports-{stem}"
+
+
+def _path(name: str) -> Path:
+    """A path of this module as a caller outside it sees it (set on the module, else resolved)."""
+    return globals()[name] if name in globals() else __getattr__(name)
