@@ -42,7 +42,8 @@ def _cmd_statements(args) -> int:
     from analysis.stats.claims import evaluate_claims
     from analysis.stats.statements import evaluate_statements
 
-    page = open_report("statements", grades=args.grades or "")  # reads the results cache a build filled
+    # reads the results cache a build filled
+    page = open_report("statements", grades=args.grades or "", data=args.data or "")
     frame, basis = evaluate_statements(page.record, page.model), page.basis
     claims = evaluate_claims(page.record, page.model)
     if args.csv:
@@ -116,12 +117,12 @@ def _print_reconciliation(frame, basis: str, stream) -> None:
                     f"({rec.source_id}: \"{_line(rec.quote, 120)}\")", 2), file=stream)
 
 
-def _warn_reconciliation(grades) -> None:
+def _warn_reconciliation(grades, data=None) -> None:
     if grades:
         from analysis.report.page import open_report
         from analysis.stats.statements import reconcile
 
-        page = open_report("statements", grades=str(grades))
+        page = open_report("statements", grades=str(grades), data=str(data or ""))
         _print_reconciliation(reconcile(page.record, page.grade_table), page.basis, sys.stderr)
 
 
@@ -146,8 +147,8 @@ def _report(summary, page: str | None = None) -> int:
 def _cmd_build(args) -> int:
     from analysis.pipeline.build import build
 
-    _warn_reconciliation(args.grades)
-    return _report(build(out_dir=args.out, grades=args.grades, n_jobs=args.jobs, force=args.force,
+    _warn_reconciliation(args.grades, args.data)
+    return _report(build(out_dir=args.out, grades=args.grades, n_jobs=args.jobs, force=args.force, data_dir=args.data,
                          timeout=args.timeout, wait=args.wait))
 
 
@@ -163,8 +164,8 @@ def _cmd_run(args) -> int:
         job = job_for("review")
     else:
         job = job_for("statements")
-    _warn_reconciliation(args.grades)
-    return _report(build([job], out_dir=args.out, grades=args.grades, n_jobs=1, force=args.force,
+    _warn_reconciliation(args.grades, args.data)
+    return _report(build([job], out_dir=args.out, grades=args.grades, n_jobs=1, force=args.force, data_dir=args.data,
                          timeout=args.timeout, wait=args.wait), page=job.html_path)
 
 
@@ -186,6 +187,7 @@ def _cmd_check(args) -> int:
         print(f"Published outputs changed since {args.since or args.against}:")
     else:
         result = check(reports, grades=args.grades, n_jobs=args.jobs, tol=args.tol, rtol=args.rtol, atol=args.atol,
+                       data_dir=args.data,
                        timeout=args.timeout, wait=args.wait,
                        progress=lambda line: print(line, file=sys.stderr, flush=True))
         # differences first; every output only with --all
@@ -223,22 +225,26 @@ def main(argv=None) -> int:
 
     parser.add_argument("--version", action="version", version=f"review (cpp-inspections-review) {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("list", help="partnerships with slug, period group and aliases")
+    data = argparse.ArgumentParser(add_help=False)
+    data.add_argument("--data", metavar="DIR", help="the data package (a folder laid out as data/: datapackage.json, "
+                      "reference/, record/); its reference tables define the partnerships, indicators, period "
+                      "groups and grade scale (default: data/ of the checkout)")
+    p = sub.add_parser("list", parents=[data], help="partnerships with slug, period group and aliases")
     p.add_argument("--csv", action="store_true", help="machine-readable CSV on standard output")
     p.set_defaults(func=_cmd_list)
-    p = sub.add_parser("statements", help="the review's statements checked against the data")
+    p = sub.add_parser("statements", parents=[data], help="the review's statements checked against the data")
     p.add_argument("--csv", action="store_true", help="machine-readable CSV on standard output")
     p.add_argument("--grades", help="a complete grade table (CSV) instead of the public record")
     p.set_defaults(func=_cmd_statements)
-    p = sub.add_parser("build", help="run every notebook (national, period groups, partnerships, statements) "
-                       "into reports/")
+    p = sub.add_parser("build", parents=[data], help="run every notebook (national, period groups, partnerships, "
+                       "statements) into reports/")
     p.add_argument("--out", help="output folder (default: reports/)")
     p.add_argument("--grades", help="a complete grade table (CSV) instead of the public record")
     p.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: the number of cores)")
     p.add_argument("--force", action="store_true", help="rebuild every notebook, even unchanged ones")
     _running_options(p)
     p.set_defaults(func=_cmd_build)
-    p = sub.add_parser("run", help="run one notebook, with the same outputs as the build")
+    p = sub.add_parser("run", parents=[data], help="run one notebook, with the same outputs as the build")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--partnership", metavar="NAME", help="a partnership, by name or alias")
     which.add_argument("--period-group", metavar="GROUP", help="pre-2014, 2014-16 or post-2016")
@@ -249,8 +255,8 @@ def main(argv=None) -> int:
     p.add_argument("--force", action="store_true", help="run even if unchanged since the last run")
     _running_options(p)
     p.set_defaults(func=_cmd_run)
-    p = sub.add_parser("check", help="rebuild into a temporary folder and compare with the published reports/ "
-                       "(exit 1 if anything differs); never modifies reports/")
+    p = sub.add_parser("check", parents=[data], help="rebuild into a temporary folder and compare with the published "
+                       "reports/ (exit 1 if anything differs); never modifies reports/")
     p.add_argument("--reports", help="the published folder to check (default: reports/)")
     p.add_argument("--grades", help="the complete grade table the published set was built from, if any")
     p.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: the number of cores)")
@@ -284,6 +290,9 @@ def main(argv=None) -> int:
     from analysis.errors import ReviewError
 
     try:
+        from analysis.domain.package import use
+
+        use(args.data)  # before any name is matched: the domain is the data package's
         return args.func(args)
     except KeyboardInterrupt as exc:
         import signal

@@ -210,13 +210,19 @@ def test_byte_order_mark_is_accepted(tmp_path, complete_rows):
     assert len(load_grades(path)) == 288
 
 
-def test_a_copy_with_other_reference_tables_is_refused(data_copy):
-    # before: load_record(copy) validated the copy's reference tables but returned the project's
+def test_a_copy_with_other_reference_tables_is_its_own_domain(data_copy):
+    """A data package defines its own domain: the record and the names come from the same folder
+    (a copy with another alias matches it; the project's data/ does not)."""
+    from analysis.domain import areas
     from analysis.domain.load import load_record
-    from analysis.domain.schema import ValidationError
+    from analysis.domain.package import use
 
-    assert len(load_record(data_copy).partnerships) == 32  # an unchanged copy loads
     path = data_copy / "reference/partnerships.csv"
     path.write_text(path.read_text(encoding="utf-8").replace("Edinburgh City", "Embra"), encoding="utf-8")
-    with pytest.raises(ValidationError, match="reference/partnerships.csv.*reference tables"):
-        load_record(data_copy)
+    try:
+        assert len(load_record(data_copy).partnerships) == 32
+        assert areas.match_partnership("Embra") == "Edinburgh"
+    finally:
+        use(None)
+    with pytest.raises(areas.UnknownName):
+        areas.match_partnership("Embra")

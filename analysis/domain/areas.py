@@ -9,10 +9,10 @@ slug resolve to the canonical name.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import pandas as pd
 
+from analysis.domain.package import domain_cached
 from analysis.domain.schema import Problem, ValidationError, closest
 from analysis.errors import ReviewError, shown
 
@@ -49,7 +49,7 @@ class UnknownName(ReviewError, LookupError):
         super().__init__(f"unknown {kind} {shown(value)}{hint}{more}")
 
 
-@lru_cache(maxsize=1)
+@domain_cached
 def period_group_table() -> pd.DataFrame:
     """period_group, order, label, n_partnerships, description, appendix4_heading."""
     from analysis.domain.schema import read_resource
@@ -57,7 +57,7 @@ def period_group_table() -> pd.DataFrame:
     return read_resource("period_groups").sort_values("order").reset_index(drop=True)
 
 
-@lru_cache(maxsize=1)
+@domain_cached
 def partnership_table() -> pd.DataFrame:
     """The 32 partnerships in Appendix 4 order (group, then position in the column).
 
@@ -74,13 +74,13 @@ def partnership_table() -> pd.DataFrame:
     return table
 
 
-@lru_cache(maxsize=1)
+@domain_cached
 def partnerships() -> tuple[str, ...]:
     """Canonical partnership names in Appendix 4 order: :data:`PARTNERSHIPS`."""
     return tuple(partnership_table()["partnership"])
 
 
-@lru_cache(maxsize=1)
+@domain_cached
 def period_groups() -> tuple[str, ...]:
     """Period group ids in order: :data:`PERIOD_GROUPS`."""
     return tuple(period_group_table()["period_group"])
@@ -108,7 +108,7 @@ def _key(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().casefold()
 
 
-@lru_cache(maxsize=1)
+@domain_cached
 def _names() -> dict[str, str]:
     table = {}
     for rec in partnership_table().itertuples():
@@ -162,7 +162,7 @@ def match_partnership(name) -> str:
     raise UnknownName("partnership", str(name), suggestions[:3])
 
 
-@lru_cache(maxsize=1)
+@domain_cached
 def period_group_of() -> dict[str, str]:
     """Canonical partnership name to its period group id."""
     table = partnership_table()

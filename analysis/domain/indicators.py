@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import pandas as pd
+
+from analysis.domain.package import domain_cached
 
 __all__ = ["INDICATORS", "codes", "indicator_table", "indicator_dtype", "parse_indicator", "title"]
 
 
-@lru_cache(maxsize=1)
+@domain_cached
 def indicator_table() -> pd.DataFrame:
     """indicator, order, title, review_heading, framework_question, framework_area, review_section."""
     from analysis.domain.schema import read_resource
@@ -18,7 +19,7 @@ def indicator_table() -> pd.DataFrame:
     return read_resource("indicators").sort_values("order").reset_index(drop=True)
 
 
-@lru_cache(maxsize=1)
+@domain_cached
 def codes() -> tuple[str, ...]:
     """Indicator codes in the review's order: :data:`INDICATORS`."""
     return tuple(indicator_table()["indicator"])

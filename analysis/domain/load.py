@@ -17,15 +17,30 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import config
 from analysis.domain import areas, indicators, scale
+from analysis.domain.package import data_dir as package_in_use
+from analysis.domain.package import use
 from analysis.domain.schema import Problem, ValidationError, closest, datapackage, read_csv_text, read_resource
 
-__all__ = ["PublicRecord", "load_record", "load_grades", "COUNT_COLUMNS", "data_file_hashes"]
+__all__ = ["PublicRecord", "load_record", "load_grades", "count_columns", "data_file_hashes"]
 
-#: Columns of area_grade_counts holding counts, best grade first, with their grade.
-COUNT_COLUMNS = {"excellent": "Excellent", "very_good": "Very good", "good": "Good",
-                 "adequate": "Adequate", "weak": "Weak", "unsatisfactory": "Unsatisfactory"}
+def count_columns() -> dict[str, str]:
+    """The columns of ``area_grade_counts`` holding counts, best grade first, with their grade: one per
+    grade of the scale in use, named by the grade in lower case with ``_`` between words.
+
+    Returns
+    -------
+    dict
+        Column name to grade label.
+
+    Examples
+    --------
+    >>> list(count_columns().items())[:2]
+    [('excellent', 'Excellent'), ('very_good', 'Very good')]
+    """
+    import re
+
+    return {re.sub(r"[^a-z0-9]+", "_", g.casefold()).strip("_"): g for g in reversed(scale.grades())}
 
 
 @dataclass
@@ -58,26 +73,12 @@ class PublicRecord:
 
 
 def data_file_hashes(data_dir: Path | str | None = None) -> dict[str, str]:
-    """SHA-256 of datapackage.json and every resource file, keyed by path relative to data/."""
-    data_dir = Path(data_dir) if data_dir else config.DATA_DIR
+    """SHA-256 of datapackage.json and every resource file, keyed by path relative to data/
+    (default: the data package in use)."""
+    data_dir = Path(data_dir) if data_dir else package_in_use()
     paths = ["datapackage.json"] + [r["path"] for r in datapackage(data_dir)["resources"]]
     return {p: hashlib.sha256((data_dir / p).read_bytes()).hexdigest() for p in paths}
 
-
-def _check_same_domain(data_dir: Path) -> None:
-    """A copy of the data package must keep the reference tables (partnerships, period groups,
-    indicators, grade scale): they define the domain the package loaded from the project's data/
-    (areas, indicators, scale), so a copy with other ones would be checked against one domain and
-    reported in another. Raises :class:`ValidationError` naming each file that differs."""
-    if Path(data_dir).resolve() == Path(config.DATA_DIR).resolve():
-        return
-    mine, theirs = data_file_hashes(config.DATA_DIR), data_file_hashes(data_dir)
-    differ = sorted(p for p in mine if p.startswith("reference/") and theirs.get(p) != mine[p])
-    if differ:
-        raise ValidationError([Problem(f"{data_dir}/{p}", "a copy of the data must keep the project's reference "
-                                                         "tables, which define the partnerships, period groups, "
-                                                         "indicators and grade scale in force",
-                                       allowed=f"the same file as {config.DATA_DIR}/{p}") for p in differ])
 
 
 def _resolve_partnership(value, display, row, column, problems):
@@ -153,8 +154,32 @@ def _cells_frame(records: list[dict]) -> pd.DataFrame:
 
 
 def load_record(data_dir: Path | str | None = None) -> PublicRecord:
-    """Load and check every table of the data package; see :class:`PublicRecord`."""
-    data_dir = Path(data_dir) if data_dir else config.DATA_DIR
+    """Load and check every table of a data package.
+
+    Parameters
+    ----------
+    data_dir : str or Path, optional
+        The data package (a folder with ``datapackage.json``). It becomes the data package in use
+        (:func:`analysis.domain.package.use`), so the domain (scale, indicators, partnerships,
+        period groups) and the record come from the same folder. Default: the one in use.
+
+    Returns
+    -------
+    PublicRecord
+        Every table, typed and checked.
+
+    Raises
+    ------
+    ValidationError
+        Every problem in every table, naming file, row, column and value.
+
+    Examples
+    --------
+    >>> record = load_record()
+    >>> len(record.partnerships) == len(areas.partnerships())
+    True
+    """
+    data_dir = use(data_dir) if data_dir else package_in_use()
     read = {}
     problems: list[Problem] = []
     for res in datapackage(data_dir)["resources"]:
@@ -165,7 +190,6 @@ def load_record(data_dir: Path | str | None = None) -> PublicRecord:
     if problems:
         raise ValidationError(problems)
     path = {r["name"]: f"data/{r['path']}" for r in datapackage(data_dir)["resources"]}
-    _check_same_domain(data_dir)
     source_ids = set(read["sources"]["source_id"])
     group_of = areas.period_group_of()
     for name in [
@@ -200,10 +224,10 @@ def load_record(data_dir: Path | str | None = None) -> PublicRecord:
     counts, seen_area = [], {}
     for row, rec in read["area_grade_counts"].iterrows():
         p = _resolve_partnership(rec["partnership"], disp, row, "partnership", problems)
-        given = {c: rec[c] for c in COUNT_COLUMNS if not pd.isna(rec[c])}
+        given = {c: rec[c] for c in count_columns() if not pd.isna(rec[c])}
         within = _grade_list(rec["within"], disp, row, "within", problems) if rec["within"] else ()
-        if given and len(given) < len(COUNT_COLUMNS):
-            for c in COUNT_COLUMNS:
+        if given and len(given) < len(count_columns()):
+            for c in count_columns():
                 if c not in given:
                     problems.append(Problem(disp, "count missing (write 0 for none)", row=row, column=c))
         elif given:
@@ -321,7 +345,7 @@ def load_record(data_dir: Path | str | None = None) -> PublicRecord:
     cell_frame = _cells_frame(cells)
     count_frame = pd.DataFrame(counts)
     count_frame["partnership"] = count_frame["partnership"].astype(areas.partnership_dtype())
-    for c in ["n_indicators", *COUNT_COLUMNS]:
+    for c in ["n_indicators", *count_columns()]:
         count_frame[c] = count_frame[c].astype("Int64")
     stmt_frame = pd.DataFrame(statements).drop(columns="period_group")
     stmt_frame["indicator"] = stmt_frame["indicator"].astype(indicators.indicator_dtype())

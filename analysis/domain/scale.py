@@ -9,10 +9,10 @@ from worst to best, so ``grade >= "Good"`` selects Good, Very good and Excellent
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import pandas as pd
 
+from analysis.domain.package import domain_cached
 from analysis.domain.schema import closest
 
 __all__ = [
@@ -22,19 +22,17 @@ __all__ = [
     "good_or_better",
     "ABBREVIATIONS",
     "ABBREVIATIONS_OF",
+    "abbreviations",
+    "abbreviations_of",
     "grade_dtype",
     "grade_values",
     "parse_grade",
     "grade_table",
 ]
 
-#: Abbreviations accepted by :func:`parse_grade` (case-insensitive).
-ABBREVIATIONS = {"E": "Excellent", "VG": "Very good", "G": "Good", "A": "Adequate", "W": "Weak", "U": "Unsatisfactory"}
-#: Each grade's abbreviation.
-ABBREVIATIONS_OF = {grade: abbrev for abbrev, grade in ABBREVIATIONS.items()}
 
 
-@lru_cache(maxsize=1)
+@domain_cached
 def grade_table() -> pd.DataFrame:
     """The scale as a frame: value (1-6), grade, descriptor, good_or_better; best first."""
     from analysis.domain.schema import read_resource
@@ -42,13 +40,13 @@ def grade_table() -> pd.DataFrame:
     return read_resource("grade_scale").sort_values("value", ascending=False).reset_index(drop=True)
 
 
-@lru_cache(maxsize=1)
+@domain_cached
 def grades() -> tuple[str, ...]:
     """Grade labels from worst (Unsatisfactory) to best (Excellent): :data:`GRADES`."""
     return tuple(grade_table().sort_values("value")["grade"])
 
 
-@lru_cache(maxsize=1)
+@domain_cached
 def good_or_better() -> tuple[str, ...]:
     """The grades counted as "good or better", worst first: :data:`GOOD_OR_BETTER`."""
     order = {g: i for i, g in enumerate(grades())}
@@ -61,7 +59,49 @@ def __getattr__(name):
         return grades()
     if name == "GOOD_OR_BETTER":
         return good_or_better()
+    if name == "ABBREVIATIONS":
+        return abbreviations()
+    if name == "ABBREVIATIONS_OF":
+        return abbreviations_of()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@domain_cached
+def abbreviations() -> dict[str, str]:
+    """Each grade's abbreviation (the initials of its words), best grade first: :data:`ABBREVIATIONS`.
+
+    Returns
+    -------
+    dict
+        Abbreviation to grade label; :func:`parse_grade` accepts them in any case. A grade whose
+        initials another grade already has is abbreviated by its whole label.
+
+    Examples
+    --------
+    >>> abbreviations()
+    {'E': 'Excellent', 'VG': 'Very good', 'G': 'Good', 'A': 'Adequate', 'W': 'Weak', 'U': 'Unsatisfactory'}
+    """
+    out = {}
+    for grade in reversed(grades()):
+        short = "".join(word[0] for word in grade.split()).upper()
+        out[short if short not in out else grade] = grade
+    return out
+
+
+def abbreviations_of() -> dict[str, str]:
+    """Grade label to its abbreviation: :data:`ABBREVIATIONS_OF`.
+
+    Returns
+    -------
+    dict
+        Grade label to abbreviation, best grade first.
+
+    Examples
+    --------
+    >>> abbreviations_of()["Very good"]
+    'VG'
+    """
+    return {grade: short for short, grade in abbreviations().items()}
 
 
 def grade_dtype() -> pd.CategoricalDtype:
@@ -78,13 +118,13 @@ def _key(text: str) -> str:
     return re.sub(r"\s+", " ", str(text)).strip().casefold()
 
 
-@lru_cache(maxsize=1)
+@domain_cached
 def _lookup() -> dict[str, str]:
     table = {}
     for value, grade in ((i + 1, g) for i, g in enumerate(grades())):
         table[_key(grade)] = grade
         table[str(value)] = grade
-    for abbrev, grade in ABBREVIATIONS.items():
+    for abbrev, grade in abbreviations().items():
         table[_key(abbrev)] = grade
     return table
 
@@ -102,7 +142,7 @@ def parse_grade(text) -> str | None:
 
 def allowed_spellings() -> str:
     """Human-readable list of accepted spellings, for error messages."""
-    return ", ".join(grades()[::-1]) + " (any case); " + ", ".join(ABBREVIATIONS) + "; 1-6"
+    return ", ".join(grades()[::-1]) + " (any case); " + ", ".join(abbreviations()) + f"; 1-{len(grades())}"
 
 
 def suggest(text) -> str:

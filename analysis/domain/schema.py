@@ -153,10 +153,10 @@ def _load_datapackage(path: str) -> dict:
 
 
 def datapackage(data_dir: Path | str | None = None) -> dict:
-    """The parsed ``datapackage.json`` of ``data_dir`` (default: the project's ``data/``)."""
-    from analysis import config
+    """The parsed ``datapackage.json`` of ``data_dir`` (default: the data package in use)."""
+    from analysis.domain.package import data_dir as in_use
 
-    data_dir = Path(data_dir) if data_dir else config.DATA_DIR
+    data_dir = Path(data_dir) if data_dir else in_use()
     return _load_datapackage(str(data_dir / "datapackage.json"))
 
 
@@ -187,9 +187,9 @@ def read_resource(name: str, data_dir: Path | str | None = None) -> pd.DataFrame
     cast to the field's type; enum, pattern, minimum, maximum and unique constraints; the
     primary key has no duplicates. Returns typed columns (integers as nullable Int64).
     """
-    from analysis import config
+    from analysis.domain.package import data_dir as in_use
 
-    data_dir = Path(data_dir) if data_dir else config.DATA_DIR
+    data_dir = Path(data_dir) if data_dir else in_use()
     package = datapackage(data_dir)
     resource = next((r for r in package["resources"] if r["name"] == name), None)
     if resource is None:

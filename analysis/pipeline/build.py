@@ -99,8 +99,9 @@ class BuildSummary:
 
 
 def _run_job(job: Job, template: str, out_dir: str, params: dict, staging: str, kernel_cmd: list | None,
-             timeout: float, ipc_parent: str) -> dict:
-    """In a worker process: run one notebook into its staging folder and export its page."""
+             timeout: float, ipc_parent: str, title: str) -> dict:
+    """In a worker process: run one notebook into its staging folder and export its page (titled
+    ``title``, named by the build, which has the data package's domain; the worker reads no data)."""
     from analysis.pipeline.execute import export_html, run_notebook
 
     staging_dir = Path(staging)
@@ -114,7 +115,7 @@ def _run_job(job: Job, template: str, out_dir: str, params: dict, staging: str, 
     if result.status == "done":
         try:
             _normalise(executed)
-            export_html(executed, staging_dir / "page.html", job.title)
+            export_html(executed, staging_dir / "page.html", title)
         except Exception as exc:  # export failure fails the job, nothing is installed
             result.status, result.error = "failed", f"{type(exc).__name__}: {exc}"
     return asdict(result)
@@ -368,9 +369,11 @@ def build(
     table, before any kernel starts; :class:`Interrupted` on SIGTERM or SIGHUP.
     """
     from analysis.domain.load import load_grades
+    from analysis.domain.package import use
     from analysis.pipeline.execute import DEFAULT_TIMEOUT
 
     started = time.perf_counter()
+    use(data_dir)  # the domain (partnerships, indicators, scale) and the record from this data package
     jobs = list(jobs) if jobs is not None else plan()
     grades_abs = ""
     if grades:
@@ -700,6 +703,7 @@ class _Build:
                         self.kernel_cmd,
                         self.timeout,
                         self.sockets,
+                        job.title,
                     )
                 except RuntimeError:  # the pool is shutting down (the build was stopped)
                     return

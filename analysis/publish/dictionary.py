@@ -13,7 +13,7 @@ import csv
 import json
 from pathlib import Path
 
-from analysis.domain import areas
+from analysis.domain import areas, scale
 from analysis.publish.precision import significant_digits
 
 __all__ = ["DESCRIPTIONS", "describe", "datapackage", "write_datapackage"]
@@ -187,7 +187,19 @@ def describe(table: str, column: str) -> str | None:
     if column in DESCRIPTIONS:
         return DESCRIPTIONS[column]
     if column in areas.PARTNERSHIPS:
-        return f"Grade of {column} in the witness table (E, VG, G, A, W, U)."
+        return f"Grade of {column} in the witness table ({', '.join(scale.abbreviations())})."
+    from analysis.domain.load import count_columns
+
+    if column in count_columns():
+        return f"Number of indicators graded {count_columns()[column]}."
+    for g in areas.PERIOD_GROUPS:
+        slug = g.replace("-", "_")
+        n = len(scale.GRADES)
+        for suffix, text in (("", f"Mean grade (1-{n}) of the {g} group."),
+                             ("_min", f"Minimum over consistent tables of the {g} group's mean grade."),
+                             ("_max", f"Maximum of the {g} group's mean grade.")):
+            if column == f"mean_{slug}{suffix}":
+                return text
     return None
 
 

@@ -33,6 +33,7 @@ from analysis.files import atomic_path
 __all__ = [
     "GRADE_COLOURS",
     "TEXT_ON",
+    "SCOPE_STYLE",
     "PALETTE",
     "grade_colours",
     "text_on",
@@ -61,14 +62,70 @@ PALETTE = ("#7f3b08", "#b35806", "#d46f00", "#a285d1", "#6a51a3", "#3f007d")
 TEXT_PALETTE = ("white", "white", "black", "black", "white", "white")
 
 
+def _by_side(palette) -> dict[str, str]:
+    """``palette`` (worst to best, its first half below Good, its second from Good up) given to the scale's
+    grades: those not good or better take the first half's darkest-last colours nearest the middle, those
+    good or better the second half's, from the middle out; a six-point scale takes the palette as it is."""
+    below = [g for g in scale.GRADES if g not in scale.GOOD_OR_BETTER]
+    above = [g for g in scale.GRADES if g in scale.GOOD_OR_BETTER]
+    half = len(palette) // 2
+    low, high = palette[:half], palette[half:]
+    if len(below) > len(low) or len(above) > len(high):
+        raise UsageError(f"the grade palette has {len(low)} colours below good and {len(high)} from good up; the "
+                         f"scale has {len(below)} and {len(above)}")
+    return dict(zip(below, low[len(low) - len(below):])) | dict(zip(above, high[: len(above)]))
+
+
 def grade_colours() -> dict[str, str]:
-    """Each grade's colour (:data:`PALETTE`, keyed by the scale's grade names): ``GRADE_COLOURS``."""
-    return dict(zip(scale.GRADES, PALETTE))
+    """Each grade's colour (:data:`PALETTE`, keyed by the scale's grade names): ``GRADE_COLOURS``.
+
+    Returns
+    -------
+    dict
+        Grade label (worst first) to its colour.
+
+    Examples
+    --------
+    >>> grade_colours()["Good"]
+    '#a285d1'
+    """
+    return _by_side(PALETTE)
 
 
 def text_on() -> dict[str, str]:
-    """The text colour on each grade's colour: ``TEXT_ON``."""
-    return dict(zip(scale.GRADES, TEXT_PALETTE))
+    """The text colour on each grade's colour: ``TEXT_ON``.
+
+    Returns
+    -------
+    dict
+        Grade label to ``"white"`` or ``"black"``.
+
+    Examples
+    --------
+    >>> text_on()["Excellent"]
+    'white'
+    """
+    return _by_side(TEXT_PALETTE)
+
+
+def scope_style() -> dict[str, tuple[str, str]]:
+    """The colour and marker of each scope: all partnerships, then each period group in order
+    (:data:`GROUP_STYLES`): ``SCOPE_STYLE``.
+
+    Returns
+    -------
+    dict
+        Scope (``"all"`` or a period group id) to (colour, marker).
+
+    Examples
+    --------
+    >>> scope_style()["all"]
+    ('#0b0c0c', 'o')
+    """
+    groups = list(areas.PERIOD_GROUPS)
+    if len(groups) > len(GROUP_STYLES):
+        raise UsageError(f"{len(groups)} period groups; the charts have styles for {len(GROUP_STYLES)}")
+    return {"all": ALL_STYLE, **dict(zip(groups, GROUP_STYLES))}
 
 
 def __getattr__(name):
@@ -77,6 +134,8 @@ def __getattr__(name):
         return grade_colours()
     if name == "TEXT_ON":
         return text_on()
+    if name == "SCOPE_STYLE":
+        return scope_style()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -86,14 +145,10 @@ UNRESOLVED_COLOUR = "#ffffff"
 UNRESOLVED_EDGE = "#505a5f"
 #: One colour and marker per scope, on every page (the Analysis Function's categorical palette; no
 #: grade colour is reused): all 32, then the three period groups.
-SCOPE_STYLE: dict[str, tuple[str, str]] = {
-    "all": ("#0b0c0c", "o"),
-    "pre-2014": ("#12436d", "s"),
-    "2014-16": ("#28a197", "D"),
-    "post-2016": ("#801650", "^"),
-}
+ALL_STYLE = ("#0b0c0c", "o")
+#: The period groups' colours and markers, in the groups' order.
+GROUP_STYLES = (("#12436d", "s"), ("#28a197", "D"), ("#801650", "^"))
 #: Short labels drawn in cells.
-SHORT = scale.ABBREVIATIONS_OF
 
 #: matplotlib settings every figure is drawn with: a font shipped with matplotlib, fixed sizes.
 RC = {
@@ -169,7 +224,7 @@ def _legend_handles(with_unresolved: bool, label: str = "not fixed by the record
 
 def _scope_style(scope: str) -> tuple[str, str]:
     """The colour and marker of a scope (:data:`SCOPE_STYLE`; dark grey for any other)."""
-    return SCOPE_STYLE.get(scope, ("#3d3d3d", "v"))
+    return scope_style().get(scope, ("#3d3d3d", "v"))
 
 
 def _scope_label(scope: str) -> str:
@@ -348,9 +403,9 @@ def grade_grid_data(possible: pd.DataFrame) -> pd.DataFrame:
         fixed = len(poss) == 1
         status = getattr(r, "status", "")
         if fixed:
-            label = SHORT[poss[0]] + ("*" if status == "derived" else "")
+            label = scale.abbreviations_of()[poss[0]] + ("*" if status == "derived" else "")
         else:
-            label = f"{SHORT[poss[0]]}–{SHORT[poss[-1]]}"
+            label = f"{scale.abbreviations_of()[poss[0]]}–{scale.abbreviations_of()[poss[-1]]}"
         rows.append((str(r.partnership), str(r.indicator), poss[0] if fixed else "open", "|".join(poss), status, label))
     return pd.DataFrame(rows, columns=["partnership", "indicator", "drawn", "possible", "status", "label"])
 
@@ -555,7 +610,7 @@ def profile_plot(profile: pd.DataFrame, ax=None, basis: str = ""):
     group = areas.period_group_of().get(partnership, "")
     style = {
         partnership: ("#505a5f", "o", 0.0, 7, partnership),
-        "national median": (SCOPE_STYLE["all"][0], "_", -0.25, 12, "national median (all 32)"),
+        "national median": (ALL_STYLE[0], "_", -0.25, 12, "national median (all 32)"),
         "group median": (
             _scope_style(group)[0],
             "_",

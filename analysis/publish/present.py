@@ -63,6 +63,28 @@ def label(column: str) -> str:
     return LABELS.get(column, column.replace("_", " ").capitalize() if column.islower() else column)
 
 
+def number_word(n: int) -> str:
+    """A count as the pages write it: in words up to ten, in digits above.
+
+    Parameters
+    ----------
+    n : int
+        The count.
+
+    Returns
+    -------
+    str
+        ``"nine"`` for 9, ``"32"`` for 32.
+
+    Examples
+    --------
+    >>> number_word(3), number_word(32)
+    ('three', '32')
+    """
+    words = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+    return words[n] if 0 <= n < len(words) else str(n)
+
+
 def format_p(p) -> str:
     """A p-value to three significant figures; very small ones in powers of ten (2.0 x 10^-8)."""
     if p is None or (isinstance(p, float) and math.isnan(p)):
@@ -185,7 +207,9 @@ def _view_profile(f: pd.DataFrame) -> pd.DataFrame:
 
 
 def _view_grade_counts(f: pd.DataFrame) -> pd.DataFrame:
-    grades = ["excellent", "very_good", "good", "adequate", "weak", "unsatisfactory"]
+    from analysis.domain.load import count_columns
+
+    grades = list(count_columns())
     counts = [
         ", ".join(f"{int(r[g])} {label(g)}" for g in grades if not _missing(r[g]) and int(r[g]))
         for _, r in f.iterrows()

@@ -31,6 +31,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from analysis.domain import areas, indicators, scale
+from analysis.domain.package import on_change
 from analysis.errors import ReviewError, UsageError
 
 __all__ = ["Group", "RecordModel", "Infeasible", "grade_values", "var", "D"]
@@ -80,6 +81,7 @@ class _Dimensions:
 
 #: The dimensions of the integer program (read on first use).
 D = _Dimensions()
+on_change(D.__dict__.clear)  # another data package: other partnerships, indicators, grades
 
 
 def __getattr__(name):
@@ -143,8 +145,8 @@ def cell_group(p, i, g, kind="cell", source_id="", quote="", basis="") -> Group:
 
 
 def count_group(rec) -> Group:
-    """Group for one row of area_grade_counts (see analysis.domain.load.COUNT_COLUMNS)."""
-    from analysis.domain.load import COUNT_COLUMNS
+    """Group for one row of area_grade_counts (see analysis.domain.load.count_columns)."""
+    from analysis.domain.load import count_columns
 
     p = str(rec["partnership"])
     rows = []
@@ -156,7 +158,7 @@ def count_group(rec) -> Group:
         n = int(rec["n_indicators"])
         spare = n - D.NI  # indicators counted beyond the nine (North Lanarkshire: 1)
         parts = []
-        for col, g in COUNT_COLUMNS.items():
+        for col, g in count_columns().items():
             c = int(rec[col])
             rows.append((np.array([var(p, i, g) for i in D.I]), max(0, c - spare), c))
             if c:

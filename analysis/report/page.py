@@ -51,8 +51,9 @@ def _flat(frame: pd.DataFrame) -> pd.DataFrame:
 
 #: Captions of the tables notebooks show (what each is; the page says the data basis once, at the top).
 CAPTIONS = {
-    "grade_scale": "The six-point grade scale, best first", "indicators": "The nine quality indicators",
-    "schedule": "The 32 partnerships by period group, in the order of Appendix 4",
+    "grade_scale": "The {grades_word}-point grade scale, best first",
+    "indicators": "The {indicators_word} quality indicators",
+    "schedule": "The {partnerships} partnerships by period group, in the order of Appendix 4",
     "grade_distribution": "Partnerships per grade, by quality indicator and scope",
     "good_or_better": "Partnerships graded good or better, by quality indicator and scope",
     "median_grade": "Median grade (the lower median), by quality indicator and scope",
@@ -64,15 +65,28 @@ CAPTIONS = {
     "trend_summary": "Trends across the period groups: what the record allows, beside the review's words",
     "trend_bounds": "Exact p-values of a trend: smallest and largest over every consistent table",
     "trend_linear_bounds": "Mean grades by period group: smallest and largest over every consistent table",
-    "trend_witnesses": "Witness tables: the 32 grades of a consistent table attaining each bound",
+    "trend_witnesses": "Witness tables: the {partnerships} grades of a consistent table attaining each bound",
     "trend_tests": "Trend tests of the complete grade table", "members": "The group's partnerships",
-    "grades": "The nine grades, with how each is known", "grade_counts": "Grade counts published for this partnership",
+    "grades": "The {indicators_word} grades, with how each is known",
+    "grade_counts": "Grade counts published for this partnership",
     "profile": "Grades against the national and group median grades",
     "statements": "The review's statements about evaluations, checked against the record",
     "conflicts": "Rows of the record that cannot all be true",
     "claims": "The review's conclusions: each fair reading, checked against the record",
     "reconciliation": "Where the complete grade table disagrees with the public record",
 }
+
+
+def domain_counts() -> dict:
+    """The sizes of the domain in use, as numbers and (up to ten) words, for the pages' texts:
+    ``partnerships``, ``indicators``, ``grades``, ``groups`` and each with ``_word``."""
+    from analysis.publish.present import number_word
+
+    counts = {"partnerships": len(areas.PARTNERSHIPS), "indicators": len(indicators.INDICATORS),
+              "grades": len(scale.GRADES), "groups": len(areas.PERIOD_GROUPS)}
+    sizes = list(pd.Series(areas.period_group_of()).value_counts())
+    return counts | {f"{k}_word": number_word(v) for k, v in counts.items()} | {
+        "smallest_group": min(sizes), "largest_group": max(sizes)}
 
 
 class ShownFigure:
@@ -108,7 +122,9 @@ class Page:
     def __init__(self, subject: str | None = None, grades: str = "", output_dir: str = "", cache: str = "",
                  data_dir: str = ""):
         from analysis.config import default_out_dir
+        from analysis.domain.package import use
 
+        use(data_dir or None)  # the domain and the record from the one data package named
         self.subject = subject
         self.grades_path = str(grades) if grades else ""
         self.output_dir = Path(output_dir) if output_dir else None
@@ -176,7 +192,8 @@ class Page:
         if self.output_dir is not None:
             with atomic_path(self.output_dir / "tables" / f"{name}.csv") as tmp:
                 write_csv(frame, tmp)
-        return present.show(name, frame, CAPTIONS.get(name, name.replace("_", " ").capitalize()),
+        caption = CAPTIONS.get(name, name.replace("_", " ").capitalize()).format(**domain_counts())
+        return present.show(name, frame, caption,
                             csv=self.csv_link(name), inline=inline)
 
     def place(self, what: str) -> str:
@@ -192,8 +209,11 @@ class Page:
         as a table for reading; its CSV is ``possible_grades``."""
         from analysis.publish import present
 
-        caption = ("Grades by partnership and quality indicator. E Excellent, VG Very good, G Good, A Adequate, "
-                   "W Weak, U Unsatisfactory; a range such as G–VG: not fixed by the record, it can take any grade "
+        short = scale.abbreviations_of()
+        best = scale.grades()[::-1]
+        example = f"{short[best[2]]}–{short[best[1]]}" if len(best) > 2 else f"{short[best[1]]}–{short[best[0]]}"
+        caption = ("Grades by partnership and quality indicator. " + ", ".join(f"{short[g]} {g}" for g in best)
+                   + f"; a range such as {example}: not fixed by the record, it can take any grade "
                    "in that range it allows; *: derived from other sources")
         return present.Shown(caption, present.grid_frame(_flat(possible)), self.csv_link("possible_grades"),
                              len(possible))
@@ -248,14 +268,16 @@ class Page:
         fixed, total = int((possible["n_possible"] == 1).sum()), len(possible)
         n = total // len(indicators.INDICATORS)
         nothing = int((possible.groupby("partnership", observed=True)["n_possible"].min() > 1).sum())
-        out = [f"The {e(self.basis)} fixes {fixed} of the {total} grades ({n} partnerships × 9 indicators); "
+        out = [f"The {e(self.basis)} fixes {fixed} of the {total} grades ({n} partnerships × "
+               f"{len(indicators.INDICATORS)} indicators); "
                f"the other {total - fixed} are open, each with the grades it can still take. "
                f"{nothing} of the {n} partnerships have no grade fixed at all."]
         part = good_or_better[good_or_better["scope"] == scope]
         best = part.loc[part["min"].idxmax()]
         worst = part.loc[part["max"].idxmin()]
         n_scope = int(best["n_partnerships"])
-        out.append(f"Graded good or better, {'across all 32 partnerships' if scope == 'all' else 'in this group'}: "
+        where = f"across all {n} partnerships" if scope == "all" else "in this group"
+        out.append(f"Graded good or better, {where}: "
                    f"at least {int(best['min'])} of {n_scope} on QI {best['indicator']}, the highest lower bound "
                    f"of any indicator; at most {int(worst['max'])} of {n_scope} on QI {worst['indicator']}, the "
                    f"lowest upper bound.")
@@ -266,6 +288,7 @@ class Page:
         from analysis import __version__
 
         complete = self.basis != "public record"
+        c = domain_counts()
         lines = [
             "## About these statistics", "",
             "**Sources.** The Care Inspectorate's review of the joint inspections of services for children and "
@@ -274,15 +297,18 @@ class Page:
             "described in `data/README.md`).", "",
             f"**Data basis: {escape_markdown(self.basis)}.** " + (
                 "Every grade comes from the complete grade table supplied; every figure is exact." if complete else
-                "The official 32 × 9 grade table is not published. The public record fixes some grades and "
-                "counts; a range (\"12 to 18\") is the smallest and largest value over **every** grade table "
-                "consistent with the whole record, found by integer programming, not an estimate. A single "
-                "value is fixed by the record."), "",
+                f"The official {c['partnerships']} × {c['indicators']} grade table is not published. The public "
+                "record fixes some grades and counts; a range (\"12 to 18\") is the smallest and largest value "
+                "over **every** grade table consistent with the whole record, found by integer programming, not an "
+                "estimate. A single value is fixed by the record."), "",
             "**Methods.** Shares good or better carry 95% Wilson intervals (widened over the range where the "
             "record leaves a count open). Trends are tested with the exact linear-by-linear association test "
-            "(period groups scored 1-3, grades 1-6), every allocation counted, so p-values are exact fractions.", "",
-            "**Caveats.** The period groups are different partnerships inspected at different times; nine "
-            "indicators are tested; groups of 9 to 12 partnerships detect only large differences. Where the "
+            f"(period groups scored 1-{c['groups']}, grades 1-{c['grades']}), every allocation counted, so p-values "
+            "are exact fractions.", "",
+            "**Caveats.** The period groups are different partnerships inspected at different times; "
+            f"{c['indicators_word']} "
+            f"indicators are tested; groups of {c['smallest_group']} to {c['largest_group']} partnerships detect "
+            "only large differences. Where the "
             "record contradicts itself, the statement involved is set aside and reported.", "",
             f"**Version and checking.** Built by the `cpp-inspections-review` package, version {__version__}. "
             "`review check` rebuilds every output and compares it with the published one; each table's "
@@ -328,7 +354,8 @@ class ReviewPage(Page):
         for r in decided:
             word = {"impossible": "ruled out", "forced": "forced"}[r.verdict]
             out.append(f"A statistically significant {r.direction}ward trend in QI {r.indicator} across the "
-                       f"three period groups is **{word}** by the record (exact p-values from "
+                       f"{domain_counts()['groups_word']} period groups is **{word}** by the record (exact "
+                       "p-values from "
                        f"{present.format_p(r.p_min)} to {present.format_p(r.p_max)} over every consistent table).")
         out.append(f"Every other indicator and direction ({len(b) - len(decided)} of {len(b)}): a significant "
                    f"trend is possible but not forced. The groups are different partnerships inspected at "
@@ -499,6 +526,9 @@ def open_report(
     before anything is read or written. ``cache`` is the results cache folder (``review build``
     passes its output folder's); ``data`` a data package other than ``data/`` (tests pass a copy).
     """
+    from analysis.domain.package import use
+
+    use(data or None)  # names are matched in the data package the notebook names
     if kind not in KINDS:
         raise UsageError(f"unknown notebook kind {kind!r}; known: {', '.join(KINDS)}")
     subject_param = KINDS[kind].subject

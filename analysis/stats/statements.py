@@ -223,7 +223,7 @@ def reconcile(record, grades: pd.DataFrame | None) -> pd.DataFrame:
     rows the record's ranges do not assume), source_id, quote. Without a table (``grades`` None:
     the public record itself) there is nothing to reconcile: no rows.
     """
-    from analysis.domain.load import COUNT_COLUMNS
+    from analysis.domain.load import count_columns
 
     if grades is None:
         return pd.DataFrame(columns=RECONCILE_COLUMNS)
@@ -247,7 +247,7 @@ def reconcile(record, grades: pd.DataFrame | None) -> pd.DataFrame:
             p = group.id.split(":", 1)[1]
             counts = pd.Series([value[(p, i)] for i in indicators.INDICATORS]).value_counts()
             subject = f"{p}: grade counts"
-            shown = ", ".join(f"{int(counts[g])} {g}" for g in COUNT_COLUMNS.values() if g in counts.index)
+            shown = ", ".join(f"{int(counts[g])} {g}" for g in count_columns().values() if g in counts.index)
         else:
             subject = group.label
             shown = f"count {int(sum(x[np.asarray(r[0])].sum() for r in group.rows))}"

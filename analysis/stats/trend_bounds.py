@@ -292,7 +292,7 @@ def _threshold(goal: str, ub: np.ndarray, value: float) -> np.ndarray:
 
 
 def _table_tail(u, table, s: _Search, indicator: str) -> int:
-    margin = np.bincount(column(table, indicator), minlength=7)[1:]
+    margin = np.bincount(column(table, indicator), minlength=D.NG + 1)[1:]
     return _tail(u, margin, int(abs(round(s.obj @ table))))
 
 
@@ -388,7 +388,7 @@ def _same_margin_and_statistic(indicator: str, col: np.ndarray, u: np.ndarray) -
 
 def _describe(values: np.ndarray) -> str:
     """Grade counts of one period group's cells, best first: '2 Very good, 5 Good, 4 Adequate'."""
-    counts = np.bincount(values, minlength=7)[1:]
+    counts = np.bincount(values, minlength=D.NG + 1)[1:]
     return ", ".join(f"{counts[k]} {scale.GRADES[k]}" for k in range(len(counts) - 1, -1, -1) if counts[k])
 
 
