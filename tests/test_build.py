@@ -251,16 +251,15 @@ def test_the_stages_one_by_one(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     job = b.job_for("partnership", "Orkney")
-    run = b._Build([job], out, "", None, 1, False, lambda s: None, False, 60, config.NOTEBOOKS_DIR)
     with locked(out):
-        run.prepare()
-        entry = run.results(job)
+        ctx, state = b.prepare([job], out, progress=lambda s: None, n_jobs=1, preload=False, timeout=60)
+        entry = b.compute(ctx, state, job)
         # the partnership page's cached calls: its grades, its profile, and the two medians the profile reads
         assert set(entry) == {"digest", "entries"} and len(entry["entries"]) == 3
         assert all((out / ".cache/results" / f"{k}.json").is_file() for k in entry["entries"])
-        assert run.results(job) == entry and run.computed == 1          # the second time from the index
-        assert run.plan_job(job) is True                                # never built here: it must run
-        params = run.params_of[job.id]
+        assert b.compute(ctx, state, job) == entry and state.computed == 1   # the second time from the index
+        assert b.plan_job(ctx, state, job) is True                      # never built here: it must run
+        params = state.params[job.id]
         assert params["partnership"] == "Orkney" and params["cache"] == "../../.cache/results"
         assert params["grades"] == "" and params["data"] == ""
     assert not (out / "notebooks").exists() and json.loads((out / "manifest.json").read_text())["jobs"] == {}

@@ -457,7 +457,7 @@ def test_headline_findings_read_back_for_the_index_are_sanitised():
         index={"jobs": {"review/national": {"digest": "d", "findings_html": planted}}},
         manifest={"jobs": {"review/national": {"results_digest": "d"}}},
     )
-    (shown,) = b._Build.national_findings(fake)
+    (shown,) = b.national_findings(fake)
     assert "<script" not in shown and "<img" not in shown and "<strong>ok</strong>" in shown
     fake.manifest["jobs"]["review/national"]["results_digest"] = "other"  # not the installed notebook's
-    assert b._Build.national_findings(fake) is None
+    assert b.national_findings(fake) is None

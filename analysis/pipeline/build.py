@@ -9,13 +9,17 @@ statements notebook into ``reports/`` (or ``out_dir``):
 - ``index.html`` and ``manifest.json`` (every output with its SHA-256, each notebook's parameters
   and cache key, the data basis with the data files' hashes, package versions, git commit).
 
-The stages, in :class:`_Build`: **plan** (the jobs and their order), **validate** (parameters against
-each template, the output folder, the grade table: before anything is written), **compute** (each
-notebook's results through the results cache, :class:`analysis.record.cache.ResultsCache`, in an order that
-lets notebooks start while the rest are computed), **execute** (every notebook in its own fresh
-kernel, a new process over IPC, on a bounded pool of worker processes), **install** (a finished
-notebook's files moved into place, all or nothing, inside the output folder, under its lock) and
-**manifest** (every output's hash, the data, code and environment), then the index page.
+The stages are functions over one frozen :class:`BuildContext` (what the build is) and a
+:class:`BuildState` (what it changes as it goes: the manifest, the results index):
+:func:`prepare` (the folder under its lock, its manifest, the fingerprints, the grade table's copy,
+the caches; the plan and the validation of the output folder and grade table come before, in
+:func:`build`), then per notebook :func:`compute` (its results through the results cache,
+:class:`analysis.record.cache.ResultsCache`, in an order that lets notebooks start while the rest are
+computed) and :func:`plan_job` (its parameters checked against its template, its key, skip?),
+**execute** (:class:`_Scheduler`: every notebook in its own fresh kernel, a new process over IPC, on
+a bounded pool of worker processes, slowest first), :func:`install` (a finished notebook's files
+moved into place with the manifest, all or nothing, inside the output folder) and :func:`finish`
+(the index page, the data dictionary and the manifest). A test calls them one by one.
 
 A notebook is skipped when its cache key (template, parameters, the digest of the results it shows,
 the ``analysis`` code, the environment) matches its last successful run and its outputs are intact.
@@ -49,7 +53,8 @@ from analysis.record.cache import source_key_of
 from analysis.report.kinds import KINDS, Job, job_for, order_key, plan
 from analysis.report.page import basis_label
 
-__all__ = ["Job", "plan", "job_for", "build", "BuildSummary", "environment", "code_digest", "BuildError", "Interrupted",
+__all__ = ["Job", "plan", "job_for", "build", "BuildSummary", "BuildContext", "BuildState", "prepare", "compute",
+           "plan_job", "install", "finish", "environment", "code_digest", "BuildError", "Interrupted",
            "template_parameters", "parameters_for"]
 
 # -- parameters ----------------------------------------------------------------------------------------------
@@ -358,12 +363,19 @@ def build(
 ) -> BuildSummary:
     """Build ``jobs`` (default: every notebook) into ``out_dir`` (default ``reports/``).
 
-    ``data_dir`` replaces ``data/`` (tests use a copy). ``preload`` starts kernels as forks of a
-    process that has already imported the libraries (:mod:`analysis.pipeline.zygote`); False starts each
-    kernel from scratch. ``timeout`` limits each notebook (seconds; default
-    :data:`analysis.pipeline.execute.DEFAULT_TIMEOUT`). The output folder is locked for the whole build;
-    another build, run or check of it stops with :class:`analysis.pipeline.outdir.FolderBusy`, or with
-    ``wait`` waits. ``templates`` replaces ``notebooks/`` (the folder of the templates).
+    ``data_dir`` names the data package (default ``data/``): its domain and its record. ``preload``
+    starts kernels as forks of a process that has already imported the libraries
+    (:mod:`analysis.pipeline.zygote`); False starts each kernel from scratch. ``timeout`` limits each
+    notebook (seconds; default :data:`analysis.pipeline.execute.DEFAULT_TIMEOUT`). The output folder is
+    locked for the whole build; another build, run or check of it stops with
+    :class:`analysis.pipeline.outdir.FolderBusy`, or with ``wait`` waits. ``templates`` replaces
+    ``notebooks/`` (the folder of the templates).
+
+    The stages, each a function of this module over one :class:`BuildContext`: :func:`prepare`, then
+    for each notebook :func:`compute` and :func:`plan_job`, execution on a pool of workers
+    (:class:`_Scheduler`), :func:`install` with the manifest, and :func:`finish` (index page, data
+    dictionary, manifest).
+
     Returns a :class:`BuildSummary`; raises :class:`BuildError` (or another
     :class:`analysis.errors.ReviewError`) for bad parameters, a refused output folder or a bad grade
     table, before any kernel starts; :class:`Interrupted` on SIGTERM or SIGHUP.
@@ -392,41 +404,338 @@ def build(
     load_manifest(out_dir)  # a hostile or damaged manifest stops the build here, before any write
     out_dir.mkdir(parents=True, exist_ok=True)
     with locked(out_dir, wait=wait, progress=progress), _stopped_by_signals():
-        run = _Build(
-            jobs,
-            out_dir,
-            grades_abs,
-            data_dir,
-            n_jobs,
-            force,
-            progress,
-            preload,
-            timeout or DEFAULT_TIMEOUT,
-            Path(templates) if templates else config.NOTEBOOKS_DIR,
-        )
-        summary = run.run()
+        ctx, state = prepare(jobs, out_dir, grades=grades_abs, data_dir=data_dir, n_jobs=n_jobs, force=force,
+                             progress=progress, preload=preload, timeout=timeout or DEFAULT_TIMEOUT,
+                             templates=Path(templates) if templates else config.NOTEBOOKS_DIR)
+        _Scheduler(ctx, state).run()
+        summary = finish(ctx, state)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-class _Build:
-    """One build, in stages, with the output folder locked: :meth:`prepare` (folder, manifest, basis,
-    caches); for each job in compute order, :meth:`results` (compute: its results through the results
-    cache, or their digest from the index) and :meth:`plan_job` (validate its parameters against the
-    template; its key; skip?), then execute (a worker runs it in a fresh kernel); :meth:`install` of
-    each finished job's files with the manifest; :meth:`finish` (index page, data dictionary, manifest)."""
+@dataclass(frozen=True)
+class BuildContext:
+    """What one build is, fixed once its output folder is locked and prepared (:func:`prepare`).
 
-    def __init__(
-        self, jobs, out_dir: Path, grades_abs: str, data_dir, n_jobs, force, progress, preload, timeout, templates: Path
+    ``grades``: the absolute path of the complete grade table, "" for the public record;
+    ``grades_param``: the path the notebooks read its copy by; ``data_files``, ``env``, ``code``:
+    the fingerprints taken at the start; ``header``: the manifest's build-wide fields."""
+
+    jobs: tuple
+    out_dir: Path
+    templates: Path
+    grades: str
+    grades_sha256: str | None
+    grades_param: str
+    data_dir: Path | None
+    data_files: dict
+    env: dict
+    code: str
+    header: dict
+    staging_root: Path
+    force: bool = False
+    n_jobs: int | None = None
+    preload: bool = True
+    timeout: float = 600.0
+    progress: object = print
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.out_dir / ".cache"
+
+    @property
+    def results_dir(self) -> Path:
+        return self.cache_dir / "results"
+
+    @property
+    def index_path(self) -> Path:
+        return self.cache_dir / "results.json"
+
+    @property
+    def templates_path(self) -> Path:
+        return self.cache_dir / "templates.json"
+
+    @property
+    def source_key(self) -> str:
+        """The key every results-cache entry of this build is made under (data, grade table, code)."""
+        return source_key_of(self.data_files, self.grades_sha256, self.code)
+
+    @property
+    def index_key(self) -> str:
+        """The results index is valid while the data, grade table, code and environment are these."""
+        return _digest(self.data_files, self.grades_sha256, self.code, self.env)
+
+    def template(self, job: Job) -> Path:
+        return job.template(self.templates)
+
+    def staging(self, job: Job) -> Path:
+        return self.staging_root / f"{job.kind}-{job.slug}"
+
+
+@dataclass
+class BuildState:
+    """What a build changes as it goes: the folder's ``manifest``, the results ``index`` (each notebook's
+    results digest and cache entries), the templates' ``declared`` parameters, each notebook's
+    ``params`` and ``key``, the ``summary``, and the page whose record and model every other shares."""
+
+    manifest: dict
+    index: dict
+    declared: dict
+    summary: BuildSummary = field(default_factory=BuildSummary)
+    params: dict = field(default_factory=dict)
+    keys: dict = field(default_factory=dict)
+    shared: object = None
+    computed: int = 0
+    compute_seconds: float = 0.0
+    finished: int = 0
+
+
+# -- the stages ------------------------------------------------------------------------------------------------
+def prepare(jobs, out_dir: Path, grades: str = "", data_dir: Path | None = None, templates: Path | None = None,
+            **options) -> tuple[BuildContext, BuildState]:
+    """The first stage, with ``out_dir`` locked: refuse a folder of another data basis, clear staging left
+    by a killed build, take the fingerprints, claim a new folder with a manifest, copy the grade table
+    beside the outputs, and read the results index and the templates' parameters.
+    ``options``: force, n_jobs, preload, timeout, progress (see :class:`BuildContext`)."""
+    from analysis.domain.load import data_file_hashes
+
+    manifest = load_manifest(out_dir)  # read again under the lock
+    _refuse_mixed_basis(out_dir, manifest, grades)
+    for folder in (".staging", ".cache"):
+        contained(out_dir, out_dir / folder)
+    shutil.rmtree(out_dir / ".staging", ignore_errors=True)  # left by a build that was killed outright
+    data_files, env, code = data_file_hashes(data_dir), environment(), code_digest()
+    grades_sha256 = _sha256(Path(grades)) if grades else None
+    header = _manifest_header(data_files, env, code, grades, grades_sha256)
+    manifest.setdefault("jobs", {})
+    if not (out_dir / "manifest.json").exists():
+        # the folder is ours from its first moment: a later build recognises it, even if this one stops
+        _write_manifest(out_dir, manifest, header)
+    grades_param = ""
+    if grades:
+        # notebooks read a copy kept with the outputs, by a path relative to their folder: the executed
+        # notebooks and pages then do not depend on (or reveal) where the user's file lives
+        copy = contained(out_dir, out_dir / ".cache" / "grades" / Path(grades).name)
+        with atomic_path(copy) as tmp:
+            shutil.copyfile(grades, tmp)
+        grades_param = f"../../.cache/grades/{copy.name}"
+    # this process's staging folder; the lock guarantees no other build is using .staging
+    ctx = BuildContext(tuple(jobs), out_dir, Path(templates or config.NOTEBOOKS_DIR), grades, grades_sha256,
+                       grades_param, data_dir, data_files, env, code, header, out_dir / ".staging" / str(os.getpid()),
+                       **options)
+    contained(out_dir, ctx.results_dir)
+    index = _read_json(ctx.index_path)
+    if index.get("key") != ctx.index_key or not isinstance(index.get("jobs"), dict):
+        index = {"key": ctx.index_key, "jobs": {}}
+    declared = {digest: d for digest, d in _read_json(ctx.templates_path).items()
+                if isinstance(d, dict) and all(isinstance(v, str) for v in d.values())}
+    return ctx, BuildState(manifest, index, declared)
+
+
+def indexed(ctx: BuildContext, state: BuildState, job: Job) -> dict | None:
+    """The job's entry in the folder's results index, if it is valid and every cache entry it reads is there."""
+    entry = state.index["jobs"].get(job.id)
+    if (
+        isinstance(entry, dict)
+        and isinstance(entry.get("digest"), str)
+        and isinstance(entry.get("entries"), list)
+        and all(isinstance(k, str) and k.isalnum() and (ctx.results_dir / f"{k}.json").is_file()
+                for k in entry["entries"])
     ):
-        self.jobs, self.out_dir, self.grades_abs, self.data_dir = jobs, out_dir, grades_abs, data_dir
-        self.n_jobs, self.force, self.progress, self.preload, self.timeout = n_jobs, force, progress, preload, timeout
-        self.templates = templates
-        self.summary = BuildSummary()
-        self.keys, self.params_of = {}, {}
-        self.finished = self.computed = 0
-        self.compute_seconds = 0.0
-        self.shared = None  # the first page computed: its record and model serve every other page
+        return entry
+    return None
+
+
+def _page(ctx: BuildContext, state: BuildState, job: Job):
+    """The job's page in this process, sharing one record and model (and the folder's results cache)."""
+    from analysis.record.cache import ResultsCache
+    from analysis.report.page import PAGES
+
+    page = PAGES[job.kind](job.subject, grades=ctx.grades, data_dir=ctx.data_dir or "")
+    if state.shared is None:
+        page.model.cache = ResultsCache(ctx.results_dir, ctx.source_key)
+        state.shared = page
+    else:
+        page.record, page.grade_table, page.model = state.shared.record, state.shared.grade_table, state.shared.model
+    return page
+
+
+def compute(ctx: BuildContext, state: BuildState, job: Job) -> dict:
+    """The compute stage of one notebook: the digest of the results it shows and the cache entries it
+    reads, from the folder's index while the data, code and environment are unchanged and its entries
+    are there; otherwise computed now, which fills the results cache (and, for the national review,
+    its headline findings for the index page)."""
+    entry = indexed(ctx, state, job)
+    if entry is not None:
+        return entry
+    from analysis.record.cache import value_digest
+
+    t0 = time.perf_counter()
+    page = _page(ctx, state, job)
+    store = page.model.cache
+    start = len(store.served)
+    try:
+        digest = value_digest(page.results())
+        findings = page.findings() if job.kind == "review" else None
+    except OSError as exc:  # e.g. a full disk: no temporary file is left (the cache removes it)
+        raise BuildError(
+            f"writing the results cache in {ctx.results_dir} failed ({exc.strerror or exc}); the "
+            f"published outputs are unchanged. Free some space and run the same command again"
+        ) from None
+    entry = {"digest": digest, "entries": sorted(set(store.served[start:]))}
+    if findings is not None:  # for the index page, as HTML fragments (converted here, with the computing)
+        from nbconvert.filters.markdown import markdown2html
+
+        entry["findings_html"] = [markdown2html(text).strip().removeprefix("<p>").removesuffix("</p>")
+                                  for text in findings]
+    state.index["jobs"][job.id] = entry
+    state.computed += 1
+    state.compute_seconds += time.perf_counter() - t0
+    return entry
+
+
+def declared_parameters(ctx: BuildContext, state: BuildState, job: Job) -> dict:
+    """The parameters the job's template declares (from ``.cache/templates.json`` while its hash is unchanged)."""
+    digest = _sha256(ctx.template(job))
+    if digest not in state.declared:
+        state.declared[digest] = template_parameters(ctx.template(job))
+    return state.declared[digest]
+
+
+def plan_job(ctx: BuildContext, state: BuildState, job: Job) -> bool:
+    """The plan stage of one notebook: its parameters (checked against its template) and cache key; True
+    if it must run, False if its key and outputs are unchanged (recorded as skipped)."""
+    entry = compute(ctx, state, job)
+    staging_rel = ctx.staging(job).relative_to(ctx.out_dir).as_posix()
+    # paths relative to the notebook's folder (notebooks/<kind>/), where its kernel starts
+    data = str(Path(ctx.data_dir).resolve()) if ctx.data_dir else ""
+    state.params[job.id] = params = parameters_for(job, declared_parameters(ctx, state, job), ctx.grades_param,
+                                                   "../../.cache/results", f"../../{staging_rel}/out", data)
+    # the key leaves out output_dir: its staging folder is named for this process
+    state.keys[job.id] = _digest(_sha256(ctx.template(job)), {k: v for k, v in params.items() if k != "output_dir"},
+                                 entry["digest"], ctx.code, ctx.env)
+    previous = state.manifest["jobs"].get(job.id, {})
+    if not ctx.force and previous.get("key") == state.keys[job.id] and _outputs_intact(ctx.out_dir, previous):
+        record(ctx, state, job, {"status": "skipped", "seconds": 0.0})
+        return False
+    return True
+
+
+def install(ctx: BuildContext, state: BuildState, job: Job, result: dict) -> dict:
+    """The install stage of one notebook: a successful one's files moved into place with the manifest
+    rewritten (all or nothing); a failed one's partial notebook to ``failed/``. Returns the result
+    (failed if installing failed)."""
+    out_dir, staging = ctx.out_dir, ctx.staging(job)
+    if result["status"] == "done":
+        previous = state.manifest["jobs"].get(job.id)
+
+        def commit(outputs):
+            state.manifest["jobs"][job.id] = {
+                "kind": job.kind,
+                "slug": job.slug,
+                "subject": job.subject,
+                "template": f"notebooks/{job.kind}.ipynb",
+                "template_sha256": _sha256(ctx.template(job)),
+                "parameters": {k: v for k, v in state.params[job.id].items()
+                               if k not in ("cache", "output_dir", "data")},
+                "data_basis": ctx.header["data_basis"],
+                "results_digest": state.index["jobs"][job.id]["digest"],
+                "key": state.keys[job.id],
+                "outputs": outputs,
+            }
+            try:
+                _write_manifest(out_dir, state.manifest, ctx.header)
+            except BaseException:
+                if previous is None:
+                    state.manifest["jobs"].pop(job.id, None)
+                else:
+                    state.manifest["jobs"][job.id] = previous
+                raise
+
+        try:
+            with _signals_deferred():  # Ctrl-C after the manifest is replaced must not undo the files it lists
+                _install(job, staging, out_dir, previous or {}, commit)
+        except (OSError, ReviewError) as exc:  # e.g. disk full: failed, its previous outputs are back in place
+            result = {
+                "status": "failed",
+                "seconds": result["seconds"],
+                "cell": "",
+                "error": f"installing its outputs failed ({type(exc).__name__}: {exc}); "
+                "the previous outputs are unchanged",
+            }
+    elif result["status"] == "failed":
+        partial = staging / "notebook.ipynb"
+        if partial.exists():
+            dest = contained(out_dir, out_dir / "failed" / job.kind / f"{job.slug}.ipynb")
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(partial, dest)
+            result["partial"] = str(dest.relative_to(out_dir))
+    shutil.rmtree(staging, ignore_errors=True)
+    return result
+
+
+def record(ctx: BuildContext, state: BuildState, job: Job, result: dict) -> None:
+    """A notebook's result in the summary, and its progress line."""
+    state.summary.results[job.id] = result
+    state.finished += 1
+    timing = f"  {result['seconds']:.1f} s" if result["status"] != "skipped" else ""
+    ctx.progress(f"{_bar(state.finished, len(ctx.jobs))}  {result['status']:<7}  {job.id}{timing}")
+
+
+def national_findings(state: BuildState) -> list[str] | None:
+    """The national review's headline findings as HTML fragments, for the index page: those computed
+    with the results the installed national notebook shows (None if there is none)."""
+    entry = state.index["jobs"].get("review/national")
+    job = state.manifest["jobs"].get("review/national")
+    if not entry or not job or job.get("results_digest") != entry.get("digest"):
+        return None
+    findings = entry.get("findings_html")
+    if not isinstance(findings, list) or not all(isinstance(f, str) for f in findings):
+        return None
+    import bleach
+
+    # read back from a file in the output folder: only the inline tags findings use, anything else escaped
+    return [bleach.clean(f, tags=["strong", "em", "code"], attributes={}) for f in findings]
+
+
+def save_indexes(ctx: BuildContext, state: BuildState) -> None:
+    """Write the results index and the templates' parameters, for the next build of this folder."""
+    write_atomic(ctx.index_path, json.dumps(state.index, indent=1) + "\n")
+    write_atomic(ctx.templates_path, json.dumps(state.declared, indent=1, sort_keys=True) + "\n")
+
+
+def prune(ctx: BuildContext, state: BuildState) -> None:
+    """Remove the results cache's entries that no notebook of this folder reads any more (computed
+    from older data, grade table or code: their keys can never match again)."""
+    keep = {k for e in state.index["jobs"].values() if isinstance(e, dict) for k in e.get("entries", [])}
+    for path in ctx.results_dir.glob("*.json"):
+        if path.stem not in keep:
+            path.unlink(missing_ok=True)
+
+
+def finish(ctx: BuildContext, state: BuildState) -> BuildSummary:
+    """The last stage: the index page, the data dictionary and the manifest; refuses data that changed
+    during the build."""
+    from analysis.domain.load import data_file_hashes
+    from analysis.pipeline.site import write_index
+    from analysis.publish.dictionary import write_datapackage
+
+    write_index(ctx.out_dir, state.manifest, national_findings(state))
+    write_datapackage(ctx.out_dir)  # the data dictionary of every table and figure data file
+    if data_file_hashes(ctx.data_dir) != ctx.data_files:
+        raise BuildError("data/ changed during the build; outputs may not match the data")
+    _write_manifest(ctx.out_dir, state.manifest, ctx.header)
+    state.summary.manifest = ctx.out_dir / "manifest.json"
+    return state.summary
+
+
+class _Scheduler:
+    """The execute stage: a bounded pool of workers, each running one notebook in a fresh kernel, fed
+    as notebooks are planned (so partnership notebooks start while the national results are computed),
+    slowest kinds first, with the national review's trend bounds computed in a worker meanwhile."""
+
+    def __init__(self, ctx: BuildContext, state: BuildState):
+        self.ctx, self.state = ctx, state
         self.warming = None  # the trend bounds, computed in a worker while this process computes the rest
         self.pool = self.zygote = self.kernel_cmd = self.sockets = None
         self.workers = 0
@@ -434,104 +743,23 @@ class _Build:
         self.waiting: list[Job] = []  # notebooks ready to run, not yet given to a worker
         self.lock = threading.RLock()  # futures, waiting and stopping: also used by the pool's thread
         self.stopping = False
-        self.cache = out_dir / ".cache"
-        # this process's staging folder; the lock guarantees no other build is using .staging
-        self.staging_root = out_dir / ".staging" / str(os.getpid())
 
-    # -- prepare ----------------------------------------------------------------------------------------------
-    def prepare(self) -> None:
-        from analysis.domain.load import data_file_hashes
-
-        out_dir = self.out_dir
-        self.manifest = load_manifest(out_dir)  # read again under the lock
-        _refuse_mixed_basis(out_dir, self.manifest, self.grades_abs)
-        for folder in (".staging", ".cache"):
-            contained(out_dir, out_dir / folder)
-        shutil.rmtree(out_dir / ".staging", ignore_errors=True)  # left by a build that was killed outright
-        self.data_before = data_file_hashes(self.data_dir)
-        self.env = environment()
-        self.code = code_digest()
-        self.grades_hash = _sha256(Path(self.grades_abs)) if self.grades_abs else None
-        self.header = _manifest_header(self.data_before, self.env, self.code, self.grades_abs, self.grades_hash)
-        self.manifest.setdefault("jobs", {})
-        if not (out_dir / "manifest.json").exists():
-            # the folder is ours from its first moment: a later build recognises it, even if this one stops
-            _write_manifest(out_dir, self.manifest, self.header)
-        self.grades_param = ""
-        if self.grades_abs:
-            # notebooks read a copy kept with the outputs, by a path relative to their folder: the executed
-            # notebooks and pages then do not depend on (or reveal) where the user's file lives
-            copy = contained(out_dir, self.cache / "grades" / Path(self.grades_abs).name)
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_path(copy) as tmp:
-                shutil.copyfile(self.grades_abs, tmp)
-            self.grades_param = f"../../.cache/grades/{copy.name}"
-        # compute: each notebook's results are computed once for the whole build, through the results
-        # cache of this folder (which notebooks then read), in an order that lets notebooks start while
-        # the rest are computed: partnerships need only the cells' possible grades and the medians
-        self.prepare_key = _digest(self.data_before, self.grades_hash, self.code, self.env)
-        self.results_dir = contained(out_dir, self.cache / "results")
-        self.index_path = self.cache / "results.json"
-        self.index = _read_json(self.index_path)
-        if self.index.get("key") != self.prepare_key or not isinstance(self.index.get("jobs"), dict):
-            self.index = {"key": self.prepare_key, "jobs": {}}
-        self.templates_path = self.cache / "templates.json"
-        self.declared = {
-            digest: declared
-            for digest, declared in _read_json(self.templates_path).items()
-            if isinstance(declared, dict) and all(isinstance(v, str) for v in declared.values())
-        }
-
-    # -- validate ---------------------------------------------------------------------------------------------
-    def template(self, job: Job) -> Path:
-        return job.template(self.templates)
-
-    def declared_parameters(self, job: Job) -> dict:
-        """The parameters the job's template declares (from ``.cache/templates.json`` while its hash is unchanged)."""
-        digest = _sha256(self.template(job))
-        if digest not in self.declared:
-            self.declared[digest] = template_parameters(self.template(job))
-        return self.declared[digest]
-
-    # -- compute ----------------------------------------------------------------------------------------------
-    def page(self, job: Job):
-        """The job's page in this process, sharing one record and model (and the folder's results cache)."""
-        from analysis.record.cache import ResultsCache
-        from analysis.report.page import PAGES
-
-        page = PAGES[job.kind](job.subject, grades=self.grades_abs, data_dir=self.data_dir or "")
-        if self.shared is None:
-            page.model.cache = ResultsCache(
-                self.results_dir, source_key_of(self.data_before, self.grades_hash, self.code)
+    def start(self) -> None:
+        """The worker pool, the zygote and the kernels' socket folder (once)."""
+        if self.pool is None:
+            self.pool, self.zygote, self.kernel_cmd, self.workers = _start_pool(
+                self.ctx.n_jobs, len(self.ctx.jobs), self.ctx.preload
             )
-            self.shared = page
-        else:
-            page.record, page.grade_table, page.model = self.shared.record, self.shared.grade_table, self.shared.model
-        return page
+            # the kernels' socket folders go in one folder of this build's, removed at its end
+            self.sockets = tempfile.mkdtemp(prefix="rb-", dir="/tmp" if os.path.isdir("/tmp") else None)
 
-    def indexed(self, job: Job) -> dict | None:
-        """The job's entry in this folder's index, if it is valid and every cache entry it reads is there."""
-        entry = self.index["jobs"].get(job.id)
-        if (
-            isinstance(entry, dict)
-            and isinstance(entry.get("digest"), str)
-            and isinstance(entry.get("entries"), list)
-            and all(
-                isinstance(k, str) and k.isalnum() and (self.results_dir / f"{k}.json").is_file()
-                for k in entry["entries"]
-            )
-        ):
-            return entry
-        return None
-
-    def start_warming(self, pool) -> None:
+    def start_warming(self) -> None:
         """The national review's longest computation, the exact trend bounds (about 20 s), in a worker
         while this process computes the other notebooks' results, so both cores work from the start."""
-
-        key = source_key_of(self.data_before, self.grades_hash, self.code)
-        self.warming = pool.submit(
-            _warm_trend_bounds, self.grades_abs, str(self.data_dir or ""), str(self.results_dir), key
-        )
+        ctx = self.ctx
+        self.warming = self.pool.submit(_warm_trend_bounds, ctx.grades, str(ctx.data_dir or ""),
+                                        str(ctx.results_dir), ctx.source_key)
+        self.warming.add_done_callback(lambda f: self.dispatch())
 
     def await_warming(self) -> None:
         """Wait for :meth:`start_warming`'s result (in the cache by then); if it failed, say so: this
@@ -540,150 +768,14 @@ class _Build:
         try:
             warming.result()
         except Exception as exc:  # e.g. the worker was killed: computed here instead, nothing lost
-            self.progress(
-                f"warning: computing the trend bounds in a worker failed ({type(exc).__name__}: {exc}); "
-                "computing them here"
-            )
-
-    def results(self, job: Job) -> dict:
-        """The digest of the results the job's notebook shows (and the cache entries it reads): from this
-        folder's index while the data, code and environment are unchanged and its entries are there;
-        otherwise computed now, which fills the results cache."""
-        entry = self.indexed(job)
-        if entry is not None:
-            return entry
-        if job.kind == "review" and self.warming is not None:
-            self.await_warming()
-        from analysis.record.cache import value_digest
-
-        t0 = time.perf_counter()
-        page = self.page(job)
-        store = page.model.cache
-        start = len(store.served)
-        try:
-            digest = value_digest(page.results())
-            findings = page.findings() if job.kind == "review" else None
-        except OSError as exc:  # e.g. a full disk: no temporary file is left (the cache removes it)
-            raise BuildError(
-                f"writing the results cache in {self.results_dir} failed ({exc.strerror or exc}); the "
-                f"published outputs are unchanged. Free some space and run the same command again"
-            ) from None
-        entry = {"digest": digest, "entries": sorted(set(store.served[start:]))}
-        if findings is not None:  # for the index page, as HTML fragments (converted here, with the computing)
-            from nbconvert.filters.markdown import markdown2html
-
-            entry["findings_html"] = [
-                markdown2html(text).strip().removeprefix("<p>").removesuffix("</p>") for text in findings
-            ]
-        self.index["jobs"][job.id] = entry
-        self.computed += 1
-        self.compute_seconds += time.perf_counter() - t0
-        return entry
-
-    # -- one job ----------------------------------------------------------------------------------------------
-    def staging(self, job: Job) -> Path:
-        return self.staging_root / f"{job.kind}-{job.slug}"
-
-    def plan_job(self, job: Job) -> bool:
-        """Parameters and cache key of a job; True if it must run (False: skipped, recorded)."""
-        entry = self.results(job)
-        staging_rel = self.staging(job).relative_to(self.out_dir).as_posix()
-        # paths relative to the notebook's folder (notebooks/<kind>/), where its kernel starts
-        data = str(Path(self.data_dir).resolve()) if self.data_dir else ""
-        self.params_of[job.id] = params = parameters_for(
-            job,
-            self.declared_parameters(job),
-            self.grades_param,
-            "../../.cache/results",
-            f"../../{staging_rel}/out",
-            data,
-        )
-        # the key leaves out output_dir: its staging folder is named for this process
-        self.keys[job.id] = _digest(
-            _sha256(self.template(job)),
-            {k: v for k, v in params.items() if k != "output_dir"},
-            entry["digest"],
-            self.code,
-            self.env,
-        )
-        previous = self.manifest["jobs"].get(job.id, {})
-        if not self.force and previous.get("key") == self.keys[job.id] and _outputs_intact(self.out_dir, previous):
-            self.record(job, {"status": "skipped", "seconds": 0.0})
-            return False
-        return True
-
-    def install(self, job: Job, result: dict) -> dict:
-        """Install a successful job's files and rewrite the manifest (all or nothing); a failed job's
-        partial notebook goes to ``failed/``. Returns the result (failed if installing failed)."""
-        out_dir, staging = self.out_dir, self.staging(job)
-        if result["status"] == "done":
-            previous = self.manifest["jobs"].get(job.id)
-
-            def commit(outputs):
-                self.manifest["jobs"][job.id] = {
-                    "kind": job.kind,
-                    "slug": job.slug,
-                    "subject": job.subject,
-                    "template": f"notebooks/{job.kind}.ipynb",
-                    "template_sha256": _sha256(self.template(job)),
-                    "parameters": {
-                        k: v for k, v in self.params_of[job.id].items() if k not in ("cache", "output_dir", "data")
-                    },
-                    "data_basis": self.header["data_basis"],
-                    "results_digest": self.index["jobs"][job.id]["digest"],
-                    "key": self.keys[job.id],
-                    "outputs": outputs,
-                }
-                try:
-                    _write_manifest(out_dir, self.manifest, self.header)
-                except BaseException:
-                    if previous is None:
-                        self.manifest["jobs"].pop(job.id, None)
-                    else:
-                        self.manifest["jobs"][job.id] = previous
-                    raise
-
-            try:
-                with _signals_deferred():  # Ctrl-C after the manifest is replaced must not undo the files it lists
-                    _install(job, staging, out_dir, previous or {}, commit)
-            except (OSError, ReviewError) as exc:  # e.g. disk full: failed, its previous outputs are back in place
-                result = {
-                    "status": "failed",
-                    "seconds": result["seconds"],
-                    "cell": "",
-                    "error": f"installing its outputs failed ({type(exc).__name__}: {exc}); "
-                    "the previous outputs are unchanged",
-                }
-        elif result["status"] == "failed":
-            partial = staging / "notebook.ipynb"
-            if partial.exists():
-                dest = contained(out_dir, out_dir / "failed" / job.kind / f"{job.slug}.ipynb")
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(partial, dest)
-                result["partial"] = str(dest.relative_to(out_dir))
-        shutil.rmtree(staging, ignore_errors=True)
-        return result
-
-    def record(self, job: Job, result: dict) -> None:
-        self.summary.results[job.id] = result
-        self.finished += 1
-        timing = f"  {result['seconds']:.1f} s" if result["status"] != "skipped" else ""
-        self.progress(f"{_bar(self.finished, len(self.jobs))}  {result['status']:<7}  {job.id}{timing}")
-
-    # -- execute --------------------------------------------------------------------------------------------
-    def start(self) -> None:
-        """The worker pool, the zygote and the kernels' socket folder (once)."""
-        if self.pool is None:
-            self.pool, self.zygote, self.kernel_cmd, self.workers = _start_pool(
-                self.n_jobs, len(self.jobs), self.preload
-            )
-            # the kernels' socket folders go in one folder of this build's, removed at its end
-            self.sockets = tempfile.mkdtemp(prefix="rb-", dir="/tmp" if os.path.isdir("/tmp") else None)
+            self.ctx.progress(f"warning: computing the trend bounds in a worker failed ({type(exc).__name__}: "
+                              f"{exc}); computing them here")
 
     def dispatch(self) -> None:
         """Give idle workers the next notebooks: the slowest kinds first (the national review, then period
         groups and the statements, then partnerships), so the longest notebook is not left to the end.
         Called by this thread and, when a worker finishes, by the pool's thread (hence the lock)."""
+        ctx = self.ctx
         with self.lock:
             if self.stopping or self.pool is None:
                 return
@@ -693,18 +785,9 @@ class _Build:
             while self.waiting and busy < self.workers:
                 job = self.waiting.pop(0)
                 try:
-                    future = self.pool.submit(
-                        _run_job,
-                        job,
-                        str(self.template(job)),
-                        str(self.out_dir),
-                        self.params_of[job.id],
-                        str(self.staging(job)),
-                        self.kernel_cmd,
-                        self.timeout,
-                        self.sockets,
-                        job.title,
-                    )
+                    future = self.pool.submit(_run_job, job, str(ctx.template(job)), str(ctx.out_dir),
+                                              self.state.params[job.id], str(ctx.staging(job)), self.kernel_cmd,
+                                              ctx.timeout, self.sockets, job.title)
                 except RuntimeError:  # the pool is shutting down (the build was stopped)
                     return
                 self.futures[future] = job
@@ -727,22 +810,23 @@ class _Build:
                 result = future.result()
             except Exception as exc:  # a worker died (e.g. killed): that job failed, the rest go on
                 result = {"status": "failed", "seconds": 0.0, "cell": "", "error": f"{type(exc).__name__}: {exc}"}
-            self.record(job, self.install(job, result))
+            record(self.ctx, self.state, job, install(self.ctx, self.state, job, result))
         self.dispatch()
 
-    # -- the whole ------------------------------------------------------------------------------------------
-    def run(self) -> BuildSummary:
-        self.prepare()
+    def run(self) -> None:
+        """Compute, plan and execute every notebook in compute order, installing each as it finishes."""
+        ctx, state = self.ctx, self.state
         try:
-            if any(j.kind == "review" and self.indexed(j) is None for j in self.jobs):
+            if any(j.kind == "review" and indexed(ctx, state, j) is None for j in ctx.jobs):
                 self.start()
-                self.start_warming(self.pool)
-                self.warming.add_done_callback(lambda f: self.dispatch())
-            for job in sorted(self.jobs, key=lambda j: KINDS[j.kind].compute):
-                if not self.plan_job(job):
+                self.start_warming()
+            for job in sorted(ctx.jobs, key=lambda j: KINDS[j.kind].compute):
+                if job.kind == "review" and self.warming is not None:
+                    self.await_warming()
+                if not plan_job(ctx, state, job):
                     continue
-                staging = self.staging(job)
-                contained(self.out_dir, staging)
+                staging = ctx.staging(job)
+                contained(ctx.out_dir, staging)
                 shutil.rmtree(staging, ignore_errors=True)
                 staging.mkdir(parents=True)
                 self.start()
@@ -750,13 +834,12 @@ class _Build:
                     self.waiting.append(job)
                 self.dispatch()
                 self.collect(block=False)
-            write_atomic(self.index_path, json.dumps(self.index, indent=1) + "\n")
-            write_atomic(self.templates_path, json.dumps(self.declared, indent=1, sort_keys=True) + "\n")
-            if self.computed:
-                self.progress(f"results: computed for {self.computed} notebook(s) in {self.compute_seconds:.1f} s")
+            save_indexes(ctx, state)
+            if state.computed:
+                ctx.progress(f"results: computed for {state.computed} notebook(s) in {state.compute_seconds:.1f} s")
             while self.futures or self.waiting:
                 self.collect(block=True)
-            self.prune()
+            prune(ctx, state)
         except BaseException:
             with self.lock:
                 self.stopping = True
@@ -770,52 +853,13 @@ class _Build:
                 self.pool.shutdown(wait=True, cancel_futures=True)
             if self.zygote is not None:
                 if self.zygote.unresponsive:
-                    self.progress(
-                        "warning: the pre-loaded kernel process (zygote) stopped answering; notebooks "
-                        "started ordinary kernels instead, and it was killed"
-                    )
+                    ctx.progress("warning: the pre-loaded kernel process (zygote) stopped answering; notebooks "
+                                 "started ordinary kernels instead, and it was killed")
                 self.zygote.close()  # it kills any kernel it forked that is still alive
             if self.sockets is not None:
                 shutil.rmtree(self.sockets, ignore_errors=True)
-            shutil.rmtree(self.staging_root, ignore_errors=True)
-            _remove_if_empty(self.out_dir / ".staging")
-        return self.finish()
-
-    def national_findings(self) -> list[str] | None:
-        """The national review's headline findings as HTML fragments, for the index page: those computed
-        with the results the installed national notebook shows (None if there is none)."""
-        entry = self.index["jobs"].get("review/national")
-        job = self.manifest["jobs"].get("review/national")
-        if not entry or not job or job.get("results_digest") != entry.get("digest"):
-            return None
-        findings = entry.get("findings_html")
-        if not isinstance(findings, list) or not all(isinstance(f, str) for f in findings):
-            return None
-        import bleach
-
-        # read back from a file in the output folder: only the inline tags findings use, anything else escaped
-        return [bleach.clean(f, tags=["strong", "em", "code"], attributes={}) for f in findings]
-
-    def prune(self) -> None:
-        """Remove the results cache's entries that no notebook of this folder reads any more (computed
-        from older data, grade table or code: their keys can never match again)."""
-        keep = {k for e in self.index["jobs"].values() if isinstance(e, dict) for k in e.get("entries", [])}
-        for path in self.results_dir.glob("*.json"):
-            if path.stem not in keep:
-                path.unlink(missing_ok=True)
-
-    def finish(self) -> BuildSummary:
-        from analysis.domain.load import data_file_hashes
-        from analysis.pipeline.site import write_index
-        from analysis.publish.dictionary import write_datapackage
-
-        write_index(self.out_dir, self.manifest, self.national_findings())
-        write_datapackage(self.out_dir)  # the data dictionary of every table and figure data file
-        if data_file_hashes(self.data_dir) != self.data_before:
-            raise BuildError("data/ changed during the build; outputs may not match the data")
-        _write_manifest(self.out_dir, self.manifest, self.header)
-        self.summary.manifest = self.out_dir / "manifest.json"
-        return self.summary
+            shutil.rmtree(ctx.staging_root, ignore_errors=True)
+            _remove_if_empty(ctx.out_dir / ".staging")
 
 
 def _read_json(path: Path) -> dict:
