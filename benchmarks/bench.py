@@ -256,8 +256,8 @@ def main(argv=None) -> int:
                 r = page()
                 model, record, partnership = r.model, r.record, r.subject
                 r.headline()
-                r.table(summaries.partnership_grades(model, record, partnership, grades=r.grade_table), "grades")
-                r.table(summaries.published_counts(record, partnership, grades=r.grade_table), "grade_counts")
+                r.table(summaries.partnership_grades(model, record, partnership), "grades")
+                r.table(summaries.published_counts(model, record, partnership), "grade_counts")
                 profile = summaries.partnership_profile(model, partnership)
                 r.figure(figures.profile_plot(profile, basis=r.basis), "profile")
                 r.table(profile, "profile")

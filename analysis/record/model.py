@@ -192,8 +192,11 @@ class RecordModel:
     set aside; ``set_aside`` the rest.
     """
 
-    def __init__(self, groups: list[Group], basis: str, alternatives: list[Group] = ()):
+    def __init__(self, groups: list[Group], basis: str, alternatives: list[Group] = (),
+                 grade_table: pd.DataFrame | None = None):
         self.groups = list(groups)
+        #: The complete grade table the model was made from (:meth:`from_grades`), None on the public record.
+        self.grade_table = grade_table
         #: Alternative readings of statements (``alternative_to`` set): evaluated one at a time by
         #: analysis.stats.statements, never in force together with the reading they are an alternative to.
         self.alternatives = list(alternatives)
@@ -224,10 +227,18 @@ class RecordModel:
         model._resolve = True  # on first use: a model whose results all come from the cache never solves
         return model
 
+    @property
+    def of_grade_table(self) -> bool:
+        """True for the model of a complete grade table (:meth:`from_grades`), False on the public record
+        (even where the record fixes every cell: :attr:`complete`)."""
+        return self.grade_table is not None
+
     @classmethod
     def from_grades(cls, grades: pd.DataFrame, basis: str = "complete grade table") -> RecordModel:
+        """The model of one complete grade table (:func:`analysis.domain.load.load_grades`); it carries the
+        table (``grade_table``) and its data basis, so the statistics take the model alone."""
         groups = [cell_group(str(r.partnership), str(r.indicator), str(r.grade), "table") for r in grades.itertuples()]
-        return cls(groups, basis)
+        return cls(groups, basis, grade_table=grades)
 
     # -- solving ----------------------------------------------------------------------------------
     @staticmethod

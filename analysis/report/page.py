@@ -155,7 +155,7 @@ class Page:
         from analysis.record.model import RecordModel
 
         if self.grade_table is not None:
-            model = RecordModel.from_grades(self.grade_table)
+            model = RecordModel.from_grades(self.grade_table, basis=self.basis)
         else:
             model = RecordModel.from_record(self.record)
         # entries are written only by a notebook that writes outputs (output_dir set: the build's kernels),
@@ -287,7 +287,7 @@ class Page:
         """The "About these statistics" section: sources, basis, method, caveats, version, checking."""
         from analysis import __version__
 
-        complete = self.basis != "public record"
+        complete = self.grade_table is not None
         c = domain_counts()
         lines = [
             "## About these statistics", "",
@@ -333,9 +333,9 @@ class ReviewPage(Page):
         return {"grade_scale": scale.grade_table(), "indicators": indicators.indicator_table(),
                 "schedule": areas.schedule(), "grade_distribution": summaries.grade_distribution(m),
                 "good_or_better": summaries.good_or_better(m), "median_grade": summaries.median_grade(m),
-                "possible_grades": summaries.partnership_grades(m, rec, grades=self.grade_table),
+                "possible_grades": summaries.partnership_grades(m, rec),
                 "all_good_or_better": summaries.all_good_or_better(m), "trend_bounds": bounds,
-                "claims": claims.evaluate_claims(rec, m), "trend_tests": trends.trend_tests(self.grade_table),
+                "claims": claims.evaluate_claims(rec, m), "trend_tests": trends.trend_tests(m.grade_table),
                 "staff_survey": rec.staff_survey, "case_records": rec.case_records,
                 "headline_counts": rec.headline_counts}
 
@@ -347,7 +347,7 @@ class ReviewPage(Page):
         from analysis.stats import summaries, trend_bounds
 
         m = self.model
-        out = self._coverage(summaries.partnership_grades(m, self.record, grades=self.grade_table),
+        out = self._coverage(summaries.partnership_grades(m, self.record),
                              summaries.good_or_better(m), "all")
         b = trend_bounds.trend_bounds(m)["bounds"]
         decided = [r for r in b.itertuples() if r.verdict != "possible"]
@@ -379,7 +379,7 @@ class PeriodGroupPage(Page):
         m = self.model
         return {"members": areas.schedule(self.subject), "grade_distribution": summaries.grade_distribution(m),
                 "good_or_better": summaries.good_or_better(m), "median_grade": summaries.median_grade(m),
-                "possible_grades": summaries.partnership_grades(m, self.record, grades=self.grade_table,
+                "possible_grades": summaries.partnership_grades(m, self.record,
                                                                 period_group=self.subject)}
 
     def title(self) -> str:
@@ -391,7 +391,7 @@ class PeriodGroupPage(Page):
 
         m = self.model
         return self._coverage(
-            summaries.partnership_grades(m, self.record, grades=self.grade_table, period_group=self.subject),
+            summaries.partnership_grades(m, self.record, period_group=self.subject),
             summaries.good_or_better(m),
             self.subject,
         )
@@ -407,8 +407,8 @@ class PartnershipPage(Page):
 
         m, p = self.model, self.subject
         return {
-            "grades": summaries.partnership_grades(m, self.record, p, grades=self.grade_table),
-            "grade_counts": summaries.published_counts(self.record, p, grades=self.grade_table),
+            "grades": summaries.partnership_grades(m, self.record, p),
+            "grade_counts": summaries.published_counts(m, self.record, p),
             "profile": summaries.partnership_profile(m, p),
         }
 
@@ -483,7 +483,7 @@ class StatementsPage(Page):
             "statements": statements.evaluate_statements(rec, m),
             "conflicts": statements.conflicts_table(m),
             "claims": claims.evaluate_claims(rec, m),
-            "reconciliation": statements.reconcile(rec, self.grade_table),
+            "reconciliation": statements.reconcile(rec, m.grade_table),
         }
 
     def title(self) -> str:

@@ -126,7 +126,6 @@ def partnership_grades(
     model: RecordModel,
     record=None,
     partnership: str | None = None,
-    grades: pd.DataFrame | None = None,
     period_group: str | None = None,
 ) -> pd.DataFrame:
     """Each cell's possible grades, with the source rows that state or derive it: every partnership's,
@@ -134,8 +133,8 @@ def partnership_grades(
 
     Columns: partnership, indicator, title, possible, n_possible, grade, lowest, highest, status
     ('stated', 'derived', 'fixed by the record' (by counts and statements), 'open', or
-    'complete table'), source_id, quote. With a complete table (``grades``, from
-    :func:`analysis.domain.load.load_grades`), ``quote`` holds the table's own note for the cell.
+    'complete table'), source_id, quote. For a model of a complete table
+    (:meth:`analysis.record.model.RecordModel.from_grades`), ``quote`` holds the table's own note for the cell.
     """
     frame = model.possible_grades()
     if partnership is not None:
@@ -148,11 +147,12 @@ def partnership_grades(
     cells, notes = {}, {}
     if record is not None:
         cells = {(str(r.partnership), str(r.indicator)): r for r in record.cell_grades.itertuples()}
+    grades = model.grade_table
     if grades is not None and "note" in grades:
         notes = {(str(r.partnership), str(r.indicator)): r.note for r in grades.itertuples()}
     for rec in frame.itertuples():
         cell = cells.get((str(rec.partnership), str(rec.indicator)))
-        if model.basis != "public record":
+        if model.of_grade_table:
             status.append("complete table")
             sources.append("")
             quotes.append(notes.get((str(rec.partnership), str(rec.indicator)), ""))
@@ -181,13 +181,13 @@ def partnership_grades(
     ]
 
 
-def published_counts(record, partnership: str, grades: pd.DataFrame | None = None) -> pd.DataFrame:
+def published_counts(model: RecordModel, record, partnership: str) -> pd.DataFrame:
     """The grade counts public sources give for one partnership (``record.area_counts`` rows: counts
-    per grade, or the grades all its indicators lie within), with their source and quote. With a
-    complete grade table (``grades``) none: the table's own grades are shown instead (same columns)."""
+    per grade, or the grades all its indicators lie within), with their source and quote. For a model
+    of a complete grade table none: the table's own grades are shown instead (same columns)."""
     p = areas.match_partnership(partnership)
     counts = record.area_counts[record.area_counts["partnership"] == p].reset_index(drop=True)
-    return counts.iloc[0:0] if grades is not None else counts
+    return counts.iloc[0:0] if model.of_grade_table else counts
 
 
 @cached
