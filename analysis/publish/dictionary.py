@@ -165,25 +165,19 @@ DESCRIPTIONS["mean_diff_max"] = "Maximum of post-2016 minus pre-2014 mean grade.
 DESCRIPTIONS["centred_statistic_min"] = "Minimum over consistent tables of C = sum (group score - mean) x grade."
 DESCRIPTIONS["centred_statistic_max"] = "Maximum of C."
 
-#: Names that mean something else in one table: (table file name, column) -> description.
-PER_TABLE = {
-    ("grade_scale.csv", "value"): "The grade's value (6 Excellent ... 1 Unsatisfactory).",
-    ("headline_counts.csv", "value"): "The count as the review states it.",
-    ("headline_counts.csv", "measure"): "What is counted.",
-    ("staff_survey.csv", "measure"): "Survey measure.",
-    ("case_records.csv", "measure"): "Case-record measure.",
-    ("case_records.csv", "value"): "The proportion the wording gives (0-1).",
-    ("statements.csv", "value"): "The statement's count.",
-    ("claims.csv", "value"): "For top: how many; for at_least and between: the lower bound.",
-    ("trend_witnesses.csv", "direction"): "up or down for p-value witnesses; empty for linear bounds.",
-    ("profile.csv", "series"): "The partnership, or the national or group median.",
-}
-
-
 def describe(table: str, column: str) -> str | None:
-    """The description of ``column`` in the published ``table`` (a CSV file name), or None."""
-    if (table, column) in PER_TABLE:
-        return PER_TABLE[(table, column)]
+    """The description of ``column`` in the published ``table`` (a CSV file name), or None: the table's
+    spec's own (:mod:`analysis.publish.tables`), else the shared glossary's (:func:`describe_column`)."""
+    from analysis.publish.tables import TABLES
+
+    stem = table.removesuffix(".csv")
+    if stem in TABLES:
+        return TABLES[stem].describe(column)
+    return describe_column(column)
+
+
+def describe_column(column: str) -> str | None:
+    """The shared glossary's description of ``column`` (whatever table it is in), or None."""
     if column in DESCRIPTIONS:
         return DESCRIPTIONS[column]
     if column in areas.PARTNERSHIPS:

@@ -295,21 +295,6 @@ def _view_schedule(f: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-VIEWS = {
-    "good_or_better": _view_good_or_better,
-    "median_grade": _view_median,
-    "grades": _view_grades,
-    "profile": _view_profile,
-    "grade_counts": _view_grade_counts,
-    "trend_bounds": _view_trend_bounds,
-    "trend_linear_bounds": _view_linear,
-    "statements": _view_statements,
-    "claims": _view_claims,
-    "conflicts": _view_conflicts,
-    "schedule": _view_schedule,
-    "members": _view_schedule,
-}
-
 
 def grid_frame(possible: pd.DataFrame) -> pd.DataFrame:
     """The partnership x indicator grid for reading: each cell's label as the grid figure draws it
@@ -372,11 +357,12 @@ class Shown:
         return text
 
 
-def show(name: str, frame: pd.DataFrame, caption: str, csv: str = "", inline: bool = True, note: str = "") -> Shown:
-    """What a notebook cell shows for table ``name`` (the frame as written to ``csv``)."""
+def show(name: str, frame: pd.DataFrame, caption: str, csv: str = "", inline: bool = True, note: str = "",
+         view=None) -> Shown:
+    """What a notebook cell shows for table ``name`` (the frame as written to ``csv``): ``view(frame)``
+    (:class:`analysis.publish.tables.TableSpec` names each table's), else every column, labelled."""
     if not inline:
         return Shown(caption, None, csv, len(frame), note)
-    view = VIEWS.get(name)
     try:
         shown = view(frame.reset_index(drop=True)) if view is not None else people_frame(frame)
     except KeyError:  # a narrower selection of columns than the view reads: the generic table

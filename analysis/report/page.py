@@ -29,9 +29,10 @@ import pandas as pd
 
 from analysis.domain import areas, indicators, scale
 from analysis.errors import UsageError
+from analysis.publish import tables
 from analysis.report.kinds import KINDS, job_for
 
-__all__ = ["basis_label", "Page", "open_report", "PAGES", "CAPTIONS", "escape_markdown"]
+__all__ = ["basis_label", "Page", "open_report", "PAGES", "escape_markdown"]
 
 
 def basis_label(grades_path: str | Path | None) -> str:
@@ -47,46 +48,6 @@ def _flat(frame: pd.DataFrame) -> pd.DataFrame:
             frame[c] = frame[c].map(lambda v: "|".join(v) if isinstance(v, tuple) else v)
     return frame
 
-
-
-#: Captions of the tables notebooks show (what each is; the page says the data basis once, at the top).
-CAPTIONS = {
-    "grade_scale": "The {grades_word}-point grade scale, best first",
-    "indicators": "The {indicators_word} quality indicators",
-    "schedule": "The {partnerships} partnerships by period group, in the order of Appendix 4",
-    "grade_distribution": "Partnerships per grade, by quality indicator and scope",
-    "good_or_better": "Partnerships graded good or better, by quality indicator and scope",
-    "median_grade": "Median grade (the lower median), by quality indicator and scope",
-    "possible_grades": "Every partnership's grades: fixed, or the grades each can still take",
-    "staff_survey": "Staff survey: positive responses by period group, as stated in the review",
-    "case_records": "Case records: proportions as the review words them, and the range each wording allows",
-    "headline_counts": "The review's headline counts",
-    "all_good_or_better": "Partnerships graded good or better on every indicator",
-    "trend_summary": "Trends across the period groups: what the record allows, beside the review's words",
-    "trend_bounds": "Exact p-values of a trend: smallest and largest over every consistent table",
-    "trend_linear_bounds": "Mean grades by period group: smallest and largest over every consistent table",
-    "trend_witnesses": "Witness tables: the {partnerships} grades of a consistent table attaining each bound",
-    "trend_tests": "Trend tests of the complete grade table", "members": "The group's partnerships",
-    "grades": "The {indicators_word} grades, with how each is known",
-    "grade_counts": "Grade counts published for this partnership",
-    "profile": "Grades against the national and group median grades",
-    "statements": "The review's statements about evaluations, checked against the record",
-    "conflicts": "Rows of the record that cannot all be true",
-    "claims": "The review's conclusions: each fair reading, checked against the record",
-    "reconciliation": "Where the complete grade table disagrees with the public record",
-}
-
-
-def domain_counts() -> dict:
-    """The sizes of the domain in use, as numbers and (up to ten) words, for the pages' texts:
-    ``partnerships``, ``indicators``, ``grades``, ``groups`` and each with ``_word``."""
-    from analysis.publish.present import number_word
-
-    counts = {"partnerships": len(areas.PARTNERSHIPS), "indicators": len(indicators.INDICATORS),
-              "grades": len(scale.GRADES), "groups": len(areas.PERIOD_GROUPS)}
-    sizes = list(pd.Series(areas.period_group_of()).value_counts())
-    return counts | {f"{k}_word": number_word(v) for k, v in counts.items()} | {
-        "smallest_group": min(sizes), "largest_group": max(sizes)}
 
 
 class ShownFigure:
@@ -181,7 +142,6 @@ class Page:
         to the CSV (for long tables). An empty frame with ``if_empty`` shows that text instead and
         writes nothing."""
         from analysis.files import atomic_path
-        from analysis.publish import present
         from analysis.publish.precision import write_csv
 
         frame = _flat(frame)
@@ -192,9 +152,7 @@ class Page:
         if self.output_dir is not None:
             with atomic_path(self.output_dir / "tables" / f"{name}.csv") as tmp:
                 write_csv(frame, tmp)
-        caption = CAPTIONS.get(name, name.replace("_", " ").capitalize()).format(**domain_counts())
-        return present.show(name, frame, caption,
-                            csv=self.csv_link(name), inline=inline)
+        return tables.spec(name).show(frame, csv=self.csv_link(name), inline=inline)
 
     def place(self, what: str) -> str:
         """This notebook's ``tables`` or ``figures`` folder, relative to the notebook's (and its page's) folder."""
@@ -288,7 +246,7 @@ class Page:
         from analysis import __version__
 
         complete = self.grade_table is not None
-        c = domain_counts()
+        c = tables.domain_counts()
         lines = [
             "## About these statistics", "",
             "**Sources.** The Care Inspectorate's review of the joint inspections of services for children and "
@@ -354,7 +312,7 @@ class ReviewPage(Page):
         for r in decided:
             word = {"impossible": "ruled out", "forced": "forced"}[r.verdict]
             out.append(f"A statistically significant {r.direction}ward trend in QI {r.indicator} across the "
-                       f"{domain_counts()['groups_word']} period groups is **{word}** by the record (exact "
+                       f"{tables.domain_counts()['groups_word']} period groups is **{word}** by the record (exact "
                        "p-values from "
                        f"{present.format_p(r.p_min)} to {present.format_p(r.p_max)} over every consistent table).")
         out.append(f"Every other indicator and direction ({len(b) - len(decided)} of {len(b)}): a significant "
@@ -419,7 +377,6 @@ class PartnershipPage(Page):
         )
 
     def findings(self) -> list[str]:
-        from analysis.publish import present
 
         e = escape_markdown
         i = self.results()
@@ -452,7 +409,7 @@ class PartnershipPage(Page):
             )
         counts = _flat(i["grade_counts"])
         if len(counts):
-            view = present.VIEWS["grade_counts"](counts)
+            view = tables.TABLES["grade_counts"].view(counts)
             out.append(
                 f"Published grade counts for the partnership: {e(view.iloc[0, 0])} (source: {e(view.iloc[0, 1])})."
             )
