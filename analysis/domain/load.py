@@ -47,14 +47,52 @@ def count_columns() -> dict[str, str]:
 class PublicRecord:
     """The public record and reference tables, typed.
 
-    Attributes are DataFrames (see ``data/datapackage.json`` for every column):
-    ``partnerships``, ``period_groups``, ``indicators``, ``grade_scale``, ``sources``,
-    ``cell_grades`` (partnership, indicator, grade as categoricals; basis, source_id, quote,
-    note, period_group), ``area_counts`` (counts per grade as Int64, ``within`` as a tuple
-    of grades), ``statements`` (``period_groups`` and ``grades`` as tuples), ``staff_survey``,
-    ``case_records``, ``headline_counts``, ``claims`` (the review's comparative and trend
-    conclusions, one row per reading: ``groups`` as a tuple of period groups in the order
-    compared, ``strict`` as bool). ``files`` maps each data file to its SHA-256.
+    Made by :func:`load_record`. Every attribute but ``files`` is a DataFrame (see
+    ``data/datapackage.json`` for every column); a ``row`` column, where there is one, gives the
+    line of the data file each row comes from (the header is row 1).
+
+    Attributes
+    ----------
+    partnerships : pandas.DataFrame
+        :func:`analysis.domain.areas.partnership_table`.
+    period_groups : pandas.DataFrame
+        :func:`analysis.domain.areas.period_group_table`.
+    indicators : pandas.DataFrame
+        :func:`analysis.domain.indicators.indicator_table`.
+    grade_scale : pandas.DataFrame
+        :func:`analysis.domain.scale.grade_table`.
+    sources : pandas.DataFrame
+        The sources every row of the record cites, one row per ``source_id``.
+    cell_grades : pandas.DataFrame
+        The single grades the sources state: partnership, indicator, grade (ordered categoricals),
+        basis, source_id, quote, note, period_group and row; sorted by partnership and indicator.
+    area_counts : pandas.DataFrame
+        The grade counts per partnership: partnership (ordered categorical), n_indicators and the
+        counts per grade (Int64, named as in :func:`count_columns`), ``within`` (a tuple of grades,
+        for a partnership whose grades are all among them), source_id, quote, note, period_group and
+        row.
+    statements : pandas.DataFrame
+        The review's quantitative statements about evaluations, each a count of partnerships with
+        given grades on one indicator in a period group compared with a value: ``grades`` and
+        ``period_groups`` as tuples, ``indicator`` as an ordered categorical.
+    staff_survey, case_records, headline_counts : pandas.DataFrame
+        As in their data files, typed.
+    claims : pandas.DataFrame
+        The review's comparative and trend conclusions, one row per reading: ``groups`` as a tuple
+        of period groups in the order compared, ``strict`` as bool.
+    files : dict
+        Each data file (path relative to the data package) to its SHA-256, as
+        :func:`data_file_hashes` gives.
+
+    Examples
+    --------
+    >>> record = load_record()
+    >>> isinstance(record, PublicRecord), len(record.partnerships), len(record.indicators)
+    (True, 32, 9)
+    >>> list(record.cell_grades.columns[:3]), list(record.cell_grades["grade"].cat.categories) == list(scale.grades())
+    (['partnership', 'indicator', 'grade'], True)
+    >>> next(iter(record.files))
+    'datapackage.json'
     """
 
     partnerships: pd.DataFrame
@@ -74,7 +112,29 @@ class PublicRecord:
 
 def data_file_hashes(data_dir: Path | str | None = None) -> dict[str, str]:
     """SHA-256 of datapackage.json and every resource file, keyed by path relative to data/
-    (default: the data package in use)."""
+    (default: the data package in use).
+
+    Parameters
+    ----------
+    data_dir : str or Path, optional
+        A data package folder. Default: the data package in use.
+
+    Returns
+    -------
+    dict
+        ``datapackage.json`` and then each resource's path as written in it (``"record/cell_grades.csv"``)
+        to the SHA-256 of the file's bytes, as 64 hexadecimal digits.
+
+    Examples
+    --------
+    >>> from analysis.domain.package import data_dir
+    >>> hashes = data_file_hashes()
+    >>> list(hashes)[:2]
+    ['datapackage.json', 'reference/partnerships.csv']
+    >>> raw = (data_dir() / "reference" / "grade_scale.csv").read_bytes()
+    >>> hashes["reference/grade_scale.csv"] == hashlib.sha256(raw).hexdigest()
+    True
+    """
     data_dir = Path(data_dir) if data_dir else package_in_use()
     paths = ["datapackage.json"] + [r["path"] for r in datapackage(data_dir)["resources"]]
     return {p: hashlib.sha256((data_dir / p).read_bytes()).hexdigest() for p in paths}
@@ -172,11 +232,15 @@ def load_record(data_dir: Path | str | None = None) -> PublicRecord:
     ------
     ValidationError
         Every problem in every table, naming file, row, column and value.
+    analysis.domain.package.NoDataPackage
+        If ``data_dir`` holds no ``datapackage.json``.
 
     Examples
     --------
     >>> record = load_record()
     >>> len(record.partnerships) == len(areas.partnerships())
+    True
+    >>> set(record.cell_grades["period_group"]) <= set(areas.period_groups())
     True
     """
     data_dir = use(data_dir) if data_dir else package_in_use()
@@ -488,11 +552,47 @@ def load_grades(path: Path | str) -> pd.DataFrame:
     Wide form: a ``partnership`` column and one column per indicator ("1.1" or "QI 1.1").
     Names may be any alias; grades any accepted spelling (:func:`analysis.domain.scale.parse_grade`).
 
-    Returns a long frame sorted by partnership and indicator with columns partnership,
-    indicator (ordered categoricals), grade (ordered categorical, worst to best), note (the
-    table's note column, ``note``/``notes``/``source``/``comment``; "" if none; in the wide form
-    a row's note applies to its nine cells; shown as text, escaped) and period_group.
-    Raises ValidationError on any problem, naming file, row, column and value.
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file, in the long or the wide form. The partnership column may also be called
+        ``area``, ``cpp`` or ``name``; the note column ``notes``, ``source``, ``comment`` or
+        ``comments`` (one of them at most).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A long frame of 288 rows sorted by partnership and indicator, with columns partnership,
+        indicator (ordered categoricals), grade (ordered categorical, worst to best), note (the
+        table's note column; "" if none; in the wide form a row's note applies to its nine cells;
+        shown as text, escaped) and period_group (ordered categorical).
+
+    Raises
+    ------
+    ValidationError
+        On any problem, naming file, row, column and value: a missing or unexpected column, an
+        unknown partnership, indicator or grade, a cell given twice, or cells missing.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> names = ["Western Isles" if p == "Outer Hebrides" else p for p in areas.partnerships()]
+    >>> lines = ["partnership," + ",".join(indicators.codes())] + [n + ",vg" * 9 for n in names]
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "grades.csv"
+    ...     _ = path.write_text("\\n".join(lines), encoding="utf-8")
+    ...     frame = load_grades(path)
+    ...     _ = path.write_text("\\n".join(lines[:-1]), encoding="utf-8")
+    ...     try:
+    ...         load_grades(path)
+    ...     except ValidationError as exc:
+    ...         print(exc.problems[0].message)
+    incomplete table: 9 of 288 cells missing
+    >>> len(frame), list(frame.columns)
+    (288, ['partnership', 'indicator', 'grade', 'note', 'period_group'])
+    >>> cell = frame[frame["partnership"] == "Outer Hebrides"].iloc[0]
+    >>> cell["indicator"], cell["grade"], cell["period_group"]
+    ('1.1', 'Very good', '2014-16')
     """
     path = Path(path)
     display = str(path)

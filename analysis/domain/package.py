@@ -20,7 +20,23 @@ from analysis.errors import ReviewError, shown
 
 
 class NoDataPackage(ReviewError, FileNotFoundError):
-    """A folder named as the data package holds no ``datapackage.json``."""
+    """A folder named as the data package holds no ``datapackage.json``.
+
+    Raised by :func:`use` when it is given such a folder. It is a :class:`~analysis.errors.ReviewError`
+    (a message about the input) and a :class:`FileNotFoundError`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     try:
+    ...         use(tmp)
+    ...     except NoDataPackage as exc:
+    ...         print(isinstance(exc, FileNotFoundError), "not a data package" in str(exc))
+    True True
+    >>> use(None) == data_dir()
+    True
+    """
 
 
 _state: dict = {"dir": None}
@@ -60,6 +76,11 @@ def use(folder: str | Path | None) -> Path:
     Path
         The data package now in use (resolved). If it differs from the one before, every domain
         table read from that one is dropped, to be read again from this one on first use.
+
+    Raises
+    ------
+    NoDataPackage
+        If ``folder`` holds no ``datapackage.json``; the data package in use is then unchanged.
 
     Examples
     --------

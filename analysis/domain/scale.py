@@ -34,7 +34,27 @@ __all__ = [
 
 @domain_cached
 def grade_table() -> pd.DataFrame:
-    """The scale as a frame: value (1-6), grade, descriptor, good_or_better; best first."""
+    """The scale as a frame: value (1-6), grade, descriptor, good_or_better; best first.
+
+    Read from ``reference/grade_scale.csv`` in the data package in use, checked against its schema.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per grade, best first, with columns ``value`` (Int64, 6 for the best), ``grade`` (the
+        label), ``descriptor`` (what the grade means), ``good_or_better`` (boolean) and ``source_id``.
+
+    Raises
+    ------
+    analysis.domain.schema.ValidationError
+        If the table does not match its schema in ``datapackage.json``.
+
+    Examples
+    --------
+    >>> table = grade_table()
+    >>> table["value"].tolist(), table.loc[0, "grade"], table.loc[5, "descriptor"]
+    ([6, 5, 4, 3, 2, 1], 'Excellent', 'major weaknesses')
+    """
     from analysis.domain.schema import read_resource
 
     return read_resource("grade_scale").sort_values("value", ascending=False).reset_index(drop=True)
@@ -42,13 +62,35 @@ def grade_table() -> pd.DataFrame:
 
 @domain_cached
 def grades() -> tuple[str, ...]:
-    """Grade labels from worst (Unsatisfactory) to best (Excellent): :data:`GRADES`."""
+    """Grade labels from worst (Unsatisfactory) to best (Excellent): :data:`GRADES`.
+
+    Returns
+    -------
+    tuple of str
+        The labels, worst first.
+
+    Examples
+    --------
+    >>> grades()
+    ('Unsatisfactory', 'Weak', 'Adequate', 'Good', 'Very good', 'Excellent')
+    """
     return tuple(grade_table().sort_values("value")["grade"])
 
 
 @domain_cached
 def good_or_better() -> tuple[str, ...]:
-    """The grades counted as "good or better", worst first: :data:`GOOD_OR_BETTER`."""
+    """The grades counted as "good or better", worst first: :data:`GOOD_OR_BETTER`.
+
+    Returns
+    -------
+    tuple of str
+        The labels of the grades marked ``good_or_better`` in ``grade_scale.csv``, worst first.
+
+    Examples
+    --------
+    >>> good_or_better()
+    ('Good', 'Very good', 'Excellent')
+    """
     order = {g: i for i, g in enumerate(grades())}
     return tuple(sorted(grade_table().query("good_or_better")["grade"], key=order.__getitem__))
 
@@ -105,12 +147,35 @@ def abbreviations_of() -> dict[str, str]:
 
 
 def grade_dtype() -> pd.CategoricalDtype:
-    """Ordered categorical dtype of the six grades, worst to best."""
+    """Ordered categorical dtype of the six grades, worst to best.
+
+    Returns
+    -------
+    pandas.CategoricalDtype
+        Ordered, with the labels of :func:`grades` as categories, so comparisons follow the scale.
+
+    Examples
+    --------
+    >>> column = pd.Series(["Good", "Weak", "Excellent", "Adequate"], dtype=grade_dtype())
+    >>> column[column >= "Good"].tolist(), column.max()
+    (['Good', 'Excellent'], 'Excellent')
+    """
     return pd.CategoricalDtype(list(grades()), ordered=True)
 
 
 def grade_values() -> dict[str, int]:
-    """Grade label to its value on the scale (Unsatisfactory 1 ... Excellent 6)."""
+    """Grade label to its value on the scale (Unsatisfactory 1 ... Excellent 6).
+
+    Returns
+    -------
+    dict
+        Each grade label to its value, worst grade first.
+
+    Examples
+    --------
+    >>> grade_values()["Unsatisfactory"], grade_values()["Good"], grade_values()["Excellent"]
+    (1, 4, 6)
+    """
     return {g: i + 1 for i, g in enumerate(grades())}
 
 
@@ -134,6 +199,23 @@ def parse_grade(text) -> str | None:
 
     Accepts the label in any case and spacing ("Very good", "VERY  GOOD"), the abbreviations
     E, VG, G, A, W, U, and the values 1 (Unsatisfactory) to 6 (Excellent).
+
+    Parameters
+    ----------
+    text : str, int or None
+        A spelling of a grade; a number is read as its value on the scale.
+
+    Returns
+    -------
+    str or None
+        The grade label, or None if ``text`` is None or no spelling of a grade.
+
+    Examples
+    --------
+    >>> parse_grade("VERY  GOOD"), parse_grade("vg"), parse_grade(3), parse_grade(" 6 ")
+    ('Very good', 'Very good', 'Adequate', 'Excellent')
+    >>> parse_grade("Great") is None, parse_grade(7) is None
+    (True, True)
     """
     if text is None:
         return None
@@ -141,10 +223,37 @@ def parse_grade(text) -> str | None:
 
 
 def allowed_spellings() -> str:
-    """Human-readable list of accepted spellings, for error messages."""
+    """Human-readable list of accepted spellings, for error messages.
+
+    Returns
+    -------
+    str
+        The labels best first, the abbreviations and the range of values.
+
+    Examples
+    --------
+    >>> allowed_spellings()
+    'Excellent, Very good, Good, Adequate, Weak, Unsatisfactory (any case); E, VG, G, A, W, U; 1-6'
+    """
     return ", ".join(grades()[::-1]) + " (any case); " + ", ".join(abbreviations()) + f"; 1-{len(grades())}"
 
 
 def suggest(text) -> str:
-    """The closest grade label to a bad spelling, or ''."""
+    """The closest grade label to a bad spelling, or ''.
+
+    Parameters
+    ----------
+    text : str
+        A spelling that :func:`parse_grade` does not accept.
+
+    Returns
+    -------
+    str
+        The closest grade label (compared ignoring case), or "" if none is near.
+
+    Examples
+    --------
+    >>> suggest("Very goood"), suggest("excelent"), suggest("xyz")
+    ('Very good', 'Excellent', '')
+    """
     return closest(str(text), grades())

@@ -26,7 +26,42 @@ __all__ = ["Problem", "ValidationError", "closest", "read_csv_text", "read_resou
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with an input file."""
+    """One thing wrong with an input file.
+
+    Its text (``str(problem)``) names the file, the row, the column, the bad value, what is allowed
+    and the closest match, leaving out what is not given.
+
+    Parameters
+    ----------
+    file : str
+        The file, as shown to the user.
+    message : str
+        What is wrong.
+    row : int, optional
+        The row, numbered as lines in the file (the header is row 1).
+    column : str, optional
+        The column.
+    value : object, optional
+        The bad value; text is shown quoted, with control characters escaped.
+    allowed : str, optional
+        What is allowed.
+    suggestion : str, optional
+        The closest allowed value.
+
+    Attributes
+    ----------
+    file, message, row, column, value, allowed, suggestion
+        As given (the instance is frozen).
+
+    Examples
+    --------
+    >>> problem = Problem("grades.csv", "unknown grade", row=3, column="grade", value="Goood",
+    ...                   allowed="E, VG, G, A, W, U", suggestion="Good")
+    >>> print(problem)
+    grades.csv, row 3, column 'grade': unknown grade: 'Goood' (allowed: E, VG, G, A, W, U); closest match: 'Good'
+    >>> print(Problem("grades.csv", "file not found"))
+    grades.csv: file not found
+    """
 
     file: str
     message: str
@@ -53,7 +88,30 @@ class Problem:
 
 
 class ValidationError(ReviewError, ValueError):
-    """Bad input. ``problems`` lists every :class:`Problem` found; the message shows them all."""
+    """Bad input. ``problems`` lists every :class:`Problem` found; the message shows them all.
+
+    The message gives the number of problems, then one line for each (at most 50, then how many
+    more there are).
+
+    Parameters
+    ----------
+    problems : iterable of Problem
+        Everything wrong with the input.
+
+    Attributes
+    ----------
+    problems : list of Problem
+        As given.
+
+    Examples
+    --------
+    >>> exc = ValidationError([Problem("grades.csv", "file not found")])
+    >>> len(exc.problems), isinstance(exc, ValueError)
+    (1, True)
+    >>> print(exc)
+    1 problem(s) in input:
+    - grades.csv: file not found
+    """
 
     def __init__(self, problems):
         self.problems = list(problems)
@@ -65,7 +123,30 @@ class ValidationError(ReviewError, ValueError):
 
 
 def closest(value: str, options, n: int = 1) -> str:
-    """The option closest to ``value`` (case-insensitive), or '' if none is near."""
+    """The option closest to ``value`` (case-insensitive), or '' if none is near.
+
+    Parameters
+    ----------
+    value : str
+        The text to match.
+    options : iterable of str
+        The allowed values.
+    n : int, default 1
+        How many of the closest options to give at most.
+
+    Returns
+    -------
+    str
+        The closest options, best first, joined by ", " (as spelt in ``options``); "" if none is near
+        (a :func:`difflib.get_close_matches` ratio under 0.6).
+
+    Examples
+    --------
+    >>> closest("FYFE", ["Fife", "Moray"]), closest("xyz", ["Fife", "Moray"])
+    ('Fife', '')
+    >>> closest("good", ["Good", "Very good", "Weak"], n=2)
+    'Good, Very good'
+    """
     options = list(options)
     lowered = {o.casefold(): o for o in options}
     hits = difflib.get_close_matches(str(value).casefold(), list(lowered), n=n, cutoff=0.6)
@@ -86,6 +167,45 @@ def read_csv_text(path: Path | str, display: str | None = None, max_bytes: int =
     Accepts UTF-8 with or without a byte-order mark. Fails, naming the file, on: a missing
     file, an empty file, bytes that are not UTF-8 (with the row), a file that seems to use
     another delimiter, and rows with more or fewer fields than the header.
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file.
+    display : str, optional
+        The file's name in messages. Default: ``path``.
+    max_bytes : int, default MAX_CSV_BYTES
+        The largest file read; a larger one is a problem.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One column per header field (names stripped of spaces) and one row per record that is not
+        blank, every value a str stripped of spaces ("" for an empty cell). The index, ``row``, is
+        the row's line number in the file (the header is row 1).
+
+    Raises
+    ------
+    ValidationError
+        On any of the failures above, on a folder or other file that is not a regular file, a file
+        over ``max_bytes``, text that is not readable as CSV, or a column name given twice (ignoring
+        case).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "grades.csv"
+    ...     _ = path.write_text("partnership,grade\\nFife, Good \\n\\nMoray,\\n", encoding="utf-8")
+    ...     frame = read_csv_text(path)
+    ...     _ = path.write_text("partnership;grade\\nFife;Good\\n", encoding="utf-8")
+    ...     try:
+    ...         read_csv_text(path, display="grades.csv")
+    ...     except ValidationError as exc:
+    ...         print(exc.problems[0].message)
+    the header seems to be separated by semicolons, not commas
+    >>> list(frame.columns), list(frame.index), frame.loc[2, "grade"], frame.loc[4, "grade"]
+    (['partnership', 'grade'], [2, 4], 'Good', '')
     """
     path = Path(path)
     name = display or str(path)
@@ -153,7 +273,26 @@ def _load_datapackage(path: str) -> dict:
 
 
 def datapackage(data_dir: Path | str | None = None) -> dict:
-    """The parsed ``datapackage.json`` of ``data_dir`` (default: the data package in use)."""
+    """The parsed ``datapackage.json`` of ``data_dir`` (default: the data package in use).
+
+    Parameters
+    ----------
+    data_dir : str or Path, optional
+        A data package folder. Default: the data package in use
+        (:func:`analysis.domain.package.data_dir`).
+
+    Returns
+    -------
+    dict
+        The descriptor: the package's name, title, licences and sources, and its ``resources``, each
+        with its ``name``, ``path`` (relative to the folder) and table ``schema``. It is read once per
+        file and shared, so do not change it.
+
+    Examples
+    --------
+    >>> [resource["name"] for resource in datapackage()["resources"]][:4]
+    ['partnerships', 'period_groups', 'indicators', 'grade_scale']
+    """
     from analysis.domain.package import data_dir as in_use
 
     data_dir = Path(data_dir) if data_dir else in_use()
@@ -186,6 +325,35 @@ def read_resource(name: str, data_dir: Path | str | None = None) -> pd.DataFrame
     Checks: the header has exactly the schema's fields; required cells are filled; values
     cast to the field's type; enum, pattern, minimum, maximum and unique constraints; the
     primary key has no duplicates. Returns typed columns (integers as nullable Int64).
+
+    Parameters
+    ----------
+    name : str
+        The resource's ``name`` in ``datapackage.json`` (``"grade_scale"``, ``"cell_grades"`` ...).
+    data_dir : str or Path, optional
+        A data package folder. Default: the data package in use.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One column per field of the schema, in its order: integers as Int64, numbers as Float64 and
+        booleans as boolean (an empty cell as missing), strings as str ("" for an empty cell). The
+        index, ``row``, is the row's line number in the file (the header is row 1).
+
+    Raises
+    ------
+    ValidationError
+        Every problem found in the file (see :func:`read_csv_text` for those of reading it).
+    KeyError
+        If the data package has no resource called ``name``.
+
+    Examples
+    --------
+    >>> table = read_resource("grade_scale")
+    >>> list(table.columns)
+    ['value', 'grade', 'descriptor', 'good_or_better', 'source_id']
+    >>> table.loc[2, "grade"], str(table["value"].dtype), bool(table.loc[2, "good_or_better"])
+    ('Excellent', 'Int64', True)
     """
     from analysis.domain.package import data_dir as in_use
 

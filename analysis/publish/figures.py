@@ -84,6 +84,12 @@ def grade_colours() -> dict[str, str]:
     dict
         Grade label (worst first) to its colour.
 
+    Raises
+    ------
+    UsageError
+        If the scale has more grades below Good, or from Good up, than :data:`PALETTE` has colours
+        on that side.
+
     Examples
     --------
     >>> grade_colours()["Good"]
@@ -99,6 +105,12 @@ def text_on() -> dict[str, str]:
     -------
     dict
         Grade label to ``"white"`` or ``"black"``.
+
+    Raises
+    ------
+    UsageError
+        If the scale has more grades below Good, or from Good up, than there are text colours on
+        that side.
 
     Examples
     --------
@@ -116,6 +128,11 @@ def scope_style() -> dict[str, tuple[str, str]]:
     -------
     dict
         Scope (``"all"`` or a period group id) to (colour, marker).
+
+    Raises
+    ------
+    UsageError
+        If there are more period groups than :data:`GROUP_STYLES` has styles.
 
     Examples
     --------
@@ -173,7 +190,24 @@ RC = {
 class Drawn:
     """What a plotting function drew: the numbers (one row per element), an alt text of one or two
     sentences (chart type, what it shows, the main finding; at most 250 characters, ONS style) and a
-    longer description."""
+    longer description.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The numbers drawn, one row per bar segment, point or cell (the columns depend on the figure).
+    alt : str
+        The alt text.
+    description : str
+        The long description; by default empty.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> record = Drawn(pd.DataFrame({"grade": ["Good"], "count": [3]}), "Bar chart of one grade.")
+    >>> record.alt, record.description, len(record.data)
+    ('Bar chart of one grade.', '', 1)
+    """
 
     data: pd.DataFrame
     alt: str
@@ -184,7 +218,45 @@ _DRAWN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def drawn(ax) -> Drawn:
-    """The numbers and alt text recorded for an Axes by the function that drew it."""
+    """The numbers and alt text recorded for an Axes by the function that drew it.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        An Axes returned by one of this module's plotting functions.
+
+    Returns
+    -------
+    Drawn
+        The numbers drawn, the alt text and the long description.
+
+    Raises
+    ------
+    KeyError
+        If no plotting function of this module drew ``ax``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> records = pd.DataFrame({"measure": ["plans"], "description": ["Plans of good quality"],
+    ...                         "stated": ["around half"], "value": [0.5], "low": [0.45], "high": [0.55]})
+    >>> ax = case_records_plot(records)
+    >>> record = drawn(ax)
+    >>> list(record.data.columns)
+    ['measure', 'description', 'stated', 'value', 'low', 'high']
+    >>> record.alt
+    'Chart of 1 case-record proportions as the review words them, from 45% to 55%, each with the range its \
+wording allows.'
+    >>> _, plain = plt.subplots()
+    >>> drawn(plain)
+    Traceback (most recent call last):
+    ...
+    KeyError: 'this Axes was not drawn by an analysis.publish.figures function'
+    >>> plt.close("all")
+    """
     try:
         return _DRAWN[ax]
     except KeyError:
@@ -255,7 +327,51 @@ def grade_bars_data(distribution: pd.DataFrame, scopes=None) -> pd.DataFrame:
     exact count for a complete table); the 'unresolved' segment holds the partnerships whose
     grade on that indicator the fixed counts do not place (n - sum of the minima; 0 for a complete
     table). Bars diverge between Adequate and Good; the unresolved segment straddles the centre.
-    Columns: indicator, scope, segment, count, n_partnerships, share, left, right (shares).
+
+    Parameters
+    ----------
+    distribution : pandas.DataFrame
+        :func:`analysis.stats.summaries.grade_distribution`: one row per indicator x scope x grade,
+        with columns indicator, scope, grade, n_partnerships and min (at least).
+    scopes : list of str, optional
+        The scopes to keep, in this order; by default every scope in ``distribution``, in its order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator x scope x segment, indicators in the scale's order, below-Good grades
+        from Adequate outwards, then 'unresolved', then the grades from Good up. Columns:
+
+        - indicator, scope: the bar;
+        - segment: a grade, or ``"unresolved"``;
+        - count: the partnerships in the segment;
+        - n_partnerships: the partnerships in the scope;
+        - share: count / n_partnerships;
+        - left, right: where the segment starts and ends, as shares (negative left of the centre).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from analysis.domain import areas, indicators, scale
+    >>> from analysis.domain.load import load_grades
+    >>> from analysis.record.model import RecordModel
+    >>> from analysis.stats import summaries
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = pathlib.Path(d) / "grades.csv"
+    ...     rows = [(p, i, scale.grades()[(k + j) % 6]) for k, p in enumerate(areas.partnerships())
+    ...             for j, i in enumerate(indicators.codes())]
+    ...     pd.DataFrame(rows, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
+    ...     model = RecordModel.from_grades(load_grades(path))
+    >>> data = grade_bars_data(summaries.grade_distribution(model), ["all"])
+    >>> len(data), sorted(set(data["scope"]))
+    (63, ['all'])
+    >>> part = data[data["indicator"] == "1.1"]
+    >>> list(zip(part["segment"], part["count"]))
+    [('Adequate', 5), ('Weak', 6), ('Unsatisfactory', 6), ('unresolved', 0), ('Good', 5), ('Very good', 5), \
+('Excellent', 5)]
+    >>> round(float(part["left"].min()), 4), round(float(part["right"].max()), 4)
+    (-0.5312, 0.4688)
     """
     scopes = list(scopes) if scopes is not None else list(dict.fromkeys(distribution["scope"]))
     rows = []
@@ -295,6 +411,53 @@ def grade_bars(distribution: pd.DataFrame, scopes=None, ax=None, basis: str = ""
     partnerships, with the count written in each segment wide enough to hold it. What the record
     leaves unresolved is a white hatched segment across the centre. Each indicator's bars sit under
     a heading naming it; the axis is fitted to the longest bar.
+
+    Parameters
+    ----------
+    distribution : pandas.DataFrame
+        :func:`analysis.stats.summaries.grade_distribution` (on the public record or a complete table).
+    scopes : list of str, optional
+        The scopes to draw, in this order (``"all"`` and period group ids); by default every scope in
+        ``distribution``.
+    ax : matplotlib.axes.Axes, optional
+        The Axes to draw on; by default a new figure of a fitting size is made.
+    basis : str
+        The data basis, written under the figure; by default none is written.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on. :func:`drawn` gives the numbers drawn (:func:`grade_bars_data`) and the
+        alt text.
+
+    Raises
+    ------
+    UsageError
+        If the alt text would be longer than :data:`ALT_LIMIT` characters.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from analysis.domain import areas, indicators, scale
+    >>> from analysis.domain.load import load_grades
+    >>> from analysis.record.model import RecordModel
+    >>> from analysis.stats import summaries
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = pathlib.Path(d) / "grades.csv"
+    ...     rows = [(p, i, scale.grades()[(k + j) % 6]) for k, p in enumerate(areas.partnerships())
+    ...             for j, i in enumerate(indicators.codes())]
+    ...     pd.DataFrame(rows, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
+    ...     model = RecordModel.from_grades(load_grades(path))
+    >>> ax = grade_bars(summaries.grade_distribution(model), ["all", "post-2016"], basis="a made-up table")
+    >>> type(ax).__name__, ax.get_title()
+    ('Axes', 'Grades per quality indicator')
+    >>> drawn(ax).alt
+    'Diverging bar chart of the grades on 9 quality indicators (All 32, Post-2016). Every grade is known.'
+    >>> plt.close("all")
     """
     import math
 
@@ -396,7 +559,50 @@ def grade_bars(distribution: pd.DataFrame, scopes=None, ax=None, basis: str = ""
 # -- partnership x indicator grid ---------------------------------------------------------------------------
 def grade_grid_data(possible: pd.DataFrame) -> pd.DataFrame:
     """The cells of :func:`grade_grid`: partnership, indicator, drawn (the grade, or 'open'),
-    possible ('|'-joined, worst to best), status, label (text in the cell)."""
+    possible ('|'-joined, worst to best), status, label (text in the cell).
+
+    Parameters
+    ----------
+    possible : pandas.DataFrame
+        :func:`analysis.stats.summaries.partnership_grades` (or ``possible_grades``): one row per cell
+        with columns partnership, indicator, possible (a tuple of grades, worst to best, or the same
+        '|'-joined) and optionally status.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cell, in the order of ``possible``. Columns:
+
+        - partnership, indicator: the cell (as text);
+        - drawn: the grade when only one is possible, otherwise ``"open"``;
+        - possible: the possible grades, '|'-joined, worst to best;
+        - status: the cell's status from ``possible`` ("" if it has none);
+        - label: the text in the cell: the grade's abbreviation (with '*' when derived), or the range
+          of possible grades such as 'A–VG'.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from analysis.domain import areas, indicators, scale
+    >>> from analysis.domain.load import load_grades
+    >>> from analysis.record.model import RecordModel
+    >>> from analysis.stats import summaries
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = pathlib.Path(d) / "grades.csv"
+    ...     rows = [(p, i, scale.grades()[(k + j) % 6]) for k, p in enumerate(areas.partnerships())
+    ...             for j, i in enumerate(indicators.codes())]
+    ...     pd.DataFrame(rows, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
+    ...     model = RecordModel.from_grades(load_grades(path))
+    >>> cells = grade_grid_data(summaries.partnership_grades(model, period_group="post-2016"))
+    >>> len(cells), list(cells.columns)
+    (81, ['partnership', 'indicator', 'drawn', 'possible', 'status', 'label'])
+    >>> cells[["partnership", "indicator", "drawn", "label"]].head(3)
+          partnership indicator           drawn label
+    0  South Ayrshire       1.1       Excellent     E
+    1  South Ayrshire       2.1  Unsatisfactory     U
+    2  South Ayrshire       2.2            Weak     W
+    """
     rows = []
     for r in possible.itertuples():
         poss = tuple(r.possible) if not isinstance(r.possible, str) else tuple(r.possible.split("|"))
@@ -416,6 +622,45 @@ def grade_grid(possible: pd.DataFrame, ax=None, basis: str = ""):
     ``possible`` is :func:`analysis.stats.summaries.partnership_grades` (or ``possible_grades``).
     Known cells are coloured by grade; open cells are white and hatched, labelled with the range the
     record leaves (e.g. 'A–VG'; 'U–E' for any grade); derived cells carry a '*'.
+
+    Parameters
+    ----------
+    possible : pandas.DataFrame
+        :func:`analysis.stats.summaries.partnership_grades` (every partnership, or a selection of them).
+    ax : matplotlib.axes.Axes, optional
+        The Axes to draw on; by default a new figure of a fitting size is made.
+    basis : str
+        The data basis, written under the figure; by default none is written.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on. :func:`drawn` gives the cells drawn (:func:`grade_grid_data`) and the alt
+        text.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from analysis.domain import areas, indicators, scale
+    >>> from analysis.domain.load import load_grades
+    >>> from analysis.record.model import RecordModel
+    >>> from analysis.stats import summaries
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = pathlib.Path(d) / "grades.csv"
+    ...     rows = [(p, i, scale.grades()[(k + j) % 6]) for k, p in enumerate(areas.partnerships())
+    ...             for j, i in enumerate(indicators.codes())]
+    ...     pd.DataFrame(rows, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
+    ...     model = RecordModel.from_grades(load_grades(path))
+    >>> ax = grade_grid(summaries.partnership_grades(model, period_group="post-2016"))
+    >>> type(ax).__name__, ax.get_title()
+    ('Axes', 'Grades by partnership and quality indicator')
+    >>> drawn(ax).alt
+    'Grid of the grades of 9 partnerships on 9 quality indicators. Every grade is known.'
+    >>> plt.close("all")
     """
     import matplotlib.pyplot as plt
     import numpy as np
@@ -496,6 +741,58 @@ def good_or_better_plot(gob: pd.DataFrame, scopes=None, ax=None, basis: str = ""
     interval in the frame: Wilson 95% for a fixed share, the record's range widened by Wilson
     otherwise. Drawn data: indicator, scope, n_partnerships, min, max, share_min, share_max,
     ci_low, ci_high, interval.
+
+    Parameters
+    ----------
+    gob : pandas.DataFrame
+        :func:`analysis.stats.summaries.good_or_better`.
+    scopes : list of str, optional
+        The scopes to draw, in this order (``"all"`` and period group ids); by default every scope in
+        ``gob``.
+    ax : matplotlib.axes.Axes, optional
+        The Axes to draw on; by default a new figure of a fitting size is made.
+    basis : str
+        The data basis, written under the figure with a key to the marks; by default none is written.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on. :func:`drawn` gives the numbers drawn, one row per indicator x scope, with
+        the columns listed above, and the alt text.
+
+    Raises
+    ------
+    UsageError
+        If the alt text would be longer than :data:`ALT_LIMIT` characters.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from analysis.domain import areas, indicators, scale
+    >>> from analysis.domain.load import load_grades
+    >>> from analysis.record.model import RecordModel
+    >>> from analysis.stats import summaries
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = pathlib.Path(d) / "grades.csv"
+    ...     rows = [(p, i, scale.grades()[(k + j) % 6]) for k, p in enumerate(areas.partnerships())
+    ...             for j, i in enumerate(indicators.codes())]
+    ...     pd.DataFrame(rows, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
+    ...     model = RecordModel.from_grades(load_grades(path))
+    >>> ax = good_or_better_plot(summaries.good_or_better(model), ["all"])
+    >>> type(ax).__name__, ax.get_title()
+    ('Axes', 'Good or better, by period group')
+    >>> drawn(ax).alt
+    'Chart of the share graded good or better on 9 quality indicators (All 32), with 95% intervals. \
+Every share is exact.'
+    >>> drawn(ax).data[["indicator", "share_min", "ci_low", "ci_high"]].head(2).round(3)
+      indicator  share_min  ci_low  ci_high
+    0       1.1      0.469   0.309    0.636
+    1       2.1      0.469   0.309    0.636
+    >>> plt.close("all")
     """
     import matplotlib.pyplot as plt
     import numpy as np
@@ -593,6 +890,49 @@ def profile_plot(profile: pd.DataFrame, ax=None, basis: str = ""):
     dot when fixed and a bar over the grades still possible otherwise; the national and group
     lower medians are marked beside it (a short bar when the record leaves them open). Drawn data:
     indicator, series, low, high (grades, worst 1 ... best 6).
+
+    Parameters
+    ----------
+    profile : pandas.DataFrame
+        :func:`analysis.stats.summaries.partnership_profile` of one partnership.
+    ax : matplotlib.axes.Axes, optional
+        The Axes to draw on; by default a new figure of a fitting size is made.
+    basis : str
+        The data basis, written under the figure; by default none is written.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on. :func:`drawn` gives the numbers drawn, three rows per indicator (series:
+        the partnership's name, ``"national median"`` and ``"group median"``; low and high as grade
+        values), and the alt text.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from analysis.domain import areas, indicators, scale
+    >>> from analysis.domain.load import load_grades
+    >>> from analysis.record.model import RecordModel
+    >>> from analysis.stats import summaries
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = pathlib.Path(d) / "grades.csv"
+    ...     rows = [(p, i, scale.grades()[(k + j) % 6]) for k, p in enumerate(areas.partnerships())
+    ...             for j, i in enumerate(indicators.codes())]
+    ...     pd.DataFrame(rows, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
+    ...     model = RecordModel.from_grades(load_grades(path))
+    >>> ax = profile_plot(summaries.partnership_profile(model, "Orkney"))
+    >>> type(ax).__name__, ax.get_title()
+    ('Axes', 'Orkney: grades against the national and group medians')
+    >>> drawn(ax).data.head(3)
+      indicator           series  low  high
+    0       1.1           Orkney    3     3
+    1       1.1  national median    3     3
+    2       1.1     group median    3     3
+    >>> plt.close("all")
     """
     import matplotlib.pyplot as plt
 
@@ -697,6 +1037,45 @@ def trend_plot(bounds: pd.DataFrame, ax=None, basis: str = ""):
 
     ``bounds`` is :func:`analysis.stats.trend_bounds.trend_bounds` ``["bounds"]``. Drawn data:
     indicator, direction, p_min, p_max, verdict.
+
+    Parameters
+    ----------
+    bounds : pandas.DataFrame
+        One row per indicator x direction (``"up"`` and ``"down"`` for every indicator), with columns
+        indicator, direction, p_min, p_max, verdict (``"forced"``, ``"possible"`` or ``"impossible"``)
+        and optionally alpha (the significance level; 0.05 if absent).
+    ax : matplotlib.axes.Axes, optional
+        The Axes to draw on; by default a new figure of a fitting size is made.
+    basis : str
+        The data basis, written under the figure with the level and a key to the bars; by default
+        none is written.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on. :func:`drawn` gives the rows drawn (the columns listed above) and the alt
+        text.
+
+    Examples
+    --------
+    The frame below holds the columns of :func:`analysis.stats.trend_bounds.trend_bounds` ``["bounds"]``
+    that the chart reads, written out because computing them takes several seconds.
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> bounds = pd.DataFrame({"indicator": ["1.1", "1.1", "2.1", "2.1"], "direction": ["up", "down"] * 2,
+    ...                        "p_min": [0.004, 1.0, 0.02, 0.03], "p_max": [0.03, 1.0, 1.0, 1.0],
+    ...                        "verdict": ["forced", "impossible", "possible", "possible"], "alpha": 0.05})
+    >>> ax = trend_plot(bounds)
+    >>> type(ax).__name__, ax.get_xscale()
+    ('Axes', 'log')
+    >>> drawn(ax).alt
+    'Chart of the exact p-values of a trend across the period groups on 2 quality indicators, over every \
+consistent table. A significant trend is upward in QI 1.1: forced; downward in QI 1.1: ruled out; every other is \
+possible.'
+    >>> plt.close("all")
     """
     import matplotlib.pyplot as plt
     import numpy as np
@@ -784,6 +1163,41 @@ def staff_survey_plot(survey: pd.DataFrame, ax=None, basis: str = "staff survey 
     ``survey`` is the record's ``staff_survey`` table; groups the review does not state are absent
     (not zero), and the note under the figure says so. Drawn data: measure, question, period_group,
     percent_positive.
+
+    Parameters
+    ----------
+    survey : pandas.DataFrame
+        The staff-survey table: one row per question x period group stated, with columns measure (a
+        short id), question (its wording), period_group and percent_positive.
+    ax : matplotlib.axes.Axes, optional
+        The Axes to draw on; by default a new figure of a fitting size is made.
+    basis : str
+        The data basis, written under the figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on. :func:`drawn` gives the rows drawn (the columns listed above) and the alt
+        text; the long description names every figure the survey does not state.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> survey = pd.DataFrame({"measure": ["named_person"] * 2 + ["plans"] * 3,
+    ...                        "question": ["I know the named person"] * 2 + ["Plans are reviewed"] * 3,
+    ...                        "period_group": ["pre-2014", "post-2016", "pre-2014", "2014-16", "post-2016"],
+    ...                        "percent_positive": [81.0, 88.0, 70.0, 74.0, 79.0]})
+    >>> ax = staff_survey_plot(survey)
+    >>> type(ax).__name__, ax.get_title()
+    ('Axes', 'Staff survey: positive responses by period group')
+    >>> drawn(ax).alt
+    'Bar chart of staff survey positive responses by period group for 2 questions, from 70% to 88%.'
+    >>> drawn(ax).description.split(". ")[-1]
+    'The review states no figure for: no 2014-16 figure for I know the named person.'
+    >>> plt.close("all")
     """
     import textwrap
 
@@ -856,6 +1270,41 @@ def case_records_plot(records: pd.DataFrame, ax=None, basis: str = "case-record 
     e.g. 'around seven out of every 10' read as 0.65-0.75). Each row is labelled with its
     description and the review's words in full (wrapped, never cut). Drawn data: measure,
     description, stated, value, low, high.
+
+    Parameters
+    ----------
+    records : pandas.DataFrame
+        The case-record table: one row per proportion, with columns measure (a short id), description,
+        stated (the review's words), value (the proportion read), low and high (the range the wording
+        allows), proportions from 0 to 1.
+    ax : matplotlib.axes.Axes, optional
+        The Axes to draw on; by default a new figure of a fitting size is made.
+    basis : str
+        The data basis, written under the figure with a key to the marks.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on. :func:`drawn` gives the rows drawn (the columns listed above) and the alt
+        text.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> records = pd.DataFrame({"measure": ["initial", "plans"],
+    ...                         "description": ["Initial response good or better", "Plans of good quality"],
+    ...                         "stated": ["around seven out of every 10", "just over half"],
+    ...                         "value": [0.7, 0.55], "low": [0.65, 0.5], "high": [0.75, 0.6]})
+    >>> ax = case_records_plot(records)
+    >>> type(ax).__name__, ax.get_title()
+    ('Axes', 'Case records: proportions stated in the review')
+    >>> drawn(ax).alt
+    'Chart of 2 case-record proportions as the review words them, from 50% to 75%, each with the range its \
+wording allows.'
+    >>> plt.close("all")
     """
     import textwrap
 
@@ -897,6 +1346,54 @@ def save(ax, name: str, out_dir: Path | str, close: bool = True) -> list[Path]:
     Each file is written beside its final name and renamed into place, so a failure leaves
     no partial file. Output is deterministic: no dates or software versions in the metadata,
     fixed SVG ids (``RC['svg.hashsalt']``). ``name`` must be a plain file stem. Returns the paths.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        An Axes drawn by one of this module's plotting functions; its whole figure is saved.
+    name : str
+        The file stem: lower-case letters, digits, '-' and '_', beginning with a letter or digit.
+    out_dir : str or Path
+        The folder to write to; created if missing.
+    close : bool
+        Close the figure once it is written (the default).
+
+    Returns
+    -------
+    list of Path
+        The files written, in the order listed above.
+
+    Raises
+    ------
+    UsageError
+        If ``name`` is not a plain file stem.
+    KeyError
+        If no plotting function of this module drew ``ax``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> records = pd.DataFrame({"measure": ["plans"], "description": ["Plans of good quality"],
+    ...                         "stated": ["around half"], "value": [0.5], "low": [0.45], "high": [0.55]})
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     ax = case_records_plot(records)
+    ...     print([p.name for p in save(ax, "case-records", d)])
+    ...     print(sorted(p.name for p in pathlib.Path(d).iterdir()))
+    ...     print((pathlib.Path(d) / "case-records.csv").read_text(), end="")
+    ['case-records.png', 'case-records.svg', 'case-records.csv', 'case-records.txt', 'case-records-description.txt']
+    ['case-records-description.txt', 'case-records.csv', 'case-records.png', 'case-records.svg', 'case-records.txt']
+    measure,description,stated,value,low,high
+    plans,Plans of good quality,around half,0.5,0.45,0.55
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     save(ax, "Case records", d)
+    Traceback (most recent call last):
+    ...
+    analysis.errors.UsageError: figure name must be lower-case letters, digits, '-' or '_': 'Case records'
+    >>> plt.close("all")
     """
     import re
 

@@ -28,6 +28,26 @@ _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def significant_digits(column: str) -> int:
+    """The number of significant digits a float column is written with.
+
+    Parameters
+    ----------
+    column : str
+        The column's name. Names matching :data:`ITERATIVE` (results of iterative fits) get 4
+        digits; every other name gets 6.
+
+    Returns
+    -------
+    int
+        4 or 6.
+
+    Examples
+    --------
+    >>> significant_digits("p_asymptotic"), significant_digits("coef_group")
+    (4, 4)
+    >>> significant_digits("p_min"), significant_digits("share")
+    (6, 6)
+    """
     return 4 if ITERATIVE.match(str(column)) else 6
 
 
@@ -38,7 +58,32 @@ def _neutralise(value):
 
 
 def for_csv(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` as it is written: floats as text at their precision, formulas neutralised."""
+    """A copy of ``frame`` as it is written: floats as text at their precision, formulas neutralised.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Any frame; it is not changed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same columns and index. Each float column becomes text at its column's
+        :func:`significant_digits` (a missing value becomes ``""``); in each text column a cell
+        beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading single
+        quote; integer and other columns are kept as they are.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"name": ["Orkney", "=SUM(A1:A2)"], "n": [3, 4],
+    ...                       "share": [2 / 3, None], "p_asymptotic": [0.0123456789, 1.0]})
+    >>> out = for_csv(frame)
+    >>> out.to_dict("list")
+    {'name': ['Orkney', "'=SUM(A1:A2)"], 'n': [3, 4], 'share': ['0.666667', ''], 'p_asymptotic': ['0.01235', '1']}
+    >>> frame.loc[1, "name"]
+    '=SUM(A1:A2)'
+    """
     out = frame.copy()
     for col in out.columns:
         series = out[col]
@@ -51,5 +96,27 @@ def for_csv(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(frame: pd.DataFrame, path) -> None:
-    """Write ``frame`` (no index, LF line ends) by :func:`for_csv`."""
+    """Write ``frame`` (no index, LF line ends) by :func:`for_csv`.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The frame to write; it is not changed.
+    path : str or Path
+        The CSV file to write (replaced if it exists).
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = pathlib.Path(d) / "out.csv"
+    ...     write_csv(pd.DataFrame({"label": ["+1", "G"], "share": [0.123456789, 0.5]}), path)
+    ...     path.read_bytes()
+    b"label,share\\n'+1,0.123457\\nG,0.5\\n"
+    """
     for_csv(frame).to_csv(path, index=False, lineterminator="\n")
