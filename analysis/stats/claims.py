@@ -74,7 +74,71 @@ def claim_conditions(claim) -> tuple[list, list, np.ndarray | None, str]:
 
     ``holds`` and ``fails`` are lists of alternatives, each a list of rows; ``quantity`` is a
     linear functional whose range is shown beside the verdict (None when the condition is not a
-    single inequality)."""
+    single inequality).
+
+    Parameters
+    ----------
+    claim : pandas.Series or dict
+        One row of ``record.claims``: indicator, relation ('rises', 'falls', 'association_up',
+        'association_down', 'highest', 'most_improved', 'top', 'at_least' or 'between'), measure
+        ('mean_grade', 'good_or_better_share' or 'good_or_better_count'), groups (tuple of period
+        groups, in the order compared), strict, value and value_max.
+
+    Returns
+    -------
+    holds : list of list of tuple
+        The alternatives under which the reading holds (any one suffices), each a list of rows
+        ``(variable indices, coefficients, lower, upper)`` that must all hold, as in
+        :class:`analysis.record.model.Group` rows.
+    fails : list of list of tuple
+        The alternatives under which it fails, in the same form.
+    quantity : numpy.ndarray or None
+        Coefficients over the model's variables of the quantity that decides the reading (a
+        difference of group means or shares, the centred statistic C, a mean or a count), or None.
+    label : str
+        What ``quantity`` is, e.g. 'mean grade over 32 areas'; "" when ``quantity`` is None.
+
+    Raises
+    ------
+    analysis.errors.UsageError
+        If the relation is not one of those above.
+
+    Examples
+    --------
+    "At least 17 of the 32 Good or better on 5.3": holds when the count is at least 17, fails when
+    it is at most 16.
+
+    >>> claim = {"indicator": "5.3", "relation": "at_least", "measure": "good_or_better_count",
+    ...          "groups": ("pre-2014", "2014-16", "post-2016"), "strict": False, "value": 17, "value_max": None}
+    >>> holds, fails, quantity, label = claim_conditions(claim)
+    >>> label
+    'good-or-better count over 32 areas'
+    >>> [[(len(r[0]), r[2], r[3]) for r in alt] for alt in holds]  # 32 areas x Good, Very good, Excellent
+    [[(96, 17, inf)]]
+    >>> [[(r[2], r[3]) for r in alt] for alt in fails]
+    [[(-inf, 16)]]
+
+    In the complete table below partnership k is Good or better on 5.3 (j = 5) when k mod 6 is 4,
+    5 or 0: 5 + 5 + 6 = 16 of the 32.
+
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from analysis.domain import areas, indicators, load, scale
+    >>> from analysis.record.model import RecordModel
+    >>> # a complete table: partnership k has grade (k + j) mod 6 (worst first) on indicator j
+    >>> cells = [(p, i, scale.grades()[(k + j) % 6])
+    ...          for k, p in enumerate(areas.partnerships()) for j, i in enumerate(indicators.codes())]
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = pathlib.Path(d) / "grades.csv"
+    ...     pd.DataFrame(cells, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
+    ...     model = RecordModel.from_grades(load.load_grades(path))
+    >>> float(quantity @ model.solve())
+    16.0
+    >>> claim_conditions(dict(claim, relation="peaks"))
+    Traceback (most recent call last):
+    ...
+    analysis.errors.UsageError: unknown relation 'peaks'
+    """
     ind, rel, measure = str(claim["indicator"]), claim["relation"], claim["measure"]
     groups = list(claim["groups"])
     strict = bool(claim["strict"])
@@ -162,10 +226,67 @@ def _group_summary(x: np.ndarray, claim) -> str:
 def evaluate_claims(record, model: RecordModel | None = None, evidence: bool = True) -> pd.DataFrame:
     """One row per reading of ``record.claims``; columns :data:`CLAIM_COLUMNS`.
 
-    ``range``: min and max over consistent tables of the reading's deciding quantity, where it is
-    one inequality (a difference of group means or shares, C, a mean or a count); ``holds_in`` and
-    ``fails_in``: a consistent table in which the reading holds / fails, summarised per group;
-    ``evidence``: for a confirmed or contradicted verdict, the record rows deciding it.
+    Parameters
+    ----------
+    record : PublicRecord
+        The public record (:func:`analysis.domain.load.load_record`); its ``claims`` are checked.
+    model : RecordModel, optional
+        What the claims are checked against: defaults to the public record's
+        (``RecordModel.from_record(record)``); pass ``RecordModel.from_grades(table)`` for a complete
+        table's own verdicts (confirmed or contradicted).
+    evidence : bool, default True
+        On the record, find for each confirmed or contradicted verdict a minimal set of rows
+        deciding it per alternative, and how many such sets there are (the slow part).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per reading, in the order of ``record.claims``, with columns :data:`CLAIM_COLUMNS`:
+        the claim's own columns (claim_id, claim, indicator, relation, measure, groups joined by
+        '|', strict, value, value_max, reading, source_id, section, quote) and verdict (confirmed,
+        possible or contradicted); ``range``: min and max over consistent tables of the reading's
+        deciding quantity, where it is one inequality (a difference of group means or shares, C, a
+        mean or a count); ``holds_in`` and ``fails_in``: a consistent table in which the reading
+        holds / fails, summarised per group; ``evidence``: for a confirmed or contradicted verdict,
+        the record rows deciding it, with evidence_sources, decided_by (as
+        :func:`analysis.stats.statements.decided_by`) and explanations.
+
+    Raises
+    ------
+    analysis.record.model.Infeasible
+        If the model admits no grade table.
+    analysis.errors.UsageError
+        If a claim's relation is unknown (:func:`claim_conditions`).
+
+    Examples
+    --------
+    The two readings of "a reasonable standard" on 5.3, checked against a complete table. There
+    partnership k has grade (k + 5) mod 6 on 5.3: six Excellent, six Unsatisfactory and five of
+    each other grade, so the mean is (6 x 6 + 6 x 1 + 5 x (2 + 3 + 4 + 5)) / 32 = 3.5 (at least
+    Adequate, 3) and 5 + 5 + 6 = 16 are Good or better (fewer than 17).
+
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from analysis.domain import areas, indicators, load, scale
+    >>> from analysis.record.model import RecordModel
+    >>> # a complete table: partnership k has grade (k + j) mod 6 (worst first) on indicator j
+    >>> cells = [(p, i, scale.grades()[(k + j) % 6])
+    ...          for k, p in enumerate(areas.partnerships()) for j, i in enumerate(indicators.codes())]
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = pathlib.Path(d) / "grades.csv"
+    ...     pd.DataFrame(cells, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
+    ...     model = RecordModel.from_grades(load.load_grades(path))
+    >>> import dataclasses
+    >>> record = load.load_record()
+    >>> ids = ["cl-5.3-reasonable-mean", "cl-5.3-reasonable-gob"]
+    >>> few = dataclasses.replace(record, claims=record.claims[record.claims["claim_id"].isin(ids)])
+    >>> out = evaluate_claims(few, model)
+    >>> list(out.columns) == CLAIM_COLUMNS
+    True
+    >>> for r in out.itertuples():
+    ...     print(r.claim_id, r.verdict, r.range, sep=" | ")
+    cl-5.3-reasonable-mean | confirmed | mean grade over 32 areas: 3.5
+    cl-5.3-reasonable-gob | contradicted | good-or-better count over 32 areas: 16
     """
     from analysis.stats.statements import decided_by, describe_explanation
 
@@ -237,8 +358,48 @@ def trend_summary(bounds: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
     """Per indicator: whether the record forces, allows or rules out a significant upward and
     downward trend (:func:`analysis.stats.trend_bounds.trend_bounds`), beside the review's own words on
     the trend of that indicator and the verdicts of their readings as directions (not
-    significance). Columns: indicator, title, significant_up, significant_down, review_says,
-    direction_readings."""
+    significance).
+
+    Parameters
+    ----------
+    bounds : pandas.DataFrame
+        The ``"bounds"`` frame of :func:`analysis.stats.trend_bounds.trend_bounds`: one row per
+        indicator x direction ('up', 'down') for every indicator, with a verdict ('forced',
+        'possible' or 'impossible').
+    claims : pandas.DataFrame
+        Claim verdicts from :func:`evaluate_claims` (columns indicator, relation, verdict, quote
+        are used). Only trend readings count: relations 'rises', 'falls', 'association_up',
+        'association_down' and 'most_improved'.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator. Columns: indicator, title, significant_up, significant_down
+        ('forced', 'possible' or 'ruled out'), review_says (the distinct quotes of the indicator's
+        trend readings, each in curly quotation marks, joined by ' / '; "" if none),
+        direction_readings (how many of those readings are confirmed, possible and contradicted,
+        e.g. '1 possible, 2 contradicted'; "" if none).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis.domain import indicators
+    >>> bounds = pd.DataFrame([(i, d, "possible") for i in indicators.codes() for d in ("up", "down")],
+    ...                       columns=["indicator", "direction", "verdict"])
+    >>> bounds.loc[(bounds["indicator"] == "6.2") & (bounds["direction"] == "up"), "verdict"] = "impossible"
+    >>> claims = pd.DataFrame({"indicator": ["6.2", "6.2", "6.2"],
+    ...                        "relation": ["falls", "association_down", "at_least"],
+    ...                        "verdict": ["possible", "contradicted", "confirmed"],
+    ...                        "quote": ["a continuing downward trend"] * 2 + ["a reasonable standard"]})
+    >>> summary = trend_summary(bounds, claims).set_index("indicator")
+    >>> row = summary.loc["6.2"]
+    >>> row["significant_up"], row["significant_down"], row["direction_readings"]
+    ('ruled out', 'possible', '1 possible, 1 contradicted')
+    >>> print(row["review_says"])  # the 'at_least' reading is not a trend reading
+    “a continuing downward trend”
+    >>> len(summary), summary.loc["1.1", "review_says"]
+    (9, '')
+    """
     words = {"forced": "forced", "possible": "possible", "impossible": "ruled out"}
     frame = bounds.set_index(["indicator", "direction"])
     titles = dict(zip(indicators.indicator_table()["indicator"], indicators.indicator_table()["title"]))

@@ -43,7 +43,36 @@ def _linked(statements: pd.DataFrame) -> dict[str, set[str]]:
 def decided_by(groups: list[Group], source_id: str, quote: str) -> str:
     """Where the deciding evidence comes from: 'other sources' when some row has another source;
     'same source only' when every row is from the same source; 'same sentence only' when every row
-    is from the same source and quotes the same words (no independent evidence)."""
+    is from the same source and quotes the same words (no independent evidence).
+
+    Parameters
+    ----------
+    groups : list of Group
+        The record rows that decide the verdict (:class:`analysis.record.model.Group`).
+    source_id : str
+        The source of the statement or claim checked.
+    quote : str
+        Its quoted words.
+
+    Returns
+    -------
+    str
+        'other sources', 'same source only' or 'same sentence only'; "" when ``groups`` is empty.
+
+    Examples
+    --------
+    >>> from analysis.record.model import Group
+    >>> mine = Group("count:Moray", "count", "Moray: 5 Adequate, 4 Weak of 9 indicators", "src-a", "five adequate")
+    >>> other = Group("cell:Moray|1.1", "cell", "Moray 1.1 is Weak (stated)", "src-b", "weak outcomes")
+    >>> decided_by([mine, other], "src-a", "five adequate")
+    'other sources'
+    >>> decided_by([mine], "src-a", "another sentence")
+    'same source only'
+    >>> decided_by([mine], "src-a", "five adequate")
+    'same sentence only'
+    >>> decided_by([], "src-a", "five adequate")
+    ''
+    """
     if not groups:
         return ""
     if any(g.source_id != source_id for g in groups):
@@ -55,7 +84,31 @@ def decided_by(groups: list[Group], source_id: str, quote: str) -> str:
 
 def describe_explanation(counts: list[tuple[int, bool]]) -> str:
     """'the only minimal explanation', 'one of 3 minimal explanations', 'one of at least 5 ...', from
-    :meth:`RecordModel.count_minimal_conflicts` results (one per alternative that had to be ruled out)."""
+    :meth:`RecordModel.count_minimal_conflicts` results (one per alternative that had to be ruled out).
+
+    Parameters
+    ----------
+    counts : list of tuple of (int, bool)
+        One ``(count, exact)`` pair per alternative: how many minimal sets of rows rule it out,
+        and whether that count is exact (False: a lower bound).
+
+    Returns
+    -------
+    str
+        The description; with more than one alternative, one 'case k: ...' per alternative,
+        joined by '; '. "" when ``counts`` is empty.
+
+    Examples
+    --------
+    >>> describe_explanation([(1, True)])
+    'the only minimal explanation'
+    >>> describe_explanation([(3, True)])
+    'one of 3 minimal explanations'
+    >>> describe_explanation([(1, True), (5, False)])
+    'case 1: the only minimal explanation; case 2: one of at least 5 minimal explanations'
+    >>> describe_explanation([])
+    ''
+    """
     if not counts:
         return ""
     parts = []
@@ -94,16 +147,60 @@ def _verdict(model, context, group, idx, lo, hi, evidence):
 def evaluate_statements(record, model: RecordModel | None = None, evidence: bool = True) -> pd.DataFrame:
     """One row per statement.
 
-    Columns: statement_id, indicator, scope, grades, comparator, value, value_max, min, max
-    (the count's range over tables consistent with the rest of the record), verdict, evidence
-    (labels of the rows that decide it), evidence_ids, evidence_sources (each joined by '; '),
-    decided_by (whether that evidence is independent: 'other sources', 'same source only' or
-    'same sentence only'), explanations (whether it is the only minimal set of rows deciding the
-    verdict, or one of several), set_aside (the statement conflicts with the record and is not
-    used when computing ranges), alternative_to (a rival reading), adds_to (the row whose
-    stronger reading this row completes), reading, section, source_id, quote.
-    ``model`` defaults to the public record's; pass
-    ``RecordModel.from_grades(table)`` to check against a complete table.
+    Parameters
+    ----------
+    record : PublicRecord
+        The public record (:func:`analysis.domain.load.load_record`); its ``statements`` are checked.
+    model : RecordModel, optional
+        What the statements are checked against: defaults to the public record's
+        (``RecordModel.from_record(record)``); pass ``RecordModel.from_grades(table)`` to check
+        against a complete table, where each count is exact and the verdict is confirmed or
+        contradicted.
+    evidence : bool, default True
+        Find, for each confirmed or contradicted verdict, a minimal set of rows deciding it and how
+        many such sets there are (the slow part). False leaves evidence, evidence_ids,
+        evidence_sources, decided_by and explanations empty (on a complete table the evidence is
+        the table's count whatever this is).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per statement, in the order of ``record.statements``. Columns: statement_id,
+        indicator, scope, grades, comparator, value, value_max, min, max (the count's range over
+        tables consistent with the rest of the record), verdict (one of :data:`VERDICTS`), evidence
+        (labels of the rows that decide it), evidence_ids, evidence_sources (each joined by '; '),
+        decided_by (whether that evidence is independent: 'other sources', 'same source only' or
+        'same sentence only'), explanations (whether it is the only minimal set of rows deciding the
+        verdict, or one of several), set_aside (the statement conflicts with the record and is not
+        used when computing ranges), alternative_to (a rival reading), adds_to (the row whose
+        stronger reading this row completes), reading, section, source_id, quote.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from analysis.domain import areas, indicators, load, scale
+    >>> from analysis.record.model import RecordModel
+    >>> # a complete table: partnership k has grade (k + j) mod 6 (worst first) on indicator j
+    >>> cells = [(p, i, scale.grades()[(k + j) % 6])
+    ...          for k, p in enumerate(areas.partnerships()) for j, i in enumerate(indicators.codes())]
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = pathlib.Path(d) / "grades.csv"
+    ...     pd.DataFrame(cells, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
+    ...     grades = load.load_grades(path)
+    >>> record = load.load_record()
+    >>> checked = evaluate_statements(record, RecordModel.from_grades(grades))
+    >>> len(checked) == len(record.statements), list(checked.columns[:4])
+    (True, ['statement_id', 'indicator', 'scope', 'grades'])
+    >>> set(checked["verdict"]) <= {"confirmed", "contradicted"}, bool((checked["min"] == checked["max"]).all())
+    (True, True)
+
+    The review says 30 of the 32 are Good or better on 2.1. In this table partnership k is Good or
+    better on 2.1 (j = 1) when k mod 6 is 2, 3 or 4: 5 + 5 + 5 = 15.
+
+    >>> row = checked.set_index("statement_id").loc["rv-2.1-gob"]
+    >>> row["comparator"], int(row["value"]), int(row["min"]), row["verdict"], row["evidence"]
+    ('=', 30, 15, 'contradicted', 'the complete table gives 15')
     """
     model = model or RecordModel.from_record(record)
     links = _linked(record.statements)
@@ -178,9 +275,40 @@ def _explanation_counts(model, context, group, idx, verdict):
 def conflicts_table(model: RecordModel) -> pd.DataFrame:
     """Every minimal conflict found in the record: one row per member.
 
-    Columns: conflict (1, 2, ...), group_id, kind, label, source_id, quote, set_aside (this row
-    is not used when computing ranges), explanations (how many minimal conflicting sets the
-    record's rows hold: this one may be one of several).
+    Parameters
+    ----------
+    model : RecordModel
+        The model whose conflicts are listed (:attr:`RecordModel.conflicts`). ``set_aside`` follows
+        the model's resolved conflicts: a model of the public record resolves them on first use; on
+        a model built directly, call ``resolve_conflicts()`` first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per member of each conflict; no rows when the groups admit a table. Columns:
+        conflict (1, 2, ...), group_id, kind, label, source_id, quote, set_aside (this row
+        is not used when computing ranges), explanations (how many minimal conflicting sets the
+        record's rows hold: this one may be one of several).
+
+    Examples
+    --------
+    A cell stated as Good and a statement that it is not Good: one conflict of two rows, in which
+    the statement is set aside.
+
+    >>> import numpy as np
+    >>> from analysis.record.model import Group, RecordModel, var
+    >>> good = np.array([var("Orkney", "1.1", "Good")])
+    >>> stated = Group("cell:Orkney|1.1", "cell", "Orkney 1.1 is Good", "src-a", rows=((good, 1, 1),))
+    >>> denied = Group("statement:s1", "statement", "Orkney 1.1 is not Good", "src-b", rows=((good, 0, 0),))
+    >>> model = RecordModel([stated, denied], basis="example")
+    >>> _ = model.resolve_conflicts()  # a model of the public record does this on first use
+    >>> table = conflicts_table(model)
+    >>> table[["conflict", "group_id", "kind", "set_aside"]]
+       conflict         group_id       kind  set_aside
+    0         1  cell:Orkney|1.1       cell      False
+    1         1     statement:s1  statement       True
+    >>> table["explanations"].iloc[0]
+    'the only minimal conflicting set in the record'
     """
     aside = {g.id for g in model.set_aside}
     n, exact = model.count_minimal_conflicts(model.groups) if model.conflicts else (0, True)
@@ -217,11 +345,59 @@ def reconcile(record, grades: pd.DataFrame | None) -> pd.DataFrame:
     table does not satisfy. A warning, not a refusal: an official table may differ from a press
     release, and the user should see where.
 
-    Columns: kind (cell, count, statement), row_id, subject (what is compared), table (the
-    table's value), record (the record's value, as the record words it), in_force (False for a
-    rival or stronger reading of a statement, and for a statement the record itself contradicts:
-    rows the record's ranges do not assume), source_id, quote. Without a table (``grades`` None:
-    the public record itself) there is nothing to reconcile: no rows.
+    Parameters
+    ----------
+    record : PublicRecord
+        The public record (:func:`analysis.domain.load.load_record`).
+    grades : pandas.DataFrame or None
+        A complete grade table (:func:`analysis.domain.load.load_grades`), or None for the public
+        record itself.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per record row the table does not satisfy; columns :data:`RECONCILE_COLUMNS`:
+        kind (cell, count, statement), row_id, subject (what is compared), table (the
+        table's value), record (the record's value, as the record words it), in_force (False for a
+        rival or stronger reading of a statement, and for a statement the record itself contradicts:
+        rows the record's ranges do not assume), source_id, quote. Without a table (``grades`` None:
+        the public record itself) there is nothing to reconcile: no rows.
+
+    Raises
+    ------
+    analysis.errors.UsageError
+        If ``grades`` admits no grade table (e.g. one cell given two grades).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from analysis.domain import areas, indicators, load, scale
+    >>> from analysis.record.model import RecordModel
+    >>> # a complete table: partnership k has grade (k + j) mod 6 (worst first) on indicator j
+    >>> cells = [(p, i, scale.grades()[(k + j) % 6])
+    ...          for k, p in enumerate(areas.partnerships()) for j, i in enumerate(indicators.codes())]
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = pathlib.Path(d) / "grades.csv"
+    ...     pd.DataFrame(cells, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
+    ...     grades = load.load_grades(path)
+    >>> record = load.load_record()
+    >>> differences = reconcile(record, grades)
+    >>> list(differences.columns) == RECONCILE_COLUMNS, sorted(set(differences["kind"]))
+    (True, ['cell', 'count', 'statement'])
+
+    Argyll and Bute (k = 3) has grade (3 + 3) mod 6, Unsatisfactory, on 5.1 (j = 3), where its
+    source states Very good:
+
+    >>> row = differences.set_index("row_id").loc["Argyll and Bute|5.1"]
+    >>> row["table"], row["record"]
+    ('Unsatisfactory', 'Argyll and Bute 5.1 is Very good (stated)')
+    >>> len(reconcile(record, None))
+    0
+    >>> reconcile(record, pd.concat([grades, grades.head(1).assign(grade="Excellent")]))
+    Traceback (most recent call last):
+    ...
+    analysis.errors.UsageError: the grade table is not complete and consistent
     """
     from analysis.domain.load import count_columns
 

@@ -35,12 +35,56 @@ __all__ = [
 
 
 def default_scopes() -> dict[str, list[str]]:
-    """'all' and each period group, with their partnerships."""
+    """'all' and each period group, with their partnerships.
+
+    Returns
+    -------
+    dict of str to list of str
+        Scope label to canonical partnership names: ``"all"`` (the 32, in Appendix 4 order), then
+        each period group id with its members (:func:`analysis.domain.areas.members`).
+
+    Examples
+    --------
+    >>> scopes = default_scopes()
+    >>> {label: len(names) for label, names in scopes.items()}
+    {'all': 32, 'pre-2014': 11, '2014-16': 12, 'post-2016': 9}
+    >>> sorted(p for label in list(scopes)[1:] for p in scopes[label]) == sorted(scopes["all"])
+    True
+    """
     return {"all": list(areas.PARTNERSHIPS)} | {g: areas.members(g) for g in areas.PERIOD_GROUPS}
 
 
 def wilson_interval(count: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
-    """Wilson score interval for count/n (statsmodels' proportion_confint)."""
+    """Wilson score interval for count/n (statsmodels' proportion_confint).
+
+    Parameters
+    ----------
+    count : int
+        Number of successes (e.g. partnerships graded Good or better).
+    n : int
+        Number of trials (partnerships in the scope).
+    alpha : float, default 0.05
+        Significance level: the interval has coverage ``1 - alpha``.
+
+    Returns
+    -------
+    tuple of float
+        ``(lower, upper)``, the Wilson score interval for the proportion ``count / n``.
+
+    Examples
+    --------
+    5 of 10: the Wilson interval is centred on 0.5, with half-width
+    z / (1 + z^2/n) * sqrt(p(1 - p)/n + z^2/(4 n^2)) for z the 97.5% normal quantile.
+
+    >>> import math
+    >>> from statistics import NormalDist
+    >>> z = NormalDist().inv_cdf(0.975)
+    >>> half = z / (1 + z**2 / 10) * math.sqrt(0.5 * 0.5 / 10 + z**2 / (4 * 10**2))
+    >>> round(0.5 - half, 4), round(0.5 + half, 4)
+    (0.2366, 0.7634)
+    >>> tuple(round(v, 4) for v in wilson_interval(5, 10))
+    (0.2366, 0.7634)
+    """
     from statsmodels.stats.proportion import proportion_confint
 
     lo, hi = proportion_confint(count, n, alpha=alpha, method="wilson")
@@ -51,8 +95,47 @@ def wilson_interval(count: int, n: int, alpha: float = 0.05) -> tuple[float, flo
 def grade_distribution(model: RecordModel, scopes: dict | None = None) -> pd.DataFrame:
     """Counts of partnerships per indicator x grade x scope.
 
-    Columns: indicator, scope, grade (worst to best), n_partnerships, min, max, fixed,
-    share_min, share_max. With a complete table min == max.
+    With a complete table min == max.
+
+    Parameters
+    ----------
+    model : RecordModel
+        The model of the public record or of a complete grade table.
+    scopes : dict of str to list of str, optional
+        Scope label to the partnerships it covers; default :func:`default_scopes`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator x scope x grade. Columns: indicator, scope, grade (worst to best),
+        n_partnerships, min, max (the count's range over consistent tables), fixed (min == max),
+        share_min, share_max (min and max over n_partnerships).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from analysis.domain import areas, indicators, load, scale
+    >>> from analysis.record.model import RecordModel
+    >>> # a complete table: partnership k has grade (k + j) mod 6 (worst first) on indicator j
+    >>> cells = [(p, i, scale.grades()[(k + j) % 6])
+    ...          for k, p in enumerate(areas.partnerships()) for j, i in enumerate(indicators.codes())]
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = pathlib.Path(d) / "grades.csv"
+    ...     pd.DataFrame(cells, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
+    ...     model = RecordModel.from_grades(load.load_grades(path))
+    >>> dist = grade_distribution(model)
+    >>> len(dist)  # 9 indicators x 4 scopes x 6 grades
+    216
+    >>> one = dist[(dist["indicator"] == "1.1") & (dist["scope"] == "all")]
+    >>> one["grade"].astype(str).tolist()
+    ['Unsatisfactory', 'Weak', 'Adequate', 'Good', 'Very good', 'Excellent']
+
+    On 1.1 (j = 0) partnership k has grade k mod 6; 32 = 5 x 6 + 2, so the two worst grades have
+    six partnerships each and the other four five:
+
+    >>> one["min"].tolist(), bool((one["min"] == one["max"]).all())
+    ([6, 6, 5, 5, 5, 5], True)
     """
     scopes = scopes or default_scopes()
     frame = model.count_ranges(grade_sets={g: (g,) for g in scale.GRADES}, scopes=scopes)
@@ -68,11 +151,55 @@ def grade_distribution(model: RecordModel, scopes: dict | None = None) -> pd.Dat
 def good_or_better(model: RecordModel, scopes: dict | None = None, alpha: float = 0.05) -> pd.DataFrame:
     """Good-or-better counts and shares per indicator x scope, with intervals.
 
-    Columns: indicator, scope, n_partnerships, min, max, fixed, share_min, share_max,
-    ci_low, ci_high, interval. For a complete table (min == max) the interval is the Wilson
-    95% interval of the share ('wilson'). Under the record it runs from the Wilson lower bound
-    at the minimum count to the Wilson upper bound at the maximum ('record range + wilson'):
-    the share lies in [share_min, share_max], and sampling uncertainty widens it further.
+    For a complete table (min == max) the interval is the Wilson 95% interval of the share
+    ('wilson'). Under the record it runs from the Wilson lower bound at the minimum count to the
+    Wilson upper bound at the maximum ('record range + wilson'): the share lies in
+    [share_min, share_max], and sampling uncertainty widens it further.
+
+    Parameters
+    ----------
+    model : RecordModel
+        The model of the public record or of a complete grade table.
+    scopes : dict of str to list of str, optional
+        Scope label to the partnerships it covers; default :func:`default_scopes`.
+    alpha : float, default 0.05
+        Significance level of the Wilson intervals (:func:`wilson_interval`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator x scope. Columns: indicator, scope, n_partnerships, min, max (the
+        good-or-better count's range over consistent tables), fixed (min == max), share_min,
+        share_max, ci_low, ci_high (the interval described above), interval ('wilson' or
+        'record range + wilson').
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from analysis.domain import areas, indicators, load, scale
+    >>> from analysis.record.model import RecordModel
+    >>> # a complete table: partnership k has grade (k + j) mod 6 (worst first) on indicator j
+    >>> cells = [(p, i, scale.grades()[(k + j) % 6])
+    ...          for k, p in enumerate(areas.partnerships()) for j, i in enumerate(indicators.codes())]
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = pathlib.Path(d) / "grades.csv"
+    ...     pd.DataFrame(cells, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
+    ...     model = RecordModel.from_grades(load.load_grades(path))
+
+    On 1.1 partnership k has grade k mod 6: Good or better for k mod 6 in {3, 4, 5}, 5 + 5 + 5 of the 32.
+
+    >>> gob = good_or_better(model)
+    >>> row = gob[(gob["indicator"] == "1.1") & (gob["scope"] == "all")].iloc[0]
+    >>> int(row["min"]), int(row["max"]), float(row["share_min"]), row["interval"]
+    (15, 15, 0.46875, 'wilson')
+    >>> (row["ci_low"], row["ci_high"]) == wilson_interval(15, 32)
+    True
+
+    The first six partnerships take each of the six grades once on every indicator:
+
+    >>> good_or_better(model, {"first six": list(areas.partnerships()[:6])})["min"].tolist()
+    [3, 3, 3, 3, 3, 3, 3, 3, 3]
     """
     scopes = scopes or default_scopes()
     frame = model.count_ranges(grade_sets={"good_or_better": scale.GOOD_OR_BETTER}, scopes=scopes)
@@ -91,8 +218,46 @@ def median_grade(model: RecordModel, scopes: dict | None = None) -> pd.DataFrame
     """Lower median grade per indicator x scope, as a range over consistent tables.
 
     The lower median of n grades is the ceil(n/2)-th smallest. It is at most g exactly when at
-    least ceil(n/2) partnerships are at or below g. Columns: indicator, scope, n_partnerships,
-    median_low, median_high, fixed.
+    least ceil(n/2) partnerships are at or below g.
+
+    Parameters
+    ----------
+    model : RecordModel
+        The model of the public record or of a complete grade table.
+    scopes : dict of str to list of str, optional
+        Scope label to the partnerships it covers; default :func:`default_scopes`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator x scope. Columns: indicator, scope, n_partnerships, median_low,
+        median_high (the lowest and highest lower median over consistent tables, ordered
+        categoricals), fixed (median_low == median_high).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from analysis.domain import areas, indicators, load, scale
+    >>> from analysis.record.model import RecordModel
+    >>> # a complete table: partnership k has grade (k + j) mod 6 (worst first) on indicator j
+    >>> cells = [(p, i, scale.grades()[(k + j) % 6])
+    ...          for k, p in enumerate(areas.partnerships()) for j, i in enumerate(indicators.codes())]
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = pathlib.Path(d) / "grades.csv"
+    ...     pd.DataFrame(cells, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
+    ...     model = RecordModel.from_grades(load.load_grades(path))
+    >>> med = median_grade(model)
+    >>> bool(med["fixed"].all()), len(med)  # exact for a complete table; 9 indicators x 4 scopes
+    (True, 36)
+
+    The lower median of 32 is the 16th smallest. On 1.1 the counts from the worst grade are 6, 6, 5,
+    ... (cumulative 6, 12, 17: Adequate); on 5.1 (j = 3) Good and Very good have six each and the
+    others five (cumulative 5, 10, 15, 21: Good).
+
+    >>> national = med[med["scope"] == "all"].set_index("indicator")["median_low"].astype(str)
+    >>> national["1.1"], national["5.1"]
+    ('Adequate', 'Good')
     """
     scopes = scopes or default_scopes()
     cumulative = {g: scale.GRADES[: k + 1] for k, g in enumerate(scale.GRADES)}
@@ -131,10 +296,61 @@ def partnership_grades(
     """Each cell's possible grades, with the source rows that state or derive it: every partnership's,
     one ``partnership``'s (name or alias), or those of one ``period_group``.
 
-    Columns: partnership, indicator, title, possible, n_possible, grade, lowest, highest, status
-    ('stated', 'derived', 'fixed by the record' (by counts and statements), 'open', or
-    'complete table'), source_id, quote. For a model of a complete table
-    (:meth:`analysis.record.model.RecordModel.from_grades`), ``quote`` holds the table's own note for the cell.
+    Parameters
+    ----------
+    model : RecordModel
+        The model of the public record or of a complete grade table.
+    record : PublicRecord, optional
+        The public record (:func:`analysis.domain.load.load_record`), for the stated and derived
+        cells' basis, source and quote. Without it (None) a record model's cells are 'fixed by the
+        record' or 'open', with no source.
+    partnership : str, optional
+        Only this partnership's nine cells (canonical name, alias or slug).
+    period_group : str, optional
+        Only the cells of this period group's partnerships (id or label, e.g. ``"post-2016"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cell, in partnership and indicator order. Columns: partnership, indicator,
+        title, possible (tuple of grades, worst to best), n_possible, grade (the grade if fixed,
+        else missing), lowest, highest, status ('stated', 'derived', 'fixed by the record' (by
+        counts and statements), 'open', or 'complete table'), source_id, quote. For a model of a
+        complete table (:meth:`analysis.record.model.RecordModel.from_grades`), ``quote`` holds the
+        table's own note for the cell.
+
+    Raises
+    ------
+    analysis.domain.areas.UnknownName
+        If ``partnership`` or ``period_group`` matches no partnership or period group.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from analysis.domain import areas, indicators, load, scale
+    >>> from analysis.record.model import RecordModel
+    >>> # a complete table: partnership k has grade (k + j) mod 6 (worst first) on indicator j
+    >>> cells = [(p, i, scale.grades()[(k + j) % 6])
+    ...          for k, p in enumerate(areas.partnerships()) for j, i in enumerate(indicators.codes())]
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = pathlib.Path(d) / "grades.csv"
+    ...     pd.DataFrame(cells, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
+    ...     model = RecordModel.from_grades(load.load_grades(path))
+    >>> cells = partnership_grades(model, partnership="City of Edinburgh")  # an alias
+    >>> cells["grade"].tolist()  # Edinburgh is partnership 0: grade j mod 6 on indicator j
+    ['Unsatisfactory', 'Weak', 'Adequate', 'Good', 'Very good', 'Excellent', 'Unsatisfactory', 'Weak', 'Adequate']
+    >>> set(cells["status"]), len(partnership_grades(model, period_group="post-2016"))  # 9 areas x 9
+    ({'complete table'}, 81)
+
+    On the public record a cell's grade is given exactly when one grade is possible:
+
+    >>> record = load.load_record()
+    >>> cells = partnership_grades(RecordModel.from_record(record), record, partnership="Edinburgh")
+    >>> len(cells), bool(((cells["n_possible"] == 1) == cells["grade"].notna()).all())
+    (9, True)
+    >>> set(cells["status"]) <= {"stated", "derived", "fixed by the record", "open"}
+    True
     """
     frame = model.possible_grades()
     if partnership is not None:
@@ -184,7 +400,57 @@ def partnership_grades(
 def published_counts(model: RecordModel, record, partnership: str) -> pd.DataFrame:
     """The grade counts public sources give for one partnership (``record.area_counts`` rows: counts
     per grade, or the grades all its indicators lie within), with their source and quote. For a model
-    of a complete grade table none: the table's own grades are shown instead (same columns)."""
+    of a complete grade table none: the table's own grades are shown instead (same columns).
+
+    Parameters
+    ----------
+    model : RecordModel
+        The model of the public record or of a complete grade table.
+    record : PublicRecord
+        The public record (:func:`analysis.domain.load.load_record`).
+    partnership : str
+        The partnership: canonical name, alias or slug.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The partnership's rows of ``record.area_counts``, with its columns (partnership,
+        n_indicators, one count column per grade best first (:func:`analysis.domain.load.count_columns`),
+        within, source_id, quote, note, period_group, row); no rows for a model of a complete table.
+
+    Raises
+    ------
+    analysis.domain.areas.UnknownName
+        If ``partnership`` matches no partnership.
+
+    Examples
+    --------
+    Edinburgh's source gives no counts, only that every graded indicator is Good or Very good:
+
+    >>> from analysis.domain import load
+    >>> from analysis.record.model import RecordModel
+    >>> record = load.load_record()
+    >>> counts = published_counts(RecordModel.from_record(record), record, "edinburgh")
+    >>> counts["partnership"].tolist(), counts["within"].tolist()
+    (['Edinburgh'], [('Good', 'Very good')])
+
+    For a model of a complete table there are none:
+
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from analysis.domain import areas, indicators, load, scale
+    >>> from analysis.record.model import RecordModel
+    >>> # a complete table: partnership k has grade (k + j) mod 6 (worst first) on indicator j
+    >>> cells = [(p, i, scale.grades()[(k + j) % 6])
+    ...          for k, p in enumerate(areas.partnerships()) for j, i in enumerate(indicators.codes())]
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = pathlib.Path(d) / "grades.csv"
+    ...     pd.DataFrame(cells, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
+    ...     model = RecordModel.from_grades(load.load_grades(path))
+    >>> mine = published_counts(model, record, "Edinburgh")
+    >>> len(mine), list(mine.columns) == list(counts.columns)
+    (0, True)
+    """
     p = areas.match_partnership(partnership)
     counts = record.area_counts[record.area_counts["partnership"] == p].reset_index(drop=True)
     return counts.iloc[0:0] if model.of_grade_table else counts
@@ -198,13 +464,59 @@ def partnership_profile(model: RecordModel, partnership: str, medians: pd.DataFr
     grade is fixed the rank range is exact (min and max over consistent tables). Where it is open
     the range is a bound from the cells' possible grades (``rank_exact`` False): at best 1 + the
     partnerships that must be above its highest possible grade, at worst 1 + those that can be
-    above its lowest. ``medians`` (from :func:`median_grade`, with 'all' and the group among its
-    scopes) defaults to :func:`median_grade` of those two scopes.
+    above its lowest.
 
-    Columns: partnership, indicator, grade (missing if open), lowest, highest, rank_min, rank_max,
-    rank_exact, national_median_low, national_median_high, group_median_low, group_median_high,
-    vs_national_median ('above', 'at', 'below' or 'undetermined': compared on every grade the cell
-    and the median can take).
+    Parameters
+    ----------
+    model : RecordModel
+        The model of the public record or of a complete grade table.
+    partnership : str
+        The partnership: canonical name, alias or slug.
+    medians : pandas.DataFrame, optional
+        Lower medians from :func:`median_grade`, with 'all' and the partnership's period group among
+        its scopes; defaults to :func:`median_grade` of those two scopes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator. Columns: partnership, indicator, grade (missing if open), lowest,
+        highest, rank_min, rank_max, rank_exact, national_median_low, national_median_high,
+        group_median_low, group_median_high, vs_national_median ('above', 'at', 'below' or
+        'undetermined': compared on every grade the cell and the median can take).
+
+    Raises
+    ------
+    analysis.domain.areas.UnknownName
+        If ``partnership`` matches no partnership.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from analysis.domain import areas, indicators, load, scale
+    >>> from analysis.record.model import RecordModel
+    >>> # a complete table: partnership k has grade (k + j) mod 6 (worst first) on indicator j
+    >>> cells = [(p, i, scale.grades()[(k + j) % 6])
+    ...          for k, p in enumerate(areas.partnerships()) for j, i in enumerate(indicators.codes())]
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = pathlib.Path(d) / "grades.csv"
+    ...     pd.DataFrame(cells, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
+    ...     model = RecordModel.from_grades(load.load_grades(path))
+
+    Edinburgh (k = 0) has grade j mod 6 on indicator j. On 1.1 it is Unsatisfactory and the 26
+    partnerships not Unsatisfactory rank above it (rank 27); on 5.1 it is Good, below the 6 Very
+    good and 5 Excellent (rank 12); on 5.3 it is Excellent (rank 1). The national medians are
+    Adequate, Good and Adequate.
+
+    >>> prof = partnership_profile(model, "Edinburgh")
+    >>> prof[["indicator", "grade", "rank_min", "rank_max", "vs_national_median"]].head(6)
+      indicator           grade  rank_min  rank_max vs_national_median
+    0       1.1  Unsatisfactory        27        27              below
+    1       2.1            Weak        22        22              below
+    2       2.2        Adequate        17        17                 at
+    3       5.1            Good        12        12                 at
+    4       5.2       Very good         7         7              above
+    5       5.3       Excellent         1         1              above
     """
     p = areas.match_partnership(partnership)
     group = areas.period_group_of()[p]
@@ -274,7 +586,39 @@ def all_good_or_better(model: RecordModel) -> pd.DataFrame:
 
     Per partnership: 'yes' (in every consistent table), 'no' (in none) or 'open'. The share
     of the 32 is then bounded by [yes/32, (yes + open)/32]; the bounds are per partnership,
-    so the joint maximum may be lower. Columns: partnership, period_group, all_good_or_better.
+    so the joint maximum may be lower.
+
+    Parameters
+    ----------
+    model : RecordModel
+        The model of the public record or of a complete grade table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per partnership, in Appendix 4 order. Columns: partnership, period_group,
+        all_good_or_better ('yes', 'no' or 'open').
+
+    Examples
+    --------
+    A complete table in which partnership k has grade (k + j) mod 6 on indicator j, except that
+    Edinburgh is Very good on all nine: every other partnership's nine grades run through all six.
+
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from analysis.domain import areas, indicators, load, scale
+    >>> from analysis.record.model import RecordModel
+    >>> cells = [(p, i, scale.grades()[(k + j) % 6])
+    ...          for k, p in enumerate(areas.partnerships()) for j, i in enumerate(indicators.codes())]
+    >>> table = pd.DataFrame(cells, columns=["partnership", "indicator", "grade"])
+    >>> table.loc[table["partnership"] == "Edinburgh", "grade"] = "Very good"
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = pathlib.Path(d) / "grades.csv"
+    ...     table.to_csv(path, index=False)
+    ...     model = RecordModel.from_grades(load.load_grades(path))
+    >>> flags = all_good_or_better(model).set_index("partnership")["all_good_or_better"]
+    >>> flags["Edinburgh"], int((flags == "no").sum())
+    ('yes', 31)
     """
     poss = model.possible
     gob = np.array([g in scale.GOOD_OR_BETTER for g in scale.GRADES])
@@ -298,10 +642,50 @@ def summarise_table(grades: pd.DataFrame, by: list[str] | str, alpha: float = 0.
     """Grade counts, good-or-better share with Wilson interval and lower median for a complete
     long table of any size (one row per unit graded), grouped by the columns ``by``.
 
-    ``grades`` has a ``grade`` column (the six labels) and the ``by`` columns, e.g. a table of
-    areas x periods x indicators. Vectorised (one crosstab), so it scales to large tables.
-    Columns: the ``by`` columns, n, one count column per grade (worst to best), good_or_better,
-    share, ci_low, ci_high, median_grade.
+    Vectorised (one crosstab), so it scales to large tables.
+
+    Parameters
+    ----------
+    grades : pandas.DataFrame
+        A long table with a ``grade`` column (the six labels) and the ``by`` columns, e.g. a table
+        of areas x periods x indicators.
+    by : str or list of str
+        The column or columns to group by.
+    alpha : float, default 0.05
+        Significance level of the Wilson intervals (:func:`wilson_interval`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per combination of the ``by`` values. Columns: the ``by`` columns, n, one count
+        column per grade (worst to best), good_or_better (count), share (good_or_better / n),
+        ci_low, ci_high (Wilson interval of the share), median_grade (the lower median, the
+        ceil(n/2)-th smallest grade).
+
+    Raises
+    ------
+    analysis.errors.UsageError
+        If a grade is not one of the six labels.
+
+    Examples
+    --------
+    Area A has Weak, Good, Good, Excellent: 3 of 4 Good or better, lower median (2nd smallest) Good.
+    Area B has Adequate, Very good: 1 of 2, lower median (1st smallest) Adequate.
+
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"area": ["A", "A", "A", "A", "B", "B"],
+    ...                       "grade": ["Weak", "Good", "Good", "Excellent", "Adequate", "Very good"]})
+    >>> out = summarise_table(table, "area")
+    >>> out[["area", "n", "Good", "good_or_better", "share", "median_grade"]]
+      area  n  Good  good_or_better  share median_grade
+    0    A  4     2               3   0.75         Good
+    1    B  2     0               1   0.50     Adequate
+    >>> (out.loc[0, "ci_low"], out.loc[0, "ci_high"]) == wilson_interval(3, 4)
+    True
+    >>> summarise_table(pd.DataFrame({"area": ["A"], "grade": ["Fine"]}), "area")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    analysis.errors.UsageError: grade 'Fine' is not on the scale (Unsatisfactory, Weak, Adequate, ...)
     """
     from statsmodels.stats.proportion import proportion_confint
 
