@@ -40,7 +40,18 @@ FORMAT = "review-result/1"
 
 
 class CacheError(ValueError):
-    """A cache file that is not a valid document of this format."""
+    """A cache file that is not a valid document of this format.
+
+    Raised by :func:`decode` and :meth:`ResultsCache.read`; :meth:`ResultsCache.call` discards such an
+    entry with a warning and computes the result again.
+
+    Examples
+    --------
+    >>> decode({"value": {"set": [1, 2]}})
+    Traceback (most recent call last):
+        ...
+    analysis.record.cache.CacheError: unexpected object in a cache file: ['set']
+    """
 
 
 def _plain(value):
@@ -101,7 +112,35 @@ def _series(spec: dict, name, index) -> pd.Series:
 
 
 def encode(value):
-    """A notebook's inputs (a dict of frames and plain values) as JSON-ready data."""
+    """A notebook's inputs (a dict of frames and plain values) as JSON-ready data.
+
+    Parameters
+    ----------
+    value : pandas.DataFrame, dict or plain value
+        A frame (every column with its dtype, and its index unless it is the default one), a dict
+        of such values (keys as strings), or a plain value: None, bool, int, float (NaN and
+        infinities too), str, or a list or tuple of these. Missing values (``pd.NA``, ``pd.NaT``)
+        become None.
+
+    Returns
+    -------
+    dict
+        One key, ``"frame"``, ``"dict"`` or ``"value"``, with data that ``json.dumps`` accepts with
+        ``allow_nan=False``; :func:`decode` turns it back.
+
+    Raises
+    ------
+    TypeError
+        If the value (or a cell) is of any other type.
+
+    Examples
+    --------
+    >>> encode({"n": 3, "pair": (1, 2.5), "missing": float("nan")})
+    {'dict': {'n': {'value': 3}, 'pair': {'value': {'tuple': [1, 2.5]}}, 'missing': {'value': {'float': 'nan'}}}}
+    >>> grade = pd.Categorical(["Good", "Weak"], categories=["Weak", "Good"], ordered=True)
+    >>> frame = pd.DataFrame({"grade": grade, "share": [0.5, np.nan]})
+    >>> pd.testing.assert_frame_equal(decode(json.loads(json.dumps(encode(frame)))), frame)
+    """
     if isinstance(value, pd.DataFrame):
         index = value.index
         default = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
@@ -119,7 +158,34 @@ def encode(value):
 
 
 def decode(data):
-    """The inverse of :func:`encode`."""
+    """The inverse of :func:`encode`.
+
+    Parameters
+    ----------
+    data : dict
+        What :func:`encode` returned (or its JSON read back).
+
+    Returns
+    -------
+    pandas.DataFrame, dict or plain value
+        The value encoded: frames with their dtypes, tuples as tuples, non-finite floats as floats.
+
+    Raises
+    ------
+    CacheError
+        If ``data`` is not an encoded value.
+
+    Examples
+    --------
+    >>> decode({"dict": {"n": {"value": 3}, "pair": {"value": {"tuple": [1, 2]}}}})
+    {'n': 3, 'pair': (1, 2)}
+    >>> decode(encode(pd.DataFrame({"n": [1, 2]})))["n"].tolist()
+    [1, 2]
+    >>> decode({"pickle": "..."})
+    Traceback (most recent call last):
+        ...
+    analysis.record.cache.CacheError: unknown kind 'pickle'
+    """
     if not isinstance(data, dict) or len(data) != 1:
         raise CacheError("not an encoded value")
     ((kind, body),) = data.items()
@@ -139,13 +205,52 @@ def decode(data):
 
 
 def value_digest(value) -> str:
-    """SHA-256 of a value's JSON encoding (stable across runs and machines for the same value)."""
+    """SHA-256 of a value's JSON encoding (stable across runs and machines for the same value).
+
+    Parameters
+    ----------
+    value : pandas.DataFrame, dict or plain value
+        Anything :func:`encode` accepts.
+
+    Returns
+    -------
+    str
+        64 hexadecimal digits, from the encoding written with sorted keys and no spaces.
+
+    Raises
+    ------
+    TypeError
+        If :func:`encode` does not accept the value.
+
+    Examples
+    --------
+    >>> a = value_digest(pd.DataFrame({"n": [1, 2]}))
+    >>> len(a), a == value_digest(pd.DataFrame({"n": [1, 2]})), a == value_digest(pd.DataFrame({"n": [2, 1]}))
+    (64, True, False)
+    >>> value_digest({"b": 1, "a": 2}) == value_digest({"a": 2, "b": 1})
+    True
+    """
     text = json.dumps(encode(value), allow_nan=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class Uncacheable(TypeError):
-    """An argument with no content key (the call is computed, not cached)."""
+    """An argument with no content key (the call is computed, not cached).
+
+    :meth:`ResultsCache.call` catches it and computes the call without reading or writing an entry.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> def kind(value):
+    ...     return type(value).__name__
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     store = ResultsCache(tmp, "example")
+    ...     value = store.call(kind, (object(),), {})  # an object has no content key
+    ...     entries = list(Path(tmp).iterdir())
+    >>> value, store.misses, store.served, entries
+    ('object', 0, [], [])
+    """
 
 
 def _argument_key(value):
@@ -176,6 +281,45 @@ class ResultsCache:
     ``source_key`` is :func:`source_key` of the data folder and grade table the
     model was built from. With ``writable`` False, missing entries are computed and not stored.
     ``hits`` and ``misses`` count the calls served in this process, and ``served`` lists their keys.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The folder of the entries (``<out>/.cache/results/`` for a build).
+    source_key : str
+        :func:`source_key` of the data basis; part of every entry's key.
+    writable : bool, optional
+        Store the results computed (default True).
+
+    Attributes
+    ----------
+    folder : Path
+        The folder of the entries.
+    source_key : str
+        As given.
+    writable : bool
+        As given.
+    hits : int
+        Calls answered from an entry.
+    misses : int
+        Calls computed (no entry, or one discarded).
+    served : list of str
+        The key of every call served through the cache, in order.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> def total(values):
+    ...     return sum(values)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     store = ResultsCache(tmp, "example")
+    ...     first, again = store.call(total, ([1, 2, 3],), {}), store.call(total, ([1, 2, 3],), {})
+    ...     other = store.call(total, ([4],), {})
+    ...     entries = sorted(p.suffix for p in Path(tmp).iterdir())
+    >>> first, again, other, store.hits, store.misses, entries
+    (6, 6, 4, 1, 2, ['.json', '.json'])
+    >>> store.served[0] == store.served[1] != store.served[2]
+    True
     """
 
     def __init__(self, folder: Path | str, source_key: str, writable: bool = True):
@@ -184,14 +328,58 @@ class ResultsCache:
         self.served: list[str] = []  # the keys of every call served, in order
 
     def key(self, name: str, arguments) -> str:
+        """The key of a call: SHA-256 of the format, the source key, the function's name and its arguments.
+
+        Parameters
+        ----------
+        name : str
+            The function's qualified name (``module.qualname``).
+        arguments : list
+            The arguments' keys, as JSON-ready data.
+
+        Returns
+        -------
+        str
+            64 hexadecimal digits.
+        """
         text = json.dumps([FORMAT, self.source_key, name, arguments], sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def path(self, key: str) -> Path:
+        """The file of the entry with ``key``: ``<folder>/<key>.json``.
+
+        Parameters
+        ----------
+        key : str
+            An entry's key (:meth:`key`).
+
+        Returns
+        -------
+        Path
+            The entry's path (the file may not exist).
+        """
         return self.folder / f"{key}.json"
 
     def read(self, key: str):
-        """The entry's value, or raise FileNotFoundError (none) or :class:`CacheError` (not a valid entry)."""
+        """The entry's value, or raise FileNotFoundError (none) or :class:`CacheError` (not a valid entry).
+
+        Parameters
+        ----------
+        key : str
+            The entry's key.
+
+        Returns
+        -------
+        pandas.DataFrame, dict or plain value
+            The value stored (:func:`decode`).
+
+        Raises
+        ------
+        FileNotFoundError
+            If there is no entry with this key.
+        CacheError
+            If the file is not JSON, not an entry of this format for this key, or damaged.
+        """
         path = self.path(key)
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
@@ -205,7 +393,17 @@ class ResultsCache:
             raise CacheError(f"{path}: damaged ({type(exc).__name__}: {exc})") from None
 
     def write(self, key: str, name: str, value) -> None:
-        """Write an entry beside its final name, then rename it into place (atomic)."""
+        """Write an entry beside its final name, then rename it into place (atomic).
+
+        Parameters
+        ----------
+        key : str
+            The entry's key.
+        name : str
+            The function's qualified name (stored for reference, not read back).
+        value : pandas.DataFrame, dict or plain value
+            The result, as :func:`encode` accepts it.
+        """
         path = self.path(key)
         doc = {"format": FORMAT, "key": key, "function": name, "value": encode(value)}
         from analysis.files import write_atomic
@@ -214,7 +412,25 @@ class ResultsCache:
 
     def call(self, func, args: tuple, kwargs: dict):
         """``func(*args, **kwargs)`` through the cache. The value returned is always the one read back
-        from its JSON form, so a notebook shows the same whether the entry was there or not."""
+        from its JSON form, so a notebook shows the same whether the entry was there or not.
+
+        An argument with no content key (:class:`Uncacheable`) makes the call uncached; an entry
+        that cannot be read is discarded with a warning and the result computed again.
+
+        Parameters
+        ----------
+        func : callable
+            The function (the undecorated one).
+        args : tuple
+            Its positional arguments.
+        kwargs : dict
+            Its keyword arguments (``f(m, x)`` and ``f(m, scopes=x)`` share one entry).
+
+        Returns
+        -------
+        object
+            The result, read back from its JSON form.
+        """
         import inspect
 
         name = f"{func.__module__}.{func.__qualname__}"
@@ -252,7 +468,35 @@ def _cache_of(args, kwargs) -> ResultsCache | None:
 def cached(func):
     """Mark a library function whose result is worth keeping: called with a model that carries a
     :class:`ResultsCache`, its result comes from (or goes to) that cache; otherwise it is computed.
-    The function itself is ``func.__wrapped__`` (as with any ``functools.wraps``)."""
+    The function itself is ``func.__wrapped__`` (as with any ``functools.wraps``).
+
+    Parameters
+    ----------
+    func : callable
+        A function whose result :func:`encode` accepts.
+
+    Returns
+    -------
+    callable
+        The function through :meth:`ResultsCache.call` when some argument has a ``cache`` attribute
+        holding a :class:`ResultsCache`, else the function itself.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from analysis.record.model import RecordModel
+    >>> @cached
+    ... def n_groups(model, extra=0):
+    ...     return len(model.groups) + extra
+    >>> model = RecordModel([], "no constraints")
+    >>> n_groups(model, 1)  # no cache: computed
+    1
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     model.cache = ResultsCache(tmp, "example")
+    ...     values = n_groups(model, 1), n_groups(model, extra=1)
+    >>> values, model.cache.misses, model.cache.hits
+    ((1, 1), 1, 1)
+    """
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -268,6 +512,29 @@ def source_key(data_dir: str | Path | None = None, grades: str | Path | None = N
     """What a result is computed from: the data files, the grade table, the code. Every entry of the
     results cache (:class:`ResultsCache`) is keyed by it, with the function and its
     arguments, so an entry is read only while these are unchanged.
+
+    Parameters
+    ----------
+    data_dir : str, Path or None, optional
+        The data package (default: the one in use).
+    grades : str, Path or None, optional
+        A complete grade table's file (None: the public record).
+
+    Returns
+    -------
+    str
+        64 hexadecimal digits: :func:`source_key_of` of the data files' hashes, the grade table's
+        hash and the ``analysis`` code digest.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     grades = Path(tmp) / "grades.csv"
+    ...     _ = grades.write_text("partnership,indicator,grade", encoding="utf-8")
+    ...     keys = source_key(), source_key(grades=grades)
+    >>> [len(k) for k in keys], keys[0] != keys[1]
+    ([64, 64], True)
     """
     from analysis.domain.load import data_file_hashes
     from analysis.fingerprints import code_digest, sha256_file
@@ -276,7 +543,29 @@ def source_key(data_dir: str | Path | None = None, grades: str | Path | None = N
 
 
 def source_key_of(data_files: dict, grades_sha256: str | None, code: str) -> str:
-    """:func:`source_key` from fingerprints already taken (the build has them)."""
+    """:func:`source_key` from fingerprints already taken (the build has them).
+
+    Parameters
+    ----------
+    data_files : dict
+        Each data file's SHA-256, by path (:func:`analysis.domain.load.data_file_hashes`).
+    grades_sha256 : str or None
+        The grade table's SHA-256 (None: the public record).
+    code : str
+        The ``analysis`` code digest (:func:`analysis.fingerprints.code_digest`).
+
+    Returns
+    -------
+    str
+        64 hexadecimal digits (:func:`analysis.fingerprints.digest` of the three).
+
+    Examples
+    --------
+    >>> files = {"datapackage.json": "ab12"}
+    >>> key = source_key_of(files, None, "c0de")
+    >>> len(key), key == source_key_of(dict(files), None, "c0de"), key == source_key_of(files, "ef34", "c0de")
+    (64, True, False)
+    """
     from analysis.fingerprints import digest
 
     return digest(data_files, grades_sha256, code)

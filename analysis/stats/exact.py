@@ -51,6 +51,35 @@ class Distribution:
 
     ``t`` holds the attainable values of T (ascending) and ``counts`` the number of label
     assignments giving each; ``total`` their sum. ``sum_u``, ``sum_v`` and ``n`` give the centre.
+
+    Parameters
+    ----------
+    t : numpy.ndarray
+        The attainable values of T, ascending (int64).
+    counts : numpy.ndarray
+        How many assignments give each value of ``t`` (int64, or Python integers in an object array
+        when the counts may not fit).
+    total : int
+        The number of assignments, n! / prod(n_k!).
+    n : int
+        The number of units.
+    sum_u, sum_v : int
+        The sums of the group and grade scores.
+
+    Examples
+    --------
+    Two units in each of two groups, grades 1 to 4: the second group's pair of grades is one of
+    the six pairs, T = 10 + its sum (13, 14, 15, 15, 16, 17) and E[T] = 6 x 10 / 4 = 15.
+
+    >>> dist = distribution([1, 1, 2, 2], [1, 2, 3, 4])
+    >>> dist.t.tolist(), dist.counts.tolist(), dist.total
+    ([13, 14, 15, 16, 17], [1, 1, 2, 1, 1], 6)
+    >>> dist.nc.tolist()  # 4 T - 6 x 10
+    [-8, -4, 0, 4, 8]
+    >>> dist.tail(17), dist.tail(17, "up"), dist.tail(14, "down")
+    ((2, 6), (1, 6), (2, 6))
+    >>> round(dist.p_value(17), 4)
+    0.3333
     """
 
     t: np.ndarray
@@ -62,16 +91,51 @@ class Distribution:
 
     @property
     def nc(self) -> np.ndarray:
-        """n * C for each attainable T (integers)."""
+        """n * C for each attainable T (integers).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``n * t - sum_u * sum_v``, aligned with :attr:`t`.
+        """
         return self.n * self.t - self.sum_u * self.sum_v
 
     def count_where(self, mask) -> int:
-        """How many assignments have a T where ``mask`` (over :attr:`t`) is true."""
+        """How many assignments have a T where ``mask`` (over :attr:`t`) is true.
+
+        Parameters
+        ----------
+        mask : numpy.ndarray
+            Boolean, aligned with :attr:`t`.
+
+        Returns
+        -------
+        int
+            The sum of :attr:`counts` where ``mask`` holds (exact).
+        """
         return int(sum(int(c) for c in self.counts[mask])) if self.counts.dtype == object \
             else int(self.counts[mask].sum())
 
     def tail(self, t_obs: int, alternative: str = "two-sided") -> tuple[int, int]:
-        """(number of assignments as or more extreme than ``t_obs``, total)."""
+        """(number of assignments as or more extreme than ``t_obs``, total).
+
+        Parameters
+        ----------
+        t_obs : int
+            The observed statistic T.
+        alternative : {"two-sided", "up", "down"}, optional
+            ``two-sided``: |C| >= |c| (default); ``up``: T >= t_obs; ``down``: T <= t_obs.
+
+        Returns
+        -------
+        tuple of (int, int)
+            The tail count and :attr:`total`.
+
+        Raises
+        ------
+        analysis.errors.UsageError
+            If ``alternative`` is not one of the three.
+        """
         if alternative == "two-sided":
             nc_obs = abs(self.n * int(t_obs) - self.sum_u * self.sum_v)
             return self.count_where(np.abs(self.nc) >= nc_obs), self.total
@@ -82,13 +146,63 @@ class Distribution:
         raise UsageError(f"alternative must be 'two-sided', 'up' or 'down', not {alternative!r}")
 
     def p_value(self, t_obs: int, alternative: str = "two-sided") -> float:
+        """The exact p-value of ``t_obs``: :meth:`tail` divided by :attr:`total`.
+
+        Parameters
+        ----------
+        t_obs : int
+            The observed statistic T.
+        alternative : {"two-sided", "up", "down"}, optional
+            As in :meth:`tail` (default two-sided).
+
+        Returns
+        -------
+        float
+            The p-value, the nearest float to the exact fraction.
+
+        Raises
+        ------
+        analysis.errors.UsageError
+            If ``alternative`` is not one of the three.
+        """
         k, total = self.tail(t_obs, alternative)
         return float(Fraction(k, total))
 
 
 def distribution(u, v) -> Distribution:
     """The exact distribution of ``T = sum u * v`` over all assignments of the labels ``u`` to the
-    units with scores ``v`` (the multiset of ``u`` fixed). Both must be integer scores."""
+    units with scores ``v`` (the multiset of ``u`` fixed). Both must be integer scores.
+
+    Parameters
+    ----------
+    u : array_like of int
+        Each unit's group score.
+    v : array_like of int
+        Each unit's grade score, the same length.
+
+    Returns
+    -------
+    Distribution
+        The attainable values of T with the number of assignments giving each.
+
+    Raises
+    ------
+    analysis.errors.UsageError
+        If ``u`` or ``v`` is empty, not one-dimensional or not integer, or their lengths differ.
+
+    Examples
+    --------
+    Three units, one of them in group 2: T = (1 + 2 + 3) + the grade of that unit, which is any of
+    the three with equal chance.
+
+    >>> dist = distribution([1, 1, 2], [1, 2, 3])
+    >>> dict(zip(dist.t.tolist(), dist.counts.tolist())), dist.total
+    ({7: 1, 8: 1, 9: 1}, 3)
+    >>> distribution([1, 2], [1.5, 2])
+    Traceback (most recent call last):
+        ...
+    analysis.errors.UsageError: v must be integer scores; got [1.5, 2]
+    """
     u, v = _integers(u, "u"), _integers(v, "v")
     if len(u) != len(v):
         raise UsageError(f"u and v differ in length ({len(u)} and {len(v)})")
@@ -129,6 +243,47 @@ def lbl_exact(u, v) -> dict:
     chi-square p-value (1 df, for comparison only), and the exact p-values p_exact (two-sided),
     p_up and p_down, with n_assignments (the number of equally likely label assignments) and
     tail_two_sided (how many of them are as or more extreme: p_exact = tail / n_assignments).
+
+    Parameters
+    ----------
+    u : array_like of int
+        Each unit's group score (period group 1, 2, 3).
+    v : array_like of int
+        Each unit's grade score (1 to 6), the same length.
+
+    Returns
+    -------
+    dict
+        ``statistic`` (int), ``expected`` (float), ``r`` (float, 0 when either score is constant),
+        ``m2``, ``p_asymptotic``, ``p_exact``, ``p_up``, ``p_down`` (floats), ``tail_two_sided`` and
+        ``n_assignments`` (ints).
+
+    Raises
+    ------
+    analysis.errors.UsageError
+        If the scores are empty, not integer or of different lengths.
+
+    Examples
+    --------
+    Two units in each of two groups, the higher grades in the second:
+    T = 1 x 1 + 1 x 2 + 2 x 3 + 2 x 4 = 17 and E[T] = 6 x 10 / 4 = 15.
+
+    >>> u, v = [1, 1, 2, 2], [1, 2, 3, 4]
+    >>> res = lbl_exact(u, v)
+    >>> res["statistic"], res["expected"], res["tail_two_sided"], res["n_assignments"]
+    (17, 15.0, 2, 6)
+    >>> round(res["p_exact"], 4), round(res["p_up"], 4), res["p_down"]
+    (0.3333, 0.1667, 1.0)
+
+    The same by listing every distinct assignment of the labels: two of the six are at least as far
+    from E[T] as the one observed (T = 13 and 17), and one is at least as high (17).
+
+    >>> from itertools import permutations
+    >>> ts = [int(np.dot(labels, v)) for labels in set(permutations(u))]
+    >>> sorted(ts)
+    [13, 14, 15, 15, 16, 17]
+    >>> sum(abs(t - 15) >= abs(17 - 15) for t in ts), sum(t >= 17 for t in ts), len(ts)
+    (2, 1, 6)
     """
     from scipy import stats
 
@@ -187,6 +342,55 @@ def margin_tails(sizes, group_scores, grade_scores, margins, nc_thresholds, keep
     tail is below the limit in some column, its whole null distribution as a :class:`MarginTail`,
     so that its tail at another threshold costs a lookup. Then returns (tails, total, kept), kept
     a dict from margin row to :class:`MarginTail`.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        The number of units in each group.
+    group_scores : sequence of int
+        Each group's integer score, in the order of ``sizes``.
+    grade_scores : sequence of int
+        The integer score of each grade level (L levels).
+    margins : array_like of int
+        Shape (m, L): each row the number of units at each grade level, summing to ``sum(sizes)``.
+    nc_thresholds : array_like of int
+        Shape (m,) or (m, k): the thresholds on |n C| for each margin.
+    keep_below : array_like of int, optional
+        k limits, one per threshold column: keep the null distribution of every margin whose tail is
+        below the limit in some column.
+
+    Returns
+    -------
+    tails : numpy.ndarray
+        int64, shaped like ``nc_thresholds``: the number of assignments with |n C| >= the threshold
+        (all of them for a threshold of 0 or less).
+    total : int
+        The number of assignments, n! / prod(n_k!).
+    kept : dict of int to MarginTail
+        Only with ``keep_below``: the kept margins' distributions, by row of ``margins``.
+
+    Raises
+    ------
+    analysis.errors.UsageError
+        If K^n (K groups, n units) reaches 2^62, too many assignments for int64 counts (use
+        :func:`distribution`).
+
+    Examples
+    --------
+    Two units in each of two groups and two margins of grade scores 1 to 4: grades 1, 2, 3, 4
+    (n C = -8, -4, 0, 4, 8 in 1, 1, 2, 1, 1 assignments) and grades 2, 2, 4, 4 (n C = -8, 0, 8 in
+    1, 4, 1):
+
+    >>> margins = [[1, 1, 1, 1], [0, 2, 0, 2]]
+    >>> tails, total = margin_tails((2, 2), [1, 2], [1, 2, 3, 4], margins, [[8, 4, 0], [8, 4, 0]])
+    >>> tails.tolist(), total
+    ([[2, 4, 6], [2, 2, 6]], 6)
+    >>> dist = distribution([1, 1, 2, 2], [2, 2, 4, 4])  # the second margin, one at a time
+    >>> [dist.count_where(np.abs(dist.nc) >= t) for t in (8, 4, 0)]
+    [2, 2, 6]
+    >>> tails, total, kept = margin_tails((2, 2), [1, 2], [1, 2, 3, 4], margins, [8, 8], keep_below=[3])
+    >>> sorted(kept), kept[0].tail(4)
+    ([0, 1], 4)
     """
     sizes = tuple(int(s) for s in sizes)
     order = np.argsort(group_scores)
@@ -301,7 +505,30 @@ def margin_tails(sizes, group_scores, grade_scores, margins, nc_thresholds, keep
 @dataclass(frozen=True)
 class MarginTail:
     """One margin's null distribution, cumulated: ``cum[w]`` assignments have W <= w, and
-    n C = n W + a. :meth:`tail` counts the assignments with |n C| >= a threshold."""
+    n C = n W + a. :meth:`tail` counts the assignments with |n C| >= a threshold.
+
+    Made by :func:`margin_tails` (``keep_below``).
+
+    Parameters
+    ----------
+    cum : numpy.ndarray
+        ``cum[w]``: the number of assignments whose shifted partial sum W is at most w.
+    a : int
+        The offset: n C = n W + a.
+    n : int
+        The number of units.
+    total : int
+        The number of assignments.
+
+    Examples
+    --------
+    Grades 1, 2, 3, 4 on two units in each of two groups: n C = -8, -4, 0, 4, 8 in 1, 1, 2, 1, 1 of
+    the six assignments.
+
+    >>> _, _, kept = margin_tails((2, 2), [1, 2], [1, 2, 3, 4], [[1, 1, 1, 1]], [8], keep_below=[7])
+    >>> [kept[0].tail(t) for t in (9, 8, 4, 1, 0)]
+    [0, 2, 4, 4, 6]
+    """
 
     cum: np.ndarray
     a: int
@@ -309,6 +536,18 @@ class MarginTail:
     total: int
 
     def tail(self, threshold: int) -> int:
+        """The number of assignments with |n C| >= ``threshold``.
+
+        Parameters
+        ----------
+        threshold : int
+            The threshold on |n C|; 0 or less counts every assignment.
+
+        Returns
+        -------
+        int
+            The tail count (exact).
+        """
         threshold = int(threshold)
         if threshold <= 0:
             return self.total

@@ -60,7 +60,19 @@ def _values() -> np.ndarray:
 
 
 def group_scores() -> np.ndarray:
-    """Score of each partnership's period group (1, 2, 3), in :data:`analysis.record.P` order."""
+    """Score of each partnership's period group (1, 2, 3), in :data:`analysis.record.P` order.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, one score per partnership: 1 pre-2014, 2 2014-16, 3 post-2016.
+
+    Examples
+    --------
+    >>> u = group_scores()
+    >>> np.bincount(u).tolist(), u[:3].tolist(), int(u[-1])  # 11, 12 and 9 partnerships
+    ([0, 11, 12, 9], [1, 1, 1], 3)
+    """
     of = areas.period_group_of()
     return np.array([areas.PERIOD_GROUPS.index(of[p]) + 1 for p in D.P], dtype=np.int64)
 
@@ -406,6 +418,48 @@ def trend_bounds(model: RecordModel, alpha: float = ALPHA) -> dict[str, pd.DataF
     - ``witnesses``: for every bound, the indicator's 32 grades in a consistent table attaining it
       (indicator, bound, direction, then one column per partnership in Appendix 4 order, grades
       abbreviated E, VG, G, A, W, U).
+
+    With a :class:`~analysis.record.cache.ResultsCache` on ``model.cache`` the result is read from
+    (or written to) the cache.
+
+    Parameters
+    ----------
+    model : RecordModel
+        The tables admitted: the public record (:meth:`RecordModel.from_record`) or a complete table
+        (:meth:`RecordModel.from_grades`).
+    alpha : float, optional
+        The significance level of the verdicts (default :data:`ALPHA`, 0.05).
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        ``bounds``: columns indicator, direction (``up`` or ``down``), p_min, p_max, verdict
+        (``forced``, ``possible`` or ``impossible``), alpha, p_min_exact, p_max_exact (``"tail/total"``,
+        or ``"1"`` for a table with no trend that way), p_min_witness and p_max_witness (the witness's
+        grade counts per period group); two rows per indicator.
+        ``linear``: columns indicator, then ``<quantity>_min`` and ``<quantity>_max`` for
+        mean_pre_2014, mean_2014_16, mean_post_2016, mean_diff (post-2016 minus pre-2014) and
+        centred_statistic; one row per indicator.
+        ``witnesses``: columns indicator, bound (``mean_pre_2014_min`` ... ``p_min``, ``p_max``),
+        direction ("" for the linear bounds), then one column per partnership.
+
+    Examples
+    --------
+    On a complete table every bound is the table's own value: for the direction the table trends
+    (the sign of n C), p_min = p_max = its exact two-sided p-value, and 1 the other way. Even then the
+    search solves several hundred integer programs (some seconds), so this example computes the
+    value it returns directly. On indicator 1.1 partnership k graded ``scale.grades()[k % 6]`` has
+    the value k % 6 + 1; T = 36 + 2 x 42 + 3 x 30 = 210:
+
+    >>> from analysis.stats.exact import lbl_exact
+    >>> u, v = group_scores(), np.arange(32) % 6 + 1
+    >>> 32 * int(u @ v) - int(u.sum()) * int(v.sum())  # n C = 32 x 210 - 62 x 108 > 0: it trends up
+    24
+    >>> test = lbl_exact(u, v)
+    >>> test["n_assignments"] == math.factorial(32) // (math.factorial(11) * math.factorial(12) * math.factorial(9))
+    True
+    >>> f"{test['tail_two_sided']}/{test['n_assignments']}"  # p_min_exact = p_max_exact of 1.1 up
+    '36024062900090/37924165406400'
     """
     u = group_scores()
     rows, linear_rows, witness_rows = [], [], []

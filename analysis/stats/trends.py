@@ -38,7 +38,34 @@ TREND_TEST_COLUMNS = ["indicator", "n", "mean_pre_2014", "mean_2014_16", "mean_p
 
 
 def scores(grades: pd.DataFrame, indicator: str) -> tuple[np.ndarray, np.ndarray]:
-    """Group scores u (1, 2, 3) and grade values v (1-6) of one indicator of a long table."""
+    """Group scores u (1, 2, 3) and grade values v (1-6) of one indicator of a long table.
+
+    Parameters
+    ----------
+    grades : pandas.DataFrame
+        A long grade table with columns partnership, indicator and grade
+        (:func:`analysis.domain.load.load_grades`).
+    indicator : str
+        An indicator code.
+
+    Returns
+    -------
+    u : numpy.ndarray
+        int64: each row's period group, 1 (pre-2014), 2 (2014-16) or 3 (post-2016).
+    v : numpy.ndarray
+        int64: each row's grade value, 1 (Unsatisfactory) to 6 (Excellent), in the table's row order.
+
+    Examples
+    --------
+    Partnership k (in Appendix 4 order: 11 pre-2014, 12 2014-16, 9 post-2016) graded
+    ``G[(k + j) % 6]`` on indicator j:
+
+    >>> G, P, I = scale.grades(), areas.partnerships(), indicators.codes()
+    >>> rows = [(p, i, G[(k + j) % 6]) for k, p in enumerate(P) for j, i in enumerate(I)]
+    >>> u, v = scores(pd.DataFrame(rows, columns=["partnership", "indicator", "grade"]), "2.1")
+    >>> np.bincount(u).tolist(), v[:7].tolist()
+    ([0, 11, 12, 9], [2, 3, 4, 5, 6, 1, 2])
+    """
     part = grades[grades["indicator"] == indicator]
     group_of = areas.period_group_of()
     u = np.array([areas.PERIOD_GROUPS.index(group_of[str(p)]) + 1 for p in part["partnership"]], dtype=np.int64)
@@ -56,6 +83,28 @@ def separated(u, v) -> bool:
     observation's probability along the ray, so the likelihood has no maximum. The linear
     program maximises the sum of those slacks over a box; a positive optimum is such a
     direction (the logistic-regression test of Konis 2007, for ordered categories).
+
+    Parameters
+    ----------
+    u : array_like of int
+        Each observation's group (the smallest is the reference).
+    v : array_like of int
+        Each observation's ordered category (grade value).
+
+    Returns
+    -------
+    bool
+        True when the data are (quasi-)separated; False with a single category.
+
+    Examples
+    --------
+    Every grade of group 2 above every grade of group 1 (complete separation), then the same two
+    grades in both groups (an MLE exists, with coefficient 0):
+
+    >>> separated([1, 1, 2, 2], [3, 3, 5, 5]), separated([1, 1, 2, 2], [3, 5, 3, 5])
+    (True, False)
+    >>> separated([1, 1, 2, 2], [3, 4, 4, 5])  # overlapping only at 4: quasi-complete separation
+    True
     """
     u, v = np.asarray(u), np.asarray(v)
     cats = np.unique(v)
@@ -97,6 +146,37 @@ def ordinal_model(u, v) -> dict:
     p-values, lr_stat and lr_p (df 2, against thresholds only), and status: ``ok``,
     ``separated`` (the MLE does not exist: no coefficients or Wald p-values), ``not converged``,
     ``standard errors not finite``, or ``one grade only: no model``.
+
+    Parameters
+    ----------
+    u : array_like of int
+        Each observation's period group: 1 (pre-2014, the reference), 2 (2014-16), 3 (post-2016).
+    v : array_like of int
+        Each observation's grade value; only the order of the values observed matters.
+
+    Returns
+    -------
+    dict
+        coef_2014_16, coef_post_2016, p_2014_16, p_post_2016, lr_stat, lr_p (floats, NaN where the
+        status gives none) and status (str; ``fit failed: <error>`` if the fit raised).
+
+    Examples
+    --------
+    Each group with one grade 1 and one grade 2: the groups do not differ, so both coefficients
+    and the likelihood-ratio statistic are 0.
+
+    >>> res = ordinal_model([1, 1, 2, 2, 3, 3], [1, 2, 1, 2, 1, 2])
+    >>> res["status"], abs(round(res["coef_post_2016"], 4)), abs(round(res["lr_stat"], 4)), round(res["lr_p"], 4)
+    ('ok', 0.0, 0.0, 1.0)
+
+    Each group with its own grade: separated, no coefficient; the fitted likelihood tends to 1, so
+    the likelihood-ratio statistic tends to -2 x 6 ln(1/3) = 12 ln 3 = 13.18.
+
+    >>> res = ordinal_model([1, 1, 2, 2, 3, 3], [1, 1, 2, 2, 3, 3])
+    >>> res["status"], bool(np.isnan(res["coef_post_2016"])), round(res["lr_stat"], 2)
+    ('separated', True, 13.18)
+    >>> ordinal_model([1, 2, 3], [4, 4, 4])["status"]
+    'one grade only: no model'
     """
     from statsmodels.miscmodels.ordinal_model import OrderedModel
 
@@ -134,7 +214,25 @@ def ordinal_model(u, v) -> dict:
 
 
 def holm(p) -> np.ndarray:
-    """Holm-adjusted p-values (statsmodels ``multipletests``); missing values stay missing."""
+    """Holm-adjusted p-values (statsmodels ``multipletests``); missing values stay missing.
+
+    Parameters
+    ----------
+    p : array_like of float
+        Raw p-values; NaN where there is none (left out of the adjustment).
+
+    Returns
+    -------
+    numpy.ndarray
+        The adjusted p-values, aligned with ``p``.
+
+    Examples
+    --------
+    Sorted 0.01, 0.02, 0.04: 3 x 0.01 = 0.03, max(0.03, 2 x 0.02) = 0.04, max(0.04, 1 x 0.04) = 0.04.
+
+    >>> holm([0.04, 0.01, 0.02, np.nan]).round(12).tolist()
+    [0.04, 0.03, 0.04, nan]
+    """
     from statsmodels.stats.multitest import multipletests
 
     p = np.asarray(p, dtype=float)
@@ -154,6 +252,47 @@ def trend_tests(grades: pd.DataFrame | None) -> pd.DataFrame:
     p_post_2016, lr_stat, lr_p, lr_p_holm, status. The tests need one complete table: without one
     (``grades`` None, the public record) the frame is empty; the record's bounds are
     :func:`analysis.stats.trend_bounds.trend_bounds`.
+
+    Parameters
+    ----------
+    grades : pandas.DataFrame or None
+        A complete long grade table (:func:`analysis.domain.load.load_grades`), or None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator, with the columns :data:`TREND_TEST_COLUMNS`: indicator, n, the three
+        group mean grades, statistic (T), expected (E[T]), r, p_exact (two-sided), p_up, p_down and
+        p_asymptotic (:func:`~analysis.stats.exact.lbl_exact`), p_exact_holm, the ordinal model's
+        coefficients, Wald p-values, lr_stat and lr_p (:func:`ordinal_model`), lr_p_holm, and status.
+
+    Examples
+    --------
+    A complete table written to a file and read back: partnership k (11 pre-2014, then 12
+    2014-16, then 9 post-2016) graded ``G[(k + j) % 6]`` on indicator j.
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from analysis.domain.load import load_grades
+    >>> G, P, I = scale.grades(), areas.partnerships(), indicators.codes()
+    >>> rows = [(p, i, G[(k + j) % 6]) for k, p in enumerate(P) for j, i in enumerate(I)]
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "grades.csv"
+    ...     pd.DataFrame(rows, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
+    ...     grades = load_grades(path)
+    >>> frame = trend_tests(grades)
+    >>> list(frame.columns) == TREND_TEST_COLUMNS, len(frame)
+    (True, 9)
+
+    On 1.1 the grade values are k % 6 + 1: 36 / 11 before 2014, 42 / 12 in 2014-16, 30 / 9 after:
+
+    >>> row = frame.set_index("indicator").loc["1.1"]
+    >>> [round(float(row[c]), 4) for c in ("mean_pre_2014", "mean_2014_16", "mean_post_2016")]
+    [3.2727, 3.5, 3.3333]
+    >>> bool(row["p_exact"] == lbl_exact(*scores(grades, "1.1"))["p_exact"]), row["status"]
+    (True, 'ok')
+    >>> len(trend_tests(None)), list(trend_tests(None).columns) == TREND_TEST_COLUMNS
+    (0, True)
     """
     if grades is None:
         return pd.DataFrame(columns=TREND_TEST_COLUMNS)
