@@ -170,7 +170,10 @@ def test_partnership_inputs_from_a_complete_table(tmp_path):
     path = write_grades_long(tmp_path / "g.csv", [(p, i, grades[(k + j) % 6]) for k, p in enumerate(ALL_32)
                                                  for j, i in enumerate(NINE)])
     report = open_report("partnership", "Fife", grades=str(path), cache=str(tmp_path / "cache"))
-    inputs = report.results()
+    from analysis.stats import summaries
+
+    inputs = {"grade_counts": summaries.published_counts(report.model, report.record, "Fife"),
+              "grades": summaries.partnership_grades(report.model, report.record, "Fife")}
     counts = inputs["grade_counts"]
     assert len(counts) == 0 and "partnership" in counts.columns
     assert report.table(counts, "grade_counts").rows == 0  # shown as an empty table, not an error
@@ -199,16 +202,21 @@ def test_one_folder_never_mixes_data_bases(tmp_path):
     for folder, grades_file in ((public, None), (table, {"name": "g.csv", "sha256": "0" * 64})):
         folder.mkdir()
         (folder / "manifest.json").write_text(json.dumps({"grades_file": grades_file, "jobs": {}, "outputs": []}))
-    grades = tmp_path / "g.csv"
-    grades.write_text("x")
+    import hashlib
+
+    from analysis.domain.load import GradeTable
+
+    path = tmp_path / "g.csv"
+    path.write_text("x")
+    grades = GradeTable(path, hashlib.sha256(b"x").hexdigest(), None, b"x")  # as read_grade_table gives it
     with pytest.raises(b.BuildError, match="public record"):
-        b._refuse_mixed_basis(public, load_manifest(public), str(grades))
+        b._refuse_mixed_basis(public, load_manifest(public), grades)
     with pytest.raises(b.BuildError, match="complete grade table g.csv"):
-        b._refuse_mixed_basis(table, load_manifest(table), "")
+        b._refuse_mixed_basis(table, load_manifest(table), None)
     with pytest.raises(b.BuildError, match="another grade table"):
-        b._refuse_mixed_basis(table, load_manifest(table), str(grades))  # same name, other contents
-    b._refuse_mixed_basis(public, load_manifest(public), "")  # the same basis: fine
-    b._refuse_mixed_basis(tmp_path / "empty", load_manifest(tmp_path / "empty"), str(grades))  # a new folder: fine
+        b._refuse_mixed_basis(table, load_manifest(table), grades)  # same name, other contents
+    b._refuse_mixed_basis(public, load_manifest(public), None)  # the same basis: fine
+    b._refuse_mixed_basis(tmp_path / "empty", load_manifest(tmp_path / "empty"), grades)  # a new folder: fine
 
 
 def test_the_terminal_says_what_it_is_and_where_to_look(capsys, tmp_path):

@@ -20,9 +20,18 @@ import pandas as pd
 from analysis.domain import areas, indicators, scale
 from analysis.domain.package import data_dir as package_in_use
 from analysis.domain.package import use
-from analysis.domain.schema import Problem, ValidationError, closest, datapackage, read_csv_text, read_resource
+from analysis.domain.schema import (
+    Problem,
+    ValidationError,
+    closest,
+    datapackage,
+    parse_csv_bytes,
+    read_file_bytes,
+    read_resource,
+)
 
-__all__ = ["PublicRecord", "load_record", "load_grades", "count_columns", "data_file_hashes"]
+__all__ = ["PublicRecord", "load_record", "GradeTable", "read_grade_table", "load_grades", "count_columns",
+           "data_file_hashes"]
 
 def count_columns() -> dict[str, str]:
     """The columns of ``area_grade_counts`` holding counts, best grade first, with their grade: one per
@@ -151,7 +160,7 @@ def _resolve_partnership(value, display, row, column, problems):
                                     suggestion=", ".join(exc.suggestions)))
             return None
         problems.append(Problem(display, "unknown partnership", row=row, column=column, value=value,
-                                allowed="the 32 partnerships and their aliases (`review list`)",
+                                allowed=f"the {len(areas.PARTNERSHIPS)} partnerships and their aliases (`review list`)",
                                 suggestion=", ".join(exc.suggestions)))
         return None
 
@@ -314,11 +323,11 @@ def load_record(data_dir: Path | str | None = None) -> PublicRecord:
                 problems.append(
                     Problem(
                         disp,
-                        "fewer indicators than the nine graded",
+                        f"fewer indicators than the {len(indicators.INDICATORS)} graded",
                         row=row,
                         column="n_indicators",
                         value=int(n),
-                        allowed=">= 9",
+                        allowed=f">= {len(indicators.INDICATORS)}",
                     )
                 )
             if within:
@@ -545,6 +554,96 @@ _AREA_COLUMNS = ("partnership", "area", "cpp", "name")
 _NOTE_COLUMNS = ("note", "notes", "source", "comment", "comments")
 
 
+@dataclass(frozen=True, eq=False)
+class GradeTable:
+    """A complete grade table, read and validated once: the file, the SHA-256 of the bytes read, the
+    table parsed from those same bytes, and the bytes (so a copy is of what was validated).
+
+    Make one with :func:`read_grade_table`. Everything that uses a grade table in a process takes
+    this object, so the table is never read from its path again (a file replaced meanwhile cannot mix
+    into a result)."""
+
+    path: Path
+    sha256: str
+    frame: pd.DataFrame = field(repr=False)
+    content: bytes = field(repr=False)
+
+    @property
+    def name(self) -> str:
+        """The file's name, as outputs state it (never its folder)."""
+        return self.path.name
+
+    @property
+    def basis(self) -> str:
+        """The data basis in words, stated on every output made from the table."""
+        return basis_of(self)
+
+    def write_copy(self, path: Path) -> None:
+        """Write the bytes read (atomically) to ``path``."""
+        from analysis.files import write_atomic
+
+        write_atomic(path, self.content)
+
+
+def basis_of(table: GradeTable | None) -> str:
+    """The data basis stated on every output: 'public record' or 'complete grade table <file name>'.
+
+    Parameters
+    ----------
+    table : GradeTable or None
+        The complete grade table, or None for the public record.
+
+    Returns
+    -------
+    str
+        The basis in words.
+
+    Examples
+    --------
+    >>> basis_of(None)
+    'public record'
+    """
+    return f"complete grade table {table.name}" if table is not None else "public record"
+
+
+def read_grade_table(path: Path | str) -> GradeTable:
+    """Read and validate a complete grade table once (see :func:`load_grades` for the forms accepted).
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file.
+
+    Returns
+    -------
+    GradeTable
+        Its path, the SHA-256 of the bytes read, the table (as :func:`load_grades` returns it) parsed
+        from the same bytes, and the bytes.
+
+    Raises
+    ------
+    ValidationError
+        As :func:`load_grades`.
+
+    Examples
+    --------
+    >>> import hashlib, tempfile
+    >>> lines = ["partnership," + ",".join(indicators.codes())] + [p + ",good" * 9 for p in areas.partnerships()]
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "grades.csv"
+    ...     _ = path.write_text("\\n".join(lines), encoding="utf-8")
+    ...     table = read_grade_table(path)
+    ...     same = table.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    >>> table.name, table.basis, len(table.frame), same
+    ('grades.csv', 'complete grade table grades.csv', 288, True)
+    """
+    path = Path(path)
+    display = str(path)
+    content = read_file_bytes(path, display)
+    frame = _grades_frame(parse_csv_bytes(content, display), display)
+    return GradeTable(path, hashlib.sha256(content).hexdigest(), frame, content)
+
+
 def load_grades(path: Path | str) -> pd.DataFrame:
     """Load a user's complete grade table: every partnership x indicator, 32 x 9 = 288 cells.
 
@@ -594,9 +693,11 @@ def load_grades(path: Path | str) -> pd.DataFrame:
     >>> cell["indicator"], cell["grade"], cell["period_group"]
     ('1.1', 'Very good', '2014-16')
     """
-    path = Path(path)
-    display = str(path)
-    raw = read_csv_text(path, display=display)
+    return read_grade_table(path).frame
+
+
+def _grades_frame(raw: pd.DataFrame, display: str) -> pd.DataFrame:
+    """The long, typed, checked table from a grade table's CSV rows (see :func:`load_grades`)."""
     problems: list[Problem] = []
     lower = {c.casefold(): c for c in raw.columns}
     area_col = next((lower[c] for c in _AREA_COLUMNS if c in lower), None)
@@ -717,9 +818,11 @@ def load_grades(path: Path | str) -> pd.DataFrame:
             problems.append(
                 Problem(
                     display,
-                    f"incomplete table: {len(missing)} of 288 cells missing",
+                    f"incomplete table: {len(missing)} of {len(areas.PARTNERSHIPS) * len(indicators.INDICATORS)} "
+                    "cells missing",
                     value=shown,
-                    allowed="exactly 32 partnerships x 9 indicators",
+                    allowed=f"exactly {len(areas.PARTNERSHIPS)} partnerships x {len(indicators.INDICATORS)} "
+                    "indicators",
                 )
             )
     if problems:

@@ -21,7 +21,8 @@ import pandas as pd
 
 from analysis.errors import ReviewError, shown
 
-__all__ = ["Problem", "ValidationError", "closest", "read_csv_text", "read_resource", "datapackage"]
+__all__ = ["Problem", "ValidationError", "closest", "read_csv_text", "read_file_bytes", "parse_csv_bytes",
+           "read_resource", "datapackage"]
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,45 @@ def read_csv_text(path: Path | str, display: str | None = None, max_bytes: int =
     >>> list(frame.columns), list(frame.index), frame.loc[2, "grade"], frame.loc[4, "grade"]
     (['partnership', 'grade'], [2, 4], 'Good', '')
     """
+    name = display or str(path)
+    return parse_csv_bytes(read_file_bytes(path, name, max_bytes), name)
+
+
+def read_file_bytes(path: Path | str, display: str | None = None, max_bytes: int = MAX_CSV_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes``, read once, with clear errors.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    display : str, optional
+        The file's name in messages. Default: ``path``.
+    max_bytes : int, default MAX_CSV_BYTES
+        The largest file read.
+
+    Returns
+    -------
+    bytes
+        The file's content.
+
+    Raises
+    ------
+    ValidationError
+        For a missing file, a folder, a FIFO, device or socket, or a file over ``max_bytes``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = (Path(tmp) / "a.csv").write_bytes(b"x\\n1\\n")
+    ...     print(read_file_bytes(Path(tmp) / "a.csv"))
+    ...     try:
+    ...         read_file_bytes(tmp, display="the folder")
+    ...     except ValidationError as exc:
+    ...         print(exc.problems[0].message)
+    b'x\\n1\\n'
+    is a folder, not a CSV file
+    """
     path = Path(path)
     name = display or str(path)
     if not path.exists():
@@ -220,7 +260,35 @@ def read_csv_text(path: Path | str, display: str | None = None, max_bytes: int =
         raise ValidationError([Problem(name, f"file is {size:,} bytes; a grade table or data file is far smaller "
                                              f"(a complete 32 x 9 table is under 10 KB)",
                                        allowed=f"at most {max_bytes:,} bytes")])
-    raw = path.read_bytes()
+    return path.read_bytes()
+
+
+def parse_csv_bytes(raw: bytes, display: str) -> pd.DataFrame:
+    """Parse a CSV file's bytes as :func:`read_csv_text` does (``display`` names it in messages).
+
+    Parameters
+    ----------
+    raw : bytes
+        The file's content (UTF-8, with or without a byte-order mark).
+    display : str
+        The file's name in messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`read_csv_text`.
+
+    Raises
+    ------
+    ValidationError
+        As :func:`read_csv_text`, for the content.
+
+    Examples
+    --------
+    >>> parse_csv_bytes(b"partnership,grade\\nFife,Good\\n", "g.csv").loc[2, "grade"]
+    'Good'
+    """
+    name = display
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

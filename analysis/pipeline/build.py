@@ -42,8 +42,9 @@ from pathlib import Path
 
 from analysis import __version__, config
 from analysis.config import default_out_dir
+from analysis.domain.load import basis_of
 from analysis.errors import BuildError, ReviewError
-from analysis.files import atomic_path, write_atomic
+from analysis.files import write_atomic
 from analysis.fingerprints import code_digest
 from analysis.fingerprints import digest as _digest
 from analysis.fingerprints import sha256_file as _sha256
@@ -51,7 +52,6 @@ from analysis.pipeline.outdir import check_out_dir, contained, inside, load_mani
 from analysis.pipeline.provenance import environment, git_commit
 from analysis.record.cache import source_key_of
 from analysis.report.kinds import KINDS, Job, job_for, order_key, plan
-from analysis.report.page import basis_label
 
 __all__ = ["Job", "plan", "job_for", "build", "BuildSummary", "BuildContext", "BuildState", "prepare", "compute",
            "plan_job", "install", "finish", "environment", "code_digest", "BuildError", "Interrupted",
@@ -126,14 +126,20 @@ def _run_job(job: Job, template: str, out_dir: str, params: dict, staging: str, 
     return asdict(result)
 
 
-def _warm_trend_bounds(grades: str, data_dir: str, results_dir: str, source_key: str) -> None:
+def _warm_trend_bounds(grades_copy: str, grades_sha256: str | None, data_dir: str, results_dir: str,
+                       source_key: str) -> None:
     """In a worker process: compute the national review's trend bounds into the results cache (the
-    same call, and so the same entry, as :meth:`analysis.report.ReviewPage.results` makes)."""
+    same call, and so the same entry, as the national review's template makes), from the build's copy
+    of the grade table (checked to be the one validated), never the user's file."""
+    from analysis.domain.load import read_grade_table
     from analysis.record.cache import ResultsCache
     from analysis.report.page import PAGES
     from analysis.stats import trend_bounds
 
-    page = PAGES["review"](None, grades=grades, data_dir=data_dir)
+    table = read_grade_table(grades_copy) if grades_copy else None
+    if table is not None and table.sha256 != grades_sha256:
+        raise BuildError(f"the build's copy of the grade table {grades_copy} changed while the build ran")
+    page = PAGES["review"](None, grades=table, data_dir=data_dir)
     page.model.cache = ResultsCache(results_dir, source_key)
     trend_bounds.trend_bounds(page.model)
 
@@ -270,26 +276,27 @@ def _bar(done: int, total: int, width: int = 20) -> str:
     return f"[{'#' * filled}{'-' * (width - filled)}] {done:>2}/{total}"
 
 
-def _refuse_mixed_basis(out_dir: Path, manifest: dict, grades_abs: str) -> None:
+def _refuse_mixed_basis(out_dir: Path, manifest: dict, grades) -> None:
     """One output folder holds one data basis: refuse to add notebooks from another. ``manifest``
-    is the folder's (checked) manifest, empty for a new folder."""
+    is the folder's (checked) manifest, empty for a new folder; ``grades`` the
+    :class:`analysis.domain.load.GradeTable` of the build, None for the public record."""
     if not manifest:
         return
     existing = manifest.get("grades_file")
-    if existing is None and grades_abs:
+    if existing is None and grades is not None:
         raise BuildError(
             f"{out_dir} holds outputs built from the public record; a build from a complete grade "
             f"table goes to its own folder (leave out --out, or name an empty folder)"
         )
-    if existing is not None and not grades_abs:
+    if existing is not None and grades is None:
         raise BuildError(
             f"{out_dir} holds outputs built from the complete grade table {existing.get('name')}; "
             f"build the public record into another folder (--out)"
         )
-    if existing is not None and existing.get("sha256") != _sha256(Path(grades_abs)):
+    if existing is not None and existing.get("sha256") != grades.sha256:
         raise BuildError(
             f"{out_dir} holds outputs built from another grade table ({existing.get('name')}); "
-            f"use another folder (--out) for {Path(grades_abs).name}"
+            f"use another folder (--out) for {grades.name}"
         )
 
 
@@ -351,7 +358,7 @@ def _signals_deferred():
 def build(
     jobs: list[Job] | None = None,
     out_dir: Path | str | None = None,
-    grades: Path | str | None = None,
+    grades=None,
     n_jobs: int | None = None,
     force: bool = False,
     progress=print,
@@ -363,7 +370,9 @@ def build(
 ) -> BuildSummary:
     """Build ``jobs`` (default: every notebook) into ``out_dir`` (default ``reports/``).
 
-    ``data_dir`` names the data package (default ``data/``): its domain and its record. ``preload``
+    ``grades``: a complete grade table (its path, or a :class:`analysis.domain.load.GradeTable` read
+    already), None for the public record. ``data_dir`` names the data package (default ``data/``): its
+    domain and its record. ``preload``
     starts kernels as forks of a process that has already imported the libraries
     (:mod:`analysis.pipeline.zygote`); False starts each kernel from scratch. ``timeout`` limits each
     notebook (seconds; default :data:`analysis.pipeline.execute.DEFAULT_TIMEOUT`). The output folder is
@@ -380,22 +389,24 @@ def build(
     :class:`analysis.errors.ReviewError`) for bad parameters, a refused output folder or a bad grade
     table, before any kernel starts; :class:`Interrupted` on SIGTERM or SIGHUP.
     """
-    from analysis.domain.load import load_grades
+    from analysis.domain.load import GradeTable, read_grade_table
     from analysis.domain.package import use
     from analysis.pipeline.execute import DEFAULT_TIMEOUT
 
     started = time.perf_counter()
     use(data_dir)  # the domain (partnerships, indicators, scale) and the record from this data package
     jobs = list(jobs) if jobs is not None else plan()
-    grades_abs = ""
-    if grades:
-        grades_abs = str(Path(grades).resolve())
-        load_grades(grades_abs)  # a bad table fails here, naming file, row and value, before any kernel
+    # read, hashed and validated once, from one read of the file: a bad table fails here, naming file,
+    # row and value, before any kernel; nothing in the build reads the user's file again
+    if isinstance(grades, GradeTable) or not grades:
+        table = grades or None
+    else:
+        table = read_grade_table(Path(grades).resolve())
     if out_dir:
         out_dir = Path(out_dir).resolve()
-    elif grades_abs:
+    elif table is not None:
         # never into the committed published set: a folder of its own, named for the table
-        out_dir = default_out_dir(grades_abs)
+        out_dir = default_out_dir(table.path)
         progress(f"a build from a complete grade table goes to its own folder: {out_dir} (--out to choose)")
     else:
         out_dir = config.REPORTS_DIR
@@ -404,7 +415,7 @@ def build(
     load_manifest(out_dir)  # a hostile or damaged manifest stops the build here, before any write
     out_dir.mkdir(parents=True, exist_ok=True)
     with locked(out_dir, wait=wait, progress=progress), _stopped_by_signals():
-        ctx, state = prepare(jobs, out_dir, grades=grades_abs, data_dir=data_dir, n_jobs=n_jobs, force=force,
+        ctx, state = prepare(jobs, out_dir, grades=table, data_dir=data_dir, n_jobs=n_jobs, force=force,
                              progress=progress, preload=preload, timeout=timeout or DEFAULT_TIMEOUT,
                              templates=Path(templates) if templates else config.NOTEBOOKS_DIR)
         _Scheduler(ctx, state).run()
@@ -417,16 +428,16 @@ def build(
 class BuildContext:
     """What one build is, fixed once its output folder is locked and prepared (:func:`prepare`).
 
-    ``grades``: the absolute path of the complete grade table, "" for the public record;
-    ``grades_param``: the path the notebooks read its copy by; ``data_files``, ``env``, ``code``:
-    the fingerprints taken at the start; ``header``: the manifest's build-wide fields."""
+    ``grades``: the complete grade table (:class:`analysis.domain.load.GradeTable`, read once), None
+    for the public record; ``grades_copy``: its copy kept with the outputs, relative to the output
+    folder (every other process reads that); ``data_files``, ``env``, ``code``: the fingerprints
+    taken at the start; ``header``: the manifest's build-wide fields."""
 
     jobs: tuple
     out_dir: Path
     templates: Path
-    grades: str
-    grades_sha256: str | None
-    grades_param: str
+    grades: object
+    grades_copy: str
     data_dir: Path | None
     data_files: dict
     env: dict
@@ -442,6 +453,10 @@ class BuildContext:
     @property
     def cache_dir(self) -> Path:
         return self.out_dir / ".cache"
+
+    @property
+    def grades_sha256(self) -> str | None:
+        return self.grades.sha256 if self.grades is not None else None
 
     @property
     def results_dir(self) -> Path:
@@ -491,7 +506,7 @@ class BuildState:
 
 
 # -- the stages ------------------------------------------------------------------------------------------------
-def prepare(jobs, out_dir: Path, grades: str = "", data_dir: Path | None = None, templates: Path | None = None,
+def prepare(jobs, out_dir: Path, grades=None, data_dir: Path | None = None, templates: Path | None = None,
             **options) -> tuple[BuildContext, BuildState]:
     """The first stage, with ``out_dir`` locked: refuse a folder of another data basis, clear staging left
     by a killed build, take the fingerprints, claim a new folder with a manifest, copy the grade table
@@ -505,23 +520,22 @@ def prepare(jobs, out_dir: Path, grades: str = "", data_dir: Path | None = None,
         contained(out_dir, out_dir / folder)
     shutil.rmtree(out_dir / ".staging", ignore_errors=True)  # left by a build that was killed outright
     data_files, env, code = data_file_hashes(data_dir), environment(), code_digest()
-    grades_sha256 = _sha256(Path(grades)) if grades else None
-    header = _manifest_header(data_files, env, code, grades, grades_sha256)
+    header = _manifest_header(data_files, env, code, grades)
     manifest.setdefault("jobs", {})
     if not (out_dir / "manifest.json").exists():
         # the folder is ours from its first moment: a later build recognises it, even if this one stops
         _write_manifest(out_dir, manifest, header)
-    grades_param = ""
-    if grades:
-        # notebooks read a copy kept with the outputs, by a path relative to their folder: the executed
-        # notebooks and pages then do not depend on (or reveal) where the user's file lives
-        copy = contained(out_dir, out_dir / ".cache" / "grades" / Path(grades).name)
-        with atomic_path(copy) as tmp:
-            shutil.copyfile(grades, tmp)
-        grades_param = f"../../.cache/grades/{copy.name}"
+    grades_copy = ""
+    if grades is not None:
+        # the other processes read a copy of the bytes validated, kept with the outputs: the executed
+        # notebooks and pages then do not depend on (or reveal) where the user's file lives, and a file
+        # replaced while the build runs cannot mix into it
+        copy = contained(out_dir, out_dir / ".cache" / "grades" / grades.name)
+        grades.write_copy(copy)
+        grades_copy = copy.relative_to(out_dir).as_posix()
     # this process's staging folder; the lock guarantees no other build is using .staging
-    ctx = BuildContext(tuple(jobs), out_dir, Path(templates or config.NOTEBOOKS_DIR), grades, grades_sha256,
-                       grades_param, data_dir, data_files, env, code, header, out_dir / ".staging" / str(os.getpid()),
+    ctx = BuildContext(tuple(jobs), out_dir, Path(templates or config.NOTEBOOKS_DIR), grades, grades_copy,
+                       data_dir, data_files, env, code, header, out_dir / ".staging" / str(os.getpid()),
                        **options)
     contained(out_dir, ctx.results_dir)
     index = _read_json(ctx.index_path)
@@ -556,7 +570,7 @@ def _page(ctx: BuildContext, state: BuildState, job: Job):
         page.model.cache = ResultsCache(ctx.results_dir, ctx.source_key)
         state.shared = page
     else:
-        page.record, page.grade_table, page.model = state.shared.record, state.shared.grade_table, state.shared.model
+        page.record, page.model = state.shared.record, state.shared.model
     return page
 
 
@@ -569,13 +583,14 @@ def compute(ctx: BuildContext, state: BuildState, job: Job) -> dict:
     if entry is not None:
         return entry
     from analysis.record.cache import value_digest
+    from analysis.report.shown import shown_values
 
     t0 = time.perf_counter()
     page = _page(ctx, state, job)
     store = page.model.cache
     start = len(store.served)
     try:
-        digest = value_digest(page.results())
+        digest = value_digest(shown_values(page, ctx.template(job)))
         findings = page.findings() if job.kind == "review" else None
     except OSError as exc:  # e.g. a full disk: no temporary file is left (the cache removes it)
         raise BuildError(
@@ -609,8 +624,9 @@ def plan_job(ctx: BuildContext, state: BuildState, job: Job) -> bool:
     staging_rel = ctx.staging(job).relative_to(ctx.out_dir).as_posix()
     # paths relative to the notebook's folder (notebooks/<kind>/), where its kernel starts
     data = str(Path(ctx.data_dir).resolve()) if ctx.data_dir else ""
-    state.params[job.id] = params = parameters_for(job, declared_parameters(ctx, state, job), ctx.grades_param,
-                                                   "../../.cache/results", f"../../{staging_rel}/out", data)
+    rel = job.from_notebook
+    state.params[job.id] = params = parameters_for(job, declared_parameters(ctx, state, job), rel(ctx.grades_copy),
+                                                   rel(".cache/results"), rel(f"{staging_rel}/out"), data)
     # the key leaves out output_dir: its staging folder is named for this process
     state.keys[job.id] = _digest(_sha256(ctx.template(job)), {k: v for k, v in params.items() if k != "output_dir"},
                                  entry["digest"], ctx.code, ctx.env)
@@ -757,7 +773,8 @@ class _Scheduler:
         """The national review's longest computation, the exact trend bounds (about 20 s), in a worker
         while this process computes the other notebooks' results, so both cores work from the start."""
         ctx = self.ctx
-        self.warming = self.pool.submit(_warm_trend_bounds, ctx.grades, str(ctx.data_dir or ""),
+        copy = str(ctx.out_dir / ctx.grades_copy) if ctx.grades_copy else ""
+        self.warming = self.pool.submit(_warm_trend_bounds, copy, ctx.grades_sha256, str(ctx.data_dir or ""),
                                         str(ctx.results_dir), ctx.source_key)
         self.warming.add_done_callback(lambda f: self.dispatch())
 
@@ -886,7 +903,7 @@ def _stop_workers() -> None:
             process.terminate()
 
 
-def _manifest_header(data_files: dict, env: dict, code: str, grades_abs: str, grades_hash: str | None) -> dict:
+def _manifest_header(data_files: dict, env: dict, code: str, grades) -> dict:
     """The build-wide fields of the manifest (computed once per build)."""
     git = git_commit()
     return {
@@ -895,9 +912,9 @@ def _manifest_header(data_files: dict, env: dict, code: str, grades_abs: str, gr
         "git_dirty": git["dirty"],
         "analysis_code_sha256": code,
         "environment": env,
-        "data_basis": basis_label(grades_abs),
+        "data_basis": basis_of(grades),
         "data_files": data_files,
-        "grades_file": {"name": Path(grades_abs).name, "sha256": grades_hash} if grades_abs else None,
+        "grades_file": {"name": grades.name, "sha256": grades.sha256} if grades is not None else None,
     }
 
 

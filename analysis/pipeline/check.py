@@ -315,7 +315,7 @@ def check(
 
 
 def _check(reports_dir: Path, grades, n_jobs, tol, data_dir, progress, keep, rtol, atol, timeout) -> CheckReport:
-    from analysis.domain.load import data_file_hashes
+    from analysis.domain.load import data_file_hashes, read_grade_table
     from analysis.pipeline.build import build, job_for
 
     published = _load_manifest(reports_dir / "manifest.json")
@@ -330,9 +330,10 @@ def _check(reports_dir: Path, grades, n_jobs, tol, data_dir, progress, keep, rto
             f"the published set was built from a complete grade table "
             f"({published['grades_file']['name']}); pass it with --grades"
         )
-    elif grades and (published.get("grades_file") or {}).get("sha256") != sha256_file(grades):
+    table = read_grade_table(Path(grades).resolve()) if grades else None  # read once; the build gets this
+    if table is not None and (published.get("grades_file") or {}).get("sha256") != table.sha256:
         report.notes.append(
-            f"the grade table {Path(grades).name} differs from the one the published set was built from"
+            f"the grade table {table.name} differs from the one the published set was built from"
         )
     with tempfile.TemporaryDirectory(prefix="review-check-") as tmp:
         out = Path(keep).resolve() if keep else Path(tmp) / "reports"
@@ -340,7 +341,7 @@ def _check(reports_dir: Path, grades, n_jobs, tol, data_dir, progress, keep, rto
         summary = build(
             jobs,
             out_dir=out,
-            grades=grades,
+            grades=table,
             n_jobs=n_jobs,
             force=True,
             progress=progress,

@@ -90,6 +90,19 @@ class Job:
     def notebook_path(self) -> str:
         return f"notebooks/{self.kind}/{self.slug}.ipynb"
 
+    def from_notebook(self, rel: str) -> str:
+        """A path given relative to the output folder, as seen from this job's notebook (and page) folder,
+        where its kernel starts; ``""`` stays ``""``.
+
+        Examples
+        --------
+        >>> Job("partnership", "fife", "Fife").from_notebook(".cache/results")
+        '../../.cache/results'
+        """
+        if not rel:
+            return ""
+        return "../" * self.notebook_path.count("/") + rel
+
     @property
     def html_path(self) -> str:
         return f"html/{self.kind}/{self.slug}.html"

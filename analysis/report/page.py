@@ -14,9 +14,10 @@ reader, and writes it out:
 The page's ``model`` carries the results cache (:class:`analysis.record.cache.ResultsCache`) of the
 output folder (``reports/.cache/results`` unless ``cache`` names another), so the expensive calls a
 notebook makes are read from what ``review build`` computed, while the data, grade table and code are
-those it computed them from. :meth:`Page.results` lists the values the notebook shows, made by the
-same calls as its cells: the build computes them first (filling the cache), and a notebook's cache
-key includes their digest, so a data change re-runs exactly the notebooks whose results it changes.
+those it computed them from. What a notebook shows is listed once, by its template's cells: the build
+reads their calls into the domain and statistics layers (:mod:`analysis.report.shown`) and makes them
+first (filling the cache), and a notebook's cache key includes their digest, so a data change re-runs
+exactly the notebooks whose results it changes.
 """
 
 from __future__ import annotations
@@ -32,12 +33,7 @@ from analysis.errors import UsageError
 from analysis.publish import tables
 from analysis.report.kinds import KINDS, job_for
 
-__all__ = ["basis_label", "Page", "open_report", "PAGES", "escape_markdown"]
-
-
-def basis_label(grades_path: str | Path | None) -> str:
-    """The data basis stated on every output: 'public record' or 'complete grade table <file name>'."""
-    return f"complete grade table {Path(grades_path).name}" if grades_path else "public record"
+__all__ = ["Page", "open_report", "PAGES", "escape_markdown"]
 
 
 def _flat(frame: pd.DataFrame) -> pd.DataFrame:
@@ -72,7 +68,8 @@ class Page:
     a table or figure for a reader and write it out. Open one with :func:`open_report`.
 
     ``subject``: canonical partnership name or period-group id (None for a kind with one notebook);
-    ``grades``: path of a complete grade table, empty for the public record; ``output_dir``: where
+    ``grades``: a complete grade table (its path, or a :class:`analysis.domain.load.GradeTable`
+    already read), empty for the public record; ``output_dir``: where
     tables and figures are written (empty: shown only); ``cache``: the results cache folder (empty:
     ``.cache/results`` of the default output folder for this data basis); ``data_dir``: the data
     package (empty: ``data/`` of the checkout).
@@ -80,16 +77,20 @@ class Page:
 
     kind = ""
 
-    def __init__(self, subject: str | None = None, grades: str = "", output_dir: str = "", cache: str = "",
+    def __init__(self, subject: str | None = None, grades=None, output_dir: str = "", cache: str = "",
                  data_dir: str = ""):
         from analysis.config import default_out_dir
+        from analysis.domain.load import GradeTable, read_grade_table
         from analysis.domain.package import use
 
         use(data_dir or None)  # the domain and the record from the one data package named
         self.subject = subject
-        self.grades_path = str(grades) if grades else ""
+        #: the complete grade table, read and validated once (None: the public record)
+        self.grades_file = (None if grades is None or isinstance(grades, str) and not grades
+                            else grades if isinstance(grades, GradeTable) else read_grade_table(grades))
         self.output_dir = Path(output_dir) if output_dir else None
-        self.cache_dir = Path(cache) if cache else default_out_dir(self.grades_path or None) / ".cache" / "results"
+        path = self.grades_file.path if self.grades_file else None
+        self.cache_dir = Path(cache) if cache else default_out_dir(path) / ".cache" / "results"
         self.data_dir = str(data_dir) if data_dir else None
         self.job = job_for(self.kind, subject)
 
@@ -101,38 +102,39 @@ class Page:
 
         return load_record(self.data_dir)
 
-    @cached_property
+    @property
     def grade_table(self) -> pd.DataFrame | None:
-        """The complete grade table, or None on the public record."""
-        from analysis.domain.load import load_grades
-
-        return load_grades(self.grades_path) if self.grades_path else None
+        """The complete grade table's frame, or None on the public record."""
+        return self.grades_file.frame if self.grades_file else None
 
     @cached_property
     def model(self):
         """Every 32 x 9 grade table consistent with the data (one, with a complete table), carrying the
         results cache: a ``@cached`` library function called with it reads its result from there."""
-        from analysis.record.cache import ResultsCache, source_key
+        from analysis.domain.load import data_file_hashes
+        from analysis.fingerprints import code_digest
+        from analysis.record.cache import ResultsCache, source_key_of
         from analysis.record.model import RecordModel
 
-        if self.grade_table is not None:
-            model = RecordModel.from_grades(self.grade_table, basis=self.basis)
+        if self.grades_file is not None:
+            model = RecordModel.from_grades(self.grades_file.frame, basis=self.basis)
         else:
             model = RecordModel.from_record(self.record)
         # entries are written only by a notebook that writes outputs (output_dir set: the build's kernels),
         # and only into an output folder this package made (one with its manifest); otherwise read only,
         # so a re-run of a published notebook (nbval, JupyterLab) writes nothing into reports/
         writable = self.output_dir is not None and (self.cache_dir.parent.parent / "manifest.json").is_file()
-        model.cache = ResultsCache(self.cache_dir, source_key(self.data_dir, self.grades_path or None), writable)
+        key = source_key_of(data_file_hashes(self.data_dir), self.grades_file.sha256 if self.grades_file else None,
+                            code_digest())
+        model.cache = ResultsCache(self.cache_dir, key, writable)
         return model
 
     @property
     def basis(self) -> str:
-        return basis_label(self.grades_path)
+        """The data basis in words (the model's: ``page.basis == page.model.basis``)."""
+        from analysis.domain.load import basis_of
 
-    def results(self) -> dict:
-        """The values this page shows, by name, made by the same library calls as the notebook's cells."""
-        raise NotImplementedError
+        return basis_of(self.grades_file)
 
     # -- showing and writing -------------------------------------------------------------------------------
     def table(self, frame: pd.DataFrame, name: str, columns: list[str] | None = None, if_empty: str = "",
@@ -156,7 +158,7 @@ class Page:
 
     def place(self, what: str) -> str:
         """This notebook's ``tables`` or ``figures`` folder, relative to the notebook's (and its page's) folder."""
-        return f"../../{self.job.place(what)}"
+        return self.job.from_notebook(self.job.place(what))
 
     def csv_link(self, name: str) -> str:
         """Where table ``name``'s CSV is, relative to the notebook's (and its page's) folder."""
@@ -283,20 +285,6 @@ class ReviewPage(Page):
 
     kind = "review"
 
-    def results(self) -> dict:
-        from analysis.stats import claims, summaries, trend_bounds, trends
-
-        m, rec = self.model, self.record
-        bounds = trend_bounds.trend_bounds(m)
-        return {"grade_scale": scale.grade_table(), "indicators": indicators.indicator_table(),
-                "schedule": areas.schedule(), "grade_distribution": summaries.grade_distribution(m),
-                "good_or_better": summaries.good_or_better(m), "median_grade": summaries.median_grade(m),
-                "possible_grades": summaries.partnership_grades(m, rec),
-                "all_good_or_better": summaries.all_good_or_better(m), "trend_bounds": bounds,
-                "claims": claims.evaluate_claims(rec, m), "trend_tests": trends.trend_tests(m.grade_table),
-                "staff_survey": rec.staff_survey, "case_records": rec.case_records,
-                "headline_counts": rec.headline_counts}
-
     def title(self) -> str:
         return "Joint inspections of services for children and young people in Scotland, 2012-2017: the national review"
 
@@ -331,15 +319,6 @@ class PeriodGroupPage(Page):
         """The scopes its figures show, in order: this group, the other groups, all 32."""
         return [self.subject] + [g for g in areas.PERIOD_GROUPS if g != self.subject] + ["all"]
 
-    def results(self) -> dict:
-        from analysis.stats import summaries
-
-        m = self.model
-        return {"members": areas.schedule(self.subject), "grade_distribution": summaries.grade_distribution(m),
-                "good_or_better": summaries.good_or_better(m), "median_grade": summaries.median_grade(m),
-                "possible_grades": summaries.partnership_grades(m, self.record,
-                                                                period_group=self.subject)}
-
     def title(self) -> str:
         return (f"{areas.period_group_label(self.subject)} group: joint inspections of services for children "
                 "and young people")
@@ -360,16 +339,6 @@ class PartnershipPage(Page):
 
     kind = "partnership"
 
-    def results(self) -> dict:
-        from analysis.stats import summaries
-
-        m, p = self.model, self.subject
-        return {
-            "grades": summaries.partnership_grades(m, self.record, p),
-            "grade_counts": summaries.published_counts(m, self.record, p),
-            "profile": summaries.partnership_profile(m, p),
-        }
-
     def title(self) -> str:
         return (
             f"{self.subject}: joint inspection of services for children and young people "
@@ -378,9 +347,11 @@ class PartnershipPage(Page):
 
     def findings(self) -> list[str]:
 
+        from analysis.stats import summaries
+
         e = escape_markdown
-        i = self.results()
-        g = _flat(i["grades"])
+        m, p = self.model, self.subject
+        g = _flat(summaries.partnership_grades(m, self.record, p))
         fixed, total = int((g["n_possible"] == 1).sum()), len(g)
         out = []
         known = [f"{r.indicator} {r.grade}" for r in g.itertuples() if "|" not in str(r.possible)]
@@ -407,13 +378,13 @@ class PartnershipPage(Page):
                 )
                 + "."
             )
-        counts = _flat(i["grade_counts"])
+        counts = _flat(summaries.published_counts(m, self.record, p))
         if len(counts):
             view = tables.TABLES["grade_counts"].view(counts)
             out.append(
                 f"Published grade counts for the partnership: {e(view.iloc[0, 0])} (source: {e(view.iloc[0, 1])})."
             )
-        prof = i["profile"]
+        prof = summaries.partnership_profile(m, p)
         above = [str(r.indicator) for r in prof.itertuples() if r.vs_national_median == "above"]
         below = [str(r.indicator) for r in prof.itertuples() if r.vs_national_median == "below"]
         if above or below:
@@ -432,31 +403,22 @@ class StatementsPage(Page):
 
     kind = "statements"
 
-    def results(self) -> dict:
-        from analysis.stats import claims, statements
-
-        m, rec = self.model, self.record
-        return {
-            "statements": statements.evaluate_statements(rec, m),
-            "conflicts": statements.conflicts_table(m),
-            "claims": claims.evaluate_claims(rec, m),
-            "reconciliation": statements.reconcile(rec, m.grade_table),
-        }
-
     def title(self) -> str:
         return "The review's statements and conclusions, checked against the record"
 
     def findings(self) -> list[str]:
+        from analysis.stats import claims, statements
+
         e = escape_markdown
-        i = self.results()
         out = []
-        for what, frame in (("statements", i["statements"]), ("readings of its conclusions", i["claims"])):
+        for what, frame in (("statements", statements.evaluate_statements(self.record, self.model)),
+                            ("readings of its conclusions", claims.evaluate_claims(self.record, self.model))):
             c = frame["verdict"].value_counts()
             out.append(
                 f"Of the review's {len(frame)} {what}, the record confirms {int(c.get('confirmed', 0))}, "
                 f"leaves {int(c.get('possible', 0))} possible and contradicts {int(c.get('contradicted', 0))}."
             )
-        conflicts = i["conflicts"]
+        conflicts = statements.conflicts_table(self.model)
         n_conf = conflicts["conflict"].nunique() if len(conflicts) else 0
         if n_conf:
             aside = conflicts.loc[conflicts["set_aside"].astype(str) == "True", "label"].unique()
