@@ -271,3 +271,41 @@ def test_the_stages_one_by_one(tmp_path):
         assert params["partnership"] == "Orkney" and params["cache"] == "../../.cache/results"
         assert params["grades"] == "" and params["data"] == ""
     assert not (out / "notebooks").exists() and json.loads((out / "manifest.json").read_text())["jobs"] == {}
+
+
+def test_a_grade_table_replaced_during_a_build_does_not_mix_into_it(tmp_path, monkeypatch):
+    """The table is read once: replaced (every grade Excellent) the moment it has been read, the build
+    still publishes the table it validated, in every notebook, and the manifest names that table."""
+    import csv
+    import hashlib
+    from pathlib import Path
+
+    from analysis.domain import load
+    from analysis.pipeline import build as b
+
+    from conftest import complete_rows, write_grades_long
+
+    path = write_grades_long(tmp_path / "live.csv", complete_rows())
+    original = hashlib.sha256(path.read_bytes()).hexdigest()
+    read = load.read_grade_table
+
+    def read_then_replace(p):
+        table = read(p)
+        if Path(p) == path.resolve():
+            write_grades_long(path, [(q, i, "Excellent") for q, i, _ in complete_rows()])
+        return table
+
+    monkeypatch.setattr(load, "read_grade_table", read_then_replace)
+    out = tmp_path / "out"
+    summary = b.build([b.job_for("partnership", "Fife"), b.job_for("statements")], out_dir=out, grades=path,
+                      progress=lambda *a: None, n_jobs=1)
+    assert summary.failed == []
+    assert hashlib.sha256(path.read_bytes()).hexdigest() != original  # the file was replaced
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["grades_file"]["sha256"] == original
+    # Fife is k = 20 in Appendix 4 order: 1.1 is grades[20 % 6] = Adequate (complete_rows), not Excellent
+    with open(out / "tables" / "partnership" / "fife" / "grades.csv", encoding="utf-8") as f:
+        fife = {r["indicator"]: r["grade"] for r in csv.DictReader(f)}
+    assert fife["1.1"] == "Adequate"
+    copy = out / ".cache" / "grades" / "live.csv"
+    assert hashlib.sha256(copy.read_bytes()).hexdigest() == original

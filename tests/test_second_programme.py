@@ -78,4 +78,34 @@ def test_a_second_programme_builds_end_to_end(programme, tmp_path):
     undescribed = [(r["path"], f["name"]) for r in described["resources"] for f in r["schema"]["fields"]
                    if not f["description"]]
     assert undescribed == []
+    fields = {f["name"]: f["description"] for r in described["resources"] for f in r["schema"]["fields"]}
+    assert fields["period_group"] == "Period group of the inspection: early or late."
+    assert fields["indicator"] == "Quality indicator (1.1, 2.1, 3.1)."
+    assert fields["grade"] == "Grade on the four-point scale (Poor, Fair, Good, Excellent)."
+    # the national page's prose is the programme's: 6!/(3! 3!) = 20 allocations, groups scored 1, 2
+    import re
+
+    text = re.sub(r"<[^>]+>", "", page)
+    assert "period groups scored 1, 2 (early, late), grades 1 (Poor) to 4 (Excellent)" in text
+    assert "every one of the 20 ways to allocate the 6 areas to groups of 3 and 3" in text
+    assert "The two groups are different partnerships" in text and "With 3 to 3 areas per group" in text
+    for word in ("six-point", "nine", " 32 ", "37,924", "pre-2014", "post-2016", "Unsatisfactory"):
+        assert word not in text, word
     assert (ROOT / "data" / "datapackage.json").is_file()  # and data/ was not touched
+
+
+def test_the_trend_tests_of_a_complete_table_have_its_groups(programme, tmp_path):
+    from analysis.domain.load import grades_from_cells
+    from analysis.stats import trends
+
+    # early areas all Poor, late all Excellent on every indicator: separated, so no coefficient; the
+    # likelihood-ratio test has 1 df (two groups); C is as extreme as it can be: p_exact = 2 / C(6, 3) = 0.1
+    use(programme)
+    cells = [(a, i, "Poor" if g == "early" else "Excellent") for a, g in AREAS for i, _ in INDICATORS]
+    frame = trends.trend_tests(grades_from_cells(cells))
+    assert list(frame.columns) == ["indicator", "n", "mean_early", "mean_late", "statistic", "expected", "r",
+                                   "p_exact", "p_up", "p_down", "p_exact_holm", "p_asymptotic", "coef_late",
+                                   "p_late", "lr_stat", "lr_p", "lr_p_holm", "status"]
+    row = frame.iloc[0]
+    assert (row["mean_early"], row["mean_late"], row["status"]) == (1.0, 4.0, "separated")
+    assert row["p_exact"] == pytest.approx(0.1)

@@ -30,8 +30,8 @@ from analysis.domain.schema import (
     read_resource,
 )
 
-__all__ = ["PublicRecord", "load_record", "GradeTable", "read_grade_table", "load_grades", "count_columns",
-           "data_file_hashes"]
+__all__ = ["PublicRecord", "load_record", "GradeTable", "read_grade_table", "load_grades", "grades_from_cells",
+           "example_grades", "count_columns", "data_file_hashes"]
 
 def count_columns() -> dict[str, str]:
     """The columns of ``area_grade_counts`` holding counts, best grade first, with their grade: one per
@@ -642,6 +642,62 @@ def read_grade_table(path: Path | str) -> GradeTable:
     content = read_file_bytes(path, display)
     frame = _grades_frame(parse_csv_bytes(content, display), display)
     return GradeTable(path, hashlib.sha256(content).hexdigest(), frame, content)
+
+
+def grades_from_cells(cells, display: str = "cells") -> pd.DataFrame:
+    """A complete grade table from ``(partnership, indicator, grade)`` triples made in code, typed and
+    checked exactly as :func:`load_grades` checks a file.
+
+    Parameters
+    ----------
+    cells : iterable of (str, str, str)
+        One triple per cell; names may be any alias, grades any accepted spelling.
+    display : str, optional
+        What messages call the cells (their "file"); a cell's "row" is its place in ``cells`` + 1.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`load_grades`.
+
+    Raises
+    ------
+    ValidationError
+        As :func:`load_grades`.
+
+    Examples
+    --------
+    >>> cells = [(p, i, "good") for p in areas.partnerships() for i in indicators.codes()]
+    >>> frame = grades_from_cells(cells)
+    >>> len(frame), frame["grade"].iloc[0]
+    (288, 'Good')
+    """
+    rows = [tuple(str(v) for v in cell) for cell in cells]
+    raw = pd.DataFrame(rows, columns=["partnership", "indicator", "grade"], dtype=object)
+    raw.index = pd.Index(range(2, len(rows) + 2), name="row")
+    return _grades_frame(raw, display)
+
+
+def example_grades() -> pd.DataFrame:
+    """The worked example of the documentation: a complete table in which partnership ``k`` (in the
+    schedule's order, from 0) has grade ``(k + j) mod n`` on indicator ``j`` (grades worst first, ``n``
+    of them). Every grade occurs on every indicator, so each statistic has something to show.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`load_grades`.
+
+    Examples
+    --------
+    >>> frame = example_grades()
+    >>> first = frame[frame["partnership"] == areas.partnerships()[0]]
+    >>> first["grade"].astype(str).tolist()[:3]
+    ['Unsatisfactory', 'Weak', 'Adequate']
+    """
+    grades = scale.grades()
+    return grades_from_cells((p, i, grades[(k + j) % len(grades)]) for k, p in enumerate(areas.partnerships())
+                             for j, i in enumerate(indicators.codes()))
 
 
 def load_grades(path: Path | str) -> pd.DataFrame:

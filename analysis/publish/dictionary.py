@@ -2,8 +2,9 @@
 
 Every CSV the build writes under ``tables/`` and ``figures/`` is a resource with its fields: name,
 type (integer, number, boolean, string), a description, and for numbers the precision they are
-written at (:mod:`analysis.publish.precision`). Descriptions are defined once here, by column name, with a
-few names that mean different things in different tables described per table. A test fails when a
+written at (:mod:`analysis.publish.precision`). Descriptions are defined once here, by column name (those that
+name the domain's indicators, groups, scale or sizes made from the data package in use), with a few
+names that mean different things in different tables described per table. A test fails when a
 published column has no description.
 """
 
@@ -13,28 +14,24 @@ import csv
 import json
 from pathlib import Path
 
-from analysis.domain import areas, scale
+from analysis.domain import areas, indicators, scale
+from analysis.domain.package import domain_cached
 from analysis.publish.precision import significant_digits
 
-__all__ = ["DESCRIPTIONS", "describe", "datapackage", "write_datapackage"]
+__all__ = ["DESCRIPTIONS", "domain_descriptions", "describe", "describe_column", "datapackage", "write_datapackage"]
 
 _RANGE = "over every grade table consistent with the record (equal to max with a complete table)"
 
 DESCRIPTIONS: dict[str, str] = {
-    "indicator": "Quality indicator (1.1, 2.1, 2.2, 5.1, 5.2, 5.3, 6.2, 6.3, 9.4).",
     "title": "The quality indicator's title (Appendix 3 of the review).",
     "framework_area": "The framework area the indicator belongs to.",
     "partnership": "Community planning partnership (Appendix 4 name).",
     "slug": "The partnership's or group's identifier in file names.",
     "aliases": "Other names the partnership goes by, joined by ', '.",
-    "period_group": "Period group of the inspection: pre-2014, 2014-16 or post-2016.",
-    "scope": "Partnerships counted: 'all' (the 32) or a period group.",
     "n_partnerships": "Number of partnerships in the scope.",
-    "grade": "Grade on the six-point scale (Unsatisfactory, Weak, Adequate, Good, Very good, Excellent).",
     "grades": "Grades counted, joined by '|'.",
     "value": "Value as the source states it (see the table's description).",
     "descriptor": "The scale's descriptor of the grade.",
-    "good_or_better": "Whether the grade counts as good or better (Good, Very good, Excellent).",
     "min": f"Minimum of the count {_RANGE}.",
     "max": "Maximum of the count over every grade table consistent with the record.",
     "fixed": "True when the record fixes the value (min = max).",
@@ -92,9 +89,6 @@ DESCRIPTIONS: dict[str, str] = {
     "alpha": "Significance level of the verdict.",
     "p_min_exact": "p_min as an exact fraction: assignments as or more extreme / all assignments.",
     "p_max_exact": "p_max as an exact fraction.",
-    "p_min_witness": "Grade counts per period group of a consistent table attaining p_min (its 32 grades in "
-                     "trend_witnesses.csv; the canonical such table: among those with its grade counts and "
-                     "statistic, the lexicographically smallest grades in Appendix 4 order, worst first).",
     "p_max_witness": "The same for p_max.",
     "bound": "Which bound the witness attains (p_min, p_max, or a linear bound such as mean_diff_max).",
     "significant_up": "Significant upward trend (p <= 0.05): forced, possible or ruled out by the record.",
@@ -108,15 +102,8 @@ DESCRIPTIONS: dict[str, str] = {
     "p_exact": "Exact two-sided p-value of the linear-by-linear test.",
     "p_up": "Exact one-sided p-value for an upward trend.",
     "p_down": "Exact one-sided p-value for a downward trend.",
-    "p_exact_holm": "p_exact adjusted by Holm's method across the nine indicators.",
     "p_asymptotic": "Chi-square (1 df) p-value of M2 = (n - 1) r^2, for comparison only.",
-    "coef_2014_16": "Ordinal logistic coefficient (log-odds of a higher grade) of 2014-16 against pre-2014.",
-    "coef_post_2016": "Ordinal logistic coefficient of post-2016 against pre-2014.",
-    "p_2014_16": "Wald p-value of coef_2014_16.",
-    "p_post_2016": "Wald p-value of coef_post_2016.",
-    "lr_stat": "Likelihood-ratio statistic against thresholds only (2 df).",
     "lr_p": "Its chi-square p-value.",
-    "lr_p_holm": "lr_p adjusted by Holm's method across the nine indicators.",
     "row_id": "The record row the table disagrees with.",
     "subject": "What is compared.",
     "table": "The grade table's value.",
@@ -131,15 +118,8 @@ DESCRIPTIONS: dict[str, str] = {
     "low": "Lower end of the range the value or wording allows.",
     "high": "Upper end of that range.",
     "qualifier": "Qualifier of the count in the review (e.g. 'more than').",
-    "excellent": "Number of indicators graded Excellent.",
-    "very_good": "Number graded Very good.",
-    "good": "Number graded Good.",
-    "adequate": "Number graded Adequate.",
-    "weak": "Number graded Weak.",
-    "unsatisfactory": "Number graded Unsatisfactory.",
     "n_indicators": "Number of indicators the counts cover.",
     "within": "Grades every indicator of the area lies within, joined by '|'.",
-    "rank_min": "Best rank of the partnership's grade among the 32 over consistent tables.",
     "rank_max": "Worst rank.",
     "rank_exact": "True when the rank is fixed.",
     "national_median_low": "Lowest national lower-median grade of the indicator over consistent tables.",
@@ -156,12 +136,60 @@ DESCRIPTIONS: dict[str, str] = {
     "share": "Share of the scope's partnerships in the segment.",
     "row": "Row of the source table.",
 }
-for _g in ("pre_2014", "2014_16", "post_2016"):
-    DESCRIPTIONS[f"mean_{_g}"] = f"Mean grade (1-6) of the {_g.replace('_', '-')} group."
-    DESCRIPTIONS[f"mean_{_g}_min"] = f"Minimum over consistent tables of the {_g.replace('_', '-')} group's mean grade."
-    DESCRIPTIONS[f"mean_{_g}_max"] = f"Maximum of the {_g.replace('_', '-')} group's mean grade."
-DESCRIPTIONS["mean_diff_min"] = "Minimum over consistent tables of post-2016 minus pre-2014 mean grade."
-DESCRIPTIONS["mean_diff_max"] = "Maximum of post-2016 minus pre-2014 mean grade."
+
+
+def _listed(words, last: str = "or") -> str:
+    words = list(words)
+    return ", ".join(words[:-1]) + f" {last} " + words[-1] if len(words) > 1 else "".join(words)
+
+
+@domain_cached
+def domain_descriptions() -> dict[str, str]:
+    """The glossary's entries that name the domain in use (its indicators, period groups, scale and sizes).
+
+    Returns
+    -------
+    dict
+        Description by column name, in the wording of :data:`DESCRIPTIONS`.
+
+    Examples
+    --------
+    >>> domain_descriptions()["period_group"]
+    'Period group of the inspection: pre-2014, 2014-16 or post-2016.'
+    >>> domain_descriptions()["coef_post_2016"]
+    'Ordinal logistic coefficient of post-2016 against pre-2014.'
+    """
+    from analysis.domain.load import count_columns
+    from analysis.publish.tables import domain_counts
+
+    c = domain_counts()
+    groups, first, last = areas.PERIOD_GROUPS, areas.PERIOD_GROUPS[0], areas.PERIOD_GROUPS[-1]
+    out = {
+        "indicator": f"Quality indicator ({', '.join(indicators.INDICATORS)}).",
+        "period_group": f"Period group of the inspection: {_listed(groups)}.",
+        "scope": f"Partnerships counted: 'all' (the {c['partnerships']}) or a period group.",
+        "grade": f"Grade on the {c['grades_word']}-point scale ({', '.join(scale.grades())}).",
+        "good_or_better": f"Whether the grade counts as good or better ({', '.join(scale.good_or_better())}).",
+        "p_min_witness": f"Grade counts per period group of a consistent table attaining p_min (its "
+                         f"{c['partnerships']} grades in trend_witnesses.csv; the canonical such table: among those "
+                         "with its grade counts and statistic, the lexicographically smallest grades in Appendix 4 "
+                         "order, worst first).",
+        "p_exact_holm": f"p_exact adjusted by Holm's method across the {c['indicators_word']} indicators.",
+        "lr_stat": f"Likelihood-ratio statistic against thresholds only ({len(groups) - 1} df).",
+        "lr_p_holm": f"lr_p adjusted by Holm's method across the {c['indicators_word']} indicators.",
+        "rank_min": f"Best rank of the partnership's grade among the {c['partnerships']} over consistent tables.",
+        "mean_diff_min": f"Minimum over consistent tables of {last} minus {first} mean grade.",
+        "mean_diff_max": f"Maximum of {last} minus {first} mean grade.",
+    }
+    for k, g in enumerate(groups[1:]):
+        slug = g.replace("-", "_")
+        out[f"coef_{slug}"] = (f"Ordinal logistic coefficient (log-odds of a higher grade) of {g} against {first}."
+                               if k == 0 else f"Ordinal logistic coefficient of {g} against {first}.")
+        out[f"p_{slug}"] = f"Wald p-value of coef_{slug}."
+    for k, (column, grade) in enumerate(count_columns().items()):
+        out[column] = f"Number of indicators graded {grade}." if k == 0 else f"Number graded {grade}."
+    return out
+
 DESCRIPTIONS["centred_statistic_min"] = "Minimum over consistent tables of C = sum (group score - mean) x grade."
 DESCRIPTIONS["centred_statistic_max"] = "Maximum of C."
 
@@ -178,6 +206,9 @@ def describe(table: str, column: str) -> str | None:
 
 def describe_column(column: str) -> str | None:
     """The shared glossary's description of ``column`` (whatever table it is in), or None."""
+    domain = domain_descriptions()
+    if column in domain:
+        return domain[column]
     if column in DESCRIPTIONS:
         return DESCRIPTIONS[column]
     if column in areas.PARTNERSHIPS:

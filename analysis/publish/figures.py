@@ -351,18 +351,10 @@ def grade_bars_data(distribution: pd.DataFrame, scopes=None) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import pathlib, tempfile
-    >>> import pandas as pd
-    >>> from analysis.domain import areas, indicators, scale
-    >>> from analysis.domain.load import load_grades
+    >>> from analysis.domain.load import example_grades
     >>> from analysis.record.model import RecordModel
     >>> from analysis.stats import summaries
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     path = pathlib.Path(d) / "grades.csv"
-    ...     rows = [(p, i, scale.grades()[(k + j) % 6]) for k, p in enumerate(areas.partnerships())
-    ...             for j, i in enumerate(indicators.codes())]
-    ...     pd.DataFrame(rows, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
-    ...     model = RecordModel.from_grades(load_grades(path))
+    >>> model = RecordModel.from_grades(example_grades())
     >>> data = grade_bars_data(summaries.grade_distribution(model), ["all"])
     >>> len(data), sorted(set(data["scope"]))
     (63, ['all'])
@@ -440,18 +432,10 @@ def grade_bars(distribution: pd.DataFrame, scopes=None, ax=None, basis: str = ""
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt
-    >>> import pathlib, tempfile
-    >>> import pandas as pd
-    >>> from analysis.domain import areas, indicators, scale
-    >>> from analysis.domain.load import load_grades
+    >>> from analysis.domain.load import example_grades
     >>> from analysis.record.model import RecordModel
     >>> from analysis.stats import summaries
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     path = pathlib.Path(d) / "grades.csv"
-    ...     rows = [(p, i, scale.grades()[(k + j) % 6]) for k, p in enumerate(areas.partnerships())
-    ...             for j, i in enumerate(indicators.codes())]
-    ...     pd.DataFrame(rows, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
-    ...     model = RecordModel.from_grades(load_grades(path))
+    >>> model = RecordModel.from_grades(example_grades())
     >>> ax = grade_bars(summaries.grade_distribution(model), ["all", "post-2016"], basis="a made-up table")
     >>> type(ax).__name__, ax.get_title()
     ('Axes', 'Grades per quality indicator')
@@ -582,18 +566,10 @@ def grade_grid_data(possible: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import pathlib, tempfile
-    >>> import pandas as pd
-    >>> from analysis.domain import areas, indicators, scale
-    >>> from analysis.domain.load import load_grades
+    >>> from analysis.domain.load import example_grades
     >>> from analysis.record.model import RecordModel
     >>> from analysis.stats import summaries
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     path = pathlib.Path(d) / "grades.csv"
-    ...     rows = [(p, i, scale.grades()[(k + j) % 6]) for k, p in enumerate(areas.partnerships())
-    ...             for j, i in enumerate(indicators.codes())]
-    ...     pd.DataFrame(rows, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
-    ...     model = RecordModel.from_grades(load_grades(path))
+    >>> model = RecordModel.from_grades(example_grades())
     >>> cells = grade_grid_data(summaries.partnership_grades(model, period_group="post-2016"))
     >>> len(cells), list(cells.columns)
     (81, ['partnership', 'indicator', 'drawn', 'possible', 'status', 'label'])
@@ -643,18 +619,10 @@ def grade_grid(possible: pd.DataFrame, ax=None, basis: str = ""):
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt
-    >>> import pathlib, tempfile
-    >>> import pandas as pd
-    >>> from analysis.domain import areas, indicators, scale
-    >>> from analysis.domain.load import load_grades
+    >>> from analysis.domain.load import example_grades
     >>> from analysis.record.model import RecordModel
     >>> from analysis.stats import summaries
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     path = pathlib.Path(d) / "grades.csv"
-    ...     rows = [(p, i, scale.grades()[(k + j) % 6]) for k, p in enumerate(areas.partnerships())
-    ...             for j, i in enumerate(indicators.codes())]
-    ...     pd.DataFrame(rows, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
-    ...     model = RecordModel.from_grades(load_grades(path))
+    >>> model = RecordModel.from_grades(example_grades())
     >>> ax = grade_grid(summaries.partnership_grades(model, period_group="post-2016"))
     >>> type(ax).__name__, ax.get_title()
     ('Axes', 'Grades by partnership and quality indicator')
@@ -770,18 +738,10 @@ def good_or_better_plot(gob: pd.DataFrame, scopes=None, ax=None, basis: str = ""
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt
-    >>> import pathlib, tempfile
-    >>> import pandas as pd
-    >>> from analysis.domain import areas, indicators, scale
-    >>> from analysis.domain.load import load_grades
+    >>> from analysis.domain.load import example_grades
     >>> from analysis.record.model import RecordModel
     >>> from analysis.stats import summaries
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     path = pathlib.Path(d) / "grades.csv"
-    ...     rows = [(p, i, scale.grades()[(k + j) % 6]) for k, p in enumerate(areas.partnerships())
-    ...             for j, i in enumerate(indicators.codes())]
-    ...     pd.DataFrame(rows, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
-    ...     model = RecordModel.from_grades(load_grades(path))
+    >>> model = RecordModel.from_grades(example_grades())
     >>> ax = good_or_better_plot(summaries.good_or_better(model), ["all"])
     >>> type(ax).__name__, ax.get_title()
     ('Axes', 'Good or better, by period group')
@@ -912,18 +872,10 @@ def profile_plot(profile: pd.DataFrame, ax=None, basis: str = ""):
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt
-    >>> import pathlib, tempfile
-    >>> import pandas as pd
-    >>> from analysis.domain import areas, indicators, scale
-    >>> from analysis.domain.load import load_grades
+    >>> from analysis.domain.load import example_grades
     >>> from analysis.record.model import RecordModel
     >>> from analysis.stats import summaries
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     path = pathlib.Path(d) / "grades.csv"
-    ...     rows = [(p, i, scale.grades()[(k + j) % 6]) for k, p in enumerate(areas.partnerships())
-    ...             for j, i in enumerate(indicators.codes())]
-    ...     pd.DataFrame(rows, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
-    ...     model = RecordModel.from_grades(load_grades(path))
+    >>> model = RecordModel.from_grades(example_grades())
     >>> ax = profile_plot(summaries.partnership_profile(model, "Orkney"))
     >>> type(ax).__name__, ax.get_title()
     ('Axes', 'Orkney: grades against the national and group medians')

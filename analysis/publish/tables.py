@@ -38,7 +38,8 @@ class TableSpec:
     view : callable, optional
         The frame for people (labelled columns, ranges, "not known"); None: every column, labelled.
     columns : dict
-        Descriptions of the columns that mean something particular in this table.
+        Descriptions of the columns that mean something particular in this table; may hold the
+        domain's sizes as the caption may.
 
     Examples
     --------
@@ -114,7 +115,7 @@ class TableSpec:
         "The grade's value (6 Excellent ... 1 Unsatisfactory)."
         """
         if column in self.columns:
-            return self.columns[column]
+            return self.columns[column].format(**domain_counts())
         from analysis.publish.dictionary import describe_column
 
         return describe_column(column)
@@ -127,7 +128,8 @@ def domain_counts() -> dict:
     -------
     dict
         ``partnerships``, ``indicators``, ``grades``, ``groups`` (counts), each also as ``<name>_word``
-        (in words up to ten), and ``smallest_group`` and ``largest_group`` (partnerships per period group).
+        (in words up to ten), ``smallest_group`` and ``largest_group`` (partnerships per period group),
+        and ``best`` and ``worst`` (the grades at the ends of the scale).
 
     Examples
     --------
@@ -139,13 +141,14 @@ def domain_counts() -> dict:
               "grades": len(scale.GRADES), "groups": len(areas.PERIOD_GROUPS)}
     sizes = list(pd.Series(areas.period_group_of()).value_counts())
     return counts | {f"{k}_word": present.number_word(v) for k, v in counts.items()} | {
-        "smallest_group": min(sizes), "largest_group": max(sizes)}
+        "smallest_group": min(sizes), "largest_group": max(sizes), "best": scale.grades()[-1],
+        "worst": scale.grades()[0]}
 
 
 #: Every table the notebooks publish (and the figure-data tables whose columns need a word of their own).
 TABLES: dict[str, TableSpec] = {t.name: t for t in (
     TableSpec("grade_scale", "The {grades_word}-point grade scale, best first",
-              columns={"value": "The grade's value (6 Excellent ... 1 Unsatisfactory)."}),
+              columns={"value": "The grade's value ({grades} {best} ... 1 {worst})."}),
     TableSpec("indicators", "The {indicators_word} quality indicators"),
     TableSpec("schedule", "The {partnerships} partnerships by period group, in the order of Appendix 4",
               present._view_schedule),

@@ -425,18 +425,11 @@ class RecordModel:
 
     Examples
     --------
-    A complete 32 x 9 table written to a file and read back, partnership k graded
+    The worked example (:func:`analysis.domain.load.example_grades`), partnership k graded
     ``G[(k + j) % 6]`` on indicator j:
 
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> from analysis.domain.load import load_grades
-    >>> G = scale.grades()
-    >>> rows = [(p, i, G[(k + j) % 6]) for k, p in enumerate(areas.partnerships()) for j, i in enumerate(D.I)]
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     path = Path(tmp) / "grades.csv"
-    ...     pd.DataFrame(rows, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
-    ...     model = RecordModel.from_grades(load_grades(path))
+    >>> from analysis.domain.load import example_grades
+    >>> model = RecordModel.from_grades(example_grades())
     >>> model.basis, len(model.groups), model.complete
     ('complete grade table', 288, True)
 
@@ -554,15 +547,8 @@ class RecordModel:
 
         Examples
         --------
-        >>> import tempfile
-        >>> from pathlib import Path
-        >>> from analysis.domain.load import load_grades
-        >>> G = scale.grades()
-        >>> rows = [(p, i, G[(k + j) % 6]) for k, p in enumerate(areas.partnerships()) for j, i in enumerate(D.I)]
-        >>> with tempfile.TemporaryDirectory() as tmp:
-        ...     path = Path(tmp) / "grades.csv"
-        ...     pd.DataFrame(rows, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
-        ...     grades = load_grades(path)
+        >>> from analysis.domain.load import example_grades
+        >>> grades = example_grades()
         >>> model = RecordModel.from_grades(grades)
         >>> model.of_grade_table, len(model.grade_table), model.groups[0].label
         (True, 288, 'Edinburgh 1.1 is Unsatisfactory')

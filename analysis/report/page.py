@@ -309,6 +309,49 @@ class ReviewPage(Page):
         return out
 
 
+    def trend_method(self):
+        """The trend section's account of the test and of its bounds, for the domain in use."""
+        from math import factorial, prod
+
+        c = tables.domain_counts()
+        groups = areas.PERIOD_GROUPS
+        sizes = [sum(1 for g in areas.period_group_of().values() if g == group) for group in groups]
+        ways = factorial(c["partnerships"]) // prod(factorial(n) for n in sizes)
+
+        def listed(words):
+            words = [str(w) for w in words]
+            return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)
+
+        return self.markdown(
+            "Do later inspections grade an indicator higher (an *upward* trend) or lower (*downward*)? The test "
+            "is the **linear-by-linear association test**: period groups scored "
+            f"{', '.join(str(k) for k in range(1, len(groups) + 1))} ({', '.join(groups)}), grades 1 "
+            f"({c['worst']}) to {c['grades']} ({c['best']}), statistic C = sum (group score - its mean) x grade; "
+            "C > 0 is an upward trend. Its p-value is **exact**: every one of the "
+            f"{ways:,} ways to allocate the {c['partnerships']} areas to groups of {listed(sizes)} is counted (by "
+            "dynamic programming, conditional on the grades given), nothing is sampled, and it is two-sided.\n\n"
+            "**Under the public record** no single grade table is known, so the p-value is bounded over "
+            f"**every** {c['partnerships']} x {c['indicators']} table consistent with the record (nothing "
+            "sampled). Per indicator and direction, the table gives the smallest p-value any consistent table "
+            "gives for a trend that way and the largest (1 when some consistent table shows no trend that way), "
+            "each attained by a witness table (linked below). The verdict at the 5% level is *forced* (every "
+            "consistent table shows a significant trend that way), *possible* or *impossible* (none does). The "
+            "search is exact: every feasible grade-count margin is bounded, and a margin is solved exactly "
+            "whenever its bound could beat the best table found (the method is in the package's docs/methods.md). "
+            "**With a complete grade table** the smallest and largest are the same: that table's own p-value.")
+
+    def trend_caveats(self):
+        """How to read the trend tests: what the groups are, multiple tests, power."""
+        c = tables.domain_counts()
+        return self.markdown(
+            f"**Read with care.** The {c['groups_word']} groups are different partnerships inspected at different "
+            "times, not a random allocation of areas, so a trend describes these inspections and is not evidence "
+            f"that services changed. {c['indicators_word'].capitalize()} indicators are tested, so one or two "
+            "small p-values would be expected by chance (Holm-adjusted p-values are given with a complete table). "
+            f"With {c['smallest_group']} to {c['largest_group']} areas per group, only large shifts can be "
+            "detected; a p-value above 0.05 is not evidence of no change.")
+
+
 class PeriodGroupPage(Page):
     """One period group against the others."""
 

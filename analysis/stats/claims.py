@@ -121,17 +121,10 @@ def claim_conditions(claim) -> tuple[list, list, np.ndarray | None, str]:
     In the complete table below partnership k is Good or better on 5.3 (j = 5) when k mod 6 is 4,
     5 or 0: 5 + 5 + 6 = 16 of the 32.
 
-    >>> import pathlib, tempfile
-    >>> import pandas as pd
-    >>> from analysis.domain import areas, indicators, load, scale
+    >>> from analysis.domain import areas, load
     >>> from analysis.record.model import RecordModel
     >>> # a complete table: partnership k has grade (k + j) mod 6 (worst first) on indicator j
-    >>> cells = [(p, i, scale.grades()[(k + j) % 6])
-    ...          for k, p in enumerate(areas.partnerships()) for j, i in enumerate(indicators.codes())]
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     path = pathlib.Path(d) / "grades.csv"
-    ...     pd.DataFrame(cells, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
-    ...     model = RecordModel.from_grades(load.load_grades(path))
+    >>> model = RecordModel.from_grades(load.example_grades())
     >>> float(quantity @ model.solve())
     16.0
     >>> claim_conditions(dict(claim, relation="peaks"))
@@ -265,17 +258,10 @@ def evaluate_claims(record, model: RecordModel | None = None, evidence: bool = T
     each other grade, so the mean is (6 x 6 + 6 x 1 + 5 x (2 + 3 + 4 + 5)) / 32 = 3.5 (at least
     Adequate, 3) and 5 + 5 + 6 = 16 are Good or better (fewer than 17).
 
-    >>> import pathlib, tempfile
-    >>> import pandas as pd
-    >>> from analysis.domain import areas, indicators, load, scale
+    >>> from analysis.domain import load
     >>> from analysis.record.model import RecordModel
     >>> # a complete table: partnership k has grade (k + j) mod 6 (worst first) on indicator j
-    >>> cells = [(p, i, scale.grades()[(k + j) % 6])
-    ...          for k, p in enumerate(areas.partnerships()) for j, i in enumerate(indicators.codes())]
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     path = pathlib.Path(d) / "grades.csv"
-    ...     pd.DataFrame(cells, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
-    ...     model = RecordModel.from_grades(load.load_grades(path))
+    >>> model = RecordModel.from_grades(load.example_grades())
     >>> import dataclasses
     >>> record = load.load_record()
     >>> ids = ["cl-5.3-reasonable-mean", "cl-5.3-reasonable-gob"]

@@ -177,17 +177,10 @@ def evaluate_statements(record, model: RecordModel | None = None, evidence: bool
 
     Examples
     --------
-    >>> import pathlib, tempfile
-    >>> import pandas as pd
-    >>> from analysis.domain import areas, indicators, load, scale
+    >>> from analysis.domain import load
     >>> from analysis.record.model import RecordModel
     >>> # a complete table: partnership k has grade (k + j) mod 6 (worst first) on indicator j
-    >>> cells = [(p, i, scale.grades()[(k + j) % 6])
-    ...          for k, p in enumerate(areas.partnerships()) for j, i in enumerate(indicators.codes())]
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     path = pathlib.Path(d) / "grades.csv"
-    ...     pd.DataFrame(cells, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
-    ...     grades = load.load_grades(path)
+    >>> grades = load.example_grades()
     >>> record = load.load_record()
     >>> checked = evaluate_statements(record, RecordModel.from_grades(grades))
     >>> len(checked) == len(record.statements), list(checked.columns[:4])
@@ -370,17 +363,10 @@ def reconcile(record, grades: pd.DataFrame | None) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import pathlib, tempfile
     >>> import pandas as pd
-    >>> from analysis.domain import areas, indicators, load, scale
-    >>> from analysis.record.model import RecordModel
+    >>> from analysis.domain import load
     >>> # a complete table: partnership k has grade (k + j) mod 6 (worst first) on indicator j
-    >>> cells = [(p, i, scale.grades()[(k + j) % 6])
-    ...          for k, p in enumerate(areas.partnerships()) for j, i in enumerate(indicators.codes())]
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     path = pathlib.Path(d) / "grades.csv"
-    ...     pd.DataFrame(cells, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
-    ...     grades = load.load_grades(path)
+    >>> grades = load.example_grades()
     >>> record = load.load_record()
     >>> differences = reconcile(record, grades)
     >>> list(differences.columns) == RECONCILE_COLUMNS, sorted(set(differences["kind"]))

@@ -113,17 +113,10 @@ def grade_distribution(model: RecordModel, scopes: dict | None = None) -> pd.Dat
 
     Examples
     --------
-    >>> import pathlib, tempfile
-    >>> import pandas as pd
-    >>> from analysis.domain import areas, indicators, load, scale
+    >>> from analysis.domain import indicators, load
     >>> from analysis.record.model import RecordModel
     >>> # a complete table: partnership k has grade (k + j) mod 6 (worst first) on indicator j
-    >>> cells = [(p, i, scale.grades()[(k + j) % 6])
-    ...          for k, p in enumerate(areas.partnerships()) for j, i in enumerate(indicators.codes())]
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     path = pathlib.Path(d) / "grades.csv"
-    ...     pd.DataFrame(cells, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
-    ...     model = RecordModel.from_grades(load.load_grades(path))
+    >>> model = RecordModel.from_grades(load.example_grades())
     >>> dist = grade_distribution(model)
     >>> len(dist)  # 9 indicators x 4 scopes x 6 grades
     216
@@ -175,17 +168,10 @@ def good_or_better(model: RecordModel, scopes: dict | None = None, alpha: float 
 
     Examples
     --------
-    >>> import pathlib, tempfile
-    >>> import pandas as pd
-    >>> from analysis.domain import areas, indicators, load, scale
+    >>> from analysis.domain import areas, load
     >>> from analysis.record.model import RecordModel
     >>> # a complete table: partnership k has grade (k + j) mod 6 (worst first) on indicator j
-    >>> cells = [(p, i, scale.grades()[(k + j) % 6])
-    ...          for k, p in enumerate(areas.partnerships()) for j, i in enumerate(indicators.codes())]
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     path = pathlib.Path(d) / "grades.csv"
-    ...     pd.DataFrame(cells, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
-    ...     model = RecordModel.from_grades(load.load_grades(path))
+    >>> model = RecordModel.from_grades(load.example_grades())
 
     On 1.1 partnership k has grade k mod 6: Good or better for k mod 6 in {3, 4, 5}, 5 + 5 + 5 of the 32.
 
@@ -236,17 +222,10 @@ def median_grade(model: RecordModel, scopes: dict | None = None) -> pd.DataFrame
 
     Examples
     --------
-    >>> import pathlib, tempfile
-    >>> import pandas as pd
-    >>> from analysis.domain import areas, indicators, load, scale
+    >>> from analysis.domain import indicators, load
     >>> from analysis.record.model import RecordModel
     >>> # a complete table: partnership k has grade (k + j) mod 6 (worst first) on indicator j
-    >>> cells = [(p, i, scale.grades()[(k + j) % 6])
-    ...          for k, p in enumerate(areas.partnerships()) for j, i in enumerate(indicators.codes())]
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     path = pathlib.Path(d) / "grades.csv"
-    ...     pd.DataFrame(cells, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
-    ...     model = RecordModel.from_grades(load.load_grades(path))
+    >>> model = RecordModel.from_grades(load.example_grades())
     >>> med = median_grade(model)
     >>> bool(med["fixed"].all()), len(med)  # exact for a complete table; 9 indicators x 4 scopes
     (True, 36)
@@ -326,17 +305,10 @@ def partnership_grades(
 
     Examples
     --------
-    >>> import pathlib, tempfile
-    >>> import pandas as pd
-    >>> from analysis.domain import areas, indicators, load, scale
+    >>> from analysis.domain import areas, load
     >>> from analysis.record.model import RecordModel
     >>> # a complete table: partnership k has grade (k + j) mod 6 (worst first) on indicator j
-    >>> cells = [(p, i, scale.grades()[(k + j) % 6])
-    ...          for k, p in enumerate(areas.partnerships()) for j, i in enumerate(indicators.codes())]
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     path = pathlib.Path(d) / "grades.csv"
-    ...     pd.DataFrame(cells, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
-    ...     model = RecordModel.from_grades(load.load_grades(path))
+    >>> model = RecordModel.from_grades(load.example_grades())
     >>> cells = partnership_grades(model, partnership="City of Edinburgh")  # an alias
     >>> cells["grade"].tolist()  # Edinburgh is partnership 0: grade j mod 6 on indicator j
     ['Unsatisfactory', 'Weak', 'Adequate', 'Good', 'Very good', 'Excellent', 'Unsatisfactory', 'Weak', 'Adequate']
@@ -436,17 +408,10 @@ def published_counts(model: RecordModel, record, partnership: str) -> pd.DataFra
 
     For a model of a complete table there are none:
 
-    >>> import pathlib, tempfile
-    >>> import pandas as pd
-    >>> from analysis.domain import areas, indicators, load, scale
+    >>> from analysis.domain import load
     >>> from analysis.record.model import RecordModel
     >>> # a complete table: partnership k has grade (k + j) mod 6 (worst first) on indicator j
-    >>> cells = [(p, i, scale.grades()[(k + j) % 6])
-    ...          for k, p in enumerate(areas.partnerships()) for j, i in enumerate(indicators.codes())]
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     path = pathlib.Path(d) / "grades.csv"
-    ...     pd.DataFrame(cells, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
-    ...     model = RecordModel.from_grades(load.load_grades(path))
+    >>> model = RecordModel.from_grades(load.example_grades())
     >>> mine = published_counts(model, record, "Edinburgh")
     >>> len(mine), list(mine.columns) == list(counts.columns)
     (0, True)
@@ -491,17 +456,10 @@ def partnership_profile(model: RecordModel, partnership: str, medians: pd.DataFr
 
     Examples
     --------
-    >>> import pathlib, tempfile
-    >>> import pandas as pd
-    >>> from analysis.domain import areas, indicators, load, scale
+    >>> from analysis.domain import load
     >>> from analysis.record.model import RecordModel
     >>> # a complete table: partnership k has grade (k + j) mod 6 (worst first) on indicator j
-    >>> cells = [(p, i, scale.grades()[(k + j) % 6])
-    ...          for k, p in enumerate(areas.partnerships()) for j, i in enumerate(indicators.codes())]
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     path = pathlib.Path(d) / "grades.csv"
-    ...     pd.DataFrame(cells, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
-    ...     model = RecordModel.from_grades(load.load_grades(path))
+    >>> model = RecordModel.from_grades(load.example_grades())
 
     Edinburgh (k = 0) has grade j mod 6 on indicator j. On 1.1 it is Unsatisfactory and the 26
     partnerships not Unsatisfactory rank above it (rank 27); on 5.1 it is Good, below the 6 Very
@@ -604,18 +562,11 @@ def all_good_or_better(model: RecordModel) -> pd.DataFrame:
     A complete table in which partnership k has grade (k + j) mod 6 on indicator j, except that
     Edinburgh is Very good on all nine: every other partnership's nine grades run through all six.
 
-    >>> import pathlib, tempfile
-    >>> import pandas as pd
-    >>> from analysis.domain import areas, indicators, load, scale
+    >>> from analysis.domain import load
     >>> from analysis.record.model import RecordModel
-    >>> cells = [(p, i, scale.grades()[(k + j) % 6])
-    ...          for k, p in enumerate(areas.partnerships()) for j, i in enumerate(indicators.codes())]
-    >>> table = pd.DataFrame(cells, columns=["partnership", "indicator", "grade"])
+    >>> table = load.example_grades()
     >>> table.loc[table["partnership"] == "Edinburgh", "grade"] = "Very good"
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     path = pathlib.Path(d) / "grades.csv"
-    ...     table.to_csv(path, index=False)
-    ...     model = RecordModel.from_grades(load.load_grades(path))
+    >>> model = RecordModel.from_grades(table)
     >>> flags = all_good_or_better(model).set_index("partnership")["all_good_or_better"]
     >>> flags["Edinburgh"], int((flags == "no").sum())
     ('yes', 31)

@@ -29,12 +29,37 @@ from scipy.optimize import linprog
 from analysis.domain import areas, indicators, scale
 from analysis.stats.exact import lbl_exact
 
-__all__ = ["scores", "ordinal_model", "separated", "trend_tests", "holm", "TREND_TEST_COLUMNS"]
+__all__ = ["scores", "ordinal_model", "separated", "trend_tests", "holm", "trend_test_columns"]
 
-#: The columns of :func:`trend_tests`.
-TREND_TEST_COLUMNS = ["indicator", "n", "mean_pre_2014", "mean_2014_16", "mean_post_2016", "statistic", "expected",
-                      "r", "p_exact", "p_up", "p_down", "p_exact_holm", "p_asymptotic", "coef_2014_16",
-                      "coef_post_2016", "p_2014_16", "p_post_2016", "lr_stat", "lr_p", "lr_p_holm", "status"]
+def _slug(group: str) -> str:
+    return group.replace("-", "_")
+
+
+def trend_test_columns() -> list[str]:
+    """The columns of :func:`trend_tests`, for the period groups of the data package in use.
+
+    Returns
+    -------
+    list of str
+        indicator, n, ``mean_<group>`` per group, the exact test's columns, then the ordinal model's
+        ``coef_<group>`` and ``p_<group>`` for each group after the first (the reference), lr_stat,
+        lr_p, lr_p_holm and status.
+
+    Examples
+    --------
+    >>> trend_test_columns()[:5]
+    ['indicator', 'n', 'mean_pre_2014', 'mean_2014_16', 'mean_post_2016']
+    """
+    later = [_slug(g) for g in areas.PERIOD_GROUPS[1:]]
+    return (["indicator", "n", *(f"mean_{_slug(g)}" for g in areas.PERIOD_GROUPS), "statistic", "expected", "r",
+             "p_exact", "p_up", "p_down", "p_exact_holm", "p_asymptotic", *(f"coef_{g}" for g in later),
+             *(f"p_{g}" for g in later), "lr_stat", "lr_p", "lr_p_holm", "status"])
+
+
+def __getattr__(name):
+    if name == "TREND_TEST_COLUMNS":  # the columns of the data package in use, read when asked for
+        return trend_test_columns()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def scores(grades: pd.DataFrame, indicator: str) -> tuple[np.ndarray, np.ndarray]:
@@ -142,22 +167,24 @@ def separated(u, v) -> bool:
 def ordinal_model(u, v) -> dict:
     """Ordinal logistic regression of grade ``v`` on period group ``u`` (1 = reference).
 
-    Returns coef_2014_16, coef_post_2016 (log-odds of a higher grade than pre-2014), their Wald
-    p-values, lr_stat and lr_p (df 2, against thresholds only), and status: ``ok``,
+    Returns, for each period group after the first, ``coef_<group>`` (log-odds of a higher grade
+    than in the first group; ``coef_2014_16`` and ``coef_post_2016`` here) and its Wald p-value
+    ``p_<group>``, lr_stat and lr_p (df: groups - 1, against thresholds only), and status: ``ok``,
     ``separated`` (the MLE does not exist: no coefficients or Wald p-values), ``not converged``,
     ``standard errors not finite``, or ``one grade only: no model``.
 
     Parameters
     ----------
     u : array_like of int
-        Each observation's period group: 1 (pre-2014, the reference), 2 (2014-16), 3 (post-2016).
+        Each observation's period group, numbered from 1 in the schedule's order (here 1 pre-2014,
+        the reference, 2 2014-16, 3 post-2016).
     v : array_like of int
         Each observation's grade value; only the order of the values observed matters.
 
     Returns
     -------
     dict
-        coef_2014_16, coef_post_2016, p_2014_16, p_post_2016, lr_stat, lr_p (floats, NaN where the
+        The coefficients and p-values, lr_stat, lr_p (floats, NaN where the
         status gives none) and status (str; ``fit failed: <error>`` if the fit raised).
 
     Examples
@@ -182,13 +209,14 @@ def ordinal_model(u, v) -> dict:
 
     u, v = np.asarray(u), np.asarray(v)
     observed = np.unique(v)
-    out = {"coef_2014_16": np.nan, "coef_post_2016": np.nan, "p_2014_16": np.nan, "p_post_2016": np.nan,
+    later = {k: _slug(g) for k, g in enumerate(areas.PERIOD_GROUPS, start=1) if k > 1}
+    out = {**{f"coef_{g}": np.nan for g in later.values()}, **{f"p_{g}": np.nan for g in later.values()},
            "lr_stat": np.nan, "lr_p": np.nan, "status": "ok"}
     if len(observed) < 2:
         out["status"] = "one grade only: no model"
         return out
     codes = pd.Series(pd.Categorical(np.searchsorted(observed, v), categories=range(len(observed)), ordered=True))
-    exog = pd.DataFrame({"g2014_16": (u == 2).astype(float), "post_2016": (u == 3).astype(float)})
+    exog = pd.DataFrame({f"g{g}": (u == k).astype(float) for k, g in later.items()})
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -200,7 +228,7 @@ def ordinal_model(u, v) -> dict:
     counts = np.bincount(np.searchsorted(observed, v))
     ll0 = float((counts * np.log(counts / counts.sum())).sum())
     lr = max(2 * (float(res.llf) - ll0), 0.0)
-    out.update(lr_stat=lr, lr_p=float(stats.chi2.sf(lr, 2)))
+    out.update(lr_stat=lr, lr_p=float(stats.chi2.sf(lr, len(later))))
     if separated(u, v):
         out["status"] = "separated"
     elif not res.mle_retvals.get("converged", False):
@@ -208,8 +236,8 @@ def ordinal_model(u, v) -> dict:
     elif not np.all(np.isfinite(bse)) or np.any(bse <= 0):
         out["status"] = "standard errors not finite"
     else:
-        out.update(coef_2014_16=float(res.params["g2014_16"]), coef_post_2016=float(res.params["post_2016"]),
-                   p_2014_16=float(res.pvalues["g2014_16"]), p_post_2016=float(res.pvalues["post_2016"]))
+        out.update({f"coef_{g}": float(res.params[f"g{g}"]) for g in later.values()})
+        out.update({f"p_{g}": float(res.pvalues[f"g{g}"]) for g in later.values()})
     return out
 
 
@@ -261,7 +289,7 @@ def trend_tests(grades: pd.DataFrame | None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per indicator, with the columns :data:`TREND_TEST_COLUMNS`: indicator, n, the three
+        One row per indicator, with the columns :func:`trend_test_columns`: indicator, n, the
         group mean grades, statistic (T), expected (E[T]), r, p_exact (two-sided), p_up, p_down and
         p_asymptotic (:func:`~analysis.stats.exact.lbl_exact`), p_exact_holm, the ordinal model's
         coefficients, Wald p-values, lr_stat and lr_p (:func:`ordinal_model`), lr_p_holm, and status.
@@ -281,7 +309,7 @@ def trend_tests(grades: pd.DataFrame | None) -> pd.DataFrame:
     ...     pd.DataFrame(rows, columns=["partnership", "indicator", "grade"]).to_csv(path, index=False)
     ...     grades = load_grades(path)
     >>> frame = trend_tests(grades)
-    >>> list(frame.columns) == TREND_TEST_COLUMNS, len(frame)
+    >>> list(frame.columns) == trend_test_columns(), len(frame)
     (True, 9)
 
     On 1.1 the grade values are k % 6 + 1: 36 / 11 before 2014, 42 / 12 in 2014-16, 30 / 9 after:
@@ -291,15 +319,15 @@ def trend_tests(grades: pd.DataFrame | None) -> pd.DataFrame:
     [3.2727, 3.5, 3.3333]
     >>> bool(row["p_exact"] == lbl_exact(*scores(grades, "1.1"))["p_exact"]), row["status"]
     (True, 'ok')
-    >>> len(trend_tests(None)), list(trend_tests(None).columns) == TREND_TEST_COLUMNS
+    >>> len(trend_tests(None)), list(trend_tests(None).columns) == trend_test_columns()
     (0, True)
     """
     if grades is None:
-        return pd.DataFrame(columns=TREND_TEST_COLUMNS)
+        return pd.DataFrame(columns=trend_test_columns())
     rows = []
     for ind in indicators.INDICATORS:
         u, v = scores(grades, ind)
-        means = {f"mean_{g.replace('-', '_')}": float(v[u == k].mean())
+        means = {f"mean_{_slug(g)}": float(v[u == k].mean())
                  for k, g in enumerate(areas.PERIOD_GROUPS, start=1)}
         test = lbl_exact(u, v)
         rows.append({"indicator": ind, "n": len(v), **means,
@@ -309,4 +337,4 @@ def trend_tests(grades: pd.DataFrame | None) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     frame.insert(frame.columns.get_loc("p_asymptotic"), "p_exact_holm", holm(frame["p_exact"]))
     frame.insert(frame.columns.get_loc("status"), "lr_p_holm", holm(frame["lr_p"]))
-    return frame[TREND_TEST_COLUMNS]
+    return frame[trend_test_columns()]
