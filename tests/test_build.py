@@ -273,7 +273,7 @@ def test_the_stages_one_by_one(tmp_path):
     assert not (out / "notebooks").exists() and json.loads((out / "manifest.json").read_text())["jobs"] == {}
 
 
-def test_a_grade_table_replaced_during_a_build_does_not_mix_into_it(tmp_path, monkeypatch):
+def test_a_grade_table_replaced_during_a_build_does_not_mix_into_it(tmp_path, monkeypatch, complete_rows):
     """The table is read once: replaced (every grade Excellent) the moment it has been read, the build
     still publishes the table it validated, in every notebook, and the manifest names that table."""
     import csv
@@ -283,16 +283,16 @@ def test_a_grade_table_replaced_during_a_build_does_not_mix_into_it(tmp_path, mo
     from analysis.domain import load
     from analysis.pipeline import build as b
 
-    from conftest import complete_rows, write_grades_long
+    from conftest import write_grades_long
 
-    path = write_grades_long(tmp_path / "live.csv", complete_rows())
+    path = write_grades_long(tmp_path / "live.csv", complete_rows)
     original = hashlib.sha256(path.read_bytes()).hexdigest()
     read = load.read_grade_table
 
     def read_then_replace(p):
         table = read(p)
         if Path(p) == path.resolve():
-            write_grades_long(path, [(q, i, "Excellent") for q, i, _ in complete_rows()])
+            write_grades_long(path, [(q, i, "Excellent") for q, i, _ in complete_rows])
         return table
 
     monkeypatch.setattr(load, "read_grade_table", read_then_replace)
