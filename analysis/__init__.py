@@ -32,10 +32,13 @@ _FACE = {
     "areas": "analysis.domain.areas", "scale": "analysis.domain.scale", "indicators": "analysis.domain.indicators",
     "summaries": "analysis.stats.summaries", "statements": "analysis.stats.statements",
     "claims": "analysis.stats.claims", "exact": "analysis.stats.exact", "trends": "analysis.stats.trends",
-    "trend_bounds": "analysis.stats.trend_bounds", "figures": "analysis.publish.figures",
+    "trend_bounds": "analysis.stats.trend_bounds", "settle": "analysis.stats.settle",
+    "figures": "analysis.publish.figures",
     "present": "analysis.publish.present",
     # functions and classes
     "load_record": "analysis.domain.load:load_record", "load_grades": "analysis.domain.load:load_grades",
+    "read_grade_table": "analysis.domain.load:read_grade_table",
+    "example_grades": "analysis.domain.load:example_grades",
     "RecordModel": "analysis.record.model:RecordModel", "open_report": "analysis.report.page:open_report",
     "ReviewError": "analysis.errors:ReviewError",
 }

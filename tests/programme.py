@@ -35,8 +35,31 @@ def _write(path: Path, header: list[str], rows: list[list]) -> None:
         w.writerows(rows)
 
 
-def make_programme(folder: Path) -> Path:
-    """Write the small programme's data package into ``folder`` (created) and return it."""
+#: "The late group's mean grade on 1.1 is higher" (a reading of a conclusion).
+CLAIM = ("cl-1.1-up", "1.1", "rises", "mean_grade", "early|late")
+
+#: A tinier programme, small enough to enumerate every grade table (3^8 = 6,561): 4 areas in 2 groups,
+#: 2 indicators, a 3-point scale; one stated cell, one area's counts, one statement, one claim.
+TINY = {
+    "scale": [(3, "Good", "strengths", "true"), (2, "Fair", "some weaknesses", "false"), (1, "Poor", "weak", "false")],
+    "groups": [("early", 1, "Early", 2), ("late", 2, "Late", 2)],
+    "areas": [("Ash", "early"), ("Birch", "early"), ("Cedar", "late"), ("Damson", "late")],
+    "indicators": [("1.1", "Outcomes"), ("2.1", "Impact")],
+    "stated": [("Ash", "1.1", "Good")],
+    "counts": ("Cedar", {"good": 1, "fair": 1, "poor": 0}),
+    "statement": ("late-2.1-good", "2.1", "late", "Good", ">=", 1),
+    "claim": ("cl-1.1-up", "1.1", "rises", "mean_grade", "early|late"),
+}
+
+
+def make_programme(folder: Path, scale=None, groups=None, areas=None, indicators=None, stated=None, counts=None,
+                   statement=None, claim=None) -> Path:
+    """Write the small programme's data package into ``folder`` (created) and return it; the keyword
+    arguments replace the module's tables (``make_programme(folder, **TINY)`` writes the tiny one)."""
+    SCALE, GROUPS, AREAS = scale or globals()["SCALE"], groups or globals()["GROUPS"], areas or globals()["AREAS"]
+    INDICATORS, STATED = indicators or globals()["INDICATORS"], stated or globals()["STATED"]
+    COUNTS, STATEMENT = counts or globals()["COUNTS"], statement or globals()["STATEMENT"]
+    CLAIM = claim or globals()["CLAIM"]
     package = json.loads((ROOT / "data" / "datapackage.json").read_text(encoding="utf-8"))
     package["name"], package["title"] = "test-programme", "A small test programme: the public record"
     fields = {r["name"]: r["schema"]["fields"] for r in package["resources"]}
@@ -62,7 +85,7 @@ def make_programme(folder: Path) -> Path:
             elif "Excellent" in enum:
                 f["constraints"]["enum"] = grades
         if resource["name"] == "grade_scale":
-            next(f for f in resource["schema"]["fields"] if f["name"] == "value")["constraints"]["maximum"] = 4
+            next(f for f in resource["schema"]["fields"] if f["name"] == "value")["constraints"]["maximum"] = len(SCALE)
         if resource["name"] == "area_grade_counts":  # one count column per grade of this scale
             keep = [f for f in resource["schema"]["fields"]
                     if f["name"] not in ("excellent", "very_good", "good", "adequate", "weak", "unsatisfactory")]
@@ -100,16 +123,16 @@ def make_programme(folder: Path) -> Path:
     area, counts = COUNTS
     _write(path["area_grade_counts"], header("area_grade_counts"),
            [row("area_grade_counts", partnership=area, n_indicators=sum(counts.values()), source_id=SOURCE,
-                quote=f"{area}: one excellent, two good", **counts)])
+                quote=f"{area}: its grade counts", **counts)])
     sid, ind, group, grades_, comp, value = STATEMENT
     _write(path["review_statements"], header("review_statements"),
            [row("review_statements", statement_id=sid, source_id=SOURCE, section="Findings",
-                quote="every late area was good or better on 2.1", indicator=ind, period_group=group, grades=grades_,
-                comparator=comp, value=value, reading="All 3 late areas Good or better on 2.1.")])
+                quote=f"the late areas on {ind}", indicator=ind, period_group=group, grades=grades_,
+                comparator=comp, value=value, reading=f"{comp} {value} late areas {grades_} on {ind}.")])
     _write(path["review_claims"], header("review_claims"),
-           [row("review_claims", claim_id="cl-1.1-up", claim="1.1-improved", source_id=SOURCE, section="Findings",
-                quote="outcomes improved", indicator="1.1", relation="rises", measure="mean_grade",
-                groups="early|late", strict="true", reading="The late group's mean grade on 1.1 is higher.")])
+           [row("review_claims", claim_id=CLAIM[0], claim="improved", source_id=SOURCE, section="Findings",
+                quote="outcomes improved", indicator=CLAIM[1], relation=CLAIM[2], measure=CLAIM[3],
+                groups=CLAIM[4], strict="true", reading=f"The late group's mean grade on {CLAIM[1]} is higher.")])
     _write(path["staff_survey"], header("staff_survey"),
            [row("staff_survey", measure="girfec", question="Working together has improved", period_group=g,
                 percent_positive=p, source_id=SOURCE, section="Survey", quote=f"{p}% positive")

@@ -23,6 +23,7 @@ EXPECTED = {
         "statements.evaluate_statements(record, model)",
         "statements.conflicts_table(model)",
         "claims.evaluate_claims(record, model)",
+        "settle.what_would_settle(record, model)",
         "statements.reconcile(record, model.grade_table)",
     ],
 }
@@ -35,7 +36,7 @@ def test_each_template_lists_the_calls_its_cells_make():
     # every table and figure of the national page: the record's own tables, the summaries, the trend bounds
     for call in ("scale.grade_table()", "record.staff_survey", "record.headline_counts",
                  "summaries.all_good_or_better(model)", "trend_bounds.trend_bounds(model)",
-                 "trends.trend_tests(model.grade_table)",
+                 "trends.trend_tests(model.grade_table)", "settle.what_would_settle(record, model)",
                  "claims.trend_summary(bounds['bounds'], claims.evaluate_claims(record, model))"):
         assert call in review
     assert not any(c.startswith(("figures.", "r.")) for c in review)  # drawing and showing compute nothing

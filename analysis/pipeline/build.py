@@ -126,22 +126,26 @@ def _run_job(job: Job, template: str, out_dir: str, params: dict, staging: str, 
     return asdict(result)
 
 
-def _warm_trend_bounds(grades_copy: str, grades_sha256: str | None, data_dir: str, results_dir: str,
-                       source_key: str) -> None:
-    """In a worker process: compute the national review's trend bounds into the results cache (the
-    same call, and so the same entry, as the national review's template makes), from the build's copy
-    of the grade table (checked to be the one validated), never the user's file."""
+def _warm(what: str, grades_copy: str, grades_sha256: str | None, data_dir: str, results_dir: str,
+          source_key: str) -> None:
+    """In a worker process: compute one long result into the results cache (the same call, and so the
+    same entry, as the templates make): ``trend_bounds`` (the national review's exact trend bounds) or
+    ``settle`` (what would settle each open verdict, for the national and statements pages), from the
+    build's copy of the grade table (checked to be the one validated), never the user's file."""
     from analysis.domain.load import read_grade_table
     from analysis.record.cache import ResultsCache
     from analysis.report.page import PAGES
-    from analysis.stats import trend_bounds
+    from analysis.stats import settle, trend_bounds
 
     table = read_grade_table(grades_copy) if grades_copy else None
     if table is not None and table.sha256 != grades_sha256:
         raise BuildError(f"the build's copy of the grade table {grades_copy} changed while the build ran")
     page = PAGES["review"](None, grades=table, data_dir=data_dir)
     page.model.cache = ResultsCache(results_dir, source_key)
-    trend_bounds.trend_bounds(page.model)
+    if what == "trend_bounds":
+        trend_bounds.trend_bounds(page.model)
+    else:
+        settle.what_would_settle(page.record, page.model)
 
 
 def _normalise(executed: Path) -> None:
@@ -752,7 +756,7 @@ class _Scheduler:
 
     def __init__(self, ctx: BuildContext, state: BuildState):
         self.ctx, self.state = ctx, state
-        self.warming = None  # the trend bounds, computed in a worker while this process computes the rest
+        self.warming = []  # the long results, computed in workers while this process computes the rest
         self.pool = self.zygote = self.kernel_cmd = self.sockets = None
         self.workers = 0
         self.futures: dict = {}  # running notebooks: future -> job
@@ -769,24 +773,28 @@ class _Scheduler:
             # the kernels' socket folders go in one folder of this build's, removed at its end
             self.sockets = tempfile.mkdtemp(prefix="rb-", dir="/tmp" if os.path.isdir("/tmp") else None)
 
-    def start_warming(self) -> None:
-        """The national review's longest computation, the exact trend bounds (about 20 s), in a worker
-        while this process computes the other notebooks' results, so both cores work from the start."""
+    def start_warming(self, what: list[str]) -> None:
+        """The longest computations (``trend_bounds``: the exact trend bounds, about 20 s; ``settle``: what
+        would settle each open verdict, about 100 s) in workers while this process computes the other
+        notebooks' results, so both cores work from the start."""
         ctx = self.ctx
         copy = str(ctx.out_dir / ctx.grades_copy) if ctx.grades_copy else ""
-        self.warming = self.pool.submit(_warm_trend_bounds, copy, ctx.grades_sha256, str(ctx.data_dir or ""),
-                                        str(ctx.results_dir), ctx.source_key)
-        self.warming.add_done_callback(lambda f: self.dispatch())
+        for name in what:
+            future = self.pool.submit(_warm, name, copy, ctx.grades_sha256, str(ctx.data_dir or ""),
+                                      str(ctx.results_dir), ctx.source_key)
+            future.add_done_callback(lambda f: self.dispatch())
+            self.warming.append((name, future))
 
     def await_warming(self) -> None:
-        """Wait for :meth:`start_warming`'s result (in the cache by then); if it failed, say so: this
+        """Wait for :meth:`start_warming`'s results (in the cache by then); if one failed, say so: this
         process computes it instead."""
-        warming, self.warming = self.warming, None
-        try:
-            warming.result()
-        except Exception as exc:  # e.g. the worker was killed: computed here instead, nothing lost
-            self.ctx.progress(f"warning: computing the trend bounds in a worker failed ({type(exc).__name__}: "
-                              f"{exc}); computing them here")
+        warming, self.warming = self.warming, []
+        for name, future in warming:
+            try:
+                future.result()
+            except Exception as exc:  # e.g. the worker was killed: computed here instead, nothing lost
+                self.ctx.progress(f"warning: computing {name.replace('_', ' ')} in a worker failed "
+                                  f"({type(exc).__name__}: {exc}); computing it here")
 
     def dispatch(self) -> None:
         """Give idle workers the next notebooks: the slowest kinds first (the national review, then period
@@ -797,7 +805,7 @@ class _Scheduler:
             if self.stopping or self.pool is None:
                 return
             busy = sum(not f.done() for f in self.futures)
-            busy += self.warming is not None and not self.warming.done()
+            busy += sum(not f.done() for _, f in self.warming)
             self.waiting.sort(key=lambda job: (job.kind == "partnership", list(KINDS).index(job.kind)))
             while self.waiting and busy < self.workers:
                 job = self.waiting.pop(0)
@@ -817,7 +825,7 @@ class _Scheduler:
 
         with self.lock:
             pending = list(self.futures)
-            warming = [self.warming] if self.warming is not None and not self.warming.done() else []
+            warming = [f for _, f in self.warming if not f.done()]
         if block and (pending or warming):
             wait(pending + warming, return_when=FIRST_COMPLETED)  # a finished warming frees a worker
         for future in [f for f in pending if f.done()]:
@@ -834,11 +842,14 @@ class _Scheduler:
         """Compute, plan and execute every notebook in compute order, installing each as it finishes."""
         ctx, state = self.ctx, self.state
         try:
-            if any(j.kind == "review" and indexed(ctx, state, j) is None for j in ctx.jobs):
+            todo = {j.kind for j in ctx.jobs if indexed(ctx, state, j) is None}
+            what = (["trend_bounds"] if "review" in todo else []) + (["settle"] if todo & {"review", "statements"}
+                                                                      else [])
+            if what:
                 self.start()
-                self.start_warming()
+                self.start_warming(what)
             for job in sorted(ctx.jobs, key=lambda j: KINDS[j.kind].compute):
-                if job.kind == "review" and self.warming is not None:
+                if job.kind in ("review", "statements") and self.warming:
                     self.await_warming()
                 if not plan_job(ctx, state, job):
                     continue

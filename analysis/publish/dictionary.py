@@ -135,6 +135,19 @@ DESCRIPTIONS: dict[str, str] = {
     "count": "Number of partnerships in the segment.",
     "share": "Share of the scope's partnerships in the segment.",
     "row": "Row of the source table.",
+    "verdict_id": "The open verdict: statement:<id>, claim:<id> or cell:<partnership>|<indicator>.",
+    "about": "What the verdict is about, in words.",
+    "reports": "The partnerships whose inspection reports settle the verdict together, joined by '|' (one: "
+               "that report alone).",
+    "n_reports": "How many reports (for a lower bound, at least this many).",
+    "method": "one report (it alone settles the verdict), smallest set (proven: no fewer reports do), or a "
+              "lower bound where the smallest set was not searched.",
+    "verdicts_settled": "Open statements and readings of conclusions the report alone settles, whatever it says.",
+    "in_smallest_sets": "Open statements and readings of conclusions whose smallest settling set of reports "
+                        "includes this one.",
+    "cells_fixed": "Open grades of other partnerships the report alone fixes, whatever it says.",
+    "n_settled": "Open statements and readings of conclusions the reports settle, alone or together.",
+    "n_open": "Open statements and readings of conclusions.",
 }
 
 

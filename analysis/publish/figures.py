@@ -48,6 +48,7 @@ __all__ = [
     "profile_plot",
     "trend_plot",
     "staff_survey_plot",
+    "settle_plot",
     "case_records_plot",
     "grade_bars_data",
     "grade_grid_data",
@@ -301,7 +302,7 @@ def _scope_style(scope: str) -> tuple[str, str]:
 
 def _scope_label(scope: str) -> str:
     if scope == "all":
-        return "All 32"
+        return f"All {len(areas.PARTNERSHIPS)}"
     return areas.period_group_label(scope) if scope in areas.PERIOD_GROUPS else str(scope)
 
 
@@ -1213,6 +1214,97 @@ def staff_survey_plot(survey: pd.DataFrame, ax=None, basis: str = "staff survey 
         + (f" The review states no figure for: {gaps}." if missing else "")
     )
     return _record(ax, data.reset_index(drop=True), alt, "", description)
+
+
+def settle_plot(settles: pd.DataFrame, ax=None, basis: str = ""):
+    """How many inspection reports would settle each open statement and conclusion: bars of the number of
+    verdicts by the number of reports needed (one report alone, the proven smallest set, or at least a bound).
+
+    Parameters
+    ----------
+    settles : pandas.DataFrame
+        The ``settles`` frame of :func:`analysis.stats.settle.what_would_settle` (cells are left out).
+    ax : matplotlib.axes.Axes, optional
+        The Axes to draw on; by default a new figure.
+    basis : str
+        The data basis, written under the figure.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on. Drawn data: reports_needed, kind ('exact' or 'at least'), verdicts.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> settles = pd.DataFrame({"verdict_id": ["statement:a", "claim:b", "claim:b", "claim:c"],
+    ...                         "kind": ["statement", "claim", "claim", "claim"],
+    ...                         "n_reports": [2, 1, 1, 2], "method": ["smallest set (proven)", "one report",
+    ...                                                              "one report", "at least 2 reports"]})
+    >>> ax = settle_plot(settles)
+    >>> drawn(ax).data.to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+    [{'reports_needed': 1, 'kind': 'exact', 'verdicts': 1}, {'reports_needed': 2, 'kind': 'exact', 'verdicts': 1},
+     {'reports_needed': 2, 'kind': 'at least', 'verdicts': 1}]
+    >>> drawn(ax).alt
+    'Bar chart of 3 open statements and conclusions by the number of inspection reports that would settle \
+them: 1 by a single report; 1 needs 2 reports; 1 needs at least 2.'
+    >>> plt.close("all")
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.patches import Patch
+
+    verdicts = settles[settles["kind"] != "cell"]
+    per = verdicts.groupby("verdict_id", sort=False).agg(n=("n_reports", "min"), method=("method", "first"))
+    per["kind"] = np.where(per["method"].str.startswith("at least"), "at least", "exact")
+    data = (per.groupby(["n", "kind"]).size().rename("verdicts").reset_index()
+            .rename(columns={"n": "reports_needed"}).sort_values(["reports_needed", "kind"], ascending=[True, False]))
+    data = data[["reports_needed", "kind", "verdicts"]].reset_index(drop=True)
+    data["reports_needed"] = data["reports_needed"].astype(int)
+    data["verdicts"] = data["verdicts"].astype(int)
+    ax = _new_axes(ax, (7.5, 3.4))
+    colour, edge = GROUP_STYLES[0][0], UNRESOLVED_EDGE
+    with plt.rc_context(RC):
+        for r in data.itertuples():
+            exact = r.kind == "exact"
+            ax.bar(r.reports_needed, r.verdicts, width=0.8, color=colour if exact else UNRESOLVED_COLOUR,
+                   edgecolor="white" if exact else edge, hatch=None if exact else "///", linewidth=0.8)
+        stacked = data.groupby("reports_needed")["verdicts"].sum()
+        for n, v in stacked.items():
+            ax.text(n, v + 0.1, str(int(v)), ha="center", va="bottom", fontsize=7.5, color="#0b0c0c")
+        top = int(data["reports_needed"].max()) if len(data) else 1
+        ax.set_xlim(0.3, top + 0.7)
+        ax.set_xticks(range(1, top + 1), [str(k) if k == 1 or k % 2 == 0 else "" for k in range(1, top + 1)])
+        ax.set_xlabel("Inspection reports needed to settle the verdict, whatever they say")
+        ax.set_ylabel("Open verdicts")
+        ax.set_ylim(0, max(1, int(stacked.max()) if len(stacked) else 1) * 1.2)
+        ax.set_title("How many reports would settle the review's open statements and conclusions", pad=18)
+        ax.legend(handles=[Patch(facecolor=colour, edgecolor="white", label="exact (one report, or the proven "
+                                 "smallest set)"),
+                           Patch(facecolor=UNRESOLVED_COLOUR, edgecolor=edge, hatch="///",
+                                 label="at least this many (not searched)")],
+                  frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)
+        _note(ax, basis)
+    exact = data[data["kind"] == "exact"]
+    single = int(exact.loc[exact["reports_needed"] == 1, "verdicts"].sum())
+    parts = [f"{single} by a single report"]
+    for r in exact[exact["reports_needed"] > 1].itertuples():
+        parts.append(f"{r.verdicts} need{'s' if r.verdicts == 1 else ''} {r.reports_needed} reports")
+    for r in data[data["kind"] == "at least"].itertuples():
+        parts.append(f"{r.verdicts} need{'s' if r.verdicts == 1 else ''} at least {r.reports_needed}")
+    total = int(data["verdicts"].sum())
+    alt = (f"Bar chart of {total} open statements and conclusions by the number of inspection reports that would "
+           f"settle them: " + "; ".join(parts) + ".")
+    if len(alt) > ALT_LIMIT:
+        hi = int(exact["reports_needed"].max()) if len(exact) else 0
+        alt = (f"Bar chart of {total} open statements and conclusions by the number of inspection reports that "
+               f"would settle them: {single} by a single report, the others by 2 to {hi} reports.")
+    description = ("Open statements and readings of conclusions by the number of reports needed: " + "; ".join(parts)
+                   + ". A set of reports settles a verdict when the record plus those reports leave one answer, "
+                     "whatever the reports say.")
+    return _record(ax, data, alt, basis, description)
 
 
 def case_records_plot(records: pd.DataFrame, ax=None, basis: str = "case-record proportions stated in the review"):

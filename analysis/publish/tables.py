@@ -184,6 +184,14 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
               present._view_claims,
               columns={"value": "For top: how many; for at_least and between: the lower bound."}),
     TableSpec("reconciliation", "Where the complete grade table disagrees with the public record"),
+    TableSpec("reading_list", "Which inspection reports would settle most: open verdicts each report settles, "
+              "whatever it says", columns={"verdict_ids": "The statements and conclusions it settles, joined "
+                                                          "by '|'."}),
+    TableSpec("what_would_settle", "What would settle each open verdict: the reports that decide it, whatever "
+              "they say", columns={"kind": "statement, claim (a reading of a conclusion) or cell.",
+                                   "indicator": "The quality indicator the verdict concerns."}),
+    TableSpec("settle_headline", "Two reports to read first, and how many open statements and conclusions they "
+              "would settle, alone or together"),
 )}
 
 

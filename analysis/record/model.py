@@ -583,7 +583,7 @@ class RecordModel:
             A, lo, hi = D.BASE, np.ones(D.NP * D.NI), np.ones(D.NP * D.NI)
         return A, lo, hi
 
-    def constraints(self, extra=()):
+    def constraints(self, extra=(), groups=None):
         """The active constraints as (A, lower, upper): every consistent table x has lower <= A x <= upper
         (the first 288 rows say each cell has exactly one grade). ``extra`` rows are appended.
 
@@ -592,6 +592,8 @@ class RecordModel:
         extra : sequence of tuple, optional
             Further rows, each ``(indices, lower, upper)`` or ``(indices, coefficients, lower, upper)``
             (as in :class:`Group`).
+        groups : list of Group, optional
+            The groups in force (default: :attr:`active`).
 
         Returns
         -------
@@ -615,7 +617,7 @@ class RecordModel:
         >>> model.constraints(extra=[(np.array([0, 1]), 0, 1)])[0].shape
         (577, 1728)
         """
-        return self._matrix(self.active, extra)
+        return self._matrix(self.active if groups is None else groups, extra)
 
     def maximise(self, coef: np.ndarray, extra=()) -> tuple[float, np.ndarray] | None:
         """The maximum of ``coef @ x`` over consistent tables (with ``extra`` rows) and a table

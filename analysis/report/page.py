@@ -306,7 +306,27 @@ class ReviewPage(Page):
         out.append(f"Every other indicator and direction ({len(b) - len(decided)} of {len(b)}): a significant "
                    f"trend is possible but not forced. The groups are different partnerships inspected at "
                    f"different times, so a trend describes these inspections, not a change in services.")
+        out += self._settle_findings()
         return out
+
+    def _settle_findings(self) -> list[str]:
+        from analysis.stats import settle
+
+        found = settle.what_would_settle(self.record, self.model)
+        head = found["headline"]
+        if not len(head):
+            return []
+        rows = found["settles"]
+        verdicts = rows[rows["kind"] != "cell"]
+        alone = verdicts.loc[verdicts["method"] == "one report", "verdict_id"].nunique()
+        n_open, n = int(head["n_open"].iloc[0]), int(head["n_settled"].iloc[0])
+        pair = " and ".join(escape_markdown(p) for p in head["reports"].iloc[0].split("|"))
+        first = (f"No single inspection report would settle any of the review's {n_open} open statements and "
+                 "readings of its conclusions, whatever it says" if alone == 0 else
+                 f"Single inspection reports would settle {alone} of the review's {n_open} open statements and "
+                 "readings of its conclusions, whatever they say")
+        return [f"{first}; reading the reports of {pair} would settle {n}. The statements page gives every open "
+                "verdict with the reports that would settle it."]
 
 
     def trend_method(self):
@@ -472,7 +492,7 @@ class StatementsPage(Page):
                 f"{'is' if len(aside) == 1 else 'are'} set aside (reported as contradicted): "
                 f"{e('; '.join(aside))}."
             )
-        return out
+        return out + ReviewPage._settle_findings(self)
 
 
 #: The page of each notebook kind (:data:`analysis.report.kinds.KINDS`; a test checks they agree).
