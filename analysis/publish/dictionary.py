@@ -146,6 +146,10 @@ DESCRIPTIONS: dict[str, str] = {
     "in_smallest_sets": "Open statements and readings of conclusions whose smallest settling set of reports "
                         "includes this one.",
     "cells_fixed": "Open grades of other partnerships the report alone fixes, whatever it says.",
+    "reports_needed": "Inspection reports needed to settle the verdict, whatever they say (for a lower bound, at "
+                      "least this many).",
+    "exact": "True when reports_needed is exact (one report, or the proven smallest set); False for a lower bound.",
+    "verdicts": "Number of open statements and readings of conclusions.",
     "n_settled": "Open statements and readings of conclusions the reports settle, alone or together.",
     "n_open": "Open statements and readings of conclusions.",
 }

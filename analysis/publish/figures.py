@@ -1245,30 +1245,30 @@ def settle_plot(settles: pd.DataFrame, ax=None, basis: str = ""):
     ...                                                              "one report", "at least 2 reports"]})
     >>> ax = settle_plot(settles)
     >>> drawn(ax).data.to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
-    [{'reports_needed': 1, 'kind': 'exact', 'verdicts': 1}, {'reports_needed': 2, 'kind': 'exact', 'verdicts': 1},
-     {'reports_needed': 2, 'kind': 'at least', 'verdicts': 1}]
+    [{'reports_needed': 1, 'exact': True, 'verdicts': 1}, {'reports_needed': 2, 'exact': True, 'verdicts': 1},
+     {'reports_needed': 2, 'exact': False, 'verdicts': 1}]
     >>> drawn(ax).alt
     'Bar chart of 3 open statements and conclusions by the number of inspection reports that would settle \
 them: 1 by a single report; 1 needs 2 reports; 1 needs at least 2.'
     >>> plt.close("all")
     """
     import matplotlib.pyplot as plt
-    import numpy as np
     from matplotlib.patches import Patch
 
     verdicts = settles[settles["kind"] != "cell"]
     per = verdicts.groupby("verdict_id", sort=False).agg(n=("n_reports", "min"), method=("method", "first"))
-    per["kind"] = np.where(per["method"].str.startswith("at least"), "at least", "exact")
-    data = (per.groupby(["n", "kind"]).size().rename("verdicts").reset_index()
-            .rename(columns={"n": "reports_needed"}).sort_values(["reports_needed", "kind"], ascending=[True, False]))
-    data = data[["reports_needed", "kind", "verdicts"]].reset_index(drop=True)
+    per["exact"] = ~per["method"].str.startswith("at least")
+    data = (per.groupby(["n", "exact"]).size().rename("verdicts").reset_index()
+            .rename(columns={"n": "reports_needed"}).sort_values(["reports_needed", "exact"], ascending=[True, False]))
+    data = data[["reports_needed", "exact", "verdicts"]].reset_index(drop=True)
+    data["exact"] = data["exact"].astype(bool)
     data["reports_needed"] = data["reports_needed"].astype(int)
     data["verdicts"] = data["verdicts"].astype(int)
     ax = _new_axes(ax, (7.5, 3.4))
     colour, edge = GROUP_STYLES[0][0], UNRESOLVED_EDGE
     with plt.rc_context(RC):
         for r in data.itertuples():
-            exact = r.kind == "exact"
+            exact = bool(r.exact)
             ax.bar(r.reports_needed, r.verdicts, width=0.8, color=colour if exact else UNRESOLVED_COLOUR,
                    edgecolor="white" if exact else edge, hatch=None if exact else "///", linewidth=0.8)
         stacked = data.groupby("reports_needed")["verdicts"].sum()
@@ -1287,12 +1287,12 @@ them: 1 by a single report; 1 needs 2 reports; 1 needs at least 2.'
                                  label="at least this many (not searched)")],
                   frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)
         _note(ax, basis)
-    exact = data[data["kind"] == "exact"]
+    exact = data[data["exact"]]
     single = int(exact.loc[exact["reports_needed"] == 1, "verdicts"].sum())
     parts = [f"{single} by a single report"]
     for r in exact[exact["reports_needed"] > 1].itertuples():
         parts.append(f"{r.verdicts} need{'s' if r.verdicts == 1 else ''} {r.reports_needed} reports")
-    for r in data[data["kind"] == "at least"].itertuples():
+    for r in data[~data["exact"]].itertuples():
         parts.append(f"{r.verdicts} need{'s' if r.verdicts == 1 else ''} at least {r.reports_needed}")
     total = int(data["verdicts"].sum())
     alt = (f"Bar chart of {total} open statements and conclusions by the number of inspection reports that would "

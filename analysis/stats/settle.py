@@ -143,20 +143,6 @@ def open_questions(record, model: RecordModel) -> list[Question]:
 
 
 # -- the two-copy program ----------------------------------------------------------------------------------
-def _coo(rows, offset: int):
-    """Rows as (row numbers, columns, values, lower, upper) over a vector whose copy starts at ``offset``."""
-    r, c, v, lo, hi = [], [], [], [], []
-    for k, row in enumerate(rows):
-        idx, coef, low, high = row if len(row) == 4 else (row[0], None, row[1], row[2])
-        idx = np.asarray(idx, dtype=int)
-        r.append(np.full(len(idx), k))
-        c.append(idx + offset)
-        v.append(np.ones(len(idx)) if coef is None else np.asarray(coef, float))
-        lo.append(low)
-        hi.append(high)
-    return r, c, v, lo, hi
-
-
 class _Rows:
     """A growing list of sparse rows over the program's variables."""
 
