@@ -30,8 +30,6 @@ on the table, so its two-copy program is not this one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import pandas as pd
 from scipy import sparse
@@ -40,7 +38,9 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from analysis.domain import areas
 from analysis.errors import ReviewError
 from analysis.record.cache import cached
-from analysis.record.model import D, RecordModel, statement_group
+from analysis.record.model import D, RecordModel
+from analysis.record.rows import SparseRows
+from analysis.stats.verdicts import Question, verdict_questions
 
 __all__ = ["Question", "open_questions", "settled_by", "smallest_settling_set", "what_would_settle",
            "SETTLE_COLUMNS", "READING_COLUMNS", "HEADLINE_COLUMNS"]
@@ -51,40 +51,6 @@ HEADLINE_COLUMNS = ["reports", "n_settled", "n_open"]
 
 #: Rounds of the smallest-set search before it reports a lower bound instead.
 MAX_ROUNDS = 100
-
-
-@dataclass(frozen=True)
-class Question:
-    """One open verdict, as the two-copy program needs it.
-
-    Parameters
-    ----------
-    id : str
-        ``statement:<id>``, ``claim:<id>`` or ``cell:<partnership>|<indicator>``.
-    kind : str
-        ``statement``, ``claim`` or ``cell``.
-    label : str
-        What the verdict is about, in words.
-    indicator : str
-        The indicator it concerns.
-    exclude : tuple of str
-        Ids of groups in force left out of the context (a statement and its rival readings: a
-        statement is judged against the rest of the record).
-    holds, fails : tuple
-        For a statement or claim: the alternatives under which it holds (first copy) and fails
-        (second copy), each a sequence of rows as in :class:`analysis.record.model.Group`.
-    cell : tuple or None
-        For a cell: (partnership, indicator); the copies differ on its grade.
-    """
-
-    id: str
-    kind: str
-    label: str
-    indicator: str
-    exclude: tuple = ()
-    holds: tuple = field(default=(), repr=False)
-    fails: tuple = field(default=(), repr=False)
-    cell: tuple | None = None
 
 
 def open_questions(record, model: RecordModel) -> list[Question]:
@@ -109,82 +75,17 @@ def open_questions(record, model: RecordModel) -> list[Question]:
     >>> open_questions(load.load_record(), RecordModel.from_grades(load.example_grades()))
     []
     """
-    from analysis.stats import claims, statements
-
-    out = []
-    verdicts = statements.evaluate_statements(record, model, evidence=False).set_index("statement_id")["verdict"]
-    links = statements._linked(record.statements)
-    for _, rec in record.statements.iterrows():
-        sid = rec["statement_id"]
-        if verdicts[sid] != "possible":
-            continue
-        group = statement_group(rec)
-        idx, lo, hi = group.rows[0]
-        fails = [[(idx, 0, lo - 1)]] if lo > 0 else []
-        fails += [[(idx, hi + 1, np.inf)]] if np.isfinite(hi) else []
-        out.append(Question(f"statement:{sid}", "statement", group.label, str(rec["indicator"]),
-                            tuple(sorted({group.id} | {f"statement:{x}" for x in links[sid]})),
-                            (tuple(group.rows),), tuple(tuple(f) for f in fails)))
-    verdicts = claims.evaluate_claims(record, model, evidence=False).set_index("claim_id")["verdict"]
-    for _, claim in record.claims.iterrows():
-        if verdicts[claim["claim_id"]] != "possible":
-            continue
-        holds, fails, _, _ = claims.claim_conditions(claim)
-        out.append(Question(f"claim:{claim['claim_id']}", "claim", f"{claim['claim']} ({claim['reading']})",
-                            str(claim["indicator"]), (), tuple(tuple(a) for a in holds),
-                            tuple(tuple(a) for a in fails)))
+    out = verdict_questions(record, model)
     if not model.complete:
         n_possible = model.possible.sum(axis=2)
         for a, p in enumerate(D.P):
             for b, i in enumerate(D.I):
                 if n_possible[a, b] > 1:
-                    out.append(Question(f"cell:{p}|{i}", "cell", f"{p} {i}", i, cell=(p, i)))
+                    out.append(Question(f"cell:{p}|{i}", "cell", f"{p} {i}", i, cell=(p, i), verdict="open"))
     return out
 
 
 # -- the two-copy program ----------------------------------------------------------------------------------
-class _Rows:
-    """A growing list of sparse rows over the program's variables."""
-
-    def __init__(self):
-        self.r, self.c, self.v, self.lo, self.hi, self.n = [], [], [], [], [], 0
-
-    def add(self, cols, vals, lo, hi):
-        self.r.append(np.full(len(cols), self.n))
-        self.c.append(np.asarray(cols, dtype=int))
-        self.v.append(np.asarray(vals, dtype=float))
-        self.lo.append(lo)
-        self.hi.append(hi)
-        self.n += 1
-
-    def alternatives(self, alts, offset: int, selectors: list[int]):
-        """Rows on the copy at ``offset`` under which one of ``alts`` holds (a selector each when several)."""
-        if len(alts) == 1:
-            for row in alts[0]:
-                idx, coef, lo, hi = row if len(row) == 4 else (row[0], None, row[1], row[2])
-                vals = np.ones(len(idx)) if coef is None else np.asarray(coef, float)
-                self.add(np.asarray(idx) + offset, vals, lo, hi)
-            return
-        for alt, s in zip(alts, selectors):
-            for row in alt:
-                idx, coef, lo, hi = row if len(row) == 4 else (row[0], None, row[1], row[2])
-                vals = np.ones(len(idx)) if coef is None else np.asarray(coef, float)
-                low, high = float(np.minimum(vals, 0).sum()), float(np.maximum(vals, 0).sum())
-                cols = np.append(np.asarray(idx) + offset, s)
-                if np.isfinite(lo) and lo > low:  # a.x >= lo when selected, a.x >= its least value otherwise
-                    self.add(cols, np.append(vals, -(lo - low)), low, np.inf)
-                if np.isfinite(hi) and hi < high:
-                    self.add(cols, np.append(vals, high - hi), -np.inf, high)
-        self.add(selectors, np.ones(len(selectors)), 1, np.inf)
-
-    def matrix(self, n_vars: int):
-        if not self.n:
-            return sparse.csr_array((0, n_vars)), np.zeros(0), np.zeros(0)
-        m = sparse.csr_array((np.concatenate(self.v), (np.concatenate(self.r), np.concatenate(self.c))),
-                             shape=(self.n, n_vars))
-        return m, np.array(self.lo, float), np.array(self.hi, float)
-
-
 def _row_vars(partnership: str) -> np.ndarray:
     a = D.PI[partnership]
     return np.arange(a * D.NI * D.NG, (a + 1) * D.NI * D.NG)
@@ -216,7 +117,7 @@ class _PairProgram:
                               for p in D.P}
         else:
             self.open_vars = {p: _row_vars(p) for p in D.P}
-        static = _Rows()
+        static = SparseRows()
         if question.cell is not None:
             p, i = question.cell
             for g in D.G:
