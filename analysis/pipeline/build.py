@@ -129,13 +129,14 @@ def _run_job(job: Job, template: str, out_dir: str, params: dict, staging: str, 
 def _warm(what: str, grades_copy: str, grades_sha256: str | None, data_dir: str, results_dir: str,
           source_key: str) -> None:
     """In a worker process: compute one long result into the results cache (the same call, and so the
-    same entry, as the templates make): ``trend_bounds`` (the national review's exact trend bounds) or
-    ``settle`` (what would settle each open verdict, for the national and statements pages), from the
+    same entry, as the templates make): ``trend_bounds`` (the national review's exact trend bounds),
+    ``settle`` (what would settle each open verdict, for the national and statements pages) or
+    ``fragility`` (how fragile each decided verdict is, for the statements page), from the
     build's copy of the grade table (checked to be the one validated), never the user's file."""
     from analysis.domain.load import read_grade_table
     from analysis.record.cache import ResultsCache
     from analysis.report.page import PAGES
-    from analysis.stats import settle, trend_bounds
+    from analysis.stats import fragility, settle, trend_bounds
 
     table = read_grade_table(grades_copy) if grades_copy else None
     if table is not None and table.sha256 != grades_sha256:
@@ -144,6 +145,8 @@ def _warm(what: str, grades_copy: str, grades_sha256: str | None, data_dir: str,
     page.model.cache = ResultsCache(results_dir, source_key)
     if what == "trend_bounds":
         trend_bounds.trend_bounds(page.model)
+    elif what == "fragility":
+        fragility.fragility(page.record, page.model)
     else:
         settle.what_would_settle(page.record, page.model)
 
@@ -775,7 +778,8 @@ class _Scheduler:
 
     def start_warming(self, what: list[str]) -> None:
         """The longest computations (``trend_bounds``: the exact trend bounds, about 20 s; ``settle``: what
-        would settle each open verdict, about 100 s) in workers while this process computes the other
+        would settle each open verdict, about 100 s; ``fragility``: how fragile each decided one is, about
+        40 s) in workers while this process computes the other
         notebooks' results, so both cores work from the start."""
         ctx = self.ctx
         copy = str(ctx.out_dir / ctx.grades_copy) if ctx.grades_copy else ""
@@ -843,8 +847,9 @@ class _Scheduler:
         ctx, state = self.ctx, self.state
         try:
             todo = {j.kind for j in ctx.jobs if indexed(ctx, state, j) is None}
-            what = (["trend_bounds"] if "review" in todo else []) + (["settle"] if todo & {"review", "statements"}
-                                                                      else [])
+            what = ((["trend_bounds"] if "review" in todo else [])
+                    + (["settle"] if todo & {"review", "statements"} else [])
+                    + (["fragility"] if "statements" in todo else []))
             if what:
                 self.start()
                 self.start_warming(what)

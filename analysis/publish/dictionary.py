@@ -150,6 +150,16 @@ DESCRIPTIONS: dict[str, str] = {
                       "least this many).",
     "exact": "True when reports_needed is exact (one report, or the proven smallest set); False for a lower bound.",
     "verdicts": "Number of open statements and readings of conclusions.",
+    "rows_wrong": "The fewest rows of the record (stated grades, grade counts, the review's statements; with a "
+                  "complete table, its cells) that would have to be wrong to overturn the verdict (empty: no rows "
+                  "can).",
+    "row_ids": "Identifiers of the first smallest such set of rows, in the record's order, joined by '; '.",
+    "rows": "Those rows in words, joined by '; '.",
+    "sources": "Their sources (source_id of data/record/sources.csv), joined by '; '.",
+    "quotes": "Their sources' words, joined by '; '.",
+    "sources_wrong": "The fewest sources that would have to be wrong (every row they give) to overturn the verdict.",
+    "source_ids": "The first smallest such set of sources, joined by '; '.",
+    "rests_on": "What the verdict rests on, in words: a single row, a single source, or how many of each.",
     "n_settled": "Open statements and readings of conclusions the reports settle, alone or together.",
     "n_open": "Open statements and readings of conclusions.",
 }

@@ -274,6 +274,20 @@ def _view_claims(f: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _view_fragility(f: pd.DataFrame) -> pd.DataFrame:
+    def count(v):
+        return "none can" if pd.isna(v) or v == "" else str(int(v))
+
+    return pd.DataFrame(
+        {
+            "Verdict": [f"{a}: {v}" if k != "cell" else a for a, v, k in zip(f["about"], f["verdict"], f["kind"])],
+            "Rows that would have to be wrong": [count(v) for v in f["rows_wrong"]],
+            "Sources that would have to be wrong": [count(v) for v in f["sources_wrong"]],
+            "The first such set of rows": [f"{r} ({e})" if r else "" for r, e in zip(f["rows"], f["explanations"])],
+        }
+    )
+
+
 def _view_conflicts(f: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {

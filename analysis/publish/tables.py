@@ -192,6 +192,14 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
                                    "indicator": "The quality indicator the verdict concerns."}),
     TableSpec("settle_headline", "Two reports to read first, and how many open statements and conclusions they "
               "would settle, alone or together"),
+    TableSpec("fragility", "How fragile each decided verdict is: the fewest rows of the record that would have to be "
+              "wrong to overturn it", present._view_fragility,
+              columns={"kind": "statement, claim (a reading of a conclusion) or cell (a grade the record fixes "
+                               "without stating it).",
+                       "verdict": "confirmed or contradicted; for a cell, the grade it is fixed at.",
+                       "indicator": "The quality indicator the verdict concerns.",
+                       "explanations": "Whether the set named is the only smallest set of rows that overturns the "
+                                       "verdict, or one of several (counted up to 6)."}),
 )}
 
 

@@ -23,6 +23,7 @@ exactly the notebooks whose results it changes.
 from __future__ import annotations
 
 import io
+import re
 from functools import cached_property
 from pathlib import Path
 
@@ -492,7 +493,94 @@ class StatementsPage(Page):
                 f"{'is' if len(aside) == 1 else 'are'} set aside (reported as contradicted): "
                 f"{e('; '.join(aside))}."
             )
-        return out + ReviewPage._settle_findings(self)
+        return out + ReviewPage._settle_findings(self) + self._fragility_findings()
+
+    def _fragility_findings(self) -> list[str]:
+        from analysis.stats import fragility
+
+        f = fragility.fragility(self.record, self.model)
+        verdicts = f[f["kind"] != "cell"]
+        if not len(verdicts):
+            return []
+        one_row = int((verdicts["rows_wrong"] == 1).sum())
+        one_source = int((verdicts["sources_wrong"] == 1).sum())
+        what = "cells of the table" if self.model.of_grade_table else "rows of the record"
+        text = (f"Of the {len(verdicts)} statements and readings of conclusions the "
+                f"{'table' if self.model.of_grade_table else 'record'} decides, {one_row} would be overturned if a "
+                f"single one of its {what} were wrong")
+        if not self.model.of_grade_table:
+            text += f", and {one_source} rest on a single source"
+        return [text + "."]
+
+    def resting_on(self, fragile: pd.DataFrame) -> str:
+        """What each decided statement and conclusion rests on, in words (Markdown): those one source decides
+        first, each with the row or source it rests on.
+
+        Parameters
+        ----------
+        fragile : pandas.DataFrame
+            :func:`analysis.stats.fragility.fragility` of this page's record and model.
+
+        Returns
+        -------
+        str
+            A paragraph and a list; on a complete grade table, one sentence on how many cells each needs.
+
+        Examples
+        --------
+        >>> page = StatementsPage(None)
+        >>> fragile = pd.DataFrame([{"kind": "statement", "about": "2.1 Good in all >= 30", "verdict": "confirmed",
+        ...                          "rows_wrong": 1, "rows": "2.1 Good in all = 30", "sources": "review-2012-17",
+        ...                          "explanations": "the only smallest set", "sources_wrong": 1,
+        ...                          "source_ids": "review-2012-17"}])
+        >>> print(page.resting_on(fragile))  # doctest: +NORMALIZE_WHITESPACE
+        1 of the 1 statements and readings of conclusions the record decides rest on a single source: if it
+        were wrong, the verdict could be overturned.
+        - 2\\.1 Good in all &gt;= 30 (confirmed): one wrong row would overturn it: 2\\.1 Good in all = 30, from
+        Care Inspectorate, *The joint strategic inspection of services for children and young people: Review of
+        findings from the inspection programme 2012\\-2017*.
+        """
+        e = escape_markdown
+        verdicts = fragile[fragile["kind"] != "cell"]
+        cells = fragile[fragile["kind"] == "cell"]
+        if not len(verdicts):
+            return "*Nothing is decided, so nothing can be overturned.*"
+        if self.model.of_grade_table:
+            k = verdicts["rows_wrong"].dropna().astype(int)
+            return (f"With a complete grade table the rows are its cells: to overturn one of the "
+                    f"{len(verdicts)} decided statements and readings of conclusions, between {k.min()} and "
+                    f"{k.max()} of its cells would have to be wrong.")
+        src = self.record.sources.set_index("source_id")
+
+        def source(sid):
+            if sid not in src.index:
+                return e(sid)
+            return f"{e(src.loc[sid, 'publisher'])}, *{e(src.loc[sid, 'title'])}*"
+
+        single = verdicts[verdicts["sources_wrong"] == 1]
+        lines = [f"{len(single)} of the {len(verdicts)} statements and readings of conclusions the record decides "
+                 "rest on a single source: if it were wrong, the verdict could be overturned."]
+        for r in single.itertuples():
+            if r.rows_wrong == 1:
+                many = re.search(r"one of (at least )?(\d+)", r.explanations)
+                lead = ("one wrong row would overturn it: " if many is None else
+                        f"any one of {many.group(1) or ''}{many.group(2)} rows being wrong would overturn it; the "
+                        "first is ")
+                lines.append(f"- {e(r.about)} ({r.verdict}): {lead}{e(r.rows)}, from {source(r.sources)}.")
+            else:
+                lines.append(f"- {e(r.about)} ({r.verdict}): rests on one source, {source(r.source_ids)} "
+                             f"({int(r.rows_wrong)} of its rows would have to be wrong).")
+        rest = verdicts[verdicts["sources_wrong"] != 1]
+        for r in rest.itertuples():
+            lines.append(f"- {e(r.about)} ({r.verdict}): {int(r.rows_wrong)} rows from {int(r.sources_wrong)} "
+                         "sources would have to be wrong." if pd.notna(r.rows_wrong) else
+                         f"- {e(r.about)} ({r.verdict}): no rows of the record could overturn it.")
+        if len(cells):
+            n1 = int((cells["rows_wrong"] == 1).sum())
+            lines.append("")
+            lines.append(f"Of the {len(cells)} grades the record fixes without a source stating them, {n1} would "
+                         "change if a single row of the record were wrong.")
+        return "\n".join(lines)
 
 
 #: The page of each notebook kind (:data:`analysis.report.kinds.KINDS`; a test checks they agree).
