@@ -33,7 +33,7 @@ _FACE = {
     "summaries": "analysis.stats.summaries", "statements": "analysis.stats.statements",
     "claims": "analysis.stats.claims", "exact": "analysis.stats.exact", "trends": "analysis.stats.trends",
     "trend_bounds": "analysis.stats.trend_bounds", "settle": "analysis.stats.settle",
-    "fragility": "analysis.stats.fragility",
+    "fragility": "analysis.stats.fragility", "whatif": "analysis.stats.whatif",
     "figures": "analysis.publish.figures",
     "present": "analysis.publish.present",
     # functions and classes

@@ -37,10 +37,44 @@ def _wrap(text: str, indent: int, width: int = 100) -> str:
     return textwrap.fill(text, width=width, initial_indent=" " * indent, subsequent_indent=" " * (indent + 2))
 
 
+def _cmd_what_if(args) -> int:
+    from analysis.report.page import open_report
+    from analysis.stats.whatif import what_changes
+
+    before = open_report("statements", data=args.data or "")  # reads the results cache a build filled
+    after = open_report("statements", data=args.data or "", assume=args.assume)
+    changes = what_changes((before.record, before.model), (after.record, after.model))
+    if args.csv:
+        from analysis.publish.precision import for_csv
+
+        for_csv(changes).to_csv(sys.stdout, index=False, lineterminator="\n")
+        return 0
+    print(f"What changes with the facts assumed in {args.assume} (nothing is written).")
+    if changes.empty:
+        print("\nNothing changes: no verdict, range, possible grade or trend bound.")
+        return 0
+    for kind, rows in changes.groupby("kind", sort=False):
+        print(f"\n{kind} ({len(rows)} changed):")
+        for r in rows.itertuples():
+            print(f"  {_line(r.id, 86)}")
+            if kind != "cell":
+                print(f"{'':<4}{_line(r.about, 84)}")
+            print(f"{'':<4}before: {r.before}")
+            print(f"{'':<4}after:  {r.after}")
+    return 0
+
+
 def _cmd_statements(args) -> int:
     from analysis.report.page import open_report
     from analysis.stats.claims import evaluate_claims
     from analysis.stats.statements import evaluate_statements
+
+    if args.assume:
+        from analysis.errors import UsageError
+
+        if args.grades:
+            raise UsageError("--assume adds facts to the public record: give --grades or --assume, not both")
+        return _cmd_what_if(args)
 
     # reads the results cache a build filled
     page = open_report("statements", grades=args.grades or "", data=args.data or "")
@@ -235,6 +269,10 @@ def main(argv=None) -> int:
     p = sub.add_parser("statements", parents=[data], help="the review's statements checked against the data")
     p.add_argument("--csv", action="store_true", help="machine-readable CSV on standard output")
     p.add_argument("--grades", help="a complete grade table (CSV) instead of the public record")
+    p.add_argument("--assume", metavar="FACTS", help="a CSV of hypothetical facts laid out as "
+                   "record/cell_grades.csv or record/area_grade_counts.csv (source_id: a source, or 'assumption'), "
+                   "added to the public record for this run only: shows every verdict, range, possible grade and "
+                   "trend bound that changes, before and after; nothing is written")
     p.set_defaults(func=_cmd_statements)
     p = sub.add_parser("build", parents=[data], help="run every notebook (national, period groups, partnerships, "
                        "statements) into reports/")

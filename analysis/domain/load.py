@@ -185,17 +185,14 @@ def _grade_list(value, display, row, column, problems) -> tuple:
 def _check_duplicate(seen, key, row, grade, display, column, value, problems) -> bool:
     """Record a cell; report a duplicate (same grade) or conflicting duplicate. True if new."""
     if key in seen:
-        first_row, first_grade = seen[key]
-        kind = (
-            "duplicate cell" if first_grade == grade else f"conflicting duplicate (row {first_row} says {first_grade})"
-        )
+        first_row, first_grade, first_display = seen[key]
+        where = f"row {first_row}" + ("" if first_display == display else f" of {first_display}")
+        kind = "duplicate cell" if first_grade == grade else f"conflicting duplicate ({where} says {first_grade})"
         problems.append(
-            Problem(
-                display, f"{kind} for {key[0]} {key[1]} (first at row {first_row})", row=row, column=column, value=value
-            )
+            Problem(display, f"{kind} for {key[0]} {key[1]} (first at {where})", row=row, column=column, value=value)
         )
         return False
-    seen[key] = (row, grade)
+    seen[key] = (row, grade, display)
     return True
 
 
@@ -222,7 +219,28 @@ def _cells_frame(records: list[dict]) -> pd.DataFrame:
     return frame
 
 
-def load_record(data_dir: Path | str | None = None) -> PublicRecord:
+#: The source_id a row of assumed facts may give instead of a source of sources.csv.
+ASSUMPTION = "assumption"
+
+#: The record's tables a file of assumed facts may follow.
+ASSUMABLE = ("cell_grades", "area_grade_counts")
+
+
+def _assumed_table(path: Path | str, data_dir: Path) -> str:
+    """Which of :data:`ASSUMABLE` a file of assumed facts follows, by its header (a problem if neither)."""
+    from analysis.domain.schema import read_csv_text
+
+    header = list(read_csv_text(path, display=str(path)).columns)
+    fields = {r["name"]: [f["name"] for f in r["schema"]["fields"]] for r in datapackage(data_dir)["resources"]}
+    for name in ASSUMABLE:
+        if set(header) == set(fields[name]):
+            return name
+    allowed = "; or ".join(f"{', '.join(fields[n])} (as {n}.csv)" for n in ASSUMABLE)
+    raise ValidationError([Problem(str(path), "the header follows neither table a file of assumed facts may follow",
+                                   row=1, value=", ".join(header), allowed=allowed)])
+
+
+def load_record(data_dir: Path | str | None = None, assume: Path | str | None = None) -> PublicRecord:
     """Load and check every table of a data package.
 
     Parameters
@@ -231,6 +249,11 @@ def load_record(data_dir: Path | str | None = None) -> PublicRecord:
         The data package (a folder with ``datapackage.json``). It becomes the data package in use
         (:func:`analysis.domain.package.use`), so the domain (scale, indicators, partnerships,
         period groups) and the record come from the same folder. Default: the one in use.
+    assume : str or Path, optional
+        A CSV of hypothetical facts, laid out as ``record/cell_grades.csv`` or
+        ``record/area_grade_counts.csv`` and checked the same way (its ``source_id`` a source or
+        ``assumption``), added to the record for this load only; nothing is written. A cell or a
+        partnership's counts the record already gives is a problem. ``files`` then names it too.
 
     Returns
     -------
@@ -264,6 +287,15 @@ def load_record(data_dir: Path | str | None = None) -> PublicRecord:
         raise ValidationError(problems)
     path = {r["name"]: f"data/{r['path']}" for r in datapackage(data_dir)["resources"]}
     source_ids = set(read["sources"]["source_id"])
+    # each table's frames with the name problems give: the data file's, then the assumed facts'
+    parts = {name: [(read[name], path[name])] for name in ASSUMABLE}
+    assumed_hash = {}
+    if assume is not None:
+        name = _assumed_table(assume, data_dir)
+        frame = read_resource(name, data_dir, path=assume)
+        _check_sources(frame, str(assume), source_ids | {ASSUMPTION}, problems)
+        parts[name].append((frame, str(assume)))
+        assumed_hash = {f"assumed/{Path(assume).name}": hashlib.sha256(Path(assume).read_bytes()).hexdigest()}
     group_of = areas.period_group_of()
     for name in [
         "partnerships",
@@ -281,78 +313,14 @@ def load_record(data_dir: Path | str | None = None) -> PublicRecord:
         _check_sources(read[name], path[name], source_ids, problems)
 
     # Single cells: names through aliases, grades through the spellings, one row per cell.
-    disp = path["cell_grades"]
     cells, seen = [], {}
-    for row, rec in read["cell_grades"].iterrows():
-        p = _resolve_partnership(rec["partnership"], disp, row, "partnership", problems)
-        g = _resolve_grade(rec["grade"], disp, row, "grade", problems)
-        if p is None or g is None:
-            continue
-        if not _check_duplicate(seen, (p, rec["indicator"]), row, g, disp, "grade", rec["grade"], problems):
-            continue
-        cells.append({**rec.to_dict(), "partnership": p, "grade": g, "period_group": group_of[p], "row": row})
+    for frame, disp in parts["cell_grades"]:
+        _read_cells(frame, disp, seen, cells, group_of, problems)
 
     # Grade counts per area: all six counts adding up to n_indicators, or a set of grades.
-    disp = path["area_grade_counts"]
     counts, seen_area = [], {}
-    for row, rec in read["area_grade_counts"].iterrows():
-        p = _resolve_partnership(rec["partnership"], disp, row, "partnership", problems)
-        given = {c: rec[c] for c in count_columns() if not pd.isna(rec[c])}
-        within = _grade_list(rec["within"], disp, row, "within", problems) if rec["within"] else ()
-        if given and len(given) < len(count_columns()):
-            for c in count_columns():
-                if c not in given:
-                    problems.append(Problem(disp, "count missing (write 0 for none)", row=row, column=c))
-        elif given:
-            n = rec["n_indicators"]
-            total = sum(int(v) for v in given.values())
-            if pd.isna(n):
-                problems.append(Problem(disp, "counts given without n_indicators", row=row, column="n_indicators"))
-            elif total != n:
-                problems.append(
-                    Problem(
-                        disp,
-                        f"counts add up to {total}, not n_indicators",
-                        row=row,
-                        column="n_indicators",
-                        value=int(n),
-                        allowed=f"{total} (the sum of the counts)",
-                    )
-                )
-            elif n < len(indicators.INDICATORS):
-                problems.append(
-                    Problem(
-                        disp,
-                        f"fewer indicators than the {len(indicators.INDICATORS)} graded",
-                        row=row,
-                        column="n_indicators",
-                        value=int(n),
-                        allowed=f">= {len(indicators.INDICATORS)}",
-                    )
-                )
-            if within:
-                problems.append(
-                    Problem(
-                        disp, "give either counts or within, not both", row=row, column="within", value=rec["within"]
-                    )
-                )
-        elif not within:
-            problems.append(Problem(disp, "row gives neither counts nor within", row=row, column="within"))
-        if p is not None:
-            if p in seen_area:
-                problems.append(
-                    Problem(
-                        disp,
-                        f"second count row for {p} (first at row {seen_area[p]})",
-                        row=row,
-                        column="partnership",
-                        value=rec["partnership"],
-                    )
-                )
-            seen_area[p] = row
-            counts.append(
-                {**rec.to_dict(), "partnership": p, "within": within, "period_group": group_of.get(p), "row": row}
-            )
+    for frame, disp in parts["area_grade_counts"]:
+        _read_counts(frame, disp, seen_area, counts, group_of, problems)
 
     # Statements: grades, period groups, comparator and bounds.
     disp = path["review_statements"]
@@ -435,8 +403,87 @@ def load_record(data_dir: Path | str | None = None) -> PublicRecord:
         case_records=read["case_records"].reset_index(drop=True),
         headline_counts=read["headline_counts"].reset_index(drop=True),
         claims=claims,
-        files=data_file_hashes(data_dir),
+        files=data_file_hashes(data_dir) | assumed_hash,
     )
+
+
+def _read_cells(frame, disp, seen, cells, group_of, problems):
+    """Single cells: names through aliases, grades through the spellings, one row per cell (``seen`` across
+    the files read)."""
+    for row, rec in frame.iterrows():
+        p = _resolve_partnership(rec["partnership"], disp, row, "partnership", problems)
+        g = _resolve_grade(rec["grade"], disp, row, "grade", problems)
+        if p is None or g is None:
+            continue
+        if not _check_duplicate(seen, (p, rec["indicator"]), row, g, disp, "grade", rec["grade"], problems):
+            continue
+        cells.append({**rec.to_dict(), "partnership": p, "grade": g, "period_group": group_of[p], "row": row})
+
+
+
+def _read_counts(frame, disp, seen_area, counts, group_of, problems):
+    """Grade counts per area: all the counts adding up to n_indicators, or a set of grades (``seen_area``
+    across the files read)."""
+    for row, rec in frame.iterrows():
+        p = _resolve_partnership(rec["partnership"], disp, row, "partnership", problems)
+        given = {c: rec[c] for c in count_columns() if not pd.isna(rec[c])}
+        within = _grade_list(rec["within"], disp, row, "within", problems) if rec["within"] else ()
+        if given and len(given) < len(count_columns()):
+            for c in count_columns():
+                if c not in given:
+                    problems.append(Problem(disp, "count missing (write 0 for none)", row=row, column=c))
+        elif given:
+            n = rec["n_indicators"]
+            total = sum(int(v) for v in given.values())
+            if pd.isna(n):
+                problems.append(Problem(disp, "counts given without n_indicators", row=row, column="n_indicators"))
+            elif total != n:
+                problems.append(
+                    Problem(
+                        disp,
+                        f"counts add up to {total}, not n_indicators",
+                        row=row,
+                        column="n_indicators",
+                        value=int(n),
+                        allowed=f"{total} (the sum of the counts)",
+                    )
+                )
+            elif n < len(indicators.INDICATORS):
+                problems.append(
+                    Problem(
+                        disp,
+                        f"fewer indicators than the {len(indicators.INDICATORS)} graded",
+                        row=row,
+                        column="n_indicators",
+                        value=int(n),
+                        allowed=f">= {len(indicators.INDICATORS)}",
+                    )
+                )
+            if within:
+                problems.append(
+                    Problem(
+                        disp, "give either counts or within, not both", row=row, column="within", value=rec["within"]
+                    )
+                )
+        elif not within:
+            problems.append(Problem(disp, "row gives neither counts nor within", row=row, column="within"))
+        if p is not None:
+            if p in seen_area:
+                problems.append(
+                    Problem(
+                        disp,
+                        f"second count row for {p} (first at row {seen_area[p][0]}"
+                        + ("" if seen_area[p][1] == disp else f" of {seen_area[p][1]}") + ")",
+                        row=row,
+                        column="partnership",
+                        value=rec["partnership"],
+                    )
+                )
+            seen_area[p] = (row, disp)
+            counts.append(
+                {**rec.to_dict(), "partnership": p, "within": within, "period_group": group_of.get(p), "row": row}
+            )
+
 
 
 #: What each claim relation needs: (fewest groups listed, most groups listed, needs value, needs value_max).

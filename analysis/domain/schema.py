@@ -387,7 +387,7 @@ def _cast(value: str, type_: str):
     return value
 
 
-def read_resource(name: str, data_dir: Path | str | None = None) -> pd.DataFrame:
+def read_resource(name: str, data_dir: Path | str | None = None, path: Path | str | None = None) -> pd.DataFrame:
     """Read one resource of the data package, checked against its table schema.
 
     Checks: the header has exactly the schema's fields; required cells are filled; values
@@ -400,6 +400,8 @@ def read_resource(name: str, data_dir: Path | str | None = None) -> pd.DataFrame
         The resource's ``name`` in ``datapackage.json`` (``"grade_scale"``, ``"cell_grades"`` ...).
     data_dir : str or Path, optional
         A data package folder. Default: the data package in use.
+    path : str or Path, optional
+        Another file to read against the resource's schema (a file of assumed facts); problems name it.
 
     Returns
     -------
@@ -431,8 +433,8 @@ def read_resource(name: str, data_dir: Path | str | None = None) -> pd.DataFrame
     if resource is None:
         names = [r["name"] for r in package["resources"]]
         raise KeyError(f"no resource {name!r} in datapackage.json; known: {', '.join(names)}")
-    display = f"data/{resource['path']}"
-    frame = read_csv_text(data_dir / resource["path"], display=display)
+    display = str(path) if path is not None else f"data/{resource['path']}"
+    frame = read_csv_text(path if path is not None else data_dir / resource["path"], display=display)
     fields = resource["schema"]["fields"]
     names = [f["name"] for f in fields]
     problems = []

@@ -73,13 +73,14 @@ class Page:
     already read), empty for the public record; ``output_dir``: where
     tables and figures are written (empty: shown only); ``cache``: the results cache folder (empty:
     ``.cache/results`` of the default output folder for this data basis); ``data_dir``: the data
-    package (empty: ``data/`` of the checkout).
+    package (empty: ``data/`` of the checkout); ``assume``: a CSV of hypothetical facts added to the
+    public record for this page only (:func:`analysis.domain.load.load_record`), never written.
     """
 
     kind = ""
 
     def __init__(self, subject: str | None = None, grades=None, output_dir: str = "", cache: str = "",
-                 data_dir: str = ""):
+                 data_dir: str = "", assume: str = ""):
         from analysis.config import default_out_dir
         from analysis.domain.load import GradeTable, read_grade_table
         from analysis.domain.package import use
@@ -93,6 +94,10 @@ class Page:
         path = self.grades_file.path if self.grades_file else None
         self.cache_dir = Path(cache) if cache else default_out_dir(path) / ".cache" / "results"
         self.data_dir = str(data_dir) if data_dir else None
+        self.assume = str(assume) if assume else None
+        if self.assume and self.grades_file is not None:
+            raise UsageError("assumed facts join the public record: give either a complete grade table or "
+                             "facts to assume, not both")
         self.job = job_for(self.kind, subject)
 
     # -- the data and the model --------------------------------------------------------------------------
@@ -101,7 +106,7 @@ class Page:
         """The public record (every table, typed and checked) from the data folder."""
         from analysis.domain.load import load_record
 
-        return load_record(self.data_dir)
+        return load_record(self.data_dir, assume=self.assume)
 
     @property
     def grade_table(self) -> pd.DataFrame | None:
@@ -121,12 +126,13 @@ class Page:
             model = RecordModel.from_grades(self.grades_file.frame, basis=self.basis)
         else:
             model = RecordModel.from_record(self.record)
+            model.basis = self.basis
         # entries are written only by a notebook that writes outputs (output_dir set: the build's kernels),
         # and only into an output folder this package made (one with its manifest); otherwise read only,
         # so a re-run of a published notebook (nbval, JupyterLab) writes nothing into reports/
         writable = self.output_dir is not None and (self.cache_dir.parent.parent / "manifest.json").is_file()
-        key = source_key_of(data_file_hashes(self.data_dir), self.grades_file.sha256 if self.grades_file else None,
-                            code_digest())
+        hashes = self.record.files if self.assume else data_file_hashes(self.data_dir)  # the facts assumed too
+        key = source_key_of(hashes, self.grades_file.sha256 if self.grades_file else None, code_digest())
         model.cache = ResultsCache(self.cache_dir, key, writable)
         return model
 
@@ -135,7 +141,8 @@ class Page:
         """The data basis in words (the model's: ``page.basis == page.model.basis``)."""
         from analysis.domain.load import basis_of
 
-        return basis_of(self.grades_file)
+        basis = basis_of(self.grades_file)
+        return f"{basis} with the facts assumed in {Path(self.assume).name}" if self.assume else basis
 
     # -- showing and writing -------------------------------------------------------------------------------
     def table(self, frame: pd.DataFrame, name: str, columns: list[str] | None = None, if_empty: str = "",
@@ -588,13 +595,15 @@ PAGES: dict[str, type[Page]] = {cls.kind: cls for cls in (ReviewPage, PeriodGrou
 
 
 def open_report(
-    kind: str, subject: str = "", grades: str = "", output_dir: str = "", cache: str = "", data: str = ""
+    kind: str, subject: str = "", grades: str = "", output_dir: str = "", cache: str = "", data: str = "",
+    assume: str = "",
 ) -> Page:
     """What a notebook calls first: its parameters in, its :class:`Page` out.
 
     ``subject`` is matched through the aliases (an unknown name raises with the closest matches)
     before anything is read or written. ``cache`` is the results cache folder (``review build``
-    passes its output folder's); ``data`` a data package other than ``data/`` (tests pass a copy).
+    passes its output folder's); ``data`` a data package other than ``data/`` (tests pass a copy);
+    ``assume`` a CSV of hypothetical facts added to the public record for this page only.
     """
     from analysis.domain.package import use
 
@@ -611,7 +620,7 @@ def open_report(
     # fixed display options: pandas otherwise sizes plain-text tables to the terminal the kernel was
     # started from, so the same notebook would show differently under papermill and nbval
     pd.set_option("display.width", 120, "display.max_columns", 40, "display.max_colwidth", 60, "display.max_rows", 300)
-    return PAGES[kind](subject, grades=grades, output_dir=output_dir, cache=cache, data_dir=data)
+    return PAGES[kind](subject, grades=grades, output_dir=output_dir, cache=cache, data_dir=data, assume=assume)
 
 
 def escape_markdown(text) -> str:
