@@ -167,3 +167,23 @@ def test_a_switch_that_does_not_drop_its_row_is_caught(monkeypatch, tmp_path):
     finally:
         use(None)
     assert rows["rows_wrong"].isna().all()
+
+
+def test_the_published_record_a_verdict_resting_on_one_stated_grade():
+    """By hand, on the public record: the review's "one Excellent on 6.2" (rv-6.2-excellent) is
+    confirmed because NHS Tayside states Perth and Kinross Excellent on 6.2 (at least one) and the other
+    rows allow no second. Were that stated grade wrong, Perth and Kinross's counts (2 Excellent of 9)
+    would still place its Excellents elsewhere, and no row forces one on 6.2: one wrong row overturns it,
+    and it is that row, from that source."""
+    import pandas as pd
+
+    from conftest import ROOT
+
+    f = pd.read_csv(ROOT / "reports" / "tables" / "fragility.csv", keep_default_na=False).set_index("verdict_id")
+    row = f.loc["statement:rv-6.2-excellent"]
+    assert (row["verdict"], int(row["rows_wrong"]), int(row["sources_wrong"])) == ("confirmed", 1, 1)
+    assert row["row_ids"] == "cell:Perth and Kinross|6.2" and row["sources"] == "nhstayside-perth-and-kinross"
+    # a stated grade is not a derived verdict: no stated cell is listed as a cell verdict
+    stated = pd.read_csv(ROOT / "data" / "record" / "cell_grades.csv", keep_default_na=False)
+    cells = {v.removeprefix("cell:") for v in f.index if v.startswith("cell:")}
+    assert not cells & {f"{p}|{i}" for p, i in zip(stated["partnership"], stated["indicator"])}

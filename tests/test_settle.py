@@ -177,3 +177,25 @@ def test_dropping_the_row_link_is_caught(monkeypatch, tmp_path):
         use(None)
     got = rows.loc[rows["verdict_id"] == "statement:late-2.1-good", "method"].tolist()
     assert got != ["smallest set (proven)"]
+
+
+def test_the_published_record_reports_with_every_grade_fixed_settle_nothing_new():
+    """By hand, on the public record: Scottish Borders, South Ayrshire and Perth and Kinross have all nine
+    grades fixed (their stated grades and counts). Reading their reports adds nothing, so none is on the
+    reading list, and none settles a conclusion or a cell. Perth and Kinross appears only in the smallest
+    set of one statement, rv-5.2-vg-excellent: a statement is judged without itself, and that statement is
+    what fixes Perth and Kinross's 5.2."""
+    import pandas as pd
+
+    from conftest import ROOT
+
+    tables = ROOT / "reports" / "tables"
+    possible = pd.read_csv(tables / "possible_grades.csv")
+    fixed = sorted(p for p, n in possible.groupby("partnership")["n_possible"].max().items() if n == 1)
+    assert fixed == ["Perth and Kinross", "Scottish Borders", "South Ayrshire"]
+    reading = pd.read_csv(tables / "reading_list.csv")
+    assert not set(fixed) & set(reading["partnership"])
+    rows = pd.read_csv(tables / "what_would_settle.csv", keep_default_na=False)
+    named = rows[rows["reports"].str.split("|").apply(lambda s: bool(set(s) & set(fixed)))]
+    assert named["verdict_id"].tolist() == ["statement:rv-5.2-vg-excellent"]
+    assert "Perth and Kinross" in named["reports"].iloc[0].split("|")
