@@ -333,7 +333,8 @@ class ReviewPage(Page):
                  "readings of its conclusions, whatever it says" if alone == 0 else
                  f"Single inspection reports would settle {alone} of the review's {n_open} open statements and "
                  "readings of its conclusions, whatever they say")
-        return [f"{first}; reading the reports of {pair} would settle {n}. The statements page gives every open "
+        where = "The section What would settle it" if self.kind == "statements" else "The statements page"
+        return [f"{first}; reading the reports of {pair} would settle {n}. {where} gives every open "
                 "verdict with the reports that would settle it."]
 
 

@@ -65,8 +65,8 @@ def decided_questions(record, model: RecordModel) -> list[Question]:
     >>> from analysis.domain import load
     >>> record, model = load.load_record(), RecordModel.from_grades(load.example_grades())
     >>> found = decided_questions(record, model)
-    >>> len(found) == len(record.statements) + len(record.claims), {q.kind for q in found}
-    (True, {'claim', 'statement'})
+    >>> len(found) == len(record.statements) + len(record.claims), sorted({q.kind for q in found})
+    (True, ['claim', 'statement'])
     """
     out = verdict_questions(record, model, ("confirmed", "contradicted"))
     if model.complete:
