@@ -65,15 +65,21 @@ def expected(tables, verdict, candidates, own=None):
 
 
 @pytest.fixture(scope="module")
-def found(tmp_path_factory):
+def tiny(tmp_path_factory):
     from analysis import RecordModel, load_record
-    from analysis.stats import settle
 
     data = make_programme(tmp_path_factory.mktemp("tiny") / "data", **TINY)
     record = load_record(data)
-    model = RecordModel.from_record(record)
-    yield settle.what_would_settle(record, model), settle.open_questions(record, model)
+    yield record, RecordModel.from_record(record), data
     use(None)
+
+
+@pytest.fixture(scope="module")
+def found(tiny):
+    from analysis.stats import settle
+
+    record, model, _ = tiny
+    return settle.what_would_settle(record, model), settle.open_questions(record, model)
 
 
 def test_the_brute_force_sees_open_verdicts():
@@ -199,3 +205,175 @@ def test_the_published_record_reports_with_every_grade_fixed_settle_nothing_new(
     named = rows[rows["reports"].str.split("|").apply(lambda s: bool(set(s) & set(fixed)))]
     assert named["verdict_id"].tolist() == ["statement:rv-5.2-vg-excellent"]
     assert "Perth and Kinross" in named["reports"].iloc[0].split("|")
+
+
+# -- witness pairs: brute force over the same tiny programme --------------------------------------------------
+def canonical_pair(tables, holds, fails, reports):
+    """Brute force: the lexicographically first pair (a, b) of tables, a where the verdict holds and b where it
+    fails, the same on the reports' rows (grades compared by value, Poor first; areas and indicators in order)."""
+    pairs = [(a, b) for a in tables if holds(a) for b in tables if fails(b)
+             and all(row(a, p) == row(b, p) for p in reports)]
+    return min(pairs) if pairs else None
+
+
+def as_tuple(frame):
+    grade = {(str(r.partnership), str(r.indicator)): VALUE[str(r.grade)] for r in frame.itertuples()}
+    return tuple(grade[(a, i)] for a in AREAS for i in IND)
+
+
+def test_witness_pairs_are_the_canonical_pairs_brute_force_finds(tiny, found):
+    from analysis.stats import settle
+
+    _, model, data = tiny
+    use(data)  # another test may have left the default package in use
+    by_id = {q.id: q for q in found[1]}
+    checked = 0
+    for vid, tables, verdict in (("statement:late-2.1-good", CONTEXT, statement), ("claim:cl-1.1-up", ACTIVE, claim)):
+        for reports in [[a] for a in AREAS] + [["Birch", "Cedar"], ["Cedar", "Damson"]]:
+            want = canonical_pair(tables, verdict, lambda t, v=verdict: not v(t), reports)
+            got = settle.witness_pair(model, by_id[vid], reports)
+            assert (got is None) == (want is None) == settles(tables, verdict, reports), (vid, reports)
+            if want is not None:
+                assert (as_tuple(got[0]), as_tuple(got[1])) == want, (vid, reports)
+                checked += 1
+    assert checked >= 8
+    # a cell: the lexicographically first pair of tables that differ on it, the same on Damson's row
+    pairs = [(a, b) for a in ACTIVE for b in ACTIVE if row(a, "Damson") == row(b, "Damson")
+             and cell(a, "Birch", "1.1") != cell(b, "Birch", "1.1")]
+    got = settle.witness_pair(model, by_id["cell:Birch|1.1"], ["Damson"])
+    assert (as_tuple(got[0]), as_tuple(got[1])) == min(pairs)
+
+
+def test_the_published_witnesses_cover_every_report_that_does_not_settle(tiny):
+    from analysis.domain import scale
+    from analysis.stats import settle
+
+    record, model, data = tiny
+    use(data)
+    w = settle.settle_witnesses(record, model)
+    grade_of = {abbrev: g for g, abbrev in scale.ABBREVIATIONS_OF.items()}
+    assert not w.empty and set(w["table"]) == {"a", "b"}
+    for vid, tables, verdict in (("statement:late-2.1-good", CONTEXT, statement), ("claim:cl-1.1-up", ACTIVE, claim)):
+        rows = w[w["verdict_id"] == vid]
+        covered = {p for r in rows["reports"] for p in r.split("|")}
+        assert covered == {a for a in AREAS if not settles(tables, verdict, [a])}, vid
+        for wid, pair in rows.groupby("witness_id"):
+            t = {side: tuple(VALUE[grade_of[pair[pair["table"] == side].set_index("indicator").loc[i, a]]]
+                             for a in AREAS for i in IND) for side in "ab"}
+            assert t["a"] in tables and t["b"] in tables and verdict(t["a"]) and not verdict(t["b"]), wid
+            for p in pair["reports"].iloc[0].split("|"):
+                assert row(t["a"], p) == row(t["b"], p), (wid, p)
+
+
+def test_a_witness_that_ignores_the_reports_is_caught(tiny, found, monkeypatch):
+    """A mutation: the canonical pair is not linked on the reports. Brute force then disagrees."""
+    from analysis.stats import settle
+
+    _, model, data = tiny
+    use(data)
+    canonical = settle._PairProgram.canonical
+    monkeypatch.setattr(settle._PairProgram, "canonical", lambda self, linked, limit=6**12: canonical(self, []))
+    q = {q.id: q for q in found[1]}["claim:cl-1.1-up"]
+    caught = []
+    for reports in ([a] for a in AREAS if not settles(ACTIVE, claim, [a])):
+        got = settle.witness_pair(model, q, reports)
+        caught.append((as_tuple(got[0]), as_tuple(got[1])) != canonical_pair(ACTIVE, claim, lambda t: not claim(t),
+                                                                             reports))
+    assert any(caught)
+
+
+# -- the published record ---------------------------------------------------------------------------------------
+def _published_witnesses():
+    import pandas as pd
+
+    from conftest import ROOT
+
+    return pd.read_csv(ROOT / "reports" / "tables" / "settle_witnesses.csv", keep_default_na=False, dtype=str)
+
+
+def _witness_table(pair, side):
+    """One witness table as {(partnership, indicator): grade}."""
+    from analysis.domain import scale
+
+    grade_of = {a: g for g, a in scale.ABBREVIATIONS_OF.items()}
+    rows = pair[pair["table"] == side]
+    return {(p, r["indicator"]): grade_of[r[p]] for _, r in rows.iterrows() for p in rows.columns[7:]}
+
+
+def _fits_stated_rows(table, skip=()) -> bool:
+    """By hand from data/record: every stated grade as stated, every partnership's published grade counts
+    (and 'every grade within') as published. (The review's statements are checked separately.)"""
+    import pandas as pd
+
+    from conftest import ROOT
+
+    record = ROOT / "data" / "record"
+    cells = pd.read_csv(record / "cell_grades.csv", keep_default_na=False, dtype=str)
+    if any(table[(r.partnership, r.indicator)] != r.grade for r in cells.itertuples()
+           if f"cell:{r.partnership}|{r.indicator}" not in skip):
+        return False
+    counts = pd.read_csv(record / "area_grade_counts.csv", keep_default_na=False, dtype=str)
+    for r in counts.to_dict("records"):
+        grades = [g for (p, _), g in table.items() if p == r["partnership"]]
+        for col, label in (("excellent", "Excellent"), ("very_good", "Very good"), ("good", "Good"),
+                           ("adequate", "Adequate"), ("weak", "Weak"), ("unsatisfactory", "Unsatisfactory")):
+            if r[col] != "" and grades.count(label) != int(r[col]):
+                return False
+        if r["within"] and not set(grades) <= set(r["within"].split("|")):
+            return False
+    return True
+
+
+def test_the_published_trend_verdicts_no_single_report_settles_with_witnesses():
+    """Every open trend verdict is published as needing at least 2 reports, and each of its witness pairs is
+    checked here by an independent route: the exact test on each table (no search), the stated grades and
+    counts read from data/record by hand, the review's statements evaluated on each complete table, and the
+    two tables the same on the rows of the reports they witness."""
+    import numpy as np
+    import pandas as pd
+
+    from analysis import RecordModel, load_record
+    from analysis.domain import scale
+    from analysis.record.model import D
+    from analysis.stats.exact import lbl_exact
+    from analysis.stats.statements import evaluate_statements
+    from analysis.stats.trend_bounds import group_scores
+
+    from conftest import ROOT
+
+    tables = ROOT / "reports" / "tables"
+    bounds = pd.read_csv(tables / "trend_bounds.csv", dtype={"indicator": str})
+    open_ids = {f"trend:{r.indicator}|{r.direction}" for r in bounds.itertuples() if r.verdict == "possible"}
+    settles = pd.read_csv(tables / "what_would_settle.csv", keep_default_na=False)
+    trends = settles[settles["kind"] == "trend"]
+    assert set(trends["verdict_id"]) == open_ids and len(open_ids) == 17
+    assert set(trends["method"]) == {"at least 2 reports (no one report settles it)"}
+    reading = pd.read_csv(tables / "reading_list.csv")
+    w = _published_witnesses()
+    u, value = group_scores(), {g: k + 1 for k, g in enumerate(scale.GRADES)}
+    record = load_record()
+    checked = 0
+    for vid in sorted(open_ids):
+        rows = w[w["verdict_id"] == vid]
+        covered = {p for r in rows["reports"] for p in r.split("|")}
+        assert covered == set(reading["partnership"]), vid  # every report that could be read
+        ind, direction = vid.removeprefix("trend:").split("|")
+        sign = 1 if direction == "up" else -1
+        for wid, pair in list(rows.groupby("witness_id"))[:1]:
+            a, b = _witness_table(pair, "a"), _witness_table(pair, "b")
+            for table, significant in ((a, True), (b, False)):
+                v = np.array([value[table[(p, ind)]] for p in D.P])
+                t = lbl_exact(u, v)
+                trends_that_way = (len(u) * int(u @ v) - int(u.sum()) * int(v.sum())) * sign > 0
+                assert (trends_that_way and t["tail_two_sided"] * 20 <= t["n_assignments"]) == significant, wid
+                assert _fits_stated_rows(table), wid
+                frame = pd.DataFrame([(p, i, g) for (p, i), g in table.items()],
+                                     columns=["partnership", "indicator", "grade"])
+                verdicts = evaluate_statements(record, RecordModel.from_grades(frame), evidence=False)
+                in_force = verdicts[~verdicts["set_aside"].astype(bool) & (verdicts["alternative_to"] == "")
+                                    & (verdicts["adds_to"] == "")]
+                assert set(in_force["verdict"]) == {"confirmed"}, wid
+            for p in pair["reports"].iloc[0].split("|"):
+                assert all(a[(p, i)] == b[(p, i)] for i in D.I), (wid, p)
+            checked += 1
+    assert checked == 17

@@ -130,7 +130,8 @@ def _warm(what: str, grades_copy: str, grades_sha256: str | None, data_dir: str,
           source_key: str) -> None:
     """In a worker process: compute one long result into the results cache (the same call, and so the
     same entry, as the templates make): ``trend_bounds`` (the national review's exact trend bounds),
-    ``settle`` (what would settle each open verdict, for the national and statements pages) or
+    ``settle`` (what would settle each open verdict and the witness pairs of the reports that would not, for
+    the national and statements pages) or
     ``fragility`` (how fragile each decided verdict is, for the statements page), from the
     build's copy of the grade table (checked to be the one validated), never the user's file."""
     from analysis.domain.load import read_grade_table
@@ -149,6 +150,7 @@ def _warm(what: str, grades_copy: str, grades_sha256: str | None, data_dir: str,
         fragility.fragility(page.record, page.model)
     else:
         settle.what_would_settle(page.record, page.model)
+        settle.settle_witnesses(page.record, page.model)
 
 
 def _normalise(executed: Path) -> None:

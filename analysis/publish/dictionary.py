@@ -135,7 +135,8 @@ DESCRIPTIONS: dict[str, str] = {
     "count": "Number of partnerships in the segment.",
     "share": "Share of the scope's partnerships in the segment.",
     "row": "Row of the source table.",
-    "verdict_id": "The open verdict: statement:<id>, claim:<id> or cell:<partnership>|<indicator>.",
+    "verdict_id": "The verdict: statement:<id>, claim:<id>, trend:<indicator>|<direction> or "
+                  "cell:<partnership>|<indicator>.",
     "about": "What the verdict is about, in words.",
     "reports": "The partnerships whose inspection reports settle the verdict together, joined by '|' (one: "
                "that report alone).",

@@ -1223,7 +1223,8 @@ def settle_plot(settles: pd.DataFrame, ax=None, basis: str = ""):
     Parameters
     ----------
     settles : pandas.DataFrame
-        The ``settles`` frame of :func:`analysis.stats.settle.what_would_settle` (cells are left out).
+        The ``settles`` frame of :func:`analysis.stats.settle.what_would_settle` (trend verdicts and cells are
+        left out).
     ax : matplotlib.axes.Axes, optional
         The Axes to draw on; by default a new figure.
     basis : str
@@ -1255,7 +1256,7 @@ them: 1 by a single report; 1 needs 2 reports; 1 needs at least 2.'
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
-    verdicts = settles[settles["kind"] != "cell"]
+    verdicts = settles[settles["kind"].isin(["statement", "claim"])]
     per = verdicts.groupby("verdict_id", sort=False).agg(n=("n_reports", "min"), method=("method", "first"))
     per["exact"] = ~per["method"].str.startswith("at least")
     data = (per.groupby(["n", "exact"]).size().rename("verdicts").reset_index()

@@ -188,14 +188,25 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
               "whatever it says", columns={"verdict_ids": "The statements and conclusions it settles, joined "
                                                           "by '|'."}),
     TableSpec("what_would_settle", "What would settle each open verdict: the reports that decide it, whatever "
-              "they say", columns={"kind": "statement, claim (a reading of a conclusion) or cell.",
+              "they say", columns={"kind": "statement, claim (a reading of a conclusion), trend (a significant "
+                                           "trend one way at 5%) or cell.",
                                    "indicator": "The quality indicator the verdict concerns."}),
+    TableSpec("settle_witnesses", "Why the other reports do not settle it: pairs of consistent tables that agree on "
+              "their grades and differ on the verdict",
+              columns={"kind": "statement, claim (a reading of a conclusion) or trend (a significant trend one way at "
+                               "5%).",
+                       "witness_id": "The pair: its two tables share the witness id.",
+                       "reports": "The partnerships, joined by '|', on whose grades the two tables agree: the "
+                                  "report of each alone does not settle the verdict.",
+                       "table": "a: the verdict holds (for a trend, the table is significant that way); b: it fails. "
+                                "For a statement both are consistent with the record without that statement.",
+                       "indicator": "The quality indicator of this row of the table."}),
     TableSpec("settle_headline", "Two reports to read first, and how many open statements and conclusions they "
               "would settle, alone or together"),
     TableSpec("fragility", "How fragile each decided verdict is: the fewest rows of the record that would have to be "
               "wrong to overturn it", present._view_fragility,
-              columns={"kind": "statement, claim (a reading of a conclusion) or cell (a grade the record fixes "
-                               "without stating it).",
+              columns={"kind": "statement, claim (a reading of a conclusion), trend (a significant trend one way "
+                               "at 5% impossible or forced) or cell (a grade the record fixes without stating it).",
                        "verdict": "confirmed or contradicted; for a cell, the grade it is fixed at.",
                        "indicator": "The quality indicator the verdict concerns.",
                        "explanations": "Whether the set named is the only smallest set of rows that overturns the "

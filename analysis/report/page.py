@@ -334,8 +334,17 @@ class ReviewPage(Page):
                  f"Single inspection reports would settle {alone} of the review's {n_open} open statements and "
                  "readings of its conclusions, whatever they say")
         where = "The section What would settle it" if self.kind == "statements" else "The statements page"
-        return [f"{first}; reading the reports of {pair} would settle {n}. {where} gives every open "
-                "verdict with the reports that would settle it."]
+        out = [f"{first}; reading the reports of {pair} would settle {n}. {where} gives every open "
+               "verdict with the reports that would settle it."]
+        trends = rows[rows["kind"] == "trend"]
+        if len(trends):
+            undecided = trends["method"] == settle.TREND_UNDECIDED
+            out.append(f"Of the {trends['verdict_id'].nunique()} open trend verdicts (a significant trend one way at "
+                       "5%), " + ("no single report would settle any: for each report a pair of consistent tables "
+                                  "agrees on its grades, one significant and one not." if not undecided.any() else
+                                  f"{trends.loc[undecided, 'verdict_id'].nunique()} are undecided for some report; "
+                                  "no single report is shown to settle any."))
+        return out
 
 
     def trend_method(self):
@@ -542,8 +551,8 @@ class StatementsPage(Page):
         ...                          "explanations": "the only smallest set", "sources_wrong": 1,
         ...                          "source_ids": "review-2012-17"}])
         >>> print(page.resting_on(fragile))  # doctest: +NORMALIZE_WHITESPACE
-        1 of the 1 statements and readings of conclusions the record decides rest on a single source: if it
-        were wrong, the verdict could be overturned.
+        1 of the 1 statements, readings of conclusions and trend verdicts the record decides rest on a single
+        source: if it were wrong, the verdict could be overturned.
         - 2\\.1 Good in all &gt;= 30 (confirmed): one wrong row would overturn it: 2\\.1 Good in all = 30, from
         Care Inspectorate, *The joint strategic inspection of services for children and young people: Review of
         findings from the inspection programme 2012\\-2017*.
@@ -554,10 +563,16 @@ class StatementsPage(Page):
         if not len(verdicts):
             return "*Nothing is decided, so nothing can be overturned.*"
         if self.model.of_grade_table:
-            k = verdicts["rows_wrong"].dropna().astype(int)
-            return (f"With a complete grade table the rows are its cells: to overturn one of the "
-                    f"{len(verdicts)} decided statements and readings of conclusions, between {k.min()} and "
-                    f"{k.max()} of its cells would have to be wrong.")
+            k = verdicts.loc[verdicts["kind"] != "trend", "rows_wrong"].dropna().astype(int)
+            n_trend = int((verdicts["kind"] == "trend").sum())
+            one = int((verdicts.loc[verdicts["kind"] == "trend", "rows_wrong"] == 1).sum())
+            said = (f"With a complete grade table the rows are its cells: to overturn one of the "
+                    f"{len(verdicts) - n_trend} decided statements and readings of conclusions, between {k.min()} and "
+                    f"{k.max()} of its cells would have to be wrong." if len(k) else "")
+            if n_trend:
+                said += (f" Of its {n_trend} trend verdicts, {one} would be overturned by one wrong cell"
+                         + ("; for the others at least 2 cells would have to be wrong." if one < n_trend else "."))
+            return said.strip()
         src = self.record.sources.set_index("source_id")
 
         def source(sid):
@@ -565,9 +580,10 @@ class StatementsPage(Page):
                 return e(sid)
             return f"{e(src.loc[sid, 'publisher'])}, *{e(src.loc[sid, 'title'])}*"
 
-        single = verdicts[verdicts["sources_wrong"] == 1]
-        lines = [f"{len(single)} of the {len(verdicts)} statements and readings of conclusions the record decides "
-                 "rest on a single source: if it were wrong, the verdict could be overturned."]
+        one_source = (verdicts["sources_wrong"] == 1).fillna(False).astype(bool)
+        single = verdicts[one_source]
+        lines = [f"{len(single)} of the {len(verdicts)} statements, readings of conclusions and trend verdicts the "
+                 "record decides rest on a single source: if it were wrong, the verdict could be overturned."]
         for r in single.itertuples():
             if r.rows_wrong == 1:
                 many = re.search(r"one of (at least )?(\d+)", r.explanations)
@@ -578,11 +594,15 @@ class StatementsPage(Page):
             else:
                 lines.append(f"- {e(r.about)} ({r.verdict}): rests on one source, {source(r.source_ids)} "
                              f"({int(r.rows_wrong)} of its rows would have to be wrong).")
-        rest = verdicts[verdicts["sources_wrong"] != 1]
+        rest = verdicts[~one_source]
         for r in rest.itertuples():
-            lines.append(f"- {e(r.about)} ({r.verdict}): {int(r.rows_wrong)} rows from {int(r.sources_wrong)} "
-                         "sources would have to be wrong." if pd.notna(r.rows_wrong) else
-                         f"- {e(r.about)} ({r.verdict}): no rows of the record could overturn it.")
+            if pd.notna(r.rows_wrong):
+                lines.append(f"- {e(r.about)} ({r.verdict}): {int(r.rows_wrong)} rows from {int(r.sources_wrong)} "
+                             "sources would have to be wrong.")
+            elif r.kind == "trend":
+                lines.append(f"- {e(r.about)} ({r.verdict}): no single wrong row or source would overturn it.")
+            else:
+                lines.append(f"- {e(r.about)} ({r.verdict}): no rows of the record could overturn it.")
         if len(cells):
             n1 = int((cells["rows_wrong"] == 1).sum())
             lines.append("")

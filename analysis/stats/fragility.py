@@ -16,9 +16,14 @@ Several sets of that size may overturn a verdict. They are counted up to :data:`
 set is cut off and the program solved again), and the one named is the same on every machine: the
 first in the record's order (its earliest row as early as possible, then its next, and so on).
 
-A statement is judged without itself and its rival readings, as on the statements page. Trend
-verdicts (significance at 5%) are not analysed here: significance is not a linear condition on the
-table.
+A statement is judged without itself and its rival readings, as on the statements page.
+
+Trend verdicts (a significant trend one way at 5% *impossible* or *forced*) are not linear in the
+table, so they take another route: each row (and each source) is taken as wrong in turn and the
+decision form of the exact trend search asks whether some table then gives the other answer
+(:func:`analysis.stats.trend_bounds.beyond_alpha`). A row that shares no cell, directly or through
+other rows, with the indicator's cells cannot change it and is skipped. One wrong row is exact;
+when none would do, the table says at least 2 (larger sets are not searched).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from analysis.record.cache import cached
 from analysis.record.model import D, RecordModel
-from analysis.record.rows import SparseRows
+from analysis.record.rows import SparseRows, row_parts
 from analysis.stats.verdicts import Question, verdict_questions
 
 __all__ = ["fewest_wrong", "decided_questions", "fragility", "FRAGILITY_COLUMNS", "CAP"]
@@ -43,8 +48,9 @@ CAP = 5
 
 
 def decided_questions(record, model: RecordModel) -> list[Question]:
-    """The verdicts the record decides: statements and claim readings confirmed or contradicted, then every
-    cell the record fixes at one grade that no row states (partnerships in the schedule's order).
+    """The verdicts the record decides: statements and claim readings confirmed or contradicted, trend verdicts
+    impossible or forced, then every cell the record fixes at one grade that no row states (partnerships in
+    the schedule's order).
 
     Parameters
     ----------
@@ -56,19 +62,21 @@ def decided_questions(record, model: RecordModel) -> list[Question]:
     Returns
     -------
     list of Question
-        Each with its verdict (for a cell, the grade it is fixed at).
+        Statements, claim readings, trend verdicts, then cells; each with its verdict (for a cell, the grade it
+        is fixed at).
 
     Examples
     --------
-    With a complete table every statement and claim reading is decided and no cell is derived:
+    With a complete table every statement, claim reading and trend verdict (9 indicators, up and down) is
+    decided, and no cell is derived:
 
     >>> from analysis.domain import load
     >>> record, model = load.load_record(), RecordModel.from_grades(load.example_grades())
     >>> found = decided_questions(record, model)
-    >>> len(found) == len(record.statements) + len(record.claims), sorted({q.kind for q in found})
-    (True, ['claim', 'statement'])
+    >>> len(found) == len(record.statements) + len(record.claims) + 18, sorted({q.kind for q in found})
+    (True, ['claim', 'statement', 'trend'])
     """
-    out = verdict_questions(record, model, ("confirmed", "contradicted"))
+    out = verdict_questions(record, model, ("confirmed", "contradicted")) + trend_questions(model)
     if model.complete:
         return out
     stated = {g.id for g in model.active if g.kind in ("cell", "table")}
@@ -79,6 +87,92 @@ def decided_questions(record, model: RecordModel) -> list[Question]:
                 grade = D.G[int(np.argmax(possible[a, b]))]
                 out.append(Question(f"cell:{p}|{i}", "cell", f"{p} {i} is {grade}", i, cell=(p, i), verdict=grade))
     return out
+
+
+def trend_questions(model: RecordModel) -> list[Question]:
+    """The trend verdicts at 5% the record decides (*impossible* or *forced*), in the trend table's order.
+
+    Parameters
+    ----------
+    model : RecordModel
+        What the verdicts are judged against.
+
+    Returns
+    -------
+    list of Question
+        Kind ``trend``, id ``trend:<indicator>|<direction>``, verdict ``impossible`` or ``forced``.
+
+    Examples
+    --------
+    On the worked complete table (the values cycle with the partnership) no indicator trends
+    significantly either way:
+
+    >>> from analysis.domain import load
+    >>> found = trend_questions(RecordModel.from_grades(load.example_grades()))
+    >>> len(found), sorted({q.verdict for q in found})
+    (18, ['impossible'])
+    """
+    from analysis.stats import trend_bounds as tb
+
+    return [Question(f"trend:{r.indicator}|{r.direction}", "trend",
+                     f"a significant {r.direction}ward trend in QI {r.indicator} (5% level)", str(r.indicator),
+                     verdict=r.verdict)
+            for r in tb.trend_bounds(model)["bounds"].itertuples() if r.verdict != "possible"]
+
+
+def _touching(units: list[list], indicator: str) -> list[bool]:
+    """Whether each unit can bear on ``indicator``'s grades: its rows share a cell, directly or through
+    other units' rows, with the indicator's cells (a unit in another component constrains other cells only)."""
+    n_cells = D.NP * D.NI
+    parent = list(range(n_cells + 1))  # the cells, then one node for the indicator
+
+    def find(a):
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    def cells(groups):
+        return {int(v) // D.NG for g in groups for row in g.rows for v in row_parts(row)[0]}
+
+    hub = n_cells
+    for p in D.P:
+        parent[find(D.PI[p] * D.NI + D.II[indicator])] = find(hub)
+    unit_cells = [cells(groups) for groups in units]
+    for cs in unit_cells:
+        cs = sorted(cs)
+        for c in cs[1:]:
+            parent[find(c)] = find(cs[0])
+    return [bool(cs) and find(min(cs)) == find(hub) for cs in unit_cells]
+
+
+def _trend_fewest(model: RecordModel, q: Question, context: list, units: list[list], first_only: bool = False):
+    """As :func:`fewest_wrong`, for a trend verdict: each unit taken as wrong in turn, the decision form of the
+    exact search (:func:`analysis.stats.trend_bounds.beyond_alpha`) asks whether a table then gives the other
+    answer. Only sets of one unit are searched: (1, the first, how many, True) when one unit overturns it;
+    else (None, [], 0, True) when no table on the scale gives the other answer even with every unit dropped,
+    and (None, [], 0, False) when some would: at least 2 would have to be wrong."""
+    from analysis.stats import trend_bounds as tb
+
+    direction = q.id.rsplit("|", 1)[1]
+    goal = "min" if q.verdict == "impossible" else "max"
+    hits = []
+    for u, (groups, bears) in enumerate(zip(units, _touching(units, q.indicator))):
+        if not bears:
+            continue
+        drop = {g.id for g in groups}
+        rest = RecordModel([g for g in context if g.id not in drop], model.basis)
+        model.solves += 1
+        if tb.beyond_alpha(rest, q.indicator, direction, goal) is not None:
+            hits.append(u)
+            if first_only:
+                break
+    if hits:
+        return 1, hits[:1], len(hits), True
+    # none alone: with every unit dropped, does any table on the scale give the other answer at all?
+    model.solves += 1
+    nothing = RecordModel([g for g in context if not any(g in groups for groups in units)], model.basis)
+    return None, [], 0, tb.beyond_alpha(nothing, q.indicator, direction, goal) is None
 
 
 def _overturn(q: Question) -> tuple:
@@ -259,10 +353,14 @@ def fragility(record, model: RecordModel | None = None) -> pd.DataFrame:
     out = []
     for q in decided_questions(record, model):
         context = [g for g in model.active if g.id not in set(q.exclude)]
-        k, first, n, exact = fewest_wrong(model, q, [[g] for g in context])
         sources = list(dict.fromkeys(g.source_id for g in context))
         by_source = [[g for g in context if g.source_id == s] for s in sources]
-        ks, first_s, _, _ = fewest_wrong(model, q, by_source, cap=0)
+        if q.kind == "trend":
+            k, first, n, exact = _trend_fewest(model, q, context, [[g] for g in context])
+            ks, first_s, _, _ = _trend_fewest(model, q, context, by_source, first_only=True)
+        else:
+            k, first, n, exact = fewest_wrong(model, q, [[g] for g in context])
+            ks, first_s, _, _ = fewest_wrong(model, q, by_source, cap=0)
         chosen = [context[u] for u in first]
         row = {"verdict_id": q.id, "kind": q.kind, "about": q.label, "indicator": q.indicator, "verdict": q.verdict,
                "rows_wrong": k, "row_ids": "; ".join(g.id for g in chosen),
@@ -271,7 +369,11 @@ def fragility(record, model: RecordModel | None = None) -> pd.DataFrame:
                "quotes": "; ".join(dict.fromkeys(g.quote for g in chosen if g.quote)),
                "explanations": _explanations(n, exact) if k else "",
                "sources_wrong": ks, "source_ids": "; ".join(sources[u] or "(no source)" for u in first_s)}
-        if k is None:
+        if k is None and q.kind == "trend" and not exact:
+            row["rests_on"] = (f"a single source: {titles.get(sources[first_s[0]], sources[first_s[0]])} (no "
+                               "single row)" if ks == 1 else "at least 2 rows: no single wrong row or source would "
+                               "overturn it (larger sets are not searched)")
+        elif k is None:
             row["rests_on"] = "no record row: no table on the scale gives the other answer"
         elif k == 1:
             g = chosen[0]

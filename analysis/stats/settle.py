@@ -24,8 +24,14 @@ How it is decided, exactly:
   sets of that size the one returned is the same on every machine: the one whose latest
   partnership in the schedule's order is earliest (then the next latest, and so on).
 
-Trend verdicts (significance at 5%) are not analysed here: significance is not a linear condition
-on the table, so its two-copy program is not this one.
+- **Trend verdicts** (a significant trend one way at 5%, found *possible* by
+  :func:`analysis.stats.trend_bounds.trend_bounds`). Significance is not a linear condition on the
+  table, so the pair searched for is of a narrower form: one table with the indicator's grades of
+  the p_min witness (significant, by construction), the other with no trend that way or the grades
+  of the p_max witness (not significant). Every pair found is a true witness that the partnerships
+  on whose rows it agrees do not settle the verdict, so "no one report settles it" is exact. A
+  partnership no such pair covers is reported *undecided* (the narrower form cannot prove that a
+  report settles it).
 """
 
 from __future__ import annotations
@@ -38,16 +44,20 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from analysis.domain import areas
 from analysis.errors import ReviewError
 from analysis.record.cache import cached
-from analysis.record.model import D, RecordModel
-from analysis.record.rows import SparseRows
+from analysis.record.model import D, RecordModel, var
+from analysis.record.rows import SparseRows, row_parts
 from analysis.stats.verdicts import Question, verdict_questions
 
-__all__ = ["Question", "open_questions", "settled_by", "smallest_settling_set", "what_would_settle",
-           "SETTLE_COLUMNS", "READING_COLUMNS", "HEADLINE_COLUMNS"]
+__all__ = ["Question", "open_questions", "trend_questions", "settled_by", "witness_pair", "settle_witnesses",
+           "smallest_settling_set", "what_would_settle", "SETTLE_COLUMNS", "READING_COLUMNS", "HEADLINE_COLUMNS",
+           "WITNESS_COLUMNS"]
 
 SETTLE_COLUMNS = ["verdict_id", "kind", "about", "indicator", "reports", "n_reports", "method"]
 READING_COLUMNS = ["partnership", "period_group", "verdicts_settled", "in_smallest_sets", "cells_fixed", "verdict_ids"]
 HEADLINE_COLUMNS = ["reports", "n_settled", "n_open"]
+
+#: The method of a trend verdict's row for a partnership no witness pair of the narrower form covers.
+TREND_UNDECIDED = "undecided (no witness pair of the form searched; the exact test is not run)"
 
 #: Rounds of the smallest-set search before it reports a lower bound instead.
 MAX_ROUNDS = 100
@@ -82,6 +92,50 @@ def open_questions(record, model: RecordModel) -> list[Question]:
             for b, i in enumerate(D.I):
                 if n_possible[a, b] > 1:
                     out.append(Question(f"cell:{p}|{i}", "cell", f"{p} {i}", i, cell=(p, i), verdict="open"))
+    return out
+
+
+def trend_questions(model: RecordModel) -> list[Question]:
+    """The trend verdicts the record leaves open, each as a pair condition of the narrower form (see above).
+
+    Parameters
+    ----------
+    model : RecordModel
+        What the verdicts are judged against.
+
+    Returns
+    -------
+    list of Question
+        One per indicator and direction whose verdict at 5% is *possible*, in the trend table's order; ``holds``
+        fixes the indicator's grades to the p_min witness's, ``fails`` is no trend that way or the p_max
+        witness's grades. Empty with a complete table.
+
+    Examples
+    --------
+    >>> from analysis.domain import load
+    >>> trend_questions(RecordModel.from_grades(load.example_grades()))
+    []
+    """
+    from analysis.domain import scale
+    from analysis.stats import trend_bounds as tb
+
+    found = tb.trend_bounds(model)
+    w = found["witnesses"].astype({"indicator": str})
+    grade_of = {a: g for g, a in scale.ABBREVIATIONS_OF.items()}
+    out = []
+    for r in found["bounds"].itertuples():
+        if r.verdict != "possible":
+            continue
+        ind = str(r.indicator)
+
+        def grades(bound, ind=ind, r=r):
+            row = w[(w["indicator"] == ind) & (w["bound"] == bound) & (w["direction"] == r.direction)].iloc[0]
+            return tuple((np.array([var(p, ind, grade_of[row[p]])]), 1, 1) for p in D.P)
+
+        out.append(Question(f"trend:{ind}|{r.direction}", "trend",
+                            f"a significant {r.direction}ward trend in QI {ind} (5% level)", ind,
+                            holds=(grades("p_min"),), fails=((tb.no_trend_row(ind, r.direction),), grades("p_max")),
+                            verdict="possible"))
     return out
 
 
@@ -164,6 +218,67 @@ class _PairProgram:
         return z[:n], z[n:2 * n], agree
 
 
+    def canonical(self, linked, limit: int = 6**12):
+        """The canonical pair linked on the rows of ``linked`` (None when there is none): the first table
+        lexicographically smallest (partnerships in the schedule's order, indicators in order, the worst
+        grade first), then the second given the first. Cells are taken a block at a time, one program
+        minimising the block's grades as a mixed-radix number (as :meth:`RecordModel.canonical`), each
+        block fixed before the next, so every machine finds the same pair. The place values' product is at
+        most ``limit`` (6^12 < 2^53: the objective is an exact integer in floating point)."""
+        n = D.NVAR
+        lower = np.zeros(self.n_vars)
+        upper = np.concatenate([self.upper, np.ones(self.n_fixed - 2 * n), np.zeros(D.NP)])
+        for p in linked:
+            lower[self.n_fixed + D.PI[p]] = upper[self.n_fixed + D.PI[p]] = 1
+        z = None
+        for offset in (0, n):  # the first table, then the second
+            if offset:  # the second's linked rows are the first's
+                for p in linked:
+                    v = _row_vars(p)
+                    lower[n + v] = upper[n + v] = z[v]
+            cells = []
+            for a in range(D.NP * D.NI):
+                first = offset + a * D.NG
+                ks = [k for k in range(D.NG) if upper[first + k] > lower[first + k] or lower[first + k] == 1]
+                if len(ks) > 1:
+                    cells.append((first, ks))
+            blocks, block, size = [], [], 1
+            for cell in cells:
+                if block and size * len(cell[1]) > limit:
+                    blocks.append(block)
+                    block, size = [], 1
+                block.append(cell)
+                size *= len(cell[1])
+            blocks += [block] if block else []
+            for block in blocks or ([[]] if z is None else []):
+                c, place = np.zeros(self.n_vars), 1
+                for first, ks in reversed(block):  # the last cell is the least significant digit
+                    for rank, k in enumerate(ks):
+                        c[first + k] = place * rank
+                    place *= len(ks)
+                res = self._milp(c, lower, upper)
+                if res.status == 2 and z is not None:
+                    # the last pair found satisfies every cell fixed so far: a report of infeasibility here is the
+                    # solver's presolve going wrong (seen with many variables fixed by bounds); solved again without
+                    res = self._milp(c, lower, upper, presolve=False)
+                    if res.status == 2:
+                        raise RuntimeError(f"{self.q.id}: the solver reports no pair, but the last one found fits")
+                if res.status == 2:
+                    return None
+                if res.status != 0:
+                    raise RuntimeError(f"solver stopped: {res.message}")
+                z = np.rint(res.x).astype(int)
+                for first, ks in block:  # fixed: the grade found, every other grade of the cell 0
+                    for k in ks:
+                        lower[first + k] = upper[first + k] = z[first + k]
+        return z[:n], z[n:2 * n]
+
+    def _milp(self, c, lower, upper, presolve=True):
+        self.model.solves += 1
+        return milp(c, integrality=np.ones(self.n_vars), bounds=Bounds(lower, upper), constraints=self.constraint,
+                    options={"mip_rel_gap": 0, "presolve": presolve})
+
+
 def _differs(x, y, partnership: str) -> bool:
     v = _row_vars(partnership)
     return bool((x[v] != y[v]).any())
@@ -231,6 +346,183 @@ def settled_by(model: RecordModel, question: Question, candidates, pool=None) ->
             pool.append((x, y))
         cover = [p for p in cover if p not in agree]
     return cover
+
+
+def witness_pair(model: RecordModel, question: Question, reports) -> tuple | None:
+    """Two tables, both consistent with the record, that agree on the rows of ``reports`` and differ on
+    ``question``: the canonical pair (the same on every machine), or None when the reports settle it.
+
+    Parameters
+    ----------
+    model : RecordModel
+        The record's model.
+    question : Question
+        An open verdict (:func:`open_questions`, :func:`trend_questions`).
+    reports : sequence of str
+        The partnerships whose reports are read.
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame) or None
+        The two tables (columns partnership, indicator, grade): in the first the verdict holds (for a cell,
+        it has the lexicographically first grade), in the second it fails (another grade). None when no such
+        pair exists: the reports settle the verdict.
+
+    Examples
+    --------
+    The first two partnerships are Weak or Excellent on 1.1, with one Excellent between them: the second's
+    report settles the first's cell, and a third's does not (its pair: the first Weak, then Excellent).
+
+    >>> from analysis.record.model import Group, var
+    >>> P = D.P
+    >>> rows = [(np.array([var(p, "1.1", "Weak"), var(p, "1.1", "Excellent")]), 1, 1) for p in P[:2]]
+    >>> rows.append((np.array([var(p, "1.1", "Excellent") for p in P[:2]]), 1, 1))
+    >>> model = RecordModel([Group("count:x", "count", "one Excellent", rows=tuple(rows))], "example")
+    >>> q = Question(f"cell:{P[0]}|1.1", "cell", "", "1.1", cell=(P[0], "1.1"))
+    >>> witness_pair(model, q, [P[1]]) is None
+    True
+    >>> a, b = witness_pair(model, q, [P[2]])
+    >>> [t.set_index(["partnership", "indicator"]).loc[(P[0], "1.1"), "grade"] for t in (a, b)]
+    ['Weak', 'Excellent']
+    """
+    found = _PairProgram(model, question).canonical(list(reports))
+    if found is None:
+        return None
+    return tuple(model.table(x) for x in found)
+
+
+def _first_linkable(program: _PairProgram, rest: list[str]) -> list[str]:
+    """The longest prefix of ``rest`` on whose rows some pair agrees (empty when none does). Linking more rows
+    only removes pairs, so the prefixes that can be linked are those up to some length: found by bisection."""
+    if program.solve((), linked=rest) is not None:
+        return list(rest)
+    lo, hi = 0, len(rest) - 1  # rest[:lo] can be linked (the empty prefix trivially), rest[:hi + 1] cannot
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if program.solve((), linked=rest[:mid]) is not None:
+            lo = mid
+        else:
+            hi = mid - 1
+    return list(rest[:lo])
+
+
+WITNESS_COLUMNS = ["witness_id", "verdict_id", "kind", "about", "reports", "table", "indicator"]
+
+
+@cached
+def settle_witnesses(record, model: RecordModel | None = None) -> pd.DataFrame:
+    """For every open statement, conclusion reading and trend verdict, pairs of tables showing which reports
+    do not settle it: both consistent with the record, the same on those reports' rows, differing on it.
+
+    The partnerships whose report alone does not settle the verdict are taken in the schedule's order:
+    the longest run of them from the first on whose rows some pair agrees (found by bisection, one
+    feasibility program a step) is linked, the canonical pair linked on it is the witness
+    (:func:`witness_pair`) for every one of them on whose row its two tables agree, and the rest are
+    taken again until none is left. Every set and pair depends only on the record, so every machine
+    publishes the same witnesses.
+
+    Parameters
+    ----------
+    record : PublicRecord
+        The public record.
+    model : RecordModel, optional
+        Its model (default ``RecordModel.from_record(record)``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`WITNESS_COLUMNS` then one per partnership (grades abbreviated E, VG, G, A, W, U): for
+        each witness, two rows per indicator, ``table`` ``a`` (the verdict holds; for a trend, the
+        significant table) and ``b`` (it fails). ``reports``: the partnerships, joined by '|', whose report
+        the pair shows does not settle the verdict. Empty with a complete table.
+
+    Examples
+    --------
+    >>> from analysis.domain import load
+    >>> len(settle_witnesses(load.load_record(), RecordModel.from_grades(load.example_grades())))
+    0
+    """
+    from analysis.domain import scale
+
+    model = model or RecordModel.from_record(record)
+    columns = WITNESS_COLUMNS + list(D.P)
+    if model.complete:
+        return pd.DataFrame(columns=columns)
+    found = what_would_settle(record, model)["settles"]
+    singles = found[found["method"] == "one report"].groupby("verdict_id")["reports"].agg(set).to_dict()
+    n_possible = model.possible.sum(axis=2)
+    candidates = [p for p in D.P if (n_possible[D.PI[p]] > 1).any()]
+    questions = [q for q in open_questions(record, model) if q.kind != "cell"] + trend_questions(model)
+    abbrev = scale.ABBREVIATIONS_OF
+    pool: list[tuple[str, np.ndarray, np.ndarray, set]] = []  # (id, a, b, partnerships on whose rows they agree)
+    rows = []
+
+    def add(wid, q, a, b, reports):
+        for side, z in zip("ab", (a, b)):
+            cells = z.reshape(D.NP, D.NI, D.NG).argmax(axis=2)
+            for k, i in enumerate(D.I):
+                rows.append({"witness_id": wid, "verdict_id": q.id, "kind": q.kind, "about": q.label,
+                             "reports": "|".join(reports), "table": side, "indicator": i}
+                            | {p: abbrev[D.G[cells[a_, k]]] for a_, p in enumerate(D.P)})
+
+    for q in questions:
+        context = [g for g in model.active if g.id not in set(q.exclude)]
+        rest = [p for p in (list(D.P) if q.exclude else candidates) if p not in singles.get(q.id, set())]
+        # a pair found for another verdict answers this one too if it is consistent here and differs on it
+        for wid, a, b, agree in pool:
+            covered = [p for p in rest if p in agree]
+            if not covered or not (_satisfies(a, context) and _satisfies(b, context)):
+                continue
+            side_a, side_b = _side(q, a), _side(q, b)
+            if side_a is None or side_b is None or side_a == side_b:
+                continue
+            add(wid, q, *((a, b) if side_a else (b, a)), covered)
+            rest = [p for p in rest if p not in covered]
+        program = _PairProgram(model, q) if rest else None
+        while rest:
+            linked = _first_linkable(program, rest)
+            if not linked:
+                break  # no pair agrees on any of them: each is undecided (a trend's narrower form) or settles
+            pair = program.canonical(linked)
+            if pair is None:
+                raise RuntimeError(f"{q.id}: the solver found a pair linked on {linked} and then none")
+            a, b = pair
+            wid = f"w{len(pool) + 1}"
+            pool.append((wid, a, b, {p for p in D.P if not _differs(a, b, p)}))
+            covered = [p for p in rest if p in pool[-1][3]]
+            add(wid, q, a, b, covered)
+            rest = [p for p in rest if p not in covered]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _satisfies(z: np.ndarray, groups) -> bool:
+    """Does the table ``z`` (a 0/1 vector) satisfy every row of ``groups``?"""
+    return all(_row_holds(z, row) for g in groups for row in g.rows)
+
+
+def _row_holds(z: np.ndarray, row) -> bool:
+    idx, coef, lo, hi = row_parts(row)
+    value = float(coef @ z[idx])
+    return lo - 1e-9 <= value <= hi + 1e-9
+
+
+def _side(q: Question, z: np.ndarray) -> bool | None:
+    """True when ``q``'s verdict holds in the table ``z`` (for a trend: significant that way at 5%, by the exact
+    test), False when it fails, None when neither alternative holds (a narrower form's gap)."""
+    if q.kind == "trend":
+        from analysis.record.model import grade_values
+        from analysis.stats import trend_bounds as tb
+        from analysis.stats.exact import distribution
+
+        u, col = tb.group_scores(), grade_values(z, q.indicator)
+        dist = distribution(u, col)
+        t = int(u @ col)
+        sign = 1 if q.id.endswith("|" + tb.DIRECTIONS[0]) else -1
+        trending = (dist.n * t - dist.sum_u * dist.sum_v) * sign > 0
+        return bool(trending and dist.tail(t)[0] <= tb._alpha_limit(dist.total, tb.ALPHA))
+    holds = any(all(_row_holds(z, r) for r in alt) for alt in q.holds)
+    fails = any(all(_row_holds(z, r) for r in alt) for alt in q.fails)
+    return True if holds and not fails else False if fails and not holds else None
 
 
 def _hitting_set(sets, candidates) -> list[str]:
@@ -348,7 +640,8 @@ def what_would_settle(record, model: RecordModel | None = None) -> dict:
     dict of pandas.DataFrame
         ``settles`` (:data:`SETTLE_COLUMNS`): one row per open statement or conclusion reading and
         partnership whose report alone settles it; for one no single report settles, one row with the
-        smallest set (``method`` says whether it is proven smallest); one row per open cell and other
+        smallest set (``method`` says whether it is proven smallest); for each open trend verdict, one row
+        "at least 2 reports" (or a row per partnership left undecided); one row per open cell and other
         partnership whose report settles it. ``reading_list`` (:data:`READING_COLUMNS`): every
         partnership whose grades are not all fixed, by statements and conclusions settled, then cells
         fixed besides its own. ``headline`` (:data:`HEADLINE_COLUMNS`): the two reports that settle
@@ -364,24 +657,33 @@ def what_would_settle(record, model: RecordModel | None = None) -> dict:
     """
     model = model or RecordModel.from_record(record)
     questions = open_questions(record, model)
-    if not questions:
+    trends = trend_questions(model) if not model.complete else []
+    if not questions and not trends:
         return {"settles": pd.DataFrame(columns=SETTLE_COLUMNS), "reading_list": pd.DataFrame(columns=READING_COLUMNS),
                 "headline": pd.DataFrame(columns=HEADLINE_COLUMNS)}
     n_possible = model.possible.sum(axis=2)
     candidates = [p for p in D.P if (n_possible[D.PI[p]] > 1).any()]
     rows, pool = [], []
     settled: dict[str, list[str]] = {}
-    for q in questions:
+    ordered = [q for q in questions if q.kind != "cell"] + trends + [q for q in questions if q.kind == "cell"]
+    for q in ordered:
+        base = {"verdict_id": q.id, "kind": q.kind, "about": q.label, "indicator": q.indicator}
         if q.kind == "cell":
             settled[q.id] = by = settled_by(model, q, candidates, pool)
-            rows += [{"verdict_id": q.id, "kind": q.kind, "about": q.label, "indicator": q.indicator,
-                      "reports": p, "n_reports": 1, "method": "one report"} for p in by]
+            rows += [{**base, "reports": p, "n_reports": 1, "method": "one report"} for p in by]
+        elif q.kind == "trend":
+            # a pair of the narrower form covers a partnership exactly; one it does not cover is undecided
+            left = settled_by(model, q, candidates)
+            settled[q.id] = []
+            rows += ([{**base, "reports": p, "n_reports": 1, "method": TREND_UNDECIDED} for p in left] if left else
+                     [{**base, "reports": "", "n_reports": 2,
+                       "method": "at least 2 reports (no one report settles it)"}])
         else:
             # a statement is judged without itself, so a partnership its own words fix may still inform it
             settled[q.id], found = _verdict_rows(model, q, list(D.P) if q.exclude else candidates)
             rows += found
-    verdicts = [q for q in questions if q.kind != "cell"]
-    smallest = {r["verdict_id"]: r for r in rows if r["kind"] != "cell" and r["method"] != "one report"}
+    verdicts = [q for q in questions if q.kind in ("statement", "claim")]
+    smallest = {r["verdict_id"]: r for r in rows if r["kind"] in ("statement", "claim") and r["method"] != "one report"}
     group_of = areas.period_group_of()
     reading = []
     informative = candidates + [p for p in D.P if p not in candidates

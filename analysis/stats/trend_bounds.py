@@ -36,6 +36,7 @@ from __future__ import annotations
 import heapq
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -48,7 +49,7 @@ from analysis.record.model import D, Infeasible, RecordModel, var
 from analysis.record.model import grade_values as column
 from analysis.stats.exact import distribution, margin_tails
 
-__all__ = ["ALPHA", "DIRECTIONS", "trend_bounds", "group_scores"]
+__all__ = ["ALPHA", "DIRECTIONS", "trend_bounds", "group_scores", "beyond_alpha", "no_trend_row"]
 
 ALPHA = 0.05
 DIRECTIONS = ("up", "down")
@@ -287,6 +288,165 @@ def _searches(model: RecordModel, indicator: str) -> dict:
             for k, t in tasks.items()}
 
 
+def _alpha_limit(total: int, alpha: float) -> int:
+    """The largest tail count whose p-value is at most ``alpha``: floor(alpha x total), exactly."""
+    a = Fraction(str(alpha))
+    return total * a.numerator // a.denominator
+
+
+def beyond_alpha(model: RecordModel, indicator: str, direction: str, goal: str = "min",
+                 alpha: float = ALPHA) -> np.ndarray | None:
+    """A consistent table that is significant (``goal="min"``) or not significant (``"max"``) at ``alpha`` for
+    a trend ``direction`` on ``indicator``, or None when there is none.
+
+    The decision form of the exact search of :func:`trend_bounds`: the same margins and bounds, with the
+    level itself as the table to beat, so every margin whose bound cannot cross the level is never
+    solved. ``None`` for ``"min"`` is the verdict *impossible* (p_min > alpha); for ``"max"``, *forced*.
+    A table that does not trend that way counts as not significant (p = 1).
+
+    Parameters
+    ----------
+    model : RecordModel
+        The tables admitted.
+    indicator : str
+        The quality indicator.
+    direction : str
+        ``"up"`` or ``"down"``.
+    goal : str, optional
+        ``"min"``: find a table with p <= alpha trending that way; ``"max"``: one with p > alpha (or no
+        trend that way).
+    alpha : float, optional
+        The level (default :data:`ALPHA`).
+
+    Returns
+    -------
+    numpy.ndarray or None
+        A 0/1 solution vector (length ``D.NVAR``), or None.
+
+    Raises
+    ------
+    Infeasible
+        If the record admits no grade table.
+
+    Examples
+    --------
+    With no constraints, every table is admitted: some trend up significantly and some not at all.
+
+    >>> model = RecordModel([], "no constraints")
+    >>> x = beyond_alpha(model, "1.1", "up")
+    >>> from analysis.stats.exact import lbl_exact
+    >>> test = lbl_exact(group_scores(), column(x, "1.1"))
+    >>> test["tail_two_sided"] * 20 <= test["n_assignments"]  # p <= 1/20
+    True
+    >>> beyond_alpha(model, "1.1", "up", "max") is not None
+    True
+    """
+    u = group_scores()
+    sizes = [int((u == k).sum()) for k in range(1, len(areas.PERIOD_GROUPS) + 1)]
+    sign = 1 if direction == DIRECTIONS[0] else -1
+    pinned = _pinned(model, indicator)
+    if len(D.P) - len(pinned) <= ENUMERATE:
+        return _enumerated(model, indicator, sign, goal, alpha, pinned)
+    s = _Search(model, indicator, sign if goal == "min" else -sign)
+    best = s.maximise()
+    if best is None:
+        raise Infeasible("the record admits no grade table")
+    value, x = best
+    if goal == "min" and value <= 0:
+        return None  # no table trends this way
+    if goal == "max" and value >= 0:
+        return x  # a table with no trend this way: p = 1
+    total = math.factorial(len(u)) // math.prod(math.factorial(n) for n in sizes)
+    limit = _alpha_limit(total, alpha)
+    # the table to beat: min, a tail of limit + 1 (beaten by tail <= limit); max, a tail of limit (beaten by more)
+    task = {"search": s, "goal": goal, "x": None, "value": value, "tail": limit + 1 if goal == "min" else limit}
+    better = _better(goal)
+    for table in [x, *s.lagrangian_planes()]:
+        if (s.obj @ table) * (1 if goal == "min" else -1) > 0 and better(_table_tail(u, table, s, indicator),
+                                                                          task["tail"]):
+            return table
+    margins = _candidate_margins(model, indicator)
+    ub = s.upper(margins)
+    task["ub"] = ub
+    thresholds = _threshold(goal, ub, value)[:, None]
+    keep = [task["tail"] if goal == "min" else np.iinfo(np.int64).max]
+    tails, _, dists = margin_tails(sizes, list(range(1, len(sizes) + 1)), _values(), margins, thresholds,
+                                   keep_below=keep)
+    _refine(task, margins, tails[:, 0], dists, u, indicator)
+    return task["x"]
+
+
+#: With at most this many of an indicator's cells not pinned to one grade by a stated cell, :func:`beyond_alpha`
+#: tries their grades one combination at a time (6^3 columns) instead of searching margins.
+ENUMERATE = 3
+
+
+def _pinned(model: RecordModel, indicator: str) -> dict[str, int]:
+    """The partnerships whose grade on ``indicator`` a group in force states (a one-cell row equal to 1): their
+    grade's index."""
+    out = {}
+    for g in model.active:
+        for row in g.rows:
+            idx, lo, hi = (row[0], row[1], row[2]) if len(row) == 3 else (row[0], row[2], row[3])
+            if len(idx) == 1 and lo == hi == 1 and (len(row) == 3 or row[1][0] == 1):
+                cell, k = divmod(int(idx[0]), D.NG)
+                a, b = divmod(cell, D.NI)
+                if b == D.II[indicator]:
+                    out[D.P[a]] = k
+    return out
+
+
+def _enumerated(model, indicator, sign, goal, alpha, pinned) -> np.ndarray | None:
+    """:func:`beyond_alpha` by trying every grade of the cells not pinned (worst first, in the schedule's order):
+    the first column on the wanted side of ``alpha`` that a consistent table has."""
+    import itertools
+
+    u = group_scores()
+    free = [p for p in D.P if p not in pinned]
+    col = np.array([pinned.get(p, 0) + 1 for p in D.P])
+    for combo in itertools.product(range(D.NG), repeat=len(free)):
+        for p, k in zip(free, combo):
+            col[D.PI[p]] = k + 1
+        dist = distribution(u, col)
+        t = int(u @ col)
+        trending = (dist.n * t - dist.sum_u * dist.sum_v) * sign > 0
+        tail = dist.tail(t)[0] if trending else dist.total
+        limit = _alpha_limit(dist.total, alpha)
+        if (goal == "min" and trending and tail <= limit) or (goal == "max" and tail > limit):
+            x = model.solve(extra=[(np.array([var(p, indicator, D.G[col[D.PI[p]] - 1])]), 1, 1) for p in free])
+            if x is not None:
+                return x
+    return None
+
+
+def no_trend_row(indicator: str, direction: str) -> tuple:
+    """A constraint row: the table does not trend ``direction`` on ``indicator`` (sign x n C <= 0).
+
+    Parameters
+    ----------
+    indicator : str
+        The quality indicator.
+    direction : str
+        ``"up"`` or ``"down"``.
+
+    Returns
+    -------
+    tuple
+        ``(indices, coefficients, -inf, 0)``, as in :class:`analysis.record.model.Group`.
+
+    Examples
+    --------
+    >>> idx, coef, lo, hi = no_trend_row("1.1", "up")
+    >>> len(idx), hi  # every partnership's six grades of 1.1
+    (192, 0)
+    """
+    u = group_scores()
+    sign = 1 if direction == DIRECTIONS[0] else -1
+    coef = _cell_coef(indicator, sign * (len(u) * u - int(u.sum())))
+    idx = np.nonzero(coef)[0]
+    return idx, coef[idx], -np.inf, 0
+
+
 def _better(goal):
     return (lambda a, b: a < b) if goal == "min" else (lambda a, b: a > b)
 
@@ -377,8 +537,6 @@ def _linear_bounds(model: RecordModel, indicator: str) -> tuple[dict, dict]:
 
 def _integer_weights(weight: np.ndarray) -> np.ndarray:
     """``weight`` scaled to the smallest integers with the same ratios (a mean's 1/11 becomes 1)."""
-    from fractions import Fraction
-
     fractions = [Fraction(float(w)).limit_denominator(10_000) for w in weight]
     scale_ = math.lcm(*(f.denominator for f in fractions))
     return np.array([int(f * scale_) for f in fractions], dtype=np.int64)
