@@ -288,6 +288,8 @@ def _published_witnesses():
 
     from conftest import ROOT
 
+    use(None)  # the tiny programme's tests above leave it in use
+
     return pd.read_csv(ROOT / "reports" / "tables" / "settle_witnesses.csv", keep_default_na=False, dtype=str)
 
 
@@ -315,9 +317,11 @@ def _fits_stated_rows(table, skip=()) -> bool:
     counts = pd.read_csv(record / "area_grade_counts.csv", keep_default_na=False, dtype=str)
     for r in counts.to_dict("records"):
         grades = [g for (p, _), g in table.items() if p == r["partnership"]]
+        # counts over more indicators than the nine (North Lanarkshire: ten) allow that many fewer here
+        extra = int(r["n_indicators"]) - len(grades) if r["n_indicators"] else 0
         for col, label in (("excellent", "Excellent"), ("very_good", "Very good"), ("good", "Good"),
                            ("adequate", "Adequate"), ("weak", "Weak"), ("unsatisfactory", "Unsatisfactory")):
-            if r[col] != "" and grades.count(label) != int(r[col]):
+            if r[col] != "" and not int(r[col]) - extra <= grades.count(label) <= int(r[col]):
                 return False
         if r["within"] and not set(grades) <= set(r["within"].split("|")):
             return False
@@ -341,6 +345,7 @@ def test_the_published_trend_verdicts_no_single_report_settles_with_witnesses():
 
     from conftest import ROOT
 
+    use(None)
     tables = ROOT / "reports" / "tables"
     bounds = pd.read_csv(tables / "trend_bounds.csv", dtype={"indicator": str})
     open_ids = {f"trend:{r.indicator}|{r.direction}" for r in bounds.itertuples() if r.verdict == "possible"}
@@ -349,6 +354,11 @@ def test_the_published_trend_verdicts_no_single_report_settles_with_witnesses():
     assert set(trends["verdict_id"]) == open_ids and len(open_ids) == 17
     assert set(trends["method"]) == {"at least 2 reports (no one report settles it)"}
     reading = pd.read_csv(tables / "reading_list.csv")
+    # the statements in force on the public record: not set aside, not a rival reading or a stronger one's part
+    published = pd.read_csv(tables / "statements.csv", keep_default_na=False)
+    in_force = published.loc[(published["set_aside"].astype(str) == "False") & (published["alternative_to"] == "")
+                             & (published["adds_to"] == ""), "statement_id"].tolist()
+    assert len(in_force) == len(published) - 4
     w = _published_witnesses()
     u, value = group_scores(), {g: k + 1 for k, g in enumerate(scale.GRADES)}
     record = load_record()
@@ -370,9 +380,7 @@ def test_the_published_trend_verdicts_no_single_report_settles_with_witnesses():
                 frame = pd.DataFrame([(p, i, g) for (p, i), g in table.items()],
                                      columns=["partnership", "indicator", "grade"])
                 verdicts = evaluate_statements(record, RecordModel.from_grades(frame), evidence=False)
-                in_force = verdicts[~verdicts["set_aside"].astype(bool) & (verdicts["alternative_to"] == "")
-                                    & (verdicts["adds_to"] == "")]
-                assert set(in_force["verdict"]) == {"confirmed"}, wid
+                assert set(verdicts.set_index("statement_id").loc[in_force, "verdict"]) == {"confirmed"}, wid
             for p in pair["reports"].iloc[0].split("|"):
                 assert all(a[(p, i)] == b[(p, i)] for i in D.I), (wid, p)
             checked += 1
