@@ -101,8 +101,8 @@ def test_index_links_every_kind_of_page_figures_and_tables(browser, site):
 
 def test_every_page_loads_clean_with_titles_headings_and_alt_text(browser, site):
     index = Visit(browser, site / "index.html")
-    pages = sorted({_local(u) for u in index.links() if u.endswith(".html")})
-    assert len(pages) == 5
+    pages = sorted({_local(u) for u in index.links() if u.endswith(".html")} - {site / "index.html"})
+    assert len(pages) == 7 and {site / "quality.html", site / "accessibility.html"} <= set(pages)
     for path in [site / "index.html"] + pages:
         visit = Visit(browser, path)
         name = path.relative_to(site)
@@ -158,6 +158,46 @@ def test_pages_read_as_a_publication(browser, site, page):
         assert len(img["alt"]) <= 250, f"{page}: alt text of {len(img['alt'])} characters"
     if page != "index.html":
         assert "About these statistics" in body
+    # every page leads to the quality page and the accessibility statement
+    links = {str(_local(u).relative_to(site)) for u in visit.links() if urlparse(u).scheme == "file"}
+    assert {"quality.html", "accessibility.html"} <= links, f"{page}: no link to the quality or accessibility page"
+
+
+#: WCAG 2.2 AA, with A and the 2.0 and 2.1 criteria it includes (axe-core's tags).
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@pytest.mark.parametrize("width", [1280, 320])
+@pytest.mark.parametrize("page", ["index.html", "html/review/national.html", "html/statements/statements.html",
+                                  "html/period_group/post-2016.html", "html/partnership/angus.html", "quality.html",
+                                  "accessibility.html"])
+def test_no_accessibility_violations(browser, site, page, width):
+    """axe-core (bundled by axe-playwright-python, run offline) finds no WCAG 2.2 AA violation, at a desktop
+    width and at 320 px, WCAG's reflow width, where the page must not scroll sideways either."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    view = browser.new_page(viewport={"width": width, "height": 900})
+    view.goto((site / page).as_uri(), wait_until="load")
+    found = Axe().run(view, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}}).response
+    assert found["testEngine"]["version"].startswith("4.")
+    violations = {v["id"]: [n["target"] for n in v["nodes"]][:3] for v in found["violations"]}
+    assert violations == {}, f"{page} at {width} px: {violations}"
+    assert found["passes"] or found["incomplete"] or found["inapplicable"]  # axe ran its rules
+    assert view.evaluate("document.documentElement.scrollWidth") <= width, f"{page}: wider than {width} px"
+
+
+def test_the_accessibility_check_finds_a_link_told_apart_by_colour_alone(browser, tmp_path):
+    """The check can fail: a paragraph whose link is not underlined and barely differs in colour."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = tmp_path / "bad.html"
+    page.write_text("<!doctype html><html lang=en><head><title>t</title></head><body><main><h1>t</h1><p>Some "
+                    "text and <a href='x.html' style='text-decoration:none;color:#222'>a link</a> in it.</p>"
+                    "</main></body></html>", encoding="utf-8")
+    view = browser.new_page()
+    view.goto(page.as_uri(), wait_until="load")
+    found = Axe().run(view, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}}).response
+    assert "link-in-text-block" in {v["id"] for v in found["violations"]}
 
 
 @pytest.mark.parametrize("page", ["index.html", "html/partnership/angus.html", "html/review/national.html"])

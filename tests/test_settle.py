@@ -250,19 +250,22 @@ def test_the_published_witnesses_cover_every_report_that_does_not_settle(tiny):
 
     record, model, data = tiny
     use(data)
-    w = settle.settle_witnesses(record, model)
+    found = settle.settle_witnesses(record, model)
+    uses, pairs = found["uses"], found["tables"]
     grade_of = {abbrev: g for g, abbrev in scale.ABBREVIATIONS_OF.items()}
-    assert not w.empty and set(w["table"]) == {"a", "b"}
+    assert not uses.empty and set(pairs["table"]) == {"a", "b"} and set(uses["witness_id"]) == set(pairs["witness_id"])
     for vid, tables, verdict in (("statement:late-2.1-good", CONTEXT, statement), ("claim:cl-1.1-up", ACTIVE, claim)):
-        rows = w[w["verdict_id"] == vid]
+        rows = uses[uses["verdict_id"] == vid]
         covered = {p for r in rows["reports"] for p in r.split("|")}
         assert covered == {a for a in AREAS if not settles(tables, verdict, [a])}, vid
-        for wid, pair in rows.groupby("witness_id"):
+        for use_ in rows.itertuples():
+            pair = pairs[pairs["witness_id"] == use_.witness_id]
             t = {side: tuple(VALUE[grade_of[pair[pair["table"] == side].set_index("indicator").loc[i, a]]]
                              for a in AREAS for i in IND) for side in "ab"}
-            assert t["a"] in tables and t["b"] in tables and verdict(t["a"]) and not verdict(t["b"]), wid
-            for p in pair["reports"].iloc[0].split("|"):
-                assert row(t["a"], p) == row(t["b"], p), (wid, p)
+            holds, fails = (t["a"], t["b"]) if use_.holds_in == "a" else (t["b"], t["a"])
+            assert holds in tables and fails in tables and verdict(holds) and not verdict(fails), use_
+            for p in use_.reports.split("|"):
+                assert row(t["a"], p) == row(t["b"], p), (use_, p)
 
 
 def test_a_witness_that_ignores_the_reports_is_caught(tiny, found, monkeypatch):
@@ -289,8 +292,9 @@ def _published_witnesses():
     from conftest import ROOT
 
     use(None)  # the tiny programme's tests above leave it in use
-
-    return pd.read_csv(ROOT / "reports" / "tables" / "settle_witnesses.csv", keep_default_na=False, dtype=str)
+    tables = ROOT / "reports" / "tables"
+    return tuple(pd.read_csv(tables / f"{name}.csv", keep_default_na=False, dtype=str)
+                 for name in ("settle_witnesses", "settle_witness_tables"))
 
 
 def _witness_table(pair, side):
@@ -299,7 +303,7 @@ def _witness_table(pair, side):
 
     grade_of = {a: g for g, a in scale.ABBREVIATIONS_OF.items()}
     rows = pair[pair["table"] == side]
-    return {(p, r["indicator"]): grade_of[r[p]] for _, r in rows.iterrows() for p in rows.columns[7:]}
+    return {(p, r["indicator"]): grade_of[r[p]] for _, r in rows.iterrows() for p in rows.columns[3:]}
 
 
 def _fits_stated_rows(table, skip=()) -> bool:
@@ -359,19 +363,20 @@ def test_the_published_trend_verdicts_no_single_report_settles_with_witnesses():
     in_force = published.loc[(published["set_aside"].astype(str) == "False") & (published["alternative_to"] == "")
                              & (published["adds_to"] == ""), "statement_id"].tolist()
     assert len(in_force) == len(published) - 4
-    w = _published_witnesses()
+    uses, pairs = _published_witnesses()
     u, value = group_scores(), {g: k + 1 for k, g in enumerate(scale.GRADES)}
     record = load_record()
     checked = 0
     for vid in sorted(open_ids):
-        rows = w[w["verdict_id"] == vid]
+        rows = uses[uses["verdict_id"] == vid]
         covered = {p for r in rows["reports"] for p in r.split("|")}
         assert covered == set(reading["partnership"]), vid  # every report that could be read
         ind, direction = vid.removeprefix("trend:").split("|")
         sign = 1 if direction == "up" else -1
-        for wid, pair in list(rows.groupby("witness_id"))[:1]:
+        for use_ in rows.iloc[:1].itertuples():
+            wid, pair = use_.witness_id, pairs[pairs["witness_id"] == use_.witness_id]
             a, b = _witness_table(pair, "a"), _witness_table(pair, "b")
-            for table, significant in ((a, True), (b, False)):
+            for table, significant in ((a, use_.holds_in == "a"), (b, use_.holds_in == "b")):
                 v = np.array([value[table[(p, ind)]] for p in D.P])
                 t = lbl_exact(u, v)
                 trends_that_way = (len(u) * int(u @ v) - int(u.sum()) * int(v.sum())) * sign > 0
@@ -381,7 +386,7 @@ def test_the_published_trend_verdicts_no_single_report_settles_with_witnesses():
                                      columns=["partnership", "indicator", "grade"])
                 verdicts = evaluate_statements(record, RecordModel.from_grades(frame), evidence=False)
                 assert set(verdicts.set_index("statement_id").loc[in_force, "verdict"]) == {"confirmed"}, wid
-            for p in pair["reports"].iloc[0].split("|"):
+            for p in use_.reports.split("|"):
                 assert all(a[(p, i)] == b[(p, i)] for i in D.I), (wid, p)
             checked += 1
     assert checked == 17

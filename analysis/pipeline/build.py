@@ -128,8 +128,8 @@ def _run_job(job: Job, template: str, out_dir: str, params: dict, staging: str, 
 
 def _warm(what: str, grades_copy: str, grades_sha256: str | None, data_dir: str, results_dir: str,
           source_key: str) -> None:
-    """In a worker process: compute one long result into the results cache (the same call, and so the
-    same entry, as the templates make): ``trend_bounds`` (the national review's exact trend bounds),
+    """In a worker process: compute long results (``what``: names joined by '+', in order) into the results
+    cache (the same call, and so the same entry, as the templates make): ``trend_bounds`` (the national review's exact trend bounds),
     ``settle`` (what would settle each open verdict and the witness pairs of the reports that would not, for
     the national and statements pages) or
     ``fragility`` (how fragile each decided verdict is, for the statements page), from the
@@ -144,13 +144,14 @@ def _warm(what: str, grades_copy: str, grades_sha256: str | None, data_dir: str,
         raise BuildError(f"the build's copy of the grade table {grades_copy} changed while the build ran")
     page = PAGES["review"](None, grades=table, data_dir=data_dir)
     page.model.cache = ResultsCache(results_dir, source_key)
-    if what == "trend_bounds":
-        trend_bounds.trend_bounds(page.model)
-    elif what == "fragility":
-        fragility.fragility(page.record, page.model)
-    else:
-        settle.what_would_settle(page.record, page.model)
-        settle.settle_witnesses(page.record, page.model)
+    for name in what.split("+"):  # a chain, in order: a later one reads what an earlier one cached
+        if name == "trend_bounds":
+            trend_bounds.trend_bounds(page.model)
+        elif name == "fragility":
+            fragility.fragility(page.record, page.model)
+        else:
+            settle.what_would_settle(page.record, page.model)
+            settle.settle_witnesses(page.record, page.model)
 
 
 def _normalise(executed: Path) -> None:
@@ -742,10 +743,10 @@ def finish(ctx: BuildContext, state: BuildState) -> BuildSummary:
     """The last stage: the index page, the data dictionary and the manifest; refuses data that changed
     during the build."""
     from analysis.domain.load import data_file_hashes
-    from analysis.pipeline.site import write_index
+    from analysis.pipeline.site import write_site
     from analysis.publish.dictionary import write_datapackage
 
-    write_index(ctx.out_dir, state.manifest, national_findings(state))
+    write_site(ctx.out_dir, {**state.manifest, **ctx.header}, national_findings(state))
     write_datapackage(ctx.out_dir)  # the data dictionary of every table and figure data file
     if data_file_hashes(ctx.data_dir) != ctx.data_files:
         raise BuildError("data/ changed during the build; outputs may not match the data")
@@ -780,9 +781,9 @@ class _Scheduler:
 
     def start_warming(self, what: list[str]) -> None:
         """The longest computations (``trend_bounds``: the exact trend bounds, about 20 s; ``settle``: what
-        would settle each open verdict, about 100 s; ``fragility``: how fragile each decided one is, about
-        40 s) in workers while this process computes the other
-        notebooks' results, so both cores work from the start."""
+        would settle each open verdict and its witness pairs, about 300 s; ``fragility``: how fragile each
+        decided one is, about 110 s) in workers while this process computes the other notebooks' results,
+        so both cores work from the start."""
         ctx = self.ctx
         copy = str(ctx.out_dir / ctx.grades_copy) if ctx.grades_copy else ""
         for name in what:
@@ -852,10 +853,17 @@ class _Scheduler:
             what = ((["trend_bounds"] if "review" in todo else [])
                     + (["settle"] if todo & {"review", "statements"} else [])
                     + (["fragility"] if "statements" in todo else []))
+            # fragility is submitted once the other notebooks are queued, so that one worker starts on them at
+            # once while the other computes the trend bounds and the settle analysis
+            # the trend bounds then the settle analysis (which reads them) in one worker, one chain
+            late = [w for w in what if w == "fragility"]
             if what:
                 self.start()
-                self.start_warming(what)
+                self.start_warming(["+".join(w for w in what if w not in late)])
             for job in sorted(ctx.jobs, key=lambda j: KINDS[j.kind].compute):
+                if job.kind in ("review", "statements") and late:
+                    self.start_warming(late)
+                    late = []
                 if job.kind in ("review", "statements") and self.warming:
                     self.await_warming()
                 if not plan_job(ctx, state, job):
@@ -937,9 +945,11 @@ def _manifest_header(data_files: dict, env: dict, code: str, grades) -> dict:
 
 
 def _write_manifest(out_dir: Path, manifest: dict, header: dict) -> None:
+    from analysis.pipeline.site import SITE_PAGES
+
     site = [
         {"path": p, "sha256": _sha256(out_dir / p), "kind": "site"}
-        for p in ("index.html", "tables/datapackage.json")
+        for p in (*SITE_PAGES, "tables/datapackage.json")
         if (out_dir / p).exists()
     ]
     manifest.update(header)

@@ -297,6 +297,10 @@ main, .jp-Notebook { max-width: 62rem; margin: 0 auto; padding: 1rem 1.25rem 3re
 .jp-RenderedHTMLCommon table.people tbody tr:hover { background: #e8f1f8; }
 .review-table p.download, .review-table p.table-note { margin: 0.4rem 0 0; font-size: 0.9rem; }
 .jp-RenderedImage img, .jp-OutputArea-output img { max-width: 100%; height: auto; }
+/* links are underlined, not told apart by colour alone (WCAG 1.4.1); a contents link is a 24 px target (2.5.8) */
+.jp-Notebook .jp-RenderedHTMLCommon a:link, .jp-Notebook .jp-RenderedHTMLCommon a:visited {
+  text-decoration: underline; text-underline-offset: 0.15em; }  /* after JupyterLab's, which it outranks */
+.jp-RenderedHTMLCommon li > a[href^="#"]:only-child { display: inline-block; min-height: 24px; line-height: 24px; }
 """
 
 #: The page template: nbconvert's JupyterLab page without the scripts it loads from a CDN (require.js,

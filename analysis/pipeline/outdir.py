@@ -67,7 +67,7 @@ def check_out_dir(out_dir: Path, data_dir: Path) -> None:
         raise OutputFolderError(f"output folder {out_dir} is not empty and holds no manifest.json: it is not an "
                                 f"output folder of this package, and the build would overwrite files in it; choose "
                                 f"an empty or new folder")
-    for name in ("manifest.json", ".cache", ".staging", "index.html"):
+    for name in ("manifest.json", ".cache", ".staging", "index.html", "quality.html", "accessibility.html"):
         if (out / name).is_symlink():
             raise OutputFolderError(f"{out / name} is a symbolic link; the build writes only inside its output "
                                     f"folder. Remove the link")

@@ -1,4 +1,6 @@
-"""The report site: ``index.html``, the landing page: what this is, the headline findings, and every page.
+"""The report site's own pages: ``index.html``, the landing page (what this is, the headline findings and every
+page), ``quality.html`` (quality and methods, in the form of ONS's quality and methodology information) and
+``accessibility.html`` (the accessibility statement).
 
 Every text that comes from data (area names, titles) is HTML-escaped; links are built from
 slugs and output paths the build chose, never from what a user typed.
@@ -12,7 +14,10 @@ from urllib.parse import quote
 
 from analysis.report.kinds import KINDS, order_key
 
-__all__ = ["write_index", "index_html"]
+__all__ = ["write_index", "write_site", "index_html", "quality_html", "accessibility_html", "SITE_PAGES"]
+
+#: The pages the site writes beside the notebooks' pages, in the output folder's root.
+SITE_PAGES = ("index.html", "quality.html", "accessibility.html")
 
 
 _STYLE = """body{font-family:system-ui,'DejaVu Sans',sans-serif;margin:0;color:#0b0c0c;line-height:1.5;font-size:1rem}
@@ -23,7 +28,21 @@ p.lede{font-size:1.1rem}ul{padding-left:1.25rem}li{margin:.25rem 0}a{color:#1d70
 a:focus{outline:3px solid #ffdd00;background:#ffdd00;color:#0b0c0c}
 .findings{background:#f3f2f1;padding:.8rem 1.2rem;border-left:5px solid #1d70b8}
 .findings ul{margin:.4rem 0}.groups{display:grid;grid-template-columns:repeat(auto-fit,minmax(15rem,1fr));gap:0 1.5rem}
-.groups ul{list-style:none;padding:0}small{color:#505a5f}"""
+.groups ul{list-style:none;padding:0}small{color:#505a5f}dt{font-weight:600;margin-top:.6rem}dd{margin:0 0 0 1rem}
+footer{max-width:60rem;margin:0 auto;padding:0 1.25rem 2rem;box-sizing:border-box;border-top:1px solid #b1b4b6}"""
+
+
+def _head(title: str) -> list[str]:
+    return ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src \'self\' data:; '
+            'style-src \'unsafe-inline\'; script-src \'none\'">',
+            f"<title>{html.escape(title)}</title>", f"<style>{_STYLE}</style>", "</head>", "<body>", "<main>"]
+
+
+def _footer() -> str:
+    return (f'<footer><p><small>{_link("index.html", "All pages")} · {_link("quality.html", "Quality and methods")}'
+            f' · {_link("accessibility.html", "Accessibility statement")}</small></p></footer>')
 
 
 def _link(path: str, text: str) -> str:
@@ -45,11 +64,7 @@ def index_html(manifest: dict, findings: list[str] | None = None) -> str:
         by_kind.setdefault(entry.get("kind"), []).append(entry)
     basis = sorted({e.get("data_basis", "") for e in jobs.values() if e.get("data_basis")})
     title = "Joint inspections of services for children and young people in Scotland, 2012-2017"
-    parts = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src \'self\' data:; '
-             'style-src \'unsafe-inline\'; script-src \'none\'">',
-             f"<title>{html.escape(title)}</title>", f"<style>{_STYLE}</style>", "</head>", "<body>", "<main>",
+    parts = _head(title) + [
              f"<h1>{html.escape(title)}</h1>",
              '<p class="lede">The Care Inspectorate led 32 joint inspections of services for children and young '
              "people, one in each community planning partnership, grading nine quality indicators on a six-point "
@@ -110,9 +125,173 @@ def index_html(manifest: dict, findings: list[str] | None = None) -> str:
         "<h2>Data and checking</h2><p>Every table on these pages can be downloaded as CSV from its page; "
         f"{_link('tables/datapackage.json', 'the data dictionary')} describes every column. "
         f"{_link('manifest.json', 'The manifest')} lists every file with its SHA-256, the data files and "
-        "the software it was built with; <code>review check</code> rebuilds everything and compares.</p>"
+        "the software it was built with; <code>review check</code> rebuilds everything and compares. "
+        f"{_link('quality.html', 'Quality and methods')} says what these statistics are, their strengths and "
+        "limitations and how to reproduce them.</p>"
     )
-    parts += ["</main>", "</body>", "</html>", ""]
+    parts += ["</main>", _footer(), "</body>", "</html>", ""]
+    return "\n".join(parts)
+
+
+def quality_html(manifest: dict) -> str:
+    """The quality and methods page (pure), under the headings of ONS's quality and methodology information.
+
+    Parameters
+    ----------
+    manifest : dict
+        The build's manifest (its data basis and package version are named).
+
+    Returns
+    -------
+    str
+        The page, HTML.
+
+    Examples
+    --------
+    >>> page = quality_html({"jobs": {}, "package_version": "0.1.0"})
+    >>> "<h2>Strengths and limitations</h2>" in page and 'lang="en"' in page
+    True
+    """
+    from analysis.publish.tables import domain_counts
+
+    c = domain_counts()
+    version = html.escape(str(manifest.get("package_version", "")))
+    basis = sorted({e.get("data_basis", "") for e in manifest.get("jobs", {}).values() if e.get("data_basis")})
+    title = "Quality and methods: joint inspections of services for children and young people, 2012-2017"
+    sections = [
+        ("What these statistics are",
+         f"<p>The Care Inspectorate led {c['partnerships']} joint inspections of services for children and young "
+         f"people in Scotland between 2012 and 2017, one in each community planning partnership. Each graded "
+         f"{c['indicators_word']} quality indicators on a {c['grades_word']}-point scale, from {c['best']} to "
+         f"{c['worst']}. The Care Inspectorate's review of the programme compares {c['groups_word']} groups of "
+         "inspections by when they took place. These pages recompute the review's figures and check its "
+         "statements and conclusions against the published record.</p>"
+         f"<p>Data basis of this release: <strong>{html.escape(', '.join(basis) or 'none yet')}</strong>.</p>"),
+        ("Users and uses",
+         "<p>Researchers checking or extending the review's analysis; analysts looking at one partnership; "
+         "reviewers checking that the review's figures and statements follow from the evidence. The pages are not "
+         "a new inspection and say nothing about services today.</p>"),
+        ("How the statistics are produced",
+         "<p>The official grade table, one grade per partnership and indicator, is not published in one place. "
+         "The package works from the <strong>public record</strong>: grades stated in inspection reports, news "
+         "releases and press coverage, grade counts per partnership, and the review's own counts and "
+         "statements, each row with its source and the words quoted. No grade is filled in.</p>"
+         "<p>Every result is computed over <strong>every</strong> grade table consistent with that record, by "
+         "integer programming: a range such as “12 to 18” is the smallest and largest value any consistent "
+         "table gives, and a single number is one the record fixes. A statement is <em>confirmed</em> when every "
+         "consistent table satisfies it, <em>contradicted</em> when none does and <em>possible</em> otherwise. "
+         "Trends are tested with the exact linear-by-linear association test, every allocation of partnerships "
+         "to groups counted, and bounded over every consistent table. Where a bound is reached, a table "
+         "reaching it is published as a witness. Given a complete grade table, every output is exact.</p>"),
+        ("Strengths and limitations",
+         "<ul><li><strong>A partial record.</strong> Most grades are not in the public record, so most results "
+         "are ranges and most of the review's conclusions are <em>possible</em> rather than confirmed. The pages "
+         "say which inspection reports would settle each open question and how many published facts each "
+         "decided one rests on.</li>"
+         "<li><strong>Readings.</strong> Where the review's words allow more than one fair reading (a mean or a "
+         "share, step by step or end to end), each reading is checked separately; none is chosen to make a "
+         "statement pass.</li>"
+         "<li><strong>A census, not a sample.</strong> Every inspection of the programme is included; there "
+         "is no sampling error. The intervals on shares describe the uncertainty of a rate, not of a "
+         "survey.</li>"
+         "<li><strong>Different areas at different times.</strong> The period groups are different "
+         "partnerships inspected in different years, not the same areas measured twice, so a trend describes "
+         "these inspections and is not evidence that services changed.</li>"
+         f"<li><strong>Small groups.</strong> With {c['smallest_group']} to {c['largest_group']} partnerships per "
+         "group only large differences can be detected; a p-value above 0.05 is not evidence of no change, and "
+         f"{c['indicators_word']} indicators are tested.</li>"
+         "<li><strong>Sources may err.</strong> A press report may misquote a grade. Where the record "
+         "contradicts itself, the statement involved is set aside and reported, never silently dropped.</li>"
+         "</ul>"),
+        ("Comparability and coherence",
+         "<p>All the inspections used the same quality indicators and grade scale, which is what lets the "
+         "period groups be compared; where a source counts grades over more indicators than these, the record "
+         "reads the counts accordingly (see the data log in <code>data/README.md</code>). The figures are not "
+         "comparable with inspections made under later frameworks.</p>"),
+        ("Timeliness",
+         "<p>The inspections took place from 2012 to 2017 and the review was published in 2019. These pages are "
+         "rebuilt from the record whenever it changes; each release is listed in the changelog.</p>"),
+        ("Accessibility and clarity",
+         f"<p>Every table can be downloaded as CSV, described column by column in "
+         f"{_link('tables/datapackage.json', 'the data dictionary')}; every chart has alt text, a longer "
+         "description and its data as CSV. See the "
+         f"{_link('accessibility.html', 'accessibility statement')}.</p>"),
+        ("How to reproduce and check",
+         "<p>Everything is built by the open-source <code>cpp-inspections-review</code> package"
+         + (f", version {version}" if version else "") + ", from a locked environment. "
+         "<code>make report</code> builds every page; <code>review check</code> rebuilds into a temporary folder "
+         f"and compares every output with the published one; {_link('manifest.json', 'the manifest')} records "
+         "each output's SHA-256, the data files' hashes, the code and the environment.</p>"),
+        ("Terms explained",
+         "<dl><dt>Community planning partnership (CPP)</dt><dd>The partnership of a council area's public "
+         "services; one was inspected in each of the 32 areas.</dd>"
+         "<dt>Quality indicator</dt><dd>One aspect of services graded by the inspection, for example 1.1, "
+         "improvements in outcomes.</dd>"
+         "<dt>Public record</dt><dd>What public sources state about the grades, each with its source.</dd>"
+         "<dt>Consistent table</dt><dd>A full grade table that agrees with every row of the public record.</dd>"
+         "<dt>Range</dt><dd>The smallest and largest value over every consistent table: a true bound, not an "
+         "estimate.</dd>"
+         "<dt>Witness</dt><dd>A consistent table that reaches a bound, published so that it can be "
+         "checked.</dd>"
+         "<dt>Settle</dt><dd>A report settles a verdict when the record plus its grades leave one answer, "
+         "whatever those grades are.</dd>"
+         "<dt>Fragility</dt><dd>The fewest rows of the record that would have to be wrong to overturn a "
+         "decided verdict.</dd></dl>"),
+    ]
+    parts = _head(title) + [f"<h1>{html.escape(title)}</h1>"]
+    for heading, body in sections:
+        parts += [f"<h2>{html.escape(heading)}</h2>", body]
+    parts += ["</main>", _footer(), "</body>", "</html>", ""]
+    return "\n".join(parts)
+
+
+def accessibility_html(manifest: dict) -> str:
+    """The accessibility statement (pure), in the form public-sector websites publish.
+
+    Parameters
+    ----------
+    manifest : dict
+        The build's manifest.
+
+    Returns
+    -------
+    str
+        The page, HTML.
+
+    Examples
+    --------
+    >>> "WCAG 2.2" in accessibility_html({"jobs": {}})
+    True
+    """
+    title = "Accessibility statement for these pages"
+    body = [
+        "<p>These pages publish a review of joint inspections of services for children and young people in "
+        "Scotland. We want as many people as possible to be able to use them. You should be able to zoom to 400% "
+        "without text spilling off the screen, read every page at a width of 320 pixels without scrolling "
+        "sideways, move through each page with a keyboard, and use a screen reader: every chart has alt text, a "
+        "longer description and its data as a table you can download.</p>",
+        "<h2>How accessible these pages are</h2>",
+        "<p>The pages are tested against the Web Content Accessibility Guidelines (WCAG) 2.2 at level AA with "
+        "axe-core in a browser, at 1280 and 320 pixels wide, every time the package is tested: the landing page, "
+        "the national review, the statements page, a period group and a partnership have no failures it can "
+        "find. Links are underlined, charts meet 3:1 contrast for their graphics, and no information is given "
+        "by colour alone.</p>",
+        "<p>Known limitations: some wide tables scroll sideways inside their own box on a phone; the downloadable "
+        "notebooks (<code>.ipynb</code>) are for researchers and are not accessible documents; automated checks "
+        "find only some problems, and these pages have not yet been audited by people using assistive "
+        "technology.</p>",
+        "<h2>Feedback and reporting problems</h2>",
+        "<p>If you find a problem that is not listed here, or need information in another format, tell the "
+        "package's maintainers through its repository. Tell us the page and what you were trying to do.</p>",
+        "<h2>Enforcement procedure</h2>",
+        "<p>The Equality and Human Rights Commission (EHRC) is responsible for enforcing the Public Sector Bodies "
+        "(Websites and Mobile Applications) (No. 2) Accessibility Regulations 2018. If you are not happy with "
+        "how we respond to your complaint, contact the Equality Advisory and Support Service (EASS).</p>",
+        "<h2>Compliance status</h2>",
+        "<p>These pages are partially compliant with WCAG 2.2 AA: no failures are found by automated testing, "
+        "but they have not had a full manual audit.</p>",
+    ]
+    parts = _head(title) + [f"<h1>{html.escape(title)}</h1>", *body, "</main>", _footer(), "</body>", "</html>", ""]
     return "\n".join(parts)
 
 
@@ -122,3 +301,34 @@ def write_index(out_dir: Path | str, manifest: dict, findings: list[str] | None 
     from analysis.files import write_atomic
 
     return write_atomic(out_dir / "index.html", index_html(manifest, findings))
+
+
+def write_site(out_dir: Path | str, manifest: dict, findings: list[str] | None = None) -> list[Path]:
+    """Write the site's own pages (:data:`SITE_PAGES`) into ``out_dir``, each by rename.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The output folder.
+    manifest : dict
+        The build's manifest.
+    findings : list of str, optional
+        The national review's headline findings for the landing page (HTML fragments, escaped).
+
+    Returns
+    -------
+    list of Path
+        The pages written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     [p.name for p in write_site(tmp, {"jobs": {}})]
+    ['index.html', 'quality.html', 'accessibility.html']
+    """
+    from analysis.files import write_atomic
+
+    out_dir = Path(out_dir)
+    return [write_index(out_dir, manifest, findings), write_atomic(out_dir / "quality.html", quality_html(manifest)),
+            write_atomic(out_dir / "accessibility.html", accessibility_html(manifest))]

@@ -191,15 +191,19 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
               "they say", columns={"kind": "statement, claim (a reading of a conclusion), trend (a significant "
                                            "trend one way at 5%) or cell.",
                                    "indicator": "The quality indicator the verdict concerns."}),
-    TableSpec("settle_witnesses", "Why the other reports do not settle it: pairs of consistent tables that agree on "
-              "their grades and differ on the verdict",
+    TableSpec("settle_witnesses", "Why the other reports do not settle it: for each open verdict, the witness pairs "
+              "and the reports each shows do not settle it",
               columns={"kind": "statement, claim (a reading of a conclusion) or trend (a significant trend one way at "
                                "5%).",
-                       "witness_id": "The pair: its two tables share the witness id.",
+                       "witness_id": "The pair of tables (settle_witness_tables.csv).",
+                       "holds_in": "The table of the pair in which the verdict holds (for a trend, the one significant "
+                                   "that way); it fails in the other.",
                        "reports": "The partnerships, joined by '|', on whose grades the two tables agree: the "
-                                  "report of each alone does not settle the verdict.",
-                       "table": "a: the verdict holds (for a trend, the table is significant that way); b: it fails. "
-                                "For a statement both are consistent with the record without that statement.",
+                                  "report of each alone does not settle the verdict."}),
+    TableSpec("settle_witness_tables", "Witness pairs: two tables, each consistent with the record (for a "
+              "statement, with the record without it), one row per indicator",
+              columns={"witness_id": "The pair: its two tables share the witness id.",
+                       "table": "a or b: the two tables of the pair.",
                        "indicator": "The quality indicator of this row of the table."}),
     TableSpec("settle_headline", "Two reports to read first, and how many open statements and conclusions they "
               "would settle, alone or together"),

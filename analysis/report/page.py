@@ -281,7 +281,10 @@ class Page:
             f"**Version and checking.** Built by the `cpp-inspections-review` package, version {__version__}. "
             "`review check` rebuilds every output and compares it with the published one; each table's "
             "columns are described in `tables/datapackage.json`, and `manifest.json` records every output's "
-            "SHA-256, the data files' hashes, the code and the environment.",
+            "SHA-256, the data files' hashes, the code and the environment.", "",
+            f"**More.** [Quality and methods]({self.job.from_notebook('quality.html')}): what these statistics are, "
+            "their strengths and limitations and how to reproduce them. "
+            f"[Accessibility statement]({self.job.from_notebook('accessibility.html')}).",
         ]
         return self.markdown("\n".join(lines))
 

@@ -50,7 +50,7 @@ from analysis.stats.verdicts import Question, verdict_questions
 
 __all__ = ["Question", "open_questions", "trend_questions", "settled_by", "witness_pair", "settle_witnesses",
            "smallest_settling_set", "what_would_settle", "SETTLE_COLUMNS", "READING_COLUMNS", "HEADLINE_COLUMNS",
-           "WITNESS_COLUMNS"]
+           "WITNESS_COLUMNS", "WITNESS_TABLE_COLUMNS"]
 
 SETTLE_COLUMNS = ["verdict_id", "kind", "about", "indicator", "reports", "n_reports", "method"]
 READING_COLUMNS = ["partnership", "period_group", "verdicts_settled", "in_smallest_sets", "cells_fixed", "verdict_ids"]
@@ -406,11 +406,12 @@ def _first_linkable(program: _PairProgram, rest: list[str]) -> list[str]:
     return list(rest[:lo])
 
 
-WITNESS_COLUMNS = ["witness_id", "verdict_id", "kind", "about", "reports", "table", "indicator"]
+WITNESS_COLUMNS = ["verdict_id", "kind", "witness_id", "holds_in", "reports"]
+WITNESS_TABLE_COLUMNS = ["witness_id", "table", "indicator"]
 
 
 @cached
-def settle_witnesses(record, model: RecordModel | None = None) -> pd.DataFrame:
+def settle_witnesses(record, model: RecordModel | None = None) -> dict:
     """For every open statement, conclusion reading and trend verdict, pairs of tables showing which reports
     do not settle it: both consistent with the record, the same on those reports' rows, differing on it.
 
@@ -430,24 +431,27 @@ def settle_witnesses(record, model: RecordModel | None = None) -> pd.DataFrame:
 
     Returns
     -------
-    pandas.DataFrame
-        Columns :data:`WITNESS_COLUMNS` then one per partnership (grades abbreviated E, VG, G, A, W, U): for
-        each witness, two rows per indicator, ``table`` ``a`` (the verdict holds; for a trend, the
-        significant table) and ``b`` (it fails). ``reports``: the partnerships, joined by '|', whose report
-        the pair shows does not settle the verdict. Empty with a complete table.
+    dict of pandas.DataFrame
+        ``uses`` (:data:`WITNESS_COLUMNS`): one row per verdict and witness pair, ``holds_in`` the table of
+        the pair in which the verdict holds (``a`` or ``b``; for a trend, the significant one), ``reports``
+        the partnerships, joined by '|', whose report alone the pair shows does not settle it. ``tables``
+        (:data:`WITNESS_TABLE_COLUMNS`, then one column per partnership, grades abbreviated E, VG, G, A, W,
+        U): each pair once, its tables ``a`` and ``b`` of one row per indicator (``a`` is where the verdict
+        it was found for holds). Both empty with a complete table.
 
     Examples
     --------
     >>> from analysis.domain import load
-    >>> len(settle_witnesses(load.load_record(), RecordModel.from_grades(load.example_grades())))
-    0
+    >>> found = settle_witnesses(load.load_record(), RecordModel.from_grades(load.example_grades()))
+    >>> len(found["uses"]), len(found["tables"])
+    (0, 0)
     """
     from analysis.domain import scale
 
     model = model or RecordModel.from_record(record)
-    columns = WITNESS_COLUMNS + list(D.P)
+    table_columns = WITNESS_TABLE_COLUMNS + list(D.P)
     if model.complete:
-        return pd.DataFrame(columns=columns)
+        return {"uses": pd.DataFrame(columns=WITNESS_COLUMNS), "tables": pd.DataFrame(columns=table_columns)}
     found = what_would_settle(record, model)["settles"]
     singles = found[found["method"] == "one report"].groupby("verdict_id")["reports"].agg(set).to_dict()
     n_possible = model.possible.sum(axis=2)
@@ -455,15 +459,21 @@ def settle_witnesses(record, model: RecordModel | None = None) -> pd.DataFrame:
     questions = [q for q in open_questions(record, model) if q.kind != "cell"] + trend_questions(model)
     abbrev = scale.ABBREVIATIONS_OF
     pool: list[tuple[str, np.ndarray, np.ndarray, set]] = []  # (id, a, b, partnerships on whose rows they agree)
-    rows = []
+    uses, tables = [], []
 
-    def add(wid, q, a, b, reports):
+    written: set[str] = set()
+
+    def add(wid, q, a, b, holds_in, reports):
+        uses.append({"verdict_id": q.id, "kind": q.kind, "witness_id": wid, "holds_in": holds_in,
+                     "reports": "|".join(reports)})
+        if wid in written:
+            return
+        written.add(wid)
         for side, z in zip("ab", (a, b)):
             cells = z.reshape(D.NP, D.NI, D.NG).argmax(axis=2)
             for k, i in enumerate(D.I):
-                rows.append({"witness_id": wid, "verdict_id": q.id, "kind": q.kind, "about": q.label,
-                             "reports": "|".join(reports), "table": side, "indicator": i}
-                            | {p: abbrev[D.G[cells[a_, k]]] for a_, p in enumerate(D.P)})
+                tables.append({"witness_id": wid, "table": side, "indicator": i}
+                              | {p: abbrev[D.G[cells[a_, k]]] for a_, p in enumerate(D.P)})
 
     for q in questions:
         context = [g for g in model.active if g.id not in set(q.exclude)]
@@ -476,7 +486,7 @@ def settle_witnesses(record, model: RecordModel | None = None) -> pd.DataFrame:
             side_a, side_b = _side(q, a), _side(q, b)
             if side_a is None or side_b is None or side_a == side_b:
                 continue
-            add(wid, q, *((a, b) if side_a else (b, a)), covered)
+            add(wid, q, a, b, "a" if side_a else "b", covered)
             rest = [p for p in rest if p not in covered]
         program = _PairProgram(model, q) if rest else None
         while rest:
@@ -490,9 +500,9 @@ def settle_witnesses(record, model: RecordModel | None = None) -> pd.DataFrame:
             wid = f"w{len(pool) + 1}"
             pool.append((wid, a, b, {p for p in D.P if not _differs(a, b, p)}))
             covered = [p for p in rest if p in pool[-1][3]]
-            add(wid, q, a, b, covered)
+            add(wid, q, a, b, "a", covered)
             rest = [p for p in rest if p not in covered]
-    return pd.DataFrame(rows, columns=columns)
+    return {"uses": pd.DataFrame(uses, columns=WITNESS_COLUMNS), "tables": pd.DataFrame(tables, columns=table_columns)}
 
 
 def _satisfies(z: np.ndarray, groups) -> bool:
