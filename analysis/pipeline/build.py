@@ -129,11 +129,11 @@ def _run_job(job: Job, template: str, out_dir: str, params: dict, staging: str, 
 def _warm(what: str, grades_copy: str, grades_sha256: str | None, data_dir: str, results_dir: str,
           source_key: str) -> None:
     """In a worker process: compute long results (``what``: names joined by '+', in order) into the results
-    cache (the same call, and so the same entry, as the templates make): ``trend_bounds`` (the national review's exact trend bounds),
-    ``settle`` (what would settle each open verdict and the witness pairs of the reports that would not, for
-    the national and statements pages) or
-    ``fragility`` (how fragile each decided verdict is, for the statements page), from the
-    build's copy of the grade table (checked to be the one validated), never the user's file."""
+    cache (the same call, and so the same entry, as the templates make): ``trend_bounds`` (the national
+    review's exact trend bounds), ``settle`` (what would settle each open verdict and the witness pairs of
+    the reports that would not, for the national and statements pages) or ``fragility`` (how fragile each
+    decided verdict is, for the statements page), from the build's copy of the grade table (checked to be
+    the one validated), never the user's file."""
     from analysis.domain.load import read_grade_table
     from analysis.record.cache import ResultsCache
     from analysis.report.page import PAGES
