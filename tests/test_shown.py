@@ -24,6 +24,7 @@ EXPECTED = {
         "statements.conflicts_table(model)",
         "claims.evaluate_claims(record, model)",
         "settle.what_would_settle(record, model)",
+        "settle.settle_witnesses(record, model)",
         "fragility.fragility(record, model)",
         "statements.reconcile(record, model.grade_table)",
     ],
