@@ -47,6 +47,7 @@ from analysis.domain import areas, indicators, scale
 from analysis.record.cache import cached
 from analysis.record.model import D, Infeasible, RecordModel, var
 from analysis.record.model import grade_values as column
+from analysis.record.rows import row_parts
 from analysis.stats.exact import distribution, margin_tails
 
 __all__ = ["ALPHA", "DIRECTIONS", "trend_bounds", "group_scores", "beyond_alpha", "no_trend_row"]
@@ -387,8 +388,8 @@ def _pinned(model: RecordModel, indicator: str) -> dict[str, int]:
     out = {}
     for g in model.active:
         for row in g.rows:
-            idx, lo, hi = (row[0], row[1], row[2]) if len(row) == 3 else (row[0], row[2], row[3])
-            if len(idx) == 1 and lo == hi == 1 and (len(row) == 3 or row[1][0] == 1):
+            idx, coef, lo, hi = row_parts(row)
+            if len(idx) == 1 and lo == hi == 1 and coef[0] == 1:
                 cell, k = divmod(int(idx[0]), D.NG)
                 a, b = divmod(cell, D.NI)
                 if b == D.II[indicator]:
