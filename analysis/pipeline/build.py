@@ -745,9 +745,11 @@ def finish(ctx: BuildContext, state: BuildState) -> BuildSummary:
     from analysis.domain.load import data_file_hashes
     from analysis.pipeline.site import write_site
     from analysis.publish.dictionary import write_datapackage
+    from analysis.publish.spreadsheets import write_spreadsheets
 
     write_site(ctx.out_dir, {**state.manifest, **ctx.header}, national_findings(state))
     write_datapackage(ctx.out_dir)  # the data dictionary of every table and figure data file
+    write_spreadsheets(ctx.out_dir, {**state.manifest, **ctx.header})  # the review's tables, ODS and XLSX
     if data_file_hashes(ctx.data_dir) != ctx.data_files:
         raise BuildError("data/ changed during the build; outputs may not match the data")
     _write_manifest(ctx.out_dir, state.manifest, ctx.header)
@@ -946,10 +948,11 @@ def _manifest_header(data_files: dict, env: dict, code: str, grades) -> dict:
 
 def _write_manifest(out_dir: Path, manifest: dict, header: dict) -> None:
     from analysis.pipeline.site import SITE_PAGES
+    from analysis.publish.spreadsheets import SPREADSHEETS
 
     site = [
         {"path": p, "sha256": _sha256(out_dir / p), "kind": "site"}
-        for p in (*SITE_PAGES, "tables/datapackage.json")
+        for p in (*SITE_PAGES, "tables/datapackage.json", *SPREADSHEETS)
         if (out_dir / p).exists()
     ]
     manifest.update(header)

@@ -18,6 +18,7 @@ between two published sets and why (data, code, environment, parameters or templ
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -219,6 +220,36 @@ def compare_notebook(published: Path, rebuilt: Path, tol: float = DEFAULT_TOL) -
     return f"{len(problems)} difference(s): " + "; ".join(problems[:4]) + ("; ..." if len(problems) > 4 else "")
 
 
+def compare_spreadsheet(published: Path, rebuilt: Path, rtol: float = DEFAULT_RTOL,
+                        atol: float = DEFAULT_ATOL) -> str | None:
+    """None if two spreadsheets hold the same cell values (numbers within tolerance); else the first
+    differences, by sheet and cell. Bytes are not compared: another version of the writer may lay out
+    the same values differently."""
+    from analysis.publish.spreadsheets import read_cells
+
+    a, b = read_cells(published), read_cells(rebuilt)
+    problems = []
+    if list(a) != list(b):
+        problems.append(f"sheets {list(a)} -> {list(b)}")
+    for sheet in (s for s in a if s in b):
+        ra, rb = a[sheet], b[sheet]
+        if len(ra) != len(rb):
+            problems.append(f"{sheet}: {len(ra)} rows -> {len(rb)}")
+        for i, (x, y) in enumerate(zip(ra, rb), 1):
+            if len(x) != len(y) or any(not _same_cell(u, v, rtol, atol) for u, v in zip(x, y)):
+                problems.append(f"{sheet} row {i}: {x[:4]} -> {y[:4]}")
+                break
+    if not problems:
+        return None
+    return f"{len(problems)} difference(s): " + "; ".join(problems[:4]) + ("; ..." if len(problems) > 4 else "")
+
+
+def _same_cell(u, v, rtol: float, atol: float) -> bool:
+    if isinstance(u, (int, float)) and isinstance(v, (int, float)):
+        return math.isclose(u, v, rel_tol=rtol, abs_tol=atol)
+    return u == v
+
+
 def compare_file(
     published: Path, rebuilt: Path, tol: float = DEFAULT_TOL, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL
 ) -> str | None:
@@ -230,6 +261,8 @@ def compare_file(
         return compare_png(published, rebuilt, tol)
     if suffix == ".ipynb":
         return compare_notebook(published, rebuilt, tol)
+    if suffix in (".ods", ".xlsx"):
+        return compare_spreadsheet(published, rebuilt, rtol=rtol, atol=atol)
     if published.read_bytes() == rebuilt.read_bytes():
         return None
     if suffix == ".txt":
@@ -322,7 +355,8 @@ def _check(reports_dir: Path, grades, n_jobs, tol, data_dir, progress, keep, rto
     jobs = [job_for(e["kind"], e["subject"]) for e in published.get("jobs", {}).values()]
     report = CheckReport(
         rules=f"tables and figure data: text and integers exactly, floats within {atol:g} + "
-        f"{rtol:g} x |published|; SVG and alt text byte for byte; PNG within RMS {tol:g}"
+        f"{rtol:g} x |published|; spreadsheets by cell values, by the same rule; SVG and alt text byte for byte; "
+        f"PNG within RMS {tol:g}"
     )
     report.notes = _why_notes(published, data_file_hashes(data_dir), environment(), code_digest())
     if published.get("grades_file") and not grades:

@@ -121,9 +121,16 @@ def index_html(manifest: dict, findings: list[str] | None = None) -> str:
                 parts.append(f"<li>{_link(page, name) if page else html.escape(name)}</li>")
             parts.append("</ul></div>")
         parts.append("</div>")
+    sheets = ""
+    if by_kind.get("review") or by_kind.get("statements"):
+        from analysis.publish.spreadsheets import SPREADSHEETS
+
+        sheets = (" The review's tables are also in one accessible spreadsheet, a table per sheet with a cover, "
+                  f"contents and notes: {_link(SPREADSHEETS[0], 'OpenDocument (ODS)')} or "
+                  f"{_link(SPREADSHEETS[1], 'Excel (XLSX)')}.")
     parts.append(
         "<h2>Data and checking</h2><p>Every table on these pages can be downloaded as CSV from its page; "
-        f"{_link('tables/datapackage.json', 'the data dictionary')} describes every column. "
+        f"{_link('tables/datapackage.json', 'the data dictionary')} describes every column.{sheets} "
         f"{_link('manifest.json', 'The manifest')} lists every file with its SHA-256, the data files and "
         "the software it was built with; <code>review check</code> rebuilds everything and compares. "
         f"{_link('quality.html', 'Quality and methods')} says what these statistics are, their strengths and "

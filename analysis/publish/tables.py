@@ -40,6 +40,9 @@ class TableSpec:
     columns : dict
         Descriptions of the columns that mean something particular in this table; may hold the
         domain's sizes as the caption may.
+    unknown : tuple of str
+        Columns whose empty cells mean "not known" (the record does not fix the value), written
+        ``[x]`` in the spreadsheets; an empty cell of any other column is "not applicable", ``[z]``.
 
     Examples
     --------
@@ -53,6 +56,7 @@ class TableSpec:
     caption: str
     view: Callable[[pd.DataFrame], pd.DataFrame] | None = None
     columns: dict = field(default_factory=dict)
+    unknown: tuple = ()
 
     def title(self) -> str:
         """The caption, with the domain's sizes filled in.
@@ -156,7 +160,8 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
     TableSpec("good_or_better", "Partnerships graded good or better, by quality indicator and scope",
               present._view_good_or_better),
     TableSpec("median_grade", "Median grade (the lower median), by quality indicator and scope", present._view_median),
-    TableSpec("possible_grades", "Every partnership's grades: fixed, or the grades each can still take"),
+    TableSpec("possible_grades", "Every partnership's grades: fixed, or the grades each can still take",
+              unknown=("grade",)),
     TableSpec("staff_survey", "Staff survey: positive responses by period group, as stated in the review",
               columns={"measure": "Survey measure."}),
     TableSpec("case_records", "Case records: proportions as the review words them, and the range each wording allows",
@@ -173,7 +178,8 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
               columns={"direction": "up or down for p-value witnesses; empty for linear bounds."}),
     TableSpec("trend_tests", "Trend tests of the complete grade table"),
     TableSpec("members", "The group's partnerships", present._view_schedule),
-    TableSpec("grades", "The {indicators_word} grades, with how each is known", present._view_grades),
+    TableSpec("grades", "The {indicators_word} grades, with how each is known", present._view_grades,
+              unknown=("grade",)),
     TableSpec("grade_counts", "Grade counts published for this partnership", present._view_grade_counts),
     TableSpec("profile", "Grades against the national and group median grades", present._view_profile,
               columns={"series": "The partnership, or the national or group median."}),
