@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
 LOCK   := requirements.lock
-.PHONY: help install test report check lab lock publish
+.PHONY: help install test report check lab lock publish release
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -34,6 +34,10 @@ publish: $(STAMP) ## Rebuild the published set from a clean, committed tree (the
 		|| (echo "make publish: the tree has uncommitted changes outside reports/; commit them first" >&2; exit 1)
 	$(BIN)/review build
 	$(BIN)/review check --since HEAD
+
+release: $(STAMP) ## Cut release VERSION=x.y.z: version and date, published set rebuilt, record, commit and tag
+	@test -n "$(VERSION)" || (echo "make release: give the version, for example make release VERSION=0.2.0" >&2; exit 2)
+	$(BIN)/review release $(VERSION)
 
 check: $(STAMP) ## Rebuild into a temporary folder and compare with the published reports/
 	$(BIN)/review check

@@ -25,6 +25,8 @@ What a researcher calls is here by name, imported on first use (importing the pa
 from importlib import import_module
 
 __version__ = "0.1.0"
+#: The date ``__version__`` was released (YYYY-MM-DD), or "" for a development version; ``review release`` sets both.
+__released__ = ""
 
 #: The names a researcher uses, and the module each comes from.
 _FACE = {
@@ -44,7 +46,7 @@ _FACE = {
     "ReviewError": "analysis.errors:ReviewError",
 }
 
-__all__ = ["__version__", *_FACE]
+__all__ = ["__version__", "__released__", *_FACE]
 
 
 def __getattr__(name):

@@ -203,6 +203,13 @@ def _cmd_run(args) -> int:
                          timeout=args.timeout, wait=args.wait), page=job.html_path)
 
 
+def _cmd_release(args) -> int:
+    from analysis.pipeline.release import release
+
+    release(args.version, args.date, progress=lambda line: print(line, flush=True), n_jobs=args.jobs)
+    return 0
+
+
 def _cmd_check(args) -> int:
     from pathlib import Path
 
@@ -313,6 +320,13 @@ def main(argv=None) -> int:
                        "changed since COMMIT's published set, and why")
     since.add_argument("--against", metavar="MANIFEST", help="as --since, against a manifest file")
     p.set_defaults(func=_cmd_check)
+    p = sub.add_parser("release", help="cut a release: the version and its date into the package, citation and "
+                       "changelog, the published set rebuilt, its record in releases/, a commit and the tag vVERSION "
+                       "(refuses a tree with uncommitted changes)")
+    p.add_argument("version", metavar="VERSION", help="MAJOR.MINOR.PATCH, above every earlier release")
+    p.add_argument("--date", help="the release date, YYYY-MM-DD (default: today, UTC)")
+    p.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: the number of cores)")
+    p.set_defaults(func=_cmd_release)
     args = parser.parse_args(argv)
     if args.project:
         import os

@@ -7,8 +7,9 @@ the same thing everywhere.
 The **code digest** covers every module of the ``analysis`` package that a notebook, or a result a
 notebook reads, can execute: the domain, the record model, the statistics, the presentation, the
 notebook pages and the pipeline that runs, normalises and exports the notebooks. It leaves out the
-modules listed in :data:`OUTSIDE_DIGEST`, which only parse the command line or compare a rebuild
-with the published set: editing them cannot move an output, so it leaves the published set valid.
+modules listed in :data:`OUTSIDE_DIGEST`, which only parse the command line, compare a rebuild
+with the published set or cut a release (whose version edits are themselves in the digest):
+editing them cannot move an output, so it leaves the published set valid.
 The templates are fingerprinted per notebook (each notebook's key and ``template_sha256``).
 """
 
@@ -21,7 +22,7 @@ from pathlib import Path
 __all__ = ["OUTSIDE_DIGEST", "code_digest", "code_files", "digest", "sha256_file"]
 
 #: Modules (relative to the package folder) that cannot move a published output.
-OUTSIDE_DIGEST = ("cli.py", "pipeline/check.py")
+OUTSIDE_DIGEST = ("cli.py", "pipeline/check.py", "pipeline/release.py")
 
 _PACKAGE = Path(__file__).resolve().parent
 

@@ -62,7 +62,7 @@ class Visit:
     def images(self):
         return self.page.eval_on_selector_all(
             "img", "els => els.map(e => ({alt: e.getAttribute('alt'), loaded: e.complete && e.naturalWidth > 0,"
-                   " src: e.getAttribute('src').slice(0, 40)}))")
+                   " src: e.getAttribute('src').slice(0, 40), shown: e.currentSrc.slice(-60)}))")
 
     def links(self):
         return self.page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
@@ -102,7 +102,8 @@ def test_index_links_every_kind_of_page_figures_and_tables(browser, site):
 def test_every_page_loads_clean_with_titles_headings_and_alt_text(browser, site):
     index = Visit(browser, site / "index.html")
     pages = sorted({_local(u) for u in index.links() if u.endswith(".html")} - {site / "index.html"})
-    assert len(pages) == 7 and {site / "quality.html", site / "accessibility.html"} <= set(pages)
+    site_pages = {site / "quality.html", site / "accessibility.html", site / "revisions.html"}
+    assert len(pages) == 8 and site_pages <= set(pages)
     for path in [site / "index.html"] + pages:
         visit = Visit(browser, path)
         name = path.relative_to(site)
@@ -111,6 +112,8 @@ def test_every_page_loads_clean_with_titles_headings_and_alt_text(browser, site)
         for img in visit.images():
             assert img["loaded"], f"{name}: image {img['src']} did not load"
             assert img["alt"] and "No description" not in img["alt"], f"{name}: image without alt text"
+            # a chart is shown as the SVG written beside the page; the embedded PNG is only its fallback
+            assert img["shown"].endswith(".svg"), f"{name}: chart shown as {img['shown']!r}, not its SVG"
         for url in visit.links():
             if urlparse(url).scheme == "file":
                 assert _local(url).exists(), f"{name}: broken link {url}"
@@ -158,9 +161,10 @@ def test_pages_read_as_a_publication(browser, site, page):
         assert len(img["alt"]) <= 250, f"{page}: alt text of {len(img['alt'])} characters"
     if page != "index.html":
         assert "About these statistics" in body
-    # every page leads to the quality page and the accessibility statement
+    # every page leads to the quality page, the revisions log and the accessibility statement
     links = {str(_local(u).relative_to(site)) for u in visit.links() if urlparse(u).scheme == "file"}
-    assert {"quality.html", "accessibility.html"} <= links, f"{page}: no link to the quality or accessibility page"
+    assert {"quality.html", "accessibility.html", "revisions.html"} <= links, \
+        f"{page}: no link to the quality page, the revisions log or the accessibility statement"
 
 
 #: WCAG 2.2 AA, with A and the 2.0 and 2.1 criteria it includes (axe-core's tags).
@@ -170,7 +174,7 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 @pytest.mark.parametrize("width", [1280, 320])
 @pytest.mark.parametrize("page", ["index.html", "html/review/national.html", "html/statements/statements.html",
                                   "html/period_group/post-2016.html", "html/partnership/angus.html", "quality.html",
-                                  "accessibility.html"])
+                                  "accessibility.html", "revisions.html"])
 def test_no_accessibility_violations(browser, site, page, width):
     """axe-core (bundled by axe-playwright-python, run offline) finds no WCAG 2.2 AA violation, at a desktop
     width and at 320 px, WCAG's reflow width, where the page must not scroll sideways either."""

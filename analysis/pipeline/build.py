@@ -40,7 +40,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from analysis import __version__, config
+from analysis import __released__, __version__, config
 from analysis.config import default_out_dir
 from analysis.domain.load import basis_of
 from analysis.errors import BuildError, ReviewError
@@ -486,6 +486,13 @@ class BuildContext:
         return source_key_of(self.data_files, self.grades_sha256, self.code)
 
     @property
+    def published(self) -> bool:
+        """Whether this build is of the published set's data: the checkout's data package and no grade table
+        (into any folder: ``review check`` rebuilds it elsewhere)."""
+        data = Path(self.data_dir).resolve() if self.data_dir else config.DATA_DIR.resolve()
+        return self.grades is None and data == config.DATA_DIR.resolve()
+
+    @property
     def index_key(self) -> str:
         """The results index is valid while the data, grade table, code and environment are these."""
         return _digest(self.data_files, self.grades_sha256, self.code, self.env)
@@ -743,13 +750,16 @@ def finish(ctx: BuildContext, state: BuildState) -> BuildSummary:
     """The last stage: the index page, the data dictionary and the manifest; refuses data that changed
     during the build."""
     from analysis.domain.load import data_file_hashes
+    from analysis.pipeline.revisions import read_releases
     from analysis.pipeline.site import write_site
     from analysis.publish.dictionary import write_datapackage
     from analysis.publish.spreadsheets import write_spreadsheets
 
-    write_site(ctx.out_dir, {**state.manifest, **ctx.header}, national_findings(state))
     write_datapackage(ctx.out_dir)  # the data dictionary of every table and figure data file
     write_spreadsheets(ctx.out_dir, {**state.manifest, **ctx.header})  # the review's tables, ODS and XLSX
+    # the site's pages last: the revisions page compares every output above with the last release's
+    write_site(ctx.out_dir, _manifest_of(ctx.out_dir, state.manifest, ctx.header), national_findings(state),
+               read_releases(), published=ctx.published)
     if data_file_hashes(ctx.data_dir) != ctx.data_files:
         raise BuildError("data/ changed during the build; outputs may not match the data")
     _write_manifest(ctx.out_dir, state.manifest, ctx.header)
@@ -936,6 +946,7 @@ def _manifest_header(data_files: dict, env: dict, code: str, grades) -> dict:
     git = git_commit()
     return {
         "package_version": __version__,
+        "release_date": __released__,
         "git_commit": git["commit"],
         "git_dirty": git["dirty"],
         "analysis_code_sha256": code,
@@ -946,7 +957,9 @@ def _manifest_header(data_files: dict, env: dict, code: str, grades) -> dict:
     }
 
 
-def _write_manifest(out_dir: Path, manifest: dict, header: dict) -> None:
+def _manifest_of(out_dir: Path, manifest: dict, header: dict) -> dict:
+    """The manifest as it is written: ``manifest`` with the build-wide ``header``, its jobs in order and
+    every output listed (the site's files with their hashes on disk now)."""
     from analysis.pipeline.site import SITE_PAGES
     from analysis.publish.spreadsheets import SPREADSHEETS
 
@@ -963,6 +976,7 @@ def _write_manifest(out_dir: Path, manifest: dict, header: dict) -> None:
         k: manifest[k]
         for k in (
             "package_version",
+            "release_date",
             "git_commit",
             "git_dirty",
             "analysis_code_sha256",
@@ -974,4 +988,9 @@ def _write_manifest(out_dir: Path, manifest: dict, header: dict) -> None:
             "outputs",
         )
     }
+    return ordered
+
+
+def _write_manifest(out_dir: Path, manifest: dict, header: dict) -> None:
+    ordered = _manifest_of(out_dir, manifest, header)
     write_atomic(out_dir / "manifest.json", json.dumps(ordered, indent=1, sort_keys=False) + "\n")

@@ -11,8 +11,9 @@ compares each output with the published one:
 - every published file against the hash the manifest gives it; outputs the published set does
   not include (pages, per-partnership notebooks) by the manifest's hash alone.
 
-It never writes into the published folder. :func:`compare_manifests` says which outputs changed
-between two published sets and why (data, code, environment, parameters or template).
+It never writes into the published folder. :func:`compare_manifests`
+(:mod:`analysis.pipeline.revisions`, which the readers' revisions page also uses) says which outputs
+changed between two published sets and why (data, code, environment, parameters or template).
 """
 
 from __future__ import annotations
@@ -21,13 +22,20 @@ import json
 import math
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis import config
 from analysis.errors import CheckError, ReviewError
 from analysis.fingerprints import code_digest, sha256_file
 from analysis.pipeline.provenance import environment
+from analysis.pipeline.revisions import (
+    CheckReport,
+    Line,
+    _changed,
+    _env_differences,
+    _output_order,
+    compare_manifests,
+)
 from analysis.report.kinds import KINDS
 
 __all__ = [
@@ -51,49 +59,6 @@ DEFAULT_TOL = 1.0
 #: Integers (counts, grades as numbers) and text are compared exactly.
 DEFAULT_RTOL = 1e-6
 DEFAULT_ATOL = 1e-12
-
-
-@dataclass
-class Line:
-    """One output: 'same', 'differs', 'missing' (published, not rebuilt), 'new' (rebuilt, not
-    published) or 'unlisted' (a file in the published folder the manifest does not list)."""
-
-    path: str
-    status: str
-    detail: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.status:<8} {self.path}" + (f": {self.detail}" if self.detail else "")
-
-
-@dataclass
-class CheckReport:
-    lines: list[Line] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    rules: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return all(line.status == "same" for line in self.lines)
-
-    def count(self, status: str) -> int:
-        return sum(line.status == status for line in self.lines)
-
-    def summary(self) -> str:
-        counts = ", ".join(
-            f"{self.count(s)} {s}" for s in ("same", "differs", "missing", "new", "unlisted") if self.count(s)
-        )
-        verdict = "every output is the same" if self.ok else "outputs differ"
-        text = f"{len(self.lines)} outputs: {counts}. {verdict}."
-        if not self.ok and any(n.startswith("environment:") for n in self.notes):
-            text += (
-                " The environment differs from the published set's (notes above): the differences may come "
-                "from it; install from requirements.lock (make install) to compare like with like."
-            )
-        return text
-
-    def differing(self) -> list[str]:
-        return [line.path for line in self.lines if line.status != "same"]
 
 
 # -- comparing one file ----------------------------------------------------------------------------------------
@@ -291,33 +256,6 @@ def _why_notes(published: dict, current_data: dict, env: dict, code: str) -> lis
     return notes
 
 
-def _changed(old: dict, new: dict) -> list[str]:
-    """Keys whose values differ between two {name: hash} maps."""
-    return sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
-
-
-def _env_differences(old: dict, new: dict) -> list[str]:
-    out = [
-        f"{k} {old.get(k)} -> {new.get(k)}"
-        for k in ("python", "implementation", "platform")
-        if old.get(k) != new.get(k)
-    ]
-    po, pn = old.get("packages", {}), new.get("packages", {})
-    out += [f"{k} {po.get(k)} -> {pn.get(k)}" for k in sorted(set(po) | set(pn)) if po.get(k) != pn.get(k)]
-    do, dn = old.get("distributions", {}), new.get("distributions", {})
-    if do and dn:  # every installed distribution
-        out += [
-            f"{k} {do.get(k)} -> {dn.get(k)}"
-            for k in sorted(set(do) | set(dn))
-            if k not in po and k not in pn and do.get(k) != dn.get(k)
-        ]
-    elif do or dn:  # a manifest from before every distribution was recorded
-        out.append("one manifest does not record every installed distribution")
-    if old.get("lock_sha256") != new.get("lock_sha256") and (old.get("lock_sha256") or new.get("lock_sha256")):
-        out.append("requirements.lock differs")
-    return out
-
-
 def check(
     reports_dir: Path | str | None = None,
     grades: Path | str | None = None,
@@ -400,17 +338,8 @@ def _check(reports_dir: Path, grades, n_jobs, tol, data_dir, progress, keep, rto
     return report
 
 
-def _results_digest(job: dict):
-    """The digest of the results a notebook showed (``inputs_digest`` in manifests written before the results cache)."""
-    return job.get("results_digest", job.get("inputs_digest"))
-
-
 #: Folders of the committed published set: a file listed there must be on disk.
 COMMITTED = ("tables/", "figures/") + tuple(f"notebooks/{k.name}/" for k in KINDS.values() if k.published)
-
-
-def _output_order(path: str):
-    return (path.count("/"), path)
 
 
 def _compare_output(
@@ -476,62 +405,3 @@ def manifest_at(commit: str) -> dict:
             f"({exc.stderr.strip() or 'not a commit of this repository'})"
         ) from None
     return json.loads(text)
-
-
-def compare_manifests(old: dict, new: dict) -> CheckReport:
-    """Which outputs changed between two published sets (by hash), each with why: the notebook's
-    data, the code, the environment, its parameters or its template."""
-    report = CheckReport()
-    code_changed = old.get("analysis_code_sha256") != new.get("analysis_code_sha256")
-    env_changes = _env_differences(old.get("environment", {}), new.get("environment", {}))
-    data_changed = _changed(old.get("data_files", {}), new.get("data_files", {}))
-    grades_changed = (old.get("grades_file") or {}).get("sha256") != (new.get("grades_file") or {}).get("sha256")
-    if code_changed:
-        report.notes.append("analysis code changed")
-    if data_changed:
-        report.notes.append("data files changed: " + ", ".join(data_changed))
-    if grades_changed:
-        report.notes.append("grade table changed")
-    report.notes += [f"environment: {d}" for d in env_changes]
-    oo = {o["path"]: o for o in old.get("outputs", [])}
-    no = {o["path"]: o for o in new.get("outputs", [])}
-    for path in sorted(set(oo) | set(no), key=_output_order):
-        a, b = oo.get(path), no.get(path)
-        if a is None:
-            report.lines.append(Line(path, "new", "added"))
-        elif b is None:
-            report.lines.append(Line(path, "missing", "removed"))
-        elif a["sha256"] == b["sha256"]:
-            report.lines.append(Line(path, "same"))
-        else:
-            ja, jb = old["jobs"].get(a.get("job"), {}), new["jobs"].get(b.get("job"), {})
-            reasons = []
-            # a site file (index.html, the data dictionary) belongs to no notebook: it moves with what it shows
-            site_file = a.get("job") is None and b.get("job") is None
-            if site_file or _results_digest(ja) != _results_digest(jb):
-                if data_changed or grades_changed:
-                    reasons.append(
-                        "data (" + ", ".join(data_changed + (["grade table"] if grades_changed else [])) + ")"
-                    )
-                if code_changed and not (data_changed or grades_changed):
-                    reasons.append("code (its results are computed differently)")
-            if code_changed and not reasons:
-                reasons.append("code")
-            if env_changes:
-                reasons.append("environment (" + "; ".join(env_changes[:3]) + ")")
-            if ja.get("parameters") != jb.get("parameters"):
-                reasons.append("parameters")
-            if ja.get("template_sha256") != jb.get("template_sha256"):
-                reasons.append("template")
-            report.lines.append(
-                Line(
-                    path,
-                    "differs",
-                    "changed: "
-                    + (
-                        ", ".join(reasons)
-                        or "no recorded cause (same data, code, environment, parameters and template)"
-                    ),
-                )
-            )
-    return report

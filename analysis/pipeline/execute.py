@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import sys
@@ -358,21 +359,32 @@ def export_html(executed: Path, html: Path, title: str) -> None:
 
 
 def _with_alt_text(body: str, nb) -> str:
-    """Give each output image the alt text its output carries (``metadata['image/png']['alt']``);
-    nbconvert's template has no place for it and writes a placeholder."""
+    """Give each output image the alt text its output carries (``metadata['image/png']['alt']``), which
+    nbconvert's template has no place for, and show the chart's SVG where the output names one written
+    beside the page (``metadata['image/png']['svg']``): a ``<picture>`` whose source is the SVG, the
+    embedded PNG with the alt text its fallback."""
     from bs4 import BeautifulSoup
 
-    alts = [
-        out.get("metadata", {}).get("image/png", {}).get("alt")
+    metas = [
+        out.get("metadata", {}).get("image/png", {})
         for cell in nb.cells
         for out in cell.get("outputs", [])
         if "image/png" in out.get("data", {})
     ]
     soup = BeautifulSoup(body, features="html.parser")
     images = [img for img in soup.find_all("img") if img.get("src", "").startswith("data:image/png")]
-    if len(images) != len(alts):
-        raise ValueError(f"{len(images)} images in the page, {len(alts)} image outputs in the notebook")
-    for img, alt in zip(images, alts):
-        if alt:
-            img["alt"] = alt
+    if len(images) != len(metas):
+        raise ValueError(f"{len(images)} images in the page, {len(metas)} image outputs in the notebook")
+    for img, meta in zip(images, metas):
+        if meta.get("alt"):
+            img["alt"] = meta["alt"]
+        svg = meta.get("svg")
+        if isinstance(svg, str) and _RELATIVE_SVG.match(svg):
+            picture = soup.new_tag("picture")
+            img.wrap(picture)
+            img.insert_before(soup.new_tag("source", srcset=svg, type="image/svg+xml"))
     return str(soup)
+
+
+#: A chart's SVG as a page may name it: a relative path inside the output folder, nothing else.
+_RELATIVE_SVG = re.compile(r"^(\.\./)*[A-Za-z0-9_-]+(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*\.svg$")

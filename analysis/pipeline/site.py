@@ -1,6 +1,7 @@
 """The report site's own pages: ``index.html``, the landing page (what this is, the headline findings and every
-page), ``quality.html`` (quality and methods, in the form of ONS's quality and methodology information) and
-``accessibility.html`` (the accessibility statement).
+page), ``quality.html`` (quality and methods, in the form of ONS's quality and methodology information),
+``accessibility.html`` (the accessibility statement) and ``revisions.html`` (every release, with what
+changed in its outputs and why, from the release records of :mod:`analysis.pipeline.revisions`).
 
 Every text that comes from data (area names, titles) is HTML-escaped; links are built from
 slugs and output paths the build chose, never from what a user typed.
@@ -12,12 +13,14 @@ import html
 from pathlib import Path
 from urllib.parse import quote
 
+from analysis.publish.present import long_date
 from analysis.report.kinds import KINDS, order_key
 
-__all__ = ["write_index", "write_site", "index_html", "quality_html", "accessibility_html", "SITE_PAGES"]
+__all__ = ["write_index", "write_site", "index_html", "quality_html", "accessibility_html", "revisions_html",
+           "SITE_PAGES"]
 
 #: The pages the site writes beside the notebooks' pages, in the output folder's root.
-SITE_PAGES = ("index.html", "quality.html", "accessibility.html")
+SITE_PAGES = ("index.html", "quality.html", "accessibility.html", "revisions.html")
 
 
 _STYLE = """body{font-family:system-ui,'DejaVu Sans',sans-serif;margin:0;color:#0b0c0c;line-height:1.5;font-size:1rem}
@@ -42,6 +45,7 @@ def _head(title: str) -> list[str]:
 
 def _footer() -> str:
     return (f'<footer><p><small>{_link("index.html", "All pages")} · {_link("quality.html", "Quality and methods")}'
+            f' · {_link("revisions.html", "Revisions and corrections")}'
             f' · {_link("accessibility.html", "Accessibility statement")}</small></p></footer>')
 
 
@@ -134,7 +138,8 @@ def index_html(manifest: dict, findings: list[str] | None = None) -> str:
         f"{_link('manifest.json', 'The manifest')} lists every file with its SHA-256, the data files and "
         "the software it was built with; <code>review check</code> rebuilds everything and compares. "
         f"{_link('quality.html', 'Quality and methods')} says what these statistics are, their strengths and "
-        "limitations and how to reproduce them.</p>"
+        f"limitations and how to reproduce them; {_link('revisions.html', 'revisions and corrections')} lists "
+        "each release and what changed in it.</p>"
     )
     parts += ["</main>", _footer(), "</body>", "</html>", ""]
     return "\n".join(parts)
@@ -163,6 +168,10 @@ def quality_html(manifest: dict) -> str:
 
     c = domain_counts()
     version = html.escape(str(manifest.get("package_version", "")))
+    if version and manifest.get("release_date"):
+        version += f", released {html.escape(long_date(manifest['release_date']))}"
+    elif version:
+        version += " (a development version, not a release)"
     basis = sorted({e.get("data_basis", "") for e in manifest.get("jobs", {}).values() if e.get("data_basis")})
     title = "Quality and methods: joint inspections of services for children and young people, 2012-2017"
     sections = [
@@ -217,7 +226,8 @@ def quality_html(manifest: dict) -> str:
          "comparable with inspections made under later frameworks.</p>"),
         ("Timeliness",
          "<p>The inspections took place from 2012 to 2017 and the review was published in 2019. These pages are "
-         "rebuilt from the record whenever it changes; each release is listed in the changelog.</p>"),
+         "rebuilt from the record whenever it changes; each release, and what changed in it and why, is listed "
+         f"on {_link('revisions.html', 'the revisions and corrections page')}.</p>"),
         ("Accessibility and clarity",
          f"<p>Every table can be downloaded as CSV, described column by column in "
          f"{_link('tables/datapackage.json', 'the data dictionary')}; every chart has alt text, a longer "
@@ -302,6 +312,112 @@ def accessibility_html(manifest: dict) -> str:
     return "\n".join(parts)
 
 
+_GROUP_WORDS = (("tables", "table"), ("charts", "chart"), ("pages", "page"), ("spreadsheets", "spreadsheet"),
+                ("notebooks", "executed notebook"), ("other files", "other file"))
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 table``, ``2 tables``."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _changes_html(old: dict | None, new: dict) -> str:
+    """A release's entry: what changed since the release before it, in words, or what the first one holds."""
+    from analysis.pipeline.revisions import SITE_OUTPUTS, describe_changes
+
+    if old is None:
+        outputs = [o["path"] for o in new.get("outputs", []) if o.get("path") not in SITE_OUTPUTS]
+        tables = sum(p.startswith("tables/") and p.endswith(".csv") for p in outputs)
+        charts = len({p.rsplit(".", 1)[0] for p in outputs if p.startswith("figures/") and p.endswith(".svg")})
+        pages = sum(p.startswith("html/") for p in outputs)
+        return (f"<p>The first release: {_count(pages, 'page')}, {_count(tables, 'table')} and "
+                f"{_count(charts, 'chart')}, each with its data, "
+                "built from the public record.</p>")
+    d = describe_changes(old, new)
+    moved = sum(len(v) for v in d["groups"].values())
+    if not moved:
+        return "<p>No published table, chart or page changed.</p>"
+    kind = ("A correction: the public record changed." if d["kind"] == "correction" else
+            "A revision: the record is the same; what changed is how it is analysed or presented.")
+    parts = [f"<p>{html.escape(kind)} " + (html.escape("Why: " + "; ".join(d["why"]) + ".") if d["why"] else "")
+             + "</p>"]
+    if d["unchanged"]:
+        parts.append("<p>" + html.escape(" ".join(d["unchanged"])) + "</p>")
+    parts.append("<ul>")
+    for group, words in _GROUP_WORDS:
+        names = d["groups"].get(group)
+        if names:
+            shown = ", ".join(f"<code>{html.escape(n)}</code>" for n in names[:12])
+            more = f" and {len(names) - 12} more" if len(names) > 12 else ""
+            parts.append(f"<li>{_count(len(names), words)} changed: {shown}{more}</li>")
+    parts.append("</ul>")
+    return "\n".join(parts)
+
+
+def revisions_html(manifest: dict, releases: list | None = None, published: bool = True) -> str:
+    """The revisions and corrections page (pure): every release of the published set, newest first, with
+    what changed in its outputs since the release before and why, worded for readers.
+
+    Parameters
+    ----------
+    manifest : dict
+        This build's manifest (``package_version``, ``release_date``, its data files and outputs).
+    releases : list of Release, optional
+        The release records (:func:`analysis.pipeline.revisions.read_releases`), oldest first.
+    published : bool
+        Whether this build is the published set (the checkout's data package into ``reports/``); any other
+        build's page says that its releases are the published set's, and lists none.
+
+    Returns
+    -------
+    str
+        The page, HTML.
+
+    Examples
+    --------
+    >>> page = revisions_html({"package_version": "0.2.0.dev0", "release_date": "", "outputs": []}, [])
+    >>> "not a release" in page and "No version has been released yet" in page
+    True
+    """
+    releases = list(releases or [])
+    version, date = str(manifest.get("package_version", "")), str(manifest.get("release_date") or "")
+    title = "Revisions and corrections"
+    parts = _head(title) + [
+        f"<h1>{html.escape(title)}</h1>",
+        "<p class=\"lede\">Each release of these pages, newest first, with what changed in the published tables, "
+        "charts and pages since the release before it, and why. A <strong>correction</strong> follows a change "
+        "to the public record (a grade, count or statement added or corrected, with its source); a "
+        "<strong>revision</strong> follows a change to how the record is analysed or presented.</p>"]
+    if not published:
+        parts += ["<p>These pages are not the published set: they were built from other data "
+                  f"({html.escape(str(manifest.get('data_basis') or 'another data package'))}) by version "
+                  f"{html.escape(version)} of the package. Releases and their revisions are those of the published "
+                  "set, and are listed on its own revisions page.</p>", "</main>", _footer(), "</body>", "</html>",
+                  ""]
+        return "\n".join(parts)
+    if date:
+        parts.append(f"<p>These pages are <strong>version {html.escape(version)}</strong>, released "
+                     f"{html.escape(long_date(date))}.</p>")
+    else:
+        last = releases[-1] if releases else None
+        parts.append(f"<p>These pages are version {html.escape(version)}, a development version: they are not a "
+                     "release" + (f". The last release is {html.escape(last.version)}, of "
+                                  f"{html.escape(long_date(last.date))}" if last else "") + ".</p>")
+    entries = [(r.version, r.date, r.manifest) for r in releases]
+    if date and version not in {r.version for r in releases}:
+        entries.append((version, date, manifest))  # the release being built: its record is written after
+    if not entries:
+        parts.append("<p>No version has been released yet.</p>")
+    for i in range(len(entries) - 1, -1, -1):
+        v, d, m = entries[i]
+        parts += [f"<h2>Version {html.escape(v)}, {html.escape(long_date(d))}</h2>",
+                  _changes_html(entries[i - 1][2] if i else None, m)]
+    parts += ["<p>The package's changelog (<code>CHANGELOG.md</code>) says what changed in the code; each "
+              "release is tagged in its repository, and <code>review check --since</code> lists every changed "
+              "file between two published sets.</p>", "</main>", _footer(), "</body>", "</html>", ""]
+    return "\n".join(parts)
+
+
 def write_index(out_dir: Path | str, manifest: dict, findings: list[str] | None = None) -> Path:
     """Write ``index.html`` into ``out_dir`` (by rename, never half-written)."""
     out_dir = Path(out_dir)
@@ -310,7 +426,8 @@ def write_index(out_dir: Path | str, manifest: dict, findings: list[str] | None 
     return write_atomic(out_dir / "index.html", index_html(manifest, findings))
 
 
-def write_site(out_dir: Path | str, manifest: dict, findings: list[str] | None = None) -> list[Path]:
+def write_site(out_dir: Path | str, manifest: dict, findings: list[str] | None = None, releases: list | None = None,
+               published: bool = True) -> list[Path]:
     """Write the site's own pages (:data:`SITE_PAGES`) into ``out_dir``, each by rename.
 
     Parameters
@@ -321,6 +438,10 @@ def write_site(out_dir: Path | str, manifest: dict, findings: list[str] | None =
         The build's manifest.
     findings : list of str, optional
         The national review's headline findings for the landing page (HTML fragments, escaped).
+    releases : list of Release, optional
+        The release records, for the revisions page (:func:`revisions_html`).
+    published : bool
+        Whether this build is the published set (see :func:`revisions_html`).
 
     Returns
     -------
@@ -332,10 +453,11 @@ def write_site(out_dir: Path | str, manifest: dict, findings: list[str] | None =
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     [p.name for p in write_site(tmp, {"jobs": {}})]
-    ['index.html', 'quality.html', 'accessibility.html']
+    ['index.html', 'quality.html', 'accessibility.html', 'revisions.html']
     """
     from analysis.files import write_atomic
 
     out_dir = Path(out_dir)
     return [write_index(out_dir, manifest, findings), write_atomic(out_dir / "quality.html", quality_html(manifest)),
-            write_atomic(out_dir / "accessibility.html", accessibility_html(manifest))]
+            write_atomic(out_dir / "accessibility.html", accessibility_html(manifest)),
+            write_atomic(out_dir / "revisions.html", revisions_html(manifest, releases, published))]

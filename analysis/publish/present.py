@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["LABELS", "label", "Shown", "show", "people_frame", "grid_frame", "format_p", "format_share"]
+__all__ = ["LABELS", "label", "Shown", "show", "people_frame", "grid_frame", "format_p", "format_share", "long_date"]
 
 #: Labels of column identifiers (the data dictionary gives each as its ``title``).
 LABELS = {
@@ -382,3 +382,29 @@ def show(name: str, frame: pd.DataFrame, caption: str, csv: str = "", inline: bo
     except KeyError:  # a narrower selection of columns than the view reads: the generic table
         shown = people_frame(frame)
     return Shown(caption, shown, csv, len(frame), note)
+
+
+def long_date(iso: str) -> str:
+    """A date as a reader writes it, GOV.UK style (no leading zero, the month in words).
+
+    Parameters
+    ----------
+    iso : str
+        A date, YYYY-MM-DD.
+
+    Returns
+    -------
+    str
+        For example ``"7 December 2026"``.
+
+    Examples
+    --------
+    >>> long_date("2027-01-04")
+    '4 January 2027'
+    """
+    import datetime as dt
+
+    months = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+              "November", "December")  # not strftime's %B, which follows the locale
+    d = dt.date.fromisoformat(iso)
+    return f"{d.day} {months[d.month - 1]} {d.year}"

@@ -49,10 +49,12 @@ def _flat(frame: pd.DataFrame) -> pd.DataFrame:
 
 class ShownFigure:
     """A figure as a notebook cell shows it: the PNG, and its alt text as the plain-text form (what
-    nbval compares) and as image metadata (what :func:`analysis.pipeline.execute.export_html` puts in ``alt``)."""
+    nbval compares) and as image metadata (what :func:`analysis.pipeline.execute.export_html` puts in ``alt``),
+    with the address of its SVG beside the page (``svg``, relative to the page) when it was written: the
+    page shows the SVG, the PNG being its fallback."""
 
-    def __init__(self, png: bytes, alt: str):
-        self.png, self.alt = png, alt
+    def __init__(self, png: bytes, alt: str, svg: str = ""):
+        self.png, self.alt, self.svg = png, alt, svg
 
     def __repr__(self) -> str:  # outside a notebook (a script, the console): the alt text, not an address
         return f"[figure] {self.alt}"
@@ -61,7 +63,7 @@ class ShownFigure:
         import base64
 
         return ({"image/png": base64.b64encode(self.png).decode("ascii"), "text/plain": self.alt},
-                {"image/png": {"alt": self.alt}})
+                {"image/png": {"alt": self.alt, **({"svg": self.svg} if self.svg else {})}})
 
 
 class Page:
@@ -202,8 +204,9 @@ class Page:
         with plt.rc_context(figures.RC):
             ax.figure.savefig(buf, format="png", metadata={"Software": None})
         plt.close(ax.figure)  # shown once, as this cell's output
-        display(ShownFigure(buf.getvalue(), figures.drawn(ax).alt))
         place = self.place("figures")
+        display(ShownFigure(buf.getvalue(), figures.drawn(ax).alt,
+                            f"{place}/{stem}.svg" if self.output_dir is not None else ""))
         return self.markdown(f"Figure data: [{stem}.csv]({place}/{stem}.csv) (the numbers drawn) · "
                              f"[long description]({place}/{stem}-description.txt) · [SVG]({place}/{stem}.svg)")
 
@@ -253,7 +256,8 @@ class Page:
 
     def about(self):
         """The "About these statistics" section: sources, basis, method, caveats, version, checking."""
-        from analysis import __version__
+        from analysis import __released__, __version__
+        from analysis.publish.present import long_date
 
         complete = self.grade_table is not None
         c = tables.domain_counts()
@@ -278,12 +282,16 @@ class Page:
             f"indicators are tested; groups of {c['smallest_group']} to {c['largest_group']} partnerships detect "
             "only large differences. Where the "
             "record contradicts itself, the statement involved is set aside and reported.", "",
-            f"**Version and checking.** Built by the `cpp-inspections-review` package, version {__version__}. "
+            f"**Version and checking.** Built by the `cpp-inspections-review` package, version {__version__}"
+            + (f", released {long_date(__released__)}. " if __released__ else ", a development version (not a "
+               "release). ") +
             "`review check` rebuilds every output and compares it with the published one; each table's "
             "columns are described in `tables/datapackage.json`, and `manifest.json` records every output's "
             "SHA-256, the data files' hashes, the code and the environment.", "",
             f"**More.** [Quality and methods]({self.job.from_notebook('quality.html')}): what these statistics are, "
             "their strengths and limitations and how to reproduce them. "
+            f"[Revisions and corrections]({self.job.from_notebook('revisions.html')}): every release and what "
+            "changed in it. "
             f"[Accessibility statement]({self.job.from_notebook('accessibility.html')}).",
         ]
         return self.markdown("\n".join(lines))
