@@ -412,9 +412,9 @@ def revisions_html(manifest: dict, releases: list | None = None, published: bool
         v, d, m = entries[i]
         parts += [f"<h2>Version {html.escape(v)}, {html.escape(long_date(d))}</h2>",
                   _changes_html(entries[i - 1][2] if i else None, m)]
-    parts += ["<p>The package's changelog (<code>CHANGELOG.md</code>) says what changed in the code; each "
-              "release is tagged in its repository, and <code>review check --since</code> lists every changed "
-              "file between two published sets.</p>", "</main>", _footer(), "</body>", "</html>", ""]
+    parts += ["<p>What changed in the package that builds these pages is in its changelog "
+              "(<code>CHANGELOG.md</code>); each release is tagged in the package's repository.</p>", "</main>",
+              _footer(), "</body>", "</html>", ""]
     return "\n".join(parts)
 
 
