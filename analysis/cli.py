@@ -344,7 +344,7 @@ def main(argv=None) -> int:
     try:
         from analysis.domain.package import use
 
-        use(args.data)  # before any name is matched: the domain is the data package's
+        use(getattr(args, "data", None))  # before any name is matched: the domain is the data package's
         return args.func(args)
     except KeyboardInterrupt as exc:
         import signal

@@ -213,3 +213,15 @@ def test_the_published_revisions_page_lists_every_release():
         assert f"version {__version__}</strong>, released {long_date(__released__)}" in page
     else:
         assert f"version {__version__}, a development version" in page
+
+
+def test_review_release_refuses_a_bad_version_from_the_command_line(capsys):
+    """The command, not only the function: a message and exit 2, nothing written."""
+    from analysis.cli import main
+
+    before = (ROOT / "analysis" / "__init__.py").read_bytes()
+    assert main(["release", "1.0"]) == 2
+    assert "not a release version" in capsys.readouterr().err
+    assert main(["release", "0.0.1", "--date", "2026-13-01"]) == 2
+    assert "not a date" in capsys.readouterr().err
+    assert (ROOT / "analysis" / "__init__.py").read_bytes() == before
