@@ -14,11 +14,12 @@ help: ## List the targets
 # Every dependency comes from the lock, at the locked version, checked against its hashes; then the
 # package itself (editable, no dependencies of its own to resolve), built by the locked setuptools
 # (no build isolation: nothing unpinned is fetched). The lock pins pip and setuptools too.
-$(STAMP): pyproject.toml $(LOCK)
+$(STAMP): pyproject.toml $(LOCK) tools/lab-settings.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (review)" >/dev/null
+	mkdir -p $(VENV)/share/jupyter/lab/settings && cp tools/lab-settings.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	touch $(STAMP)
 
 install: $(STAMP) ## Create .venv (if missing) and install the package with its test extra
@@ -47,5 +48,7 @@ lock: ## Refresh requirements.lock from pyproject.toml and requirements-tools.in
 	.lock-venv/bin/uv pip compile pyproject.toml requirements-tools.in --extra test --generate-hashes --python-version 3.11 \
 		--python-platform x86_64-unknown-linux-gnu -o $(LOCK)
 
+# JupyterLab's news and update checks are off (tools/lab-settings.json: nothing is fetched, no prompt);
+# as root (a container) it needs --allow-root.
 lab: $(STAMP) ## Open the notebooks in JupyterLab
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root,)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 
@@ -213,16 +214,14 @@ def _cmd_release(args) -> int:
 def _cmd_check(args) -> int:
     from pathlib import Path
 
-    from analysis.pipeline.check import check, compare_manifests, manifest_at
+    from analysis.pipeline.check import check, compare_manifests, manifest_at, read_manifest
 
     reports = Path(args.reports) if args.reports else None
     if args.since or args.against:
-        import json
-
         from analysis import config
 
-        old = manifest_at(args.since) if args.since else json.loads(Path(args.against).read_text(encoding="utf-8"))
-        new = json.loads(((reports or config.REPORTS_DIR) / "manifest.json").read_text(encoding="utf-8"))
+        old = manifest_at(args.since) if args.since else read_manifest(args.against)
+        new = read_manifest((reports or config.REPORTS_DIR) / "manifest.json")
         result = compare_manifests(old, new)
         lines = [line for line in result.lines if line.status != "same"]
         print(f"Published outputs changed since {args.since or args.against}:")
@@ -247,10 +246,42 @@ def _cmd_check(args) -> int:
     return 0 if result.ok else 1
 
 
+def _count(text: str) -> int:
+    """``--jobs``: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (give 1 or more)") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is below 1 (give 1 or more)")
+    return value
+
+
+def _amount(text: str, positive: bool = False) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value < 0 or (positive and value == 0):
+        least = "above 0" if positive else "of at least 0"
+        raise argparse.ArgumentTypeError(f"{text} is not allowed (give a finite number {least})")
+    return value
+
+
+def _tolerance(text: str) -> float:
+    """``--tol``, ``--rtol``, ``--atol``: a finite number of at least 0."""
+    return _amount(text)
+
+
+def _seconds(text: str) -> float:
+    """``--timeout``: a finite number of seconds above 0."""
+    return _amount(text, positive=True)
+
+
 def _running_options(p) -> None:
     from analysis.pipeline.execute import DEFAULT_TIMEOUT
 
-    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+    p.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                    help=f"time limit of one notebook; a kernel still running then is stopped and killed, and that "
                         f"notebook fails (default: {DEFAULT_TIMEOUT})")
     p.add_argument("--wait", action="store_true", help="if another review build, run or check is using the output "
@@ -285,7 +316,7 @@ def main(argv=None) -> int:
                        "statements) into reports/")
     p.add_argument("--out", help="output folder (default: reports/)")
     p.add_argument("--grades", help="a complete grade table (CSV) instead of the public record")
-    p.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: the number of cores)")
+    p.add_argument("--jobs", type=_count, default=None, help="notebooks run at once (default: the number of cores)")
     p.add_argument("--force", action="store_true", help="rebuild every notebook, even unchanged ones")
     _running_options(p)
     p.set_defaults(func=_cmd_build)
@@ -304,14 +335,14 @@ def main(argv=None) -> int:
                        "reports/ (exit 1 if anything differs); never modifies reports/")
     p.add_argument("--reports", help="the published folder to check (default: reports/)")
     p.add_argument("--grades", help="the complete grade table the published set was built from, if any")
-    p.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: the number of cores)")
+    p.add_argument("--jobs", type=_count, default=None, help="notebooks run at once (default: the number of cores)")
     from analysis.pipeline.check import DEFAULT_ATOL, DEFAULT_RTOL, DEFAULT_TOL
 
-    p.add_argument("--tol", type=float, default=DEFAULT_TOL, help="RMS tolerance for PNG images, 0-255 scale "
+    p.add_argument("--tol", type=_tolerance, default=DEFAULT_TOL, help="RMS tolerance for PNG images, 0-255 scale "
                    f"(default: {DEFAULT_TOL})")
-    p.add_argument("--rtol", type=float, default=DEFAULT_RTOL, help="relative tolerance for floats in tables "
+    p.add_argument("--rtol", type=_tolerance, default=DEFAULT_RTOL, help="relative tolerance for floats in tables "
                    f"(default: {DEFAULT_RTOL:g}); integers and text are compared exactly")
-    p.add_argument("--atol", type=float, default=DEFAULT_ATOL, help=f"absolute tolerance for floats in tables "
+    p.add_argument("--atol", type=_tolerance, default=DEFAULT_ATOL, help=f"absolute tolerance for floats in tables "
                    f"(default: {DEFAULT_ATOL:g})")
     p.add_argument("--all", action="store_true", help="list every output, not only those that differ")
     _running_options(p)
@@ -325,7 +356,7 @@ def main(argv=None) -> int:
                        "(refuses a tree with uncommitted changes)")
     p.add_argument("version", metavar="VERSION", help="MAJOR.MINOR.PATCH, above every earlier release")
     p.add_argument("--date", help="the release date, YYYY-MM-DD (default: today, UTC)")
-    p.add_argument("--jobs", type=int, default=None, help="notebooks run at once (default: the number of cores)")
+    p.add_argument("--jobs", type=_count, default=None, help="notebooks run at once (default: the number of cores)")
     p.set_defaults(func=_cmd_release)
     args = parser.parse_args(argv)
     if args.project:

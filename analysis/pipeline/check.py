@@ -51,6 +51,7 @@ __all__ = [
     "compare_notebook",
     "compare_manifests",
     "manifest_at",
+    "read_manifest",
 ]
 
 #: Default RMS tolerance for PNG images (matplotlib's own image tests mostly use 0 to a few units).
@@ -237,12 +238,43 @@ def compare_file(
 
 # -- the whole published set ------------------------------------------------------------------------------------
 def _load_manifest(path: Path) -> dict:
+    """A manifest read back, or a :class:`CheckError` saying what is wrong with the file (missing, unreadable,
+    not JSON, not a manifest: a JSON object with a list of outputs, each with a path and a hash)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return _as_manifest(json.loads(path.read_text(encoding="utf-8")), path)
     except FileNotFoundError:
         raise CheckError(f"{path}: no manifest; nothing published to check (run `review build` first)") from None
+    except IsADirectoryError:
+        raise CheckError(f"{path}: a folder, not a manifest file") from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise CheckError(f"{path}: not a readable manifest ({exc}); restore it from git or rebuild") from None
+
+
+def _as_manifest(value, where) -> dict:
+    """``value`` if it has the shape of a manifest, else a :class:`CheckError` naming ``where``."""
+    outputs = value.get("outputs") if isinstance(value, dict) else None
+    if not isinstance(outputs, list) or not all(
+            isinstance(o, dict) and isinstance(o.get("path"), str) and isinstance(o.get("sha256"), str)
+            for o in outputs) or not isinstance(value.get("jobs", {}), dict):
+        raise CheckError(f"{where}: not a manifest (a JSON object whose 'outputs' list each output's path and "
+                         "sha256, as review build writes); restore it from git or rebuild")
+    return value
+
+
+def read_manifest(path: Path | str) -> dict:
+    """The manifest in a file (``--against``), or a :class:`CheckError` saying what is wrong with it.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``manifest.json`` written by ``review build``.
+
+    Returns
+    -------
+    dict
+        The manifest.
+    """
+    return _load_manifest(Path(path))
 
 
 def _why_notes(published: dict, current_data: dict, env: dict, code: str) -> list[str]:
@@ -404,4 +436,7 @@ def manifest_at(commit: str) -> dict:
             f"--since: no published manifest at {shown(commit)} "
             f"({exc.stderr.strip() or 'not a commit of this repository'})"
         ) from None
-    return json.loads(text)
+    try:
+        return _as_manifest(json.loads(text), f"the published manifest at {shown(commit)}")
+    except ValueError:
+        raise CheckError(f"--since: the published manifest at {shown(commit)} is not JSON") from None

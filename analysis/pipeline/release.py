@@ -23,6 +23,7 @@ import datetime as dt
 import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 from analysis import config
@@ -164,8 +165,6 @@ def release(version: str, date: str | None = None, progress=print, n_jobs: int |
     Path
         The release record written.
     """
-    from analysis.pipeline.build import build
-
     root = config.PROJ_ROOT
     version_key(version)
     date = date or dt.datetime.now(dt.UTC).date().isoformat()
@@ -188,13 +187,17 @@ def release(version: str, date: str | None = None, progress=print, n_jobs: int |
     _git(root, "add", "--", *(str(p.relative_to(root)) for p in written))
     _git(root, "commit", "--quiet", "-m", f"Release {version}: the version and its date ({date})")
 
+    # the build runs in a new process: this one imported the package, and so its version, before the edit
     progress(f"release {version}: rebuilding the published set")
-    summary = build(out_dir=config.REPORTS_DIR, n_jobs=n_jobs, progress=progress)
-    if summary.failed:
-        raise ReviewError(f"release: {len(summary.failed)} notebooks failed; nothing is tagged "
-                          "(the version commit stays: fix the notebooks and run the build, then tag by hand)")
+    command = [sys.executable, "-m", "analysis.cli", "--project", str(root), "build"]
+    if subprocess.run(command + (["--jobs", str(n_jobs)] if n_jobs else []), cwd=root).returncode != 0:
+        raise ReviewError("release: the build failed; nothing is tagged (the version commit stays: fix what failed, "
+                          "run `review build`, then write the record and tag by hand, or reset that commit)")
     _check_outputs(config.REPORTS_DIR)
     manifest = json.loads((config.REPORTS_DIR / "manifest.json").read_text(encoding="utf-8"))
+    if (manifest.get("package_version"), manifest.get("release_date")) != (version, date):
+        raise ReviewError(f"release: the published set says version {manifest.get('package_version')!r} of "
+                          f"{manifest.get('release_date')!r}, not {version} of {date}; nothing is tagged")
     record = root / RELEASES / f"{version}.json"
     record.parent.mkdir(exist_ok=True)
     record.write_text(json.dumps(release_record(manifest, version, date), indent=1) + "\n", encoding="utf-8")
