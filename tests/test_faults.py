@@ -254,3 +254,35 @@ def test_a_signal_during_an_install_waits_for_its_manifest():
         done.append("committed")
     assert done == ["committed"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_what_a_kernel_writes_to_stderr_never_reaches_a_page(base, published, tmp_path):
+    """A library's warning (here one that names a machine path, as matplotlib's does with a home that cannot be
+    written) is taken out of the notebook and its page and reported in the terminal instead."""
+    noise = "Matplotlib created a temporary cache directory at /tmp/matplotlib-x1y2"
+    templates = _faulty_templates(tmp_path, f"import sys\nprint({noise!r}, file=sys.stderr)")
+    lines = []
+    summary = b.build([b.job_for("partnership", "Angus")], out_dir=published, progress=lines.append,
+                      data_dir=base["data"], templates=templates)
+    assert summary.failed == []
+    nb = nbformat.read(published / "notebooks/partnership/angus.ipynb", as_version=4)
+    assert not [o for c in nb.cells for o in c.get("outputs", []) if noise in json.dumps(o)]  # the cell stays
+    assert noise not in (published / "html/partnership/angus.html").read_text()  # pages show no code
+    assert any("warning: partnership/angus" in line and noise in line for line in lines)
+    _assert_consistent(published)
+
+
+def test_kernels_have_a_private_matplotlib_folder_even_when_home_cannot_be_written(base, published, tmp_path,
+                                                                                  monkeypatch):
+    """With a home that cannot be made (under /proc: not even root can) and no MPLCONFIGDIR, the kernels still
+    get a writable configuration folder, the output folder's cache, and matplotlib warns of nothing."""
+    monkeypatch.setenv("HOME", "/proc/no-such-home")
+    for name in ("MPLCONFIGDIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    templates = _faulty_templates(tmp_path, "import matplotlib\nprint('configdir', matplotlib.get_configdir())")
+    lines = []
+    summary = b.build([b.job_for("partnership", "Angus")], out_dir=published, progress=lines.append,
+                      data_dir=base["data"], templates=templates)
+    assert summary.failed == [] and not any("warning:" in line for line in lines), lines
+    shown = (published / "notebooks/partnership/angus.ipynb").read_text()
+    assert f"configdir {published / '.cache' / 'matplotlib'}" in shown

@@ -107,7 +107,7 @@ def _run_job(job: Job, template: str, out_dir: str, params: dict, staging: str, 
              timeout: float, ipc_parent: str, title: str) -> dict:
     """In a worker process: run one notebook into its staging folder and export its page (titled
     ``title``, named by the build, which has the data package's domain; the worker reads no data)."""
-    from analysis.pipeline.execute import export_html, run_notebook
+    from analysis.pipeline.execute import export_html, kernel_env, run_notebook
 
     staging_dir = Path(staging)
     executed = staging_dir / "notebook.ipynb"
@@ -116,10 +116,10 @@ def _run_job(job: Job, template: str, out_dir: str, params: dict, staging: str, 
     home = Path(out_dir) / Path(job.notebook_path).parent
     home.mkdir(parents=True, exist_ok=True)
     result = run_notebook(Path(template), executed, params, home, timeout=timeout, kernel_cmd=kernel_cmd,
-                          ipc_parent=ipc_parent)
+                          ipc_parent=ipc_parent, env=kernel_env(out_dir))
     if result.status == "done":
         try:
-            _normalise(executed)
+            result.warnings = _normalise(executed)
             export_html(executed, staging_dir / "page.html", title)
         except Exception as exc:  # export failure fails the job, nothing is installed
             result.status, result.error = "failed", f"{type(exc).__name__}: {exc}"
@@ -154,17 +154,19 @@ def _warm(what: str, grades_copy: str, grades_sha256: str | None, data_dir: str,
             settle.settle_witnesses(page.record, page.model)
 
 
-def _normalise(executed: Path) -> None:
+def _normalise(executed: Path) -> list[str]:
     """Drop wall-clock noise from an executed notebook: timings papermill and nbclient record, and the
     random id papermill gives the injected-parameters cell (it becomes ``injected-parameters``); the
     kernel's Python patch version (the manifest's environment records it), so a notebook's bytes do not
     depend on which Python 3.11 a machine has; and empty its ``output_dir``, so re-running the
-    installed notebook writes nothing."""
+    installed notebook writes nothing. What the kernel wrote to standard error (a library's warning,
+    which may name a path of the machine) is taken out, never published: returned, for the terminal."""
     import re
 
     import nbformat
 
     nb = nbformat.read(executed, as_version=4)
+    stderr: list[str] = []
     pm = nb.metadata.get("papermill", {})
     for key in ("start_time", "end_time", "duration", "input_path", "output_path"):
         pm.pop(key, None)
@@ -177,6 +179,14 @@ def _normalise(executed: Path) -> None:
             # where it is installed (nbval in `make test`, JupyterLab), it shows them and writes nothing
             cell.source = re.sub(r'^output_dir = ".*"$', 'output_dir = ""  # set by the build: outputs are in '
                                  'tables/ and figures/; a re-run here only shows them', cell.source, flags=re.M)
+        if cell.cell_type == "code":
+            kept = []
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                    stderr.append(str(out.get("text", "")).strip())
+                else:
+                    kept.append(out)
+            cell["outputs"] = kept
         cell.metadata.pop("execution", None)
         cell_pm = cell.metadata.get("papermill", {})
         for key in ("start_time", "end_time", "duration"):
@@ -184,6 +194,7 @@ def _normalise(executed: Path) -> None:
     nb.metadata.pop("widgets", None)
     nb.metadata.get("language_info", {}).pop("version", None)
     nbformat.write(nb, executed)
+    return [text for text in stderr if text]
 
 
 def _outputs_intact(out_dir: Path, entry: dict) -> bool:
@@ -263,15 +274,16 @@ def _main_not_reimported():
         main.__dict__.update(saved)
 
 
-def _start_pool(n_jobs: int | None, n: int, preload: bool):
+def _start_pool(n_jobs: int | None, n: int, preload: bool, env: dict | None = None):
     """The worker pool (bounded by ``n_jobs``, default the core count) and, with ``preload``,
-    the zygote its kernels are forked from; returns (pool, zygote, kernel command, number of workers)."""
+    the zygote its kernels are forked from (with ``env``, the kernels' variables); returns (pool, zygote,
+    kernel command, number of workers)."""
     import multiprocessing
 
     from analysis.pipeline.zygote import Zygote
 
     workers = max(1, min(n_jobs or os.cpu_count() or 1, n))
-    zygote = Zygote() if preload else None
+    zygote = Zygote(env) if preload else None
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
     with _main_not_reimported():  # every worker now, so none re-runs the caller's script
         for _ in range(workers):
@@ -713,6 +725,9 @@ def record(ctx: BuildContext, state: BuildState, job: Job, result: dict) -> None
     state.finished += 1
     timing = f"  {result['seconds']:.1f} s" if result["status"] != "skipped" else ""
     ctx.progress(f"{_bar(state.finished, len(ctx.jobs))}  {result['status']:<7}  {job.id}{timing}")
+    for text in result.get("warnings") or ():  # taken out of the notebook: the terminal is where they go
+        first = text.splitlines()[0] if text else ""
+        ctx.progress(f"  warning: {job.id}: the kernel wrote to standard error (not published): {first[:200]}")
 
 
 def national_findings(state: BuildState) -> list[str] | None:
@@ -785,8 +800,10 @@ class _Scheduler:
     def start(self) -> None:
         """The worker pool, the zygote and the kernels' socket folder (once)."""
         if self.pool is None:
+            from analysis.pipeline.execute import kernel_env
+
             self.pool, self.zygote, self.kernel_cmd, self.workers = _start_pool(
-                self.ctx.n_jobs, len(self.ctx.jobs), self.ctx.preload
+                self.ctx.n_jobs, len(self.ctx.jobs), self.ctx.preload, kernel_env(self.ctx.out_dir)
             )
             # the kernels' socket folders go in one folder of this build's, removed at its end
             self.sockets = tempfile.mkdtemp(prefix="rb-", dir="/tmp" if os.path.isdir("/tmp") else None)

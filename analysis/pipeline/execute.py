@@ -17,11 +17,11 @@ import signal
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import CaselessStrEnum, List, Unicode
+from traitlets import CaselessStrEnum, Dict, List, Unicode
 
 __all__ = ["IPCKernelManager", "JobResult", "run_notebook", "export_html", "DEFAULT_TIMEOUT"]
 
@@ -43,6 +43,8 @@ class IPCKernelManager(AsyncKernelManager):
     ipc_parent = Unicode("")
     #: the tail of this kernel's standard error, read when its resources are cleaned up (failure reports)
     log_tail = Unicode("")
+    #: variables set in the kernel's environment over the caller's (:func:`kernel_env`)
+    kernel_env = Dict()
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -77,6 +79,8 @@ class IPCKernelManager(AsyncKernelManager):
         # the kernel's stderr goes to a log, not the build's terminal; run_notebook reports its tail on failure
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - open for the kernel's life, closed on shutdown
         kw.setdefault("stderr", self._log)
+        if self.kernel_env:  # the build's private configuration folders (kernel_env)
+            kw["env"] = {**(kw.get("env") or os.environ), **self.kernel_env}
         await super().start_kernel(**kw)
 
     async def shutdown_kernel(self, now: bool = False, restart: bool = False):
@@ -126,17 +130,47 @@ class IPCKernelManager(AsyncKernelManager):
 @dataclass
 class JobResult:
     """What running one notebook gave: status 'done' or 'failed', seconds, and on failure the
-    failing cell's first lines and the exception."""
+    failing cell's first lines and the exception; ``warnings``: what the kernel wrote to standard error,
+    taken out of the notebook and reported in the terminal."""
 
     status: str
     seconds: float
     cell: str = ""
     error: str = ""
+    warnings: list = field(default_factory=list)  # what the kernel wrote to standard error (not published)
 
 
 #: The default time limit of one notebook, in seconds (``review build --timeout``). Generous: the
 #: slowest notebook takes about 20 s.
 DEFAULT_TIMEOUT = 600
+
+
+def kernel_env(out_dir: Path | str) -> dict:
+    """The environment a build gives its kernels (and the zygote they are forked from), over the caller's:
+    a private, writable configuration folder for matplotlib inside the output folder's cache. A home that
+    cannot be written then makes no warning in a notebook, and no user's ``matplotlibrc`` styles a chart.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The build's output folder.
+
+    Returns
+    -------
+    dict
+        Variables to set (the folder is made if missing).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     env = kernel_env(d)
+    ...     pathlib.Path(env["MPLCONFIGDIR"]).relative_to(d).as_posix()
+    '.cache/matplotlib'
+    """
+    folder = Path(out_dir) / ".cache" / "matplotlib"
+    folder.mkdir(parents=True, exist_ok=True)
+    return {"MPLCONFIGDIR": str(folder)}
 
 
 def run_notebook(
@@ -147,11 +181,12 @@ def run_notebook(
     timeout: float = DEFAULT_TIMEOUT,
     kernel_cmd: list | None = None,
     ipc_parent: str = "",
+    env: dict | None = None,
 ) -> JobResult:
     """Execute ``template`` with ``parameters`` into ``executed`` (working directory ``cwd``).
 
     ``kernel_cmd`` starts the kernel (default: this interpreter's ipykernel); its socket folder is made
-    in ``ipc_parent`` (default /tmp). ``timeout`` limits the
+    in ``ipc_parent`` (default /tmp); ``env`` is set in its environment (:func:`kernel_env`). ``timeout`` limits the
     whole notebook: when it passes, the kernel is stopped (even a stopped or looping one) and the run
     fails with a message saying so."""
     import threading
@@ -163,7 +198,8 @@ def run_notebook(
 
     class Manager(IPCKernelManager):  # this run's kernels: their command, and a handle for the time limit
         def __init__(self, **kwargs):
-            super().__init__(kernel_command=list(kernel_cmd or []), ipc_parent=ipc_parent, **kwargs)
+            super().__init__(kernel_command=list(kernel_cmd or []), ipc_parent=ipc_parent,
+                             kernel_env=dict(env or {}), **kwargs)
             managers.append(self)
 
     expired = threading.Event()

@@ -257,15 +257,17 @@ def proxy(path: str, connection_file: str, wait: float = READY_TIMEOUT) -> int:
 
 
 class Zygote:
-    """The zygote process of one build: ``with Zygote() as z: ...``; ``z.socket`` is its address."""
+    """The zygote process of one build: ``with Zygote() as z: ...``; ``z.socket`` is its address; ``env``
+    holds variables set over the caller's environment."""
 
-    def __init__(self):
+    def __init__(self, env: dict | None = None):
         import subprocess
         import tempfile
 
         self.dir = tempfile.mkdtemp(prefix="rz-", dir="/tmp" if os.path.isdir("/tmp") else None)
         self.socket = os.path.join(self.dir, "zygote.sock")
-        env = dict(os.environ, MPLBACKEND="module://matplotlib_inline.backend_inline")
+        # ``env``: the kernels' own variables (execute.kernel_env), set before the zygote imports matplotlib
+        env = dict(os.environ, MPLBACKEND="module://matplotlib_inline.backend_inline", **(env or {}))
         self.process = subprocess.Popen(
             [sys.executable, "-m", "analysis.pipeline.zygote", "serve", self.socket],
             env=env,
