@@ -14,6 +14,7 @@ matplotlib.use("Agg")
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
+from analysis.errors import UsageError  # noqa: E402
 from analysis.publish import figures  # noqa: E402
 from analysis.record.model import RecordModel, cell_group  # noqa: E402
 from analysis.stats import summaries  # noqa: E402
@@ -102,6 +103,23 @@ def test_good_or_better_plot_draws_the_summary(complete):
     # 1.1, pre-2014 (k = 0..10): residues 3, 4, 5, 3, 4 -> 5 of 11.
     assert data.loc[("1.1", "pre-2014"), "share_min"] == pytest.approx(5 / 11)
     assert len(data) == 9 * 4
+
+
+def test_the_charts_take_the_labels_they_show(complete):
+    """A scope may be named as the chart labels it ("Post-2016", "All 32") or by its key; the same data is drawn.
+    1.1, post-2016 (k = 23..31, grade k % 6): residues 5, 0, 1, 2, 3, 4, 5, 0, 1 -> 4 Good or better of 9
+    (k = 23, 27, 28, 29), counted by hand."""
+    gob = summaries.good_or_better(complete)
+    by_label = figures.drawn(figures.good_or_better_plot(gob, scopes=["Post-2016", "All 32"])).data
+    by_key = figures.drawn(figures.good_or_better_plot(gob, scopes=["post-2016", "all"])).data
+    pd.testing.assert_frame_equal(by_label, by_key)
+    assert by_label.set_index(["indicator", "scope"]).loc[("1.1", "post-2016"), ["min", "max"]].tolist() == [4, 4]
+    dist = summaries.grade_distribution(complete)
+    pd.testing.assert_frame_equal(figures.grade_bars_data(dist, ["Post 2016"]),
+                                  figures.grade_bars_data(dist, ["post-2016"]))
+    figures.grade_bars(dist, scopes=["Post-2016"])  # drew nothing and crashed on NaN before
+    with pytest.raises(UsageError, match="scope 'Post-2017' is not in the data"):
+        figures.good_or_better_plot(gob, scopes=["Post-2017"])
 
 
 def test_profile_against_medians(complete):

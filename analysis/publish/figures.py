@@ -33,6 +33,7 @@ from analysis.files import atomic_path
 __all__ = [
     "GRADE_COLOURS",
     "TEXT_ON",
+    "scope_keys",
     "SCOPE_STYLE",
     "PALETTE",
     "grade_colours",
@@ -306,6 +307,55 @@ def _scope_label(scope: str) -> str:
     return areas.period_group_label(scope) if scope in areas.PERIOD_GROUPS else str(scope)
 
 
+def scope_keys(scopes, available) -> list[str]:
+    """The scopes asked for, as the keys of the data: ``"all"`` and period-group ids, or the labels the charts
+    show (``"All 32"``, ``"Post-2016"``) and other spellings of a group (``"post 2016"``).
+
+    Parameters
+    ----------
+    scopes : iterable of str or None
+        The scopes to draw, in order; None for every scope ``available``.
+    available : iterable of str
+        The scopes the data holds, in its order.
+
+    Returns
+    -------
+    list of str
+        Keys of the data, in the order asked.
+
+    Raises
+    ------
+    UsageError
+        A scope the data does not hold, with the scopes it does.
+
+    Examples
+    --------
+    >>> scope_keys(["Post-2016", "All 32"], ["all", "pre-2014", "post-2016"])
+    ['post-2016', 'all']
+    """
+    available = list(dict.fromkeys(available))
+    if scopes is None:
+        return available
+    if isinstance(scopes, str):
+        scopes = [scopes]
+    keys = []
+    for scope in scopes:
+        key = str(scope)
+        if key not in available:
+            if key.strip().lower() in ("all", _scope_label("all").lower()):
+                key = "all"
+            else:
+                try:
+                    key = areas.match_period_group(key)
+                except areas.UnknownName:
+                    key = None
+        if key not in available:
+            shown = ", ".join(f"{k!r} ({_scope_label(k)})" for k in available)
+            raise UsageError(f"scope {scope!r} is not in the data: it holds {shown}")
+        keys.append(key)
+    return keys
+
+
 #: The longest alt text (characters): one or two sentences; the description holds the detail.
 ALT_LIMIT = 250
 
@@ -366,7 +416,7 @@ def grade_bars_data(distribution: pd.DataFrame, scopes=None) -> pd.DataFrame:
     >>> round(float(part["left"].min()), 4), round(float(part["right"].max()), 4)
     (-0.5312, 0.4688)
     """
-    scopes = list(scopes) if scopes is not None else list(dict.fromkeys(distribution["scope"]))
+    scopes = scope_keys(scopes, distribution["scope"])
     rows = []
     for ind in indicators.INDICATORS:
         for scope in scopes:
@@ -758,7 +808,7 @@ Every share is exact.'
     import matplotlib.pyplot as plt
     import numpy as np
 
-    scopes = list(scopes) if scopes is not None else [s for s in dict.fromkeys(gob["scope"])]
+    scopes = scope_keys(scopes, gob["scope"])
     data = gob[gob["scope"].isin(scopes)].copy()
     data["scope"] = pd.Categorical(data["scope"], scopes, ordered=True)
     data = data.sort_values(["indicator", "scope"]).reset_index(drop=True)
