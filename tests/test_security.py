@@ -461,3 +461,49 @@ def test_headline_findings_read_back_for_the_index_are_sanitised():
     assert "<script" not in shown and "<img" not in shown and "<strong>ok</strong>" in shown
     fake.manifest["jobs"]["review/national"]["results_digest"] = "other"  # not the installed notebook's
     assert b.national_findings(fake) is None
+
+
+# -- a notebook run by hand (papermill, JupyterLab) with output_dir -------------------------------------------------
+def test_a_notebook_by_hand_never_writes_into_data(tmp_path, data_copy):
+    from analysis.errors import UsageError
+    from analysis.report.page import open_report
+
+    for where in (data_copy, data_copy / "record", data_copy.parent):
+        with pytest.raises(UsageError, match="never writes into the data package"):
+            open_report("partnership", "Fife", output_dir=str(where), data=str(data_copy))
+
+
+def test_a_notebook_by_hand_never_writes_into_a_built_output_folder(tmp_path):
+    """papermill -p output_dir reports (or a folder inside it) is refused: the build's manifest would no longer
+    match; the build's own staging folder is the exception. A folder of one's own is written to, and said."""
+    import contextlib
+    import io
+
+    from analysis.errors import UsageError
+    from analysis.report.page import open_report
+
+    built = tmp_path / "reports"
+    (built / "tables").mkdir(parents=True)
+    (built / "manifest.json").write_text(json.dumps({"analysis_code_sha256": "x", "outputs": []}))
+    for where in (built, built / "tables"):
+        with pytest.raises(UsageError, match="an output folder that `review build` manages"):
+            open_report("partnership", "Fife", output_dir=str(where))
+    open_report("partnership", "Fife", output_dir=str(built / ".staging" / "1" / "partnership-fife" / "out"))
+    said = io.StringIO()
+    with contextlib.redirect_stdout(said):
+        open_report("partnership", "Fife", output_dir=str(tmp_path / "mine"))
+    assert f"written to {(tmp_path / 'mine').resolve()}" in said.getvalue()
+
+
+def test_papermill_by_hand_into_the_published_folder_writes_nothing(tmp_path):
+    """The case as a user meets it: papermill with -p output_dir pointing at a built folder fails in its first
+    cell, and not one file of that folder changes."""
+    built = tmp_path / "reports"
+    built.mkdir()
+    (built / "manifest.json").write_text(json.dumps({"analysis_code_sha256": "x", "outputs": []}))
+    before = {p: p.read_bytes() for p in built.rglob("*") if p.is_file()}
+    run = subprocess.run([sys.executable, "-m", "papermill", str(ROOT / "notebooks" / "partnership.ipynb"),
+                          str(tmp_path / "out.ipynb"), "-p", "output_dir", str(built), "--no-progress-bar"],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode != 0 and "manages" in run.stderr + run.stdout
+    assert {p: p.read_bytes() for p in built.rglob("*") if p.is_file()} == before

@@ -93,6 +93,8 @@ class Page:
         self.grades_file = (None if grades is None or isinstance(grades, str) and not grades
                             else grades if isinstance(grades, GradeTable) else read_grade_table(grades))
         self.output_dir = Path(output_dir) if output_dir else None
+        if self.output_dir is not None:
+            _check_output_dir(self.output_dir, data_dir)
         path = self.grades_file.path if self.grades_file else None
         self.cache_dir = Path(cache) if cache else default_out_dir(path) / ".cache" / "results"
         self.data_dir = str(data_dir) if data_dir else None
@@ -624,6 +626,42 @@ class StatementsPage(Page):
 
 #: The page of each notebook kind (:data:`analysis.report.kinds.KINDS`; a test checks they agree).
 PAGES: dict[str, type[Page]] = {cls.kind: cls for cls in (ReviewPage, PeriodGroupPage, PartnershipPage, StatementsPage)}
+
+
+#: The folder of a build's staging: the one place inside an output folder a notebook writes into.
+STAGING = ".staging"
+
+
+def _check_output_dir(output_dir: Path, data_dir) -> None:
+    """Where a notebook run by hand (papermill, JupyterLab) may write its tables and figures: never into a
+    data package or a folder holding one, and never into an output folder ``review build`` manages (one with
+    its manifest), except through that build's staging folder; said in the notebook's output otherwise."""
+    from analysis import config
+
+    out = output_dir.resolve()
+    data = Path(data_dir).resolve() if data_dir else config.DATA_DIR.resolve()
+    if out == data or data in out.parents or out in data.parents:
+        raise UsageError(f"output_dir {output_dir}: a notebook never writes into the data package {data} or a "
+                         "folder holding it; choose another folder")
+    if STAGING in out.parts:  # the build's own kernels: it installs their outputs and writes the manifest
+        return
+    for folder in (out, *out.parents):
+        if _is_build_folder(folder):
+            raise UsageError(f"output_dir {output_dir} is inside {folder}, an output folder that `review build` "
+                             "manages (it has its manifest): files written there by hand would not match it. Use "
+                             "`review run` for one notebook, or give another folder")
+    print(f"Tables and figures of this notebook are written to {out}")
+
+
+def _is_build_folder(folder: Path) -> bool:
+    """Does ``folder`` hold a manifest written by ``review build`` (a JSON object with its code digest)?"""
+    import json
+
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(manifest, dict) and "analysis_code_sha256" in manifest and "outputs" in manifest
 
 
 def open_report(
