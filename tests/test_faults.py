@@ -286,3 +286,29 @@ def test_kernels_have_a_private_matplotlib_folder_even_when_home_cannot_be_writt
     assert summary.failed == [] and not any("warning:" in line for line in lines), lines
     shown = (published / "notebooks/partnership/angus.ipynb").read_text()
     assert f"configdir {published / '.cache' / 'matplotlib'}" in shown
+
+
+def test_a_template_saved_from_jupyterlab_changes_nothing_published(base, published, tmp_path):
+    """JupyterLab stores outputs, execution counts and the kernel's language details on Ctrl+S; a template saved
+    that way with no edit keeps every notebook's key (a rebuild skips) and, forced, publishes the same files."""
+    folder = tmp_path / "templates"
+    shutil.copytree(config.NOTEBOOKS_DIR, folder)
+    path = folder / "partnership.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    for n, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
+        cell.execution_count = n + 1
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="an experiment's output\n")]
+        cell.metadata["scrolled"] = True
+    nb.metadata["language_info"] = {"name": "python", "version": "3.11.7", "mimetype": "text/x-python",
+                                    "file_extension": ".py", "codemirror_mode": {"name": "ipython", "version": 3}}
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    nbformat.write(nb, path)
+    assert path.read_bytes() != (config.NOTEBOOKS_DIR / "partnership.ipynb").read_bytes()
+    before = _published(published)
+    again = b.build(_jobs(), out_dir=published, progress=lambda s: None, data_dir=base["data"], templates=folder)
+    assert again.failed == [] and again.count("skipped") == 2  # the same keys
+    forced = b.build(_jobs(), out_dir=published, force=True, progress=lambda s: None, data_dir=base["data"],
+                     templates=folder)
+    assert forced.failed == [] and forced.count("done") == 2
+    assert _published(published) == before  # the same notebooks, pages, tables and figures
+    assert "an experiment's output" not in (published / "notebooks/partnership/angus.ipynb").read_text()

@@ -55,9 +55,72 @@ from analysis.report.kinds import KINDS, Job, job_for, order_key, plan
 
 __all__ = ["Job", "plan", "job_for", "build", "BuildSummary", "BuildContext", "BuildState", "prepare", "compute",
            "plan_job", "install", "finish", "environment", "code_digest", "BuildError", "Interrupted",
-           "template_parameters", "parameters_for"]
+           "template_parameters", "template_bytes", "template_digest", "parameters_for"]
 
 # -- parameters ----------------------------------------------------------------------------------------------
+def template_bytes(path: Path | str) -> bytes:
+    """A template as the build runs and fingerprints it: without what JupyterLab stores when it is saved
+    (outputs, execution counts, cell metadata but tags, widget state, the kernel's language details). A
+    save without edits then changes neither a notebook's key nor anything it publishes; a clean template
+    (as committed: ``tools/check_templates.py``) is its own bytes.
+
+    Parameters
+    ----------
+    path : str or Path
+        A template (``notebooks/<kind>.ipynb``).
+
+    Returns
+    -------
+    bytes
+        The template's cells and kernel, written as nbformat writes a notebook.
+
+    Examples
+    --------
+    >>> from analysis import config
+    >>> path = config.NOTEBOOKS_DIR / "partnership.ipynb"
+    >>> template_bytes(path) == path.read_bytes()
+    True
+    """
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+        tags = cell.metadata.get("tags")
+        cell.metadata = nbformat.NotebookNode({"tags": tags} if tags else {})
+    meta = nb.metadata
+    kept = {key: meta[key] for key in ("kernelspec", "title") if key in meta}
+    if "language_info" in meta:
+        kept["language_info"] = {"name": meta["language_info"].get("name", "python")}
+    nb.metadata = nbformat.NotebookNode(kept)
+    return (nbformat.writes(nb) + "\n").encode("utf-8")
+
+
+def template_digest(path: Path | str) -> str:
+    """SHA-256 of :func:`template_bytes`: the template's fingerprint in a notebook's key and the manifest.
+
+    Parameters
+    ----------
+    path : str or Path
+        A template.
+
+    Returns
+    -------
+    str
+        64 hexadecimal digits.
+
+    Examples
+    --------
+    >>> from analysis import config
+    >>> len(template_digest(config.NOTEBOOKS_DIR / "review.ipynb"))
+    64
+    """
+    import hashlib
+
+    return hashlib.sha256(template_bytes(path)).hexdigest()
+
+
 def template_parameters(path: Path | str) -> dict:
     """The parameters the template at ``path`` declares in its ``parameters`` cell: name -> inferred
     type, parsed by papermill's public ``inspect_notebook`` (no kernel). A build keeps the results in
@@ -110,12 +173,15 @@ def _run_job(job: Job, template: str, out_dir: str, params: dict, staging: str, 
     from analysis.pipeline.execute import export_html, kernel_env, run_notebook
 
     staging_dir = Path(staging)
+    staging_dir.mkdir(parents=True, exist_ok=True)
     executed = staging_dir / "notebook.ipynb"
+    clean = staging_dir / "template.ipynb"  # what JupyterLab stores on a save is not run, nor published
+    clean.write_bytes(template_bytes(template))
     # the kernel starts where the executed notebook will live, so its relative paths (``cache``,
     # ``output_dir``, ``grades``) resolve the same when it is re-run there (nbval, JupyterLab)
     home = Path(out_dir) / Path(job.notebook_path).parent
     home.mkdir(parents=True, exist_ok=True)
-    result = run_notebook(Path(template), executed, params, home, timeout=timeout, kernel_cmd=kernel_cmd,
+    result = run_notebook(clean, executed, params, home, timeout=timeout, kernel_cmd=kernel_cmd,
                           ipc_parent=ipc_parent, env=kernel_env(out_dir))
     if result.status == "done":
         try:
@@ -640,7 +706,7 @@ def compute(ctx: BuildContext, state: BuildState, job: Job) -> dict:
 
 def declared_parameters(ctx: BuildContext, state: BuildState, job: Job) -> dict:
     """The parameters the job's template declares (from ``.cache/templates.json`` while its hash is unchanged)."""
-    digest = _sha256(ctx.template(job))
+    digest = template_digest(ctx.template(job))
     if digest not in state.declared:
         state.declared[digest] = template_parameters(ctx.template(job))
     return state.declared[digest]
@@ -657,7 +723,8 @@ def plan_job(ctx: BuildContext, state: BuildState, job: Job) -> bool:
     state.params[job.id] = params = parameters_for(job, declared_parameters(ctx, state, job), rel(ctx.grades_copy),
                                                    rel(".cache/results"), rel(f"{staging_rel}/out"), data)
     # the key leaves out output_dir: its staging folder is named for this process
-    state.keys[job.id] = _digest(_sha256(ctx.template(job)), {k: v for k, v in params.items() if k != "output_dir"},
+    state.keys[job.id] = _digest(template_digest(ctx.template(job)),
+                                 {k: v for k, v in params.items() if k != "output_dir"},
                                  entry["digest"], ctx.code, ctx.env)
     previous = state.manifest["jobs"].get(job.id, {})
     if not ctx.force and previous.get("key") == state.keys[job.id] and _outputs_intact(ctx.out_dir, previous):
@@ -680,7 +747,7 @@ def install(ctx: BuildContext, state: BuildState, job: Job, result: dict) -> dic
                 "slug": job.slug,
                 "subject": job.subject,
                 "template": f"notebooks/{job.kind}.ipynb",
-                "template_sha256": _sha256(ctx.template(job)),
+                "template_sha256": template_digest(ctx.template(job)),
                 "parameters": {k: v for k, v in state.params[job.id].items()
                                if k not in ("cache", "output_dir", "data")},
                 "data_basis": ctx.header["data_basis"],
