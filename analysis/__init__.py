@@ -24,9 +24,9 @@ What a researcher calls is here by name, imported on first use (importing the pa
 
 from importlib import import_module
 
-__version__ = "0.2.0"
+__version__ = "0.2.1.dev0"
 #: The date ``__version__`` was released (YYYY-MM-DD), or "" for a development version; ``review release`` sets both.
-__released__ = "2026-12-07"
+__released__ = ""
 
 #: The names a researcher uses, and the module each comes from.
 _FACE = {

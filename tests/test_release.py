@@ -32,8 +32,15 @@ def test_an_invalid_citation_is_caught():
 
 def test_one_version_and_one_licence_everywhere():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    from analysis import __version__
+    from analysis import __released__, __version__
+    from analysis.pipeline.revisions import read_releases
 
-    assert _citation()["version"] == project["version"] == __version__
+    assert project["version"] == __version__
+    # the citation names a release: this one, or between releases (a development version) the last one
+    releases = read_releases(ROOT)
+    cited = __version__ if __released__ or not releases else releases[-1].version
+    assert _citation()["version"] == cited
+    if releases and cited == releases[-1].version:
+        assert str(_citation()["date-released"]) == releases[-1].date
     assert _citation()["license"] == project["license"] == "MIT"
     assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")

@@ -31,7 +31,7 @@ BASE = {"tables/claims.csv": "1", "tables/statements.csv": "2", "tables/possible
 
 
 # -- versions and records ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("bad", ["1.0", "v1.0.0", "01.2.3", "1.2.3.dev0", "1.2.3 ", ""])
+@pytest.mark.parametrize("bad", ["1.0", "v1.0.0", "01.2.3", "1.2.3.dev0", "1.2.3 ", "1.2.3\n", ""])
 def test_a_release_version_is_major_minor_patch(bad):
     with pytest.raises(ReviewError, match="not a release version"):
         rv.version_key(bad)
@@ -77,6 +77,28 @@ def test_a_changed_chart_is_named_once_and_unchanged_verdicts_are_said():
         "No grade the record fixes, and no range of possible grades, changed.",
     ]
     assert d["total"] == len(BASE) - 1  # the index page is the site's own
+
+
+def test_a_changed_reference_table_or_template_is_a_revision_and_says_so():
+    old = _manifest(BASE)
+    new = _manifest(dict(BASE, **{"tables/claims.csv": "n"}))
+    new["data_files"] = dict(new["data_files"], **{"datapackage.json": "other licence text"})
+    old["jobs"] = {"review/national": {"template_sha256": "t1"}}
+    new["jobs"] = {"review/national": {"template_sha256": "t2"}}
+    d = rv.describe_changes(old, new)
+    assert d["kind"] == "revision"
+    assert d["why"] == ["the data package's reference tables or description changed (datapackage.json)",
+                        "the notebooks' templates changed"]
+
+
+def test_pages_that_state_the_version_are_counted_not_listed():
+    first = rv.Release("0.2.0", "2026-12-07", _manifest(BASE))
+    building = _manifest(dict(BASE, **{"html/review/national.html": "v"}), code="c2", version="0.3.0",
+                         date="2027-02-01")
+    page = revisions_html(building, [first])
+    assert "<li>No table or chart changed.</li>" in page
+    assert "<li>1 page, executed notebook or spreadsheet changed: each states the version" in page
+    assert "html/review/national.html" not in page
 
 
 def test_a_changed_record_is_a_correction():
@@ -150,6 +172,8 @@ def test_the_changelog_section_becomes_the_release_and_a_new_one_opens():
 @pytest.mark.parametrize("version, date, setup, message", [
     ("1.0", None, None, "not a release version"),
     ("9.0.0", "2027-02-30", None, "not a date"),
+    ("9.0.0", "20270105", None, "not a date"),
+    ("9.0.0", "2027-W01-1", None, "not a date"),
     ("0.0.1", None, "record", "not above the last release"),
     ("9.0.0", None, "dirty", "uncommitted changes"),
     ("9.0.0", None, "tag", "exists already"),

@@ -841,7 +841,7 @@ def finish(ctx: BuildContext, state: BuildState) -> BuildSummary:
     write_spreadsheets(ctx.out_dir, {**state.manifest, **ctx.header})  # the review's tables, ODS and XLSX
     # the site's pages last: the revisions page compares every output above with the last release's
     write_site(ctx.out_dir, _manifest_of(ctx.out_dir, state.manifest, ctx.header), national_findings(state),
-               read_releases(), published=ctx.published)
+               read_releases() if ctx.published else [], published=ctx.published)
     if data_file_hashes(ctx.data_dir) != ctx.data_files:
         raise BuildError("data/ changed during the build; outputs may not match the data")
     _write_manifest(ctx.out_dir, state.manifest, ctx.header)

@@ -168,7 +168,9 @@ def release(version: str, date: str | None = None, progress=print, n_jobs: int |
     root = config.PROJ_ROOT
     version_key(version)
     date = date or dt.datetime.now(dt.UTC).date().isoformat()
-    try:
+    try:  # YYYY-MM-DD and nothing else (fromisoformat alone takes 20270105 and 2027-W01-1 too)
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+            raise ValueError(date)
         dt.date.fromisoformat(date)
     except ValueError:
         raise ReviewError(f"release: {date!r} is not a date (give YYYY-MM-DD)") from None

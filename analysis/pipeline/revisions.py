@@ -95,7 +95,7 @@ def version_key(version: str) -> tuple[int, int, int]:
     >>> sorted(["0.10.0", "0.9.1", "1.0.0"], key=version_key)
     ['0.9.1', '0.10.0', '1.0.0']
     """
-    match = _VERSION.match(str(version))
+    match = _VERSION.fullmatch(str(version))
     if not match:
         raise ReviewError(f"{version!r} is not a release version: give MAJOR.MINOR.PATCH, for example 0.2.0")
     return tuple(int(g) for g in match.groups())
@@ -135,7 +135,7 @@ def release_record(manifest: dict, version: str, date: str) -> dict:
     ('0.1.0', ['tables/a.csv'], False)
     """
     version_key(version)
-    if not _DATE.match(str(date)):
+    if not _DATE.fullmatch(str(date)):
         raise ReviewError(f"{date!r} is not a date: give YYYY-MM-DD")
     kept = {k: v for k, v in manifest.items() if k not in ("git_commit", "git_dirty", "outputs")}
     kept["outputs"] = [o for o in manifest.get("outputs", []) if o.get("path") not in SITE_OUTPUTS]
@@ -177,7 +177,7 @@ def read_releases(root: Path | str | None = None) -> list[Release]:
             raise ReviewError(f"{path}: a release record is a JSON object with version, date and manifest")
         version, date = str(record.get("version", "")), str(record.get("date", ""))
         version_key(version)
-        if path.stem != version or not _DATE.match(date):
+        if path.stem != version or not _DATE.fullmatch(date):
             raise ReviewError(f"{path}: version {version!r} and date {date!r} must be the file's name and YYYY-MM-DD")
         releases.append(Release(version, date, record["manifest"]))
     return sorted(releases, key=lambda r: version_key(r.version))
@@ -315,7 +315,7 @@ def _name(path: str) -> str:
     """A reader's name for an output: a chart once for its PNG, SVG, CSV and text files."""
     if path.startswith("figures/"):
         stem = path.rsplit(".", 1)[0]
-        return stem.removesuffix("-description").removesuffix("-alt")
+        return stem.removesuffix("-description")
     return path
 
 
@@ -331,7 +331,7 @@ def describe_changes(old: dict, new: dict) -> dict:
     -------
     dict
         ``why`` (list of str: what changed in the inputs, in words), ``kind`` ("correction" when the
-        record's data changed, else "revision"), ``groups`` (dict: tables, charts, pages, notebooks,
+        record's tables (record/) changed, else "revision"), ``groups`` (dict: tables, charts, pages, notebooks,
         spreadsheets, other files -> sorted names of the outputs changed, added or removed),
         ``unchanged`` (list of str: sentences on key results that did not move) and ``total`` (the
         number of outputs compared).
@@ -339,20 +339,27 @@ def describe_changes(old: dict, new: dict) -> dict:
     Examples
     --------
     >>> a = {"jobs": {}, "outputs": [{"path": "tables/claims.csv", "sha256": "1"},
-    ...                              {"path": "figures/trend.png", "sha256": "2"}], "data_files": {"x": "1"}}
+    ...      {"path": "figures/trend.png", "sha256": "2"}], "data_files": {"record/cell_grades.csv": "1"}}
     >>> b = {"jobs": {}, "outputs": [{"path": "tables/claims.csv", "sha256": "1"},
-    ...                              {"path": "figures/trend.png", "sha256": "3"}], "data_files": {"x": "2"}}
+    ...      {"path": "figures/trend.png", "sha256": "3"}], "data_files": {"record/cell_grades.csv": "2"}}
     >>> d = describe_changes(a, b)
     >>> d["kind"], d["groups"], d["unchanged"]
     ('correction', {'charts': ['figures/trend']}, ["No verdict on the readings of the review's conclusions changed."])
     """
     report = compare_manifests(old, new)
     data_changed = _changed(old.get("data_files", {}), new.get("data_files", {}))
+    record_changed = [f for f in data_changed if f.startswith("record/")]
     why = []
-    if data_changed:
-        why.append("the public record was corrected or extended (" + ", ".join(data_changed) + ")")
+    if record_changed:
+        why.append("the public record was corrected or extended (" + ", ".join(record_changed) + ")")
+    if set(data_changed) - set(record_changed):
+        why.append("the data package's reference tables or description changed ("
+                   + ", ".join(f for f in data_changed if f not in record_changed) + ")")
     if old.get("analysis_code_sha256") != new.get("analysis_code_sha256"):
         why.append("the package's methods or page texts changed")
+    templates = {j: e.get("template_sha256") for j, e in old.get("jobs", {}).items()}
+    if any(templates.get(j) not in (None, e.get("template_sha256")) for j, e in new.get("jobs", {}).items()):
+        why.append("the notebooks' templates changed")
     if _env_differences(old.get("environment", {}), new.get("environment", {})):
         why.append("the versions of the software it is built with changed")
     moved = [line.path for line in report.lines if line.status != "same" and line.path not in SITE_OUTPUTS]
@@ -361,6 +368,6 @@ def describe_changes(old: dict, new: dict) -> dict:
         groups.setdefault(_group(path), set()).add(_name(path))
     paths = {line.path for line in report.lines}
     unchanged = [text for table, text in _KEY_TABLES if table in paths and table not in moved]
-    return {"why": why, "kind": "correction" if data_changed else "revision",
+    return {"why": why, "kind": "correction" if record_changed else "revision",
             "groups": {g: sorted(names) for g, names in groups.items()}, "unchanged": unchanged,
             "total": len([p for p in paths if p not in SITE_OUTPUTS])}

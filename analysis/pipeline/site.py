@@ -314,6 +314,8 @@ def accessibility_html(manifest: dict) -> str:
 
 _GROUP_WORDS = (("tables", "table"), ("charts", "chart"), ("pages", "page"), ("spreadsheets", "spreadsheet"),
                 ("notebooks", "executed notebook"), ("other files", "other file"))
+#: Outputs that state the version (pages, notebooks, the spreadsheets' cover): counted, not listed.
+_VERSIONED = ("pages", "notebooks", "spreadsheets")
 
 
 def _count(n: int, noun: str) -> str:
@@ -346,10 +348,16 @@ def _changes_html(old: dict | None, new: dict) -> str:
     parts.append("<ul>")
     for group, words in _GROUP_WORDS:
         names = d["groups"].get(group)
-        if names:
+        if names and group not in _VERSIONED:
             shown = ", ".join(f"<code>{html.escape(n)}</code>" for n in names[:12])
             more = f" and {len(names) - 12} more" if len(names) > 12 else ""
             parts.append(f"<li>{_count(len(names), words)} changed: {shown}{more}</li>")
+    if not any(d["groups"].get(g) for g, _ in _GROUP_WORDS if g not in _VERSIONED):
+        parts.append("<li>No table or chart changed.</li>")
+    versioned = sum(len(d["groups"].get(g, [])) for g in _VERSIONED)
+    if versioned:
+        parts.append(f"<li>{_count(versioned, 'page, executed notebook or spreadsheet')} changed: each states the "
+                     "version it belongs to, so every release changes them.</li>")
     parts.append("</ul>")
     return "\n".join(parts)
 
@@ -389,11 +397,11 @@ def revisions_html(manifest: dict, releases: list | None = None, published: bool
         "to the public record (a grade, count or statement added or corrected, with its source); a "
         "<strong>revision</strong> follows a change to how the record is analysed or presented.</p>"]
     if not published:
-        parts += ["<p>These pages are not the published set: they were built from other data "
-                  f"({html.escape(str(manifest.get('data_basis') or 'another data package'))}) by version "
-                  f"{html.escape(version)} of the package. Releases and their revisions are those of the published "
-                  "set, and are listed on its own revisions page.</p>", "</main>", _footer(), "</body>", "</html>",
-                  ""]
+        parts += ["<p>These pages are not the published set: they were built by version "
+                  f"{html.escape(version)} of the package from a complete grade table or another data package "
+                  f"(data basis: {html.escape(str(manifest.get('data_basis') or 'not recorded'))}). Releases and "
+                  "their revisions are those of the published set, and are listed on its own revisions page.</p>",
+                  "</main>", _footer(), "</body>", "</html>", ""]
         return "\n".join(parts)
     if date:
         parts.append(f"<p>These pages are <strong>version {html.escape(version)}</strong>, released "
