@@ -249,3 +249,16 @@ def test_review_release_refuses_a_bad_version_from_the_command_line(capsys):
     assert main(["release", "0.0.1", "--date", "2026-13-01"]) == 2
     assert "not a date" in capsys.readouterr().err
     assert (ROOT / "analysis" / "__init__.py").read_bytes() == before
+
+
+def test_the_release_build_and_a_later_build_write_the_same_revisions_page():
+    """During a release the page is written before the release's record exists (the release is compared
+    live); a later build reads the record instead. Both must give the same bytes, or the released page would
+    not match a rebuild of it."""
+    first = rv.Release("0.2.0", "2026-12-07", _manifest(BASE))
+    building = dict(_manifest(dict(BASE, **{"tables/claims.csv": "n", "index.html": "new"}), code="c2",
+                              version="0.3.0", date="2027-02-01"), git_commit="abc", git_dirty=False)
+    during = revisions_html(building, [first])
+    record = rv.release_record(building, "0.3.0", "2027-02-01")
+    after = revisions_html(building, [first, rv.Release("0.3.0", "2027-02-01", record["manifest"])])
+    assert during == after and "<h2>Version 0.3.0, 1 February 2027</h2>" in after
