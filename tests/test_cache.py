@@ -119,9 +119,9 @@ def test_a_planted_pickle_runs_no_code_and_is_computed_again(tmp_path, table):
 @pytest.mark.parametrize(
     "text",
     [
-        '{"format": "review-result/1", "value": {"frame": {"columns": ["a"]}}}',
+        '{"format": "review-result/2", "value": {"frame": {"columns": ["a"]}}}',
         '{"format": "other"}',
-        '{"format": "review-result/1", "key": "KEY", "value": {"value": {"__class__": "os.system"}}}',
+        '{"format": "review-result/2", "key": "KEY", "value": {"value": {"__class__": "os.system"}}}',
         "[1, 2",
         "",
     ],
@@ -178,3 +178,26 @@ def test_only_a_notebook_that_writes_outputs_writes_entries(tmp_path):
     assert not open_report(
         "partnership", "Fife", cache=str(tmp_path / "elsewhere"), output_dir=str(out / "x")
     ).model.cache.writable
+
+
+def test_a_value_edited_with_its_key_kept_is_discarded_not_served(tmp_path, table):
+    """The entry stays well formed (format, key, a value that decodes) but one grade of its value is changed: the
+    digest written with it no longer matches, so the edit is discarded with a warning and the true value served."""
+    import json
+
+    folder = tmp_path / "results"
+    value = summaries.median_grade(_model(table, folder))
+    (entry,) = folder.glob("*.json")
+    doc = json.loads(entry.read_text())
+    columns = doc["value"]["frame"]["columns"]
+    low = doc["value"]["frame"]["data"][columns.index("median_low")]  # the lower median of the first row
+    grades = low.get("categories") or list(scale.GRADES)
+    low["values"][0] = next(g for g in grades if g != low["values"][0])
+    entry.write_text(json.dumps(doc))
+    cache.decode(doc["value"])  # the edited value is itself a valid value: only the digest tells
+    with pytest.raises(cache.CacheError, match="does not match the digest"):
+        cache.ResultsCache(folder, "").read(entry.stem)
+    again = _model(table, folder)
+    with pytest.warns(UserWarning, match="does not match the digest"):
+        assert_frame_equal(summaries.median_grade(again), value, check_exact=True)
+    assert again.cache.misses == 1

@@ -13,8 +13,9 @@ table or code never reads an old result. ``review build`` fills the cache of its
 Values are written as JSON: every frame column with its dtype (categories and their order, nullable
 integers, floats with NaN, tuples), so a frame read back is equal to the one written
 (``pandas.testing.assert_frame_equal``), and reading a file back can never run code. Entries are
-written beside their final name and renamed into place. A file that is not a valid entry
-(truncated, edited, planted) is discarded with a warning and the result computed again.
+written beside their final name and renamed into place, with the SHA-256 of the value, checked when
+it is read. A file that is not a valid entry (truncated, edited, planted, or a value changed with its
+key kept) is discarded with a warning and the result computed again.
 
 Why not ``joblib.Memory``: it stores results with pickle (its only format), keys functions by their
 source text rather than by the data files, and writes outside any folder we choose to guard; what we
@@ -36,7 +37,7 @@ import pandas as pd
 __all__ = ["FORMAT", "CacheError", "encode", "decode", "value_digest", "ResultsCache", "cached", "source_key",
            "source_key_of"]
 
-FORMAT = "review-result/1"
+FORMAT = "review-result/2"
 
 
 class CacheError(ValueError):
@@ -202,6 +203,13 @@ def decode(data):
         frame.columns = columns
         return frame
     raise CacheError(f"unknown kind {kind!r}")
+
+
+def _value_sha256(encoded) -> str:
+    """SHA-256 of an entry's encoded value in one canonical JSON form: written with the entry and checked when it
+    is read, so a value edited in place (its key kept) is discarded, not served."""
+    text = json.dumps(encoded, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def value_digest(value) -> str:
@@ -388,6 +396,12 @@ class ResultsCache:
         if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("key") != key:
             raise CacheError(f"{path}: not a {FORMAT} entry for this key")
         try:
+            intact = doc["value_sha256"] == _value_sha256(doc["value"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CacheError(f"{path}: damaged ({type(exc).__name__}: {exc})") from None
+        if not intact:
+            raise CacheError(f"{path}: its value does not match the digest written with it (edited?)")
+        try:
             return decode(doc["value"])
         except (KeyError, TypeError, ValueError) as exc:
             raise CacheError(f"{path}: damaged ({type(exc).__name__}: {exc})") from None
@@ -405,7 +419,9 @@ class ResultsCache:
             The result, as :func:`encode` accepts it.
         """
         path = self.path(key)
-        doc = {"format": FORMAT, "key": key, "function": name, "value": encode(value)}
+        encoded = encode(value)
+        doc = {"format": FORMAT, "key": key, "function": name, "value_sha256": _value_sha256(encoded),
+               "value": encoded}
         from analysis.files import write_atomic
 
         write_atomic(path, json.dumps(doc, allow_nan=False), per_process=True)
