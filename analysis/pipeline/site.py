@@ -43,6 +43,11 @@ def _head(title: str) -> list[str]:
             f"<title>{html.escape(title)}</title>", f"<style>{_STYLE}</style>", "</head>", "<body>", "<main>"]
 
 
+def _document(title: str, body: list[str]) -> str:
+    """A site page: the head (title, style, the security policy), ``body`` inside ``main``, the footer."""
+    return "\n".join(_head(title) + body + ["</main>", _footer(), "</body>", "</html>", ""])
+
+
 def _footer() -> str:
     return (f'<footer><p><small>{_link("index.html", "All pages")} · {_link("quality.html", "Quality and methods")}'
             f' · {_link("revisions.html", "Revisions and corrections")}'
@@ -68,7 +73,7 @@ def index_html(manifest: dict, findings: list[str] | None = None) -> str:
         by_kind.setdefault(entry.get("kind"), []).append(entry)
     basis = sorted({e.get("data_basis", "") for e in jobs.values() if e.get("data_basis")})
     title = "Joint inspections of services for children and young people in Scotland, 2012-2017"
-    parts = _head(title) + [
+    parts = [
              f"<h1>{html.escape(title)}</h1>",
              '<p class="lede">The Care Inspectorate led 32 joint inspections of services for children and young '
              "people, one in each community planning partnership, grading nine quality indicators on a six-point "
@@ -141,8 +146,7 @@ def index_html(manifest: dict, findings: list[str] | None = None) -> str:
         f"limitations and how to reproduce them; {_link('revisions.html', 'revisions and corrections')} lists "
         "each release and what changed in it.</p>"
     )
-    parts += ["</main>", _footer(), "</body>", "</html>", ""]
-    return "\n".join(parts)
+    return _document(title, parts)
 
 
 def quality_html(manifest: dict) -> str:
@@ -255,11 +259,10 @@ def quality_html(manifest: dict) -> str:
          "<dt>Fragility</dt><dd>The fewest rows of the record that would have to be wrong to overturn a "
          "decided verdict.</dd></dl>"),
     ]
-    parts = _head(title) + [f"<h1>{html.escape(title)}</h1>"]
+    parts = [f"<h1>{html.escape(title)}</h1>"]
     for heading, body in sections:
         parts += [f"<h2>{html.escape(heading)}</h2>", body]
-    parts += ["</main>", _footer(), "</body>", "</html>", ""]
-    return "\n".join(parts)
+    return _document(title, parts)
 
 
 def accessibility_html(manifest: dict) -> str:
@@ -308,8 +311,7 @@ def accessibility_html(manifest: dict) -> str:
         "<p>These pages are partially compliant with WCAG 2.2 AA: no failures are found by automated testing, "
         "but they have not had a full manual audit.</p>",
     ]
-    parts = _head(title) + [f"<h1>{html.escape(title)}</h1>", *body, "</main>", _footer(), "</body>", "</html>", ""]
-    return "\n".join(parts)
+    return _document(title, [f"<h1>{html.escape(title)}</h1>", *body])
 
 
 _GROUP_WORDS = (("tables", "table"), ("charts", "chart"), ("pages", "page"), ("spreadsheets", "spreadsheet"),
@@ -390,7 +392,7 @@ def revisions_html(manifest: dict, releases: list | None = None, published: bool
     releases = list(releases or [])
     version, date = str(manifest.get("package_version", "")), str(manifest.get("release_date") or "")
     title = "Revisions and corrections"
-    parts = _head(title) + [
+    parts = [
         f"<h1>{html.escape(title)}</h1>",
         "<p class=\"lede\">Each release of these pages, newest first, with what changed in the published tables, "
         "charts and pages since the release before it, and why. A <strong>correction</strong> follows a change "
@@ -400,9 +402,8 @@ def revisions_html(manifest: dict, releases: list | None = None, published: bool
         parts += ["<p>These pages are not the published set: they were built by version "
                   f"{html.escape(version)} of the package from a complete grade table or another data package "
                   f"(data basis: {html.escape(str(manifest.get('data_basis') or 'not recorded'))}). Releases and "
-                  "their revisions are those of the published set, and are listed on its own revisions page.</p>",
-                  "</main>", _footer(), "</body>", "</html>", ""]
-        return "\n".join(parts)
+                  "their revisions are those of the published set, and are listed on its own revisions page.</p>"]
+        return _document(title, parts)
     if date:
         parts.append(f"<p>These pages are <strong>version {html.escape(version)}</strong>, released "
                      f"{html.escape(long_date(date))}.</p>")
@@ -421,9 +422,8 @@ def revisions_html(manifest: dict, releases: list | None = None, published: bool
         parts += [f"<h2>Version {html.escape(v)}, {html.escape(long_date(d))}</h2>",
                   _changes_html(entries[i - 1][2] if i else None, m)]
     parts += ["<p>What changed in the package that builds these pages is in its changelog "
-              "(<code>CHANGELOG.md</code>); each release is tagged in the package's repository.</p>", "</main>",
-              _footer(), "</body>", "</html>", ""]
-    return "\n".join(parts)
+              "(<code>CHANGELOG.md</code>); each release is tagged in the package's repository.</p>"]
+    return _document(title, parts)
 
 
 def write_index(out_dir: Path | str, manifest: dict, findings: list[str] | None = None) -> Path:
