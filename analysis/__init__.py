@@ -35,7 +35,7 @@ _FACE = {
     "summaries": "analysis.stats.summaries", "statements": "analysis.stats.statements",
     "claims": "analysis.stats.claims", "exact": "analysis.stats.exact", "trends": "analysis.stats.trends",
     "trend_bounds": "analysis.stats.trend_bounds", "settle": "analysis.stats.settle",
-    "fragility": "analysis.stats.fragility", "whatif": "analysis.stats.whatif",
+    "fragility": "analysis.stats.fragility", "whatif": "analysis.stats.whatif", "power": "analysis.stats.power",
     "figures": "analysis.publish.figures",
     "present": "analysis.publish.present",
     # functions and classes

@@ -9,8 +9,10 @@ from analysis.report import shown
 EXPECTED = {
     "partnership": [
         "summaries.partnership_grades(model, record, partnership)",
+        "statements.conflicts_of(model, partnership)",
         "summaries.published_counts(model, record, partnership)",
         "summaries.partnership_profile(model, partnership)",
+        "summaries.partnership_ties(model, partnership)",
     ],
     "period_group": [
         "areas.schedule(period_group)",
@@ -23,6 +25,7 @@ EXPECTED = {
         "statements.evaluate_statements(record, model)",
         "statements.conflicts_table(model)",
         "claims.evaluate_claims(record, model)",
+        "claims.deciding_quantities(record, model)",
         "settle.what_would_settle(record, model)",
         "settle.settle_witnesses(record, model)",
         "fragility.fragility(record, model)",
@@ -39,7 +42,9 @@ def test_each_template_lists_the_calls_its_cells_make():
     for call in ("scale.grade_table()", "record.staff_survey", "record.headline_counts",
                  "summaries.all_good_or_better(model)", "trend_bounds.trend_bounds(model)",
                  "trends.trend_tests(model.grade_table)", "settle.what_would_settle(record, model)",
-                 "claims.trend_summary(bounds['bounds'], claims.evaluate_claims(record, model))"):
+                 "claims.trend_summary(bounds['bounds'], claims.evaluate_claims(record, model))",
+                 "statements.evaluate_statements(record, model)", "trends.witness_one_sided(bounds)",
+                 "power.trend_power(shift=1.0)"):
         assert call in review
     assert not any(c.startswith(("figures.", "r.")) for c in review)  # drawing and showing compute nothing
 
@@ -79,4 +84,4 @@ def test_the_values_are_those_the_cells_make(tmp_path):
     got = values[EXPECTED["partnership"][0]].set_index("indicator")["grade"]
     assert (got["1.1"], got["2.1"]) == ("Adequate", "Good")
     expected = summaries.partnership_profile(page.model, "Fife")
-    assert values[EXPECTED["partnership"][2]].equals(expected)
+    assert values[EXPECTED["partnership"][3]].equals(expected)

@@ -6,6 +6,7 @@
 - :mod:`~analysis.domain.indicators`: the graded quality indicators.
 - :mod:`~analysis.domain.areas`: partnerships, slugs, aliases, period groups; name matching.
 - :mod:`~analysis.domain.load`: the public record and a user's complete grade table as typed frames.
+- :mod:`~analysis.domain.sources`: the record's sources, named as a reader cites them.
 
 Nothing here imports another layer of the package.
 """

@@ -141,7 +141,7 @@ def index_html(manifest: dict, findings: list[str] | None = None) -> str:
         "<h2>Data and checking</h2><p>Every table on these pages can be downloaded as CSV from its page; "
         f"{_link('tables/datapackage.json', 'the data dictionary')} describes every column.{sheets} "
         f"{_link('manifest.json', 'The manifest')} lists every file with its SHA-256, the data files and "
-        "the software it was built with; <code>review check</code> rebuilds everything and compares. "
+        "the software it was built with; the package can rebuild everything and compare it with these files. "
         f"{_link('quality.html', 'Quality and methods')} says what these statistics are, their strengths and "
         f"limitations and how to reproduce them; {_link('revisions.html', 'revisions and corrections')} lists "
         "each release and what changed in it.</p>"
@@ -168,6 +168,7 @@ def quality_html(manifest: dict) -> str:
     >>> "<h2>Strengths and limitations</h2>" in page and 'lang="en"' in page
     True
     """
+    from analysis.publish.glossary import glossary_html
     from analysis.publish.tables import domain_counts
 
     c = domain_counts()
@@ -212,8 +213,10 @@ def quality_html(manifest: dict) -> str:
          "share, step by step or end to end), each reading is checked separately; none is chosen to make a "
          "statement pass.</li>"
          "<li><strong>A census, not a sample.</strong> Every inspection of the programme is included; there "
-         "is no sampling error. The intervals on shares describe the uncertainty of a rate, not of a "
-         "survey.</li>"
+         "is no sampling error: a share is the share of all the partnerships. The 95% intervals on shares "
+         "answer another question: treating each group's inspections as draws from an underlying process of "
+         "grading, how far could a share differ by chance. They say nothing about how well the record fixes a "
+         "count; the ranges do.</li>"
          "<li><strong>Different areas at different times.</strong> The period groups are different "
          "partnerships inspected in different years, not the same areas measured twice, so a trend describes "
          "these inspections and is not evidence that services changed.</li>"
@@ -226,7 +229,7 @@ def quality_html(manifest: dict) -> str:
         ("Comparability and coherence",
          "<p>All the inspections used the same quality indicators and grade scale, which is what lets the "
          "period groups be compared; where a source counts grades over more indicators than these, the record "
-         "reads the counts accordingly (see the data log in <code>data/README.md</code>). The figures are not "
+         "reads the counts accordingly (the package's data log explains each case). The figures are not "
          "comparable with inspections made under later frameworks.</p>"),
         ("Timeliness",
          "<p>The inspections took place from 2012 to 2017 and the review was published in 2019. These pages are "
@@ -238,30 +241,17 @@ def quality_html(manifest: dict) -> str:
          "description and its data as CSV. See the "
          f"{_link('accessibility.html', 'accessibility statement')}.</p>"),
         ("How to reproduce and check",
-         "<p>Everything is built by the open-source <code>cpp-inspections-review</code> package"
-         + (f", version {version}" if version else "") + ", from a locked environment. "
-         "<code>make report</code> builds every page; <code>review check</code> rebuilds into a temporary folder "
-         f"and compares every output with the published one; {_link('manifest.json', 'the manifest')} records "
-         "each output's SHA-256, the data files' hashes, the code and the environment.</p>"),
-        ("Terms explained",
-         "<dl><dt>Community planning partnership (CPP)</dt><dd>The partnership of a council area's public "
-         "services; one was inspected in each of the 32 areas.</dd>"
-         "<dt>Quality indicator</dt><dd>One aspect of services graded by the inspection, for example 1.1, "
-         "improvements in outcomes.</dd>"
-         "<dt>Public record</dt><dd>What public sources state about the grades, each with its source.</dd>"
-         "<dt>Consistent table</dt><dd>A full grade table that agrees with every row of the public record.</dd>"
-         "<dt>Range</dt><dd>The smallest and largest value over every consistent table: a true bound, not an "
-         "estimate.</dd>"
-         "<dt>Witness</dt><dd>A consistent table that reaches a bound, published so that it can be "
-         "checked.</dd>"
-         "<dt>Settle</dt><dd>A report settles a verdict when the record plus its grades leave one answer, "
-         "whatever those grades are.</dd>"
-         "<dt>Fragility</dt><dd>The fewest rows of the record that would have to be wrong to overturn a "
-         "decided verdict.</dd></dl>"),
+         "<p>Everything is built by the open-source cpp-inspections-review package"
+         + (f", version {version}" if version else "") + ", from a locked environment: one command builds "
+         "every page from the record, and another rebuilds every output into a temporary folder and compares it "
+         f"with the published one (the package's README gives both). {_link('manifest.json', 'The manifest')} "
+         "records each output's SHA-256, the data files' hashes, the code and the environment.</p>"),
+        ("Terms explained", glossary_html()),
     ]
     parts = [f"<h1>{html.escape(title)}</h1>"]
     for heading, body in sections:
-        parts += [f"<h2>{html.escape(heading)}</h2>", body]
+        anchor = ' id="terms"' if heading == "Terms explained" else ""
+        parts += [f"<h2{anchor}>{html.escape(heading)}</h2>", body]
     return _document(title, parts)
 
 
@@ -297,7 +287,7 @@ def accessibility_html(manifest: dict) -> str:
         "find. Links are underlined, charts meet 3:1 contrast for their graphics, and no information is given "
         "by colour alone.</p>",
         "<p>Known limitations: some wide tables scroll sideways inside their own box on a phone; the downloadable "
-        "notebooks (<code>.ipynb</code>) are for researchers and are not accessible documents; automated checks "
+        "Jupyter notebooks are for researchers and are not accessible documents; automated checks "
         "find only some problems, and these pages have not yet been audited by people using assistive "
         "technology.</p>",
         "<h2>Feedback and reporting problems</h2>",
@@ -421,8 +411,8 @@ def revisions_html(manifest: dict, releases: list | None = None, published: bool
         v, d, m = entries[i]
         parts += [f"<h2>Version {html.escape(v)}, {html.escape(long_date(d))}</h2>",
                   _changes_html(entries[i - 1][2] if i else None, m)]
-    parts += ["<p>What changed in the package that builds these pages is in its changelog "
-              "(<code>CHANGELOG.md</code>); each release is tagged in the package's repository.</p>"]
+    parts += ["<p>What changed in the package that builds these pages is in its changelog; each release is "
+              "tagged in the package's repository.</p>"]
     return _document(title, parts)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import html
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -172,33 +172,347 @@ def _view_median(f: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _view_grades(f: pd.DataFrame) -> pd.DataFrame:
+class Citations:
+    """The sources a table's cells cite, numbered in the order first cited: a cell says ``[1]``, and the
+    table lists ``[1] Care Inspectorate, ...`` under it (never a source's id).
+
+    Examples
+    --------
+    >>> cite = Citations()
+    >>> cite("review-2012-17"), cite("ci-news-3404-south-ayrshire"), cite("review-2012-17"), cite("")
+    ('[1]', '[2]', '[1]', '')
+    >>> [name[:17] for name, _ in cite.sources]
+    ['Care Inspectorate', 'Care Inspectorate']
+    """
+
+    def __init__(self):
+        self._number: dict[str, int] = {}
+        self.sources: list[tuple[str, str]] = []
+
+    def __call__(self, source_id) -> str:
+        from analysis.domain.sources import source_address, source_name
+
+        if _missing(source_id):
+            return ""
+        sid = str(source_id)
+        if sid not in self._number:
+            self._number[sid] = len(self._number) + 1
+            self.sources.append((source_name(sid), source_address(sid)))
+        return f"[{self._number[sid]}]"
+
+    def quote(self, quote, source_id) -> str:
+        """A quote in curly quotation marks with its citation."""
+        if _missing(quote):
+            return self(source_id)
+        return f"“{quote}” {self(source_id)}".strip()
+
+
+def indicator_name(code) -> str:
+    """An indicator as a reader meets it: its number and title ("6.2 Planning and improving services").
+
+    Examples
+    --------
+    >>> indicator_name("6.2")
+    '6.2 Planning and improving services'
+    >>> indicator_name("all")
+    'all'
+    """
+    from analysis.domain import indicators
+
+    code = str(code)
+    return f"{code} {indicators.title(code)}" if code in indicators.INDICATORS else code
+
+
+def _scope_words(groups: list[str]) -> str:
+    """Which partnerships: "all 32", "the 12 of the 2014-16 group", "the 21 of the 2014-16 and post-2016 groups"."""
+    from analysis.domain import areas
+
+    groups = [g for g in groups if g]
+    if not groups or set(groups) >= set(areas.PERIOD_GROUPS) or groups == ["all"]:
+        return f"all {len(areas.PARTNERSHIPS)}"
+    n = sum(len(areas.members(g)) for g in groups)
+    labels = [areas.period_group_label(g) for g in groups]
+    joined = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    return f"the {n} of the {joined} group" + ("s" if len(labels) > 1 else "")
+
+
+def _grade_words(grades: str) -> str:
+    """Grades joined by '|' in words: "Good, Very good or Excellent"."""
+    parts = [g for g in str(grades).split("|") if g]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " or " + parts[-1]
+
+
+def _review_says(comparator, value, value_max) -> str:
+    """The review's number as it states it: "8", "at least 1", "at most 3", "17 to 19"."""
+    v = "" if _missing(value) else str(int(value))
+    if comparator == ">=":
+        return f"at least {v}"
+    if comparator == "<=":
+        return f"at most {v}"
+    if comparator == "between" and not _missing(value_max):
+        return f"{v} to {int(value_max)}"
+    return v
+
+
+def plain_reading(text, names: dict | None = None) -> str:
+    """A reading as a reader meets it: an id of another row (``rv-5.3-very-good``) replaced by what that
+    row says (``names``: id to words), a parenthesised id dropped where the sentence already says it, and
+    a published file (``tables/trend_bounds.csv``) named by its table's caption.
+
+    Parameters
+    ----------
+    text : str
+        A ``reading`` of the record (``review_statements.csv``, ``review_claims.csv``).
+    names : dict, optional
+        Words for each id the readings may name.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> plain_reading("The stronger adds none Excellent (rv-5.3-excellent-none).", {"rv-5.3-excellent-none": "x"})
+    'The stronger adds none Excellent.'
+    >>> plain_reading("together with rv-5.3-very-good (exactly two)", {"rv-5.3-very-good": "the row on Very good"})
+    'together with the row on Very good (exactly two)'
+    >>> print(plain_reading("C > 0 (significance: tables/trend_bounds.csv)."))  # doctest: +NORMALIZE_WHITESPACE
+    C > 0 (significance: the national review’s table “Exact p-values of a trend: smallest and largest over every
+    consistent table”).
+    """
+    import re
+
+    from analysis.publish.tables import spec
+
+    text = "" if _missing(text) else str(text)
+    for sid, words in (names or {}).items():
+        text = re.sub(rf"\s*\({re.escape(sid)}\)", "", text)
+        text = re.sub(rf"(?<![\w-]){re.escape(sid)}(?![\w-])", words, text)
+    return re.sub(r"tables/([a-z0-9_]+)\.csv",
+                  lambda m: f"the national review’s table “{spec(m.group(1)).title()}”", text)
+
+
+def _statement_names(f: pd.DataFrame) -> dict:
+    return {sid: f"the row counting {_grade_words(g)} on {i}" for sid, g, i in
+            zip(f["statement_id"], f["grades"], f["indicator"])}
+
+
+def _claim_names(f: pd.DataFrame) -> dict:
+    import re
+
+    names = {}
+    for cid, reading in zip(f["claim_id"], f["reading"]):
+        quoted = re.match(r'^"([^"]+)"', str(reading))
+        names[cid] = f"the reading of “{quoted.group(1)}” above" if quoted else "the reading above"
+    return names
+
+
+def _view_statements(f: pd.DataFrame) -> tuple[pd.DataFrame, Citations]:
+    """One statement per row: its indicator, what is counted, the review's number, what the rest of the
+    record allows and the verdict in words, the reading and the review's words."""
+    cite = Citations()
+    complete = f["evidence"].fillna("").astype(str).str.startswith("the complete table").any()
+    names = _statement_names(f)
+    verdicts = []
+    for r in f.itertuples():
+        says = _review_says(r.comparator, r.value, r.value_max)
+        allows = _range(r.min, r.max)
+        if complete:
+            word = ("as the review says" if r.verdict == "confirmed" else f"not the review’s {says}")
+            text = f"{r.verdict}: the table gives {allows}, {word}"
+        elif r.verdict == "confirmed":
+            text = (f"confirmed: the rest of the record fixes the count at {allows}, as the review says"
+                    if r.min == r.max else f"confirmed: every count the rest of the record allows ({allows}) "
+                                           f"agrees with the review’s {says}")
+        elif r.verdict == "possible":
+            text = (f"possible: the rest of the record allows {allows}; the review’s {says} is one of the counts "
+                    "it allows, and so are others")
+        else:
+            text = f"contradicted: the rest of the record allows only {allows}, never the review’s {says}"
+        if r.set_aside in (True, "True"):
+            text += ("; set aside: it is one of the rows of the record that cannot all be true (Conflicts in the "
+                     "record), so nothing else on these pages uses it")
+        verdicts.append(text + ".")
+    groups = [str(s).split("|") if str(s) != "all" else ["all"] for s in f["scope"]]
+    out = pd.DataFrame(
+        {
+            "Quality indicator": f["indicator"].map(indicator_name),
+            "What is counted": [f"Partnerships graded {_grade_words(g)}, of {_scope_words(s)}"
+                                for g, s in zip(f["grades"], groups)],
+            "The review says": [_review_says(c, v, m) for c, v, m in zip(f["comparator"], f["value"], f["value_max"])],
+            ("The table gives" if complete else "The rest of the record allows"):
+                [_range(a, b) for a, b in zip(f["min"], f["max"])],
+            "Verdict": verdicts,
+            "The review’s words, and how they are read": [
+                f"{cite.quote(q, s)} Read as: {plain_reading(rd, names)}"
+                for q, s, rd in zip(f["quote"], f["source_id"], f["reading"])],
+        }
+    )
+    return out, cite
+
+
+#: What a measure of a reading is, in words.
+_MEASURE_WORDS = {"mean_grade": "mean grade", "good_or_better_share": "share good or better",
+                  "good_or_better_count": "partnerships good or better"}
+
+
+def _signed(v: float, measure: str) -> str:
+    if measure == "good_or_better_share":
+        return f"{100 * v:+.1f}".replace("+0.0", "0.0").replace("-0.0", "0.0")
+    return f"{v:+.2f}".replace("+0.00", "0.00").replace("-0.00", "0.00")
+
+
+def _level(v: float, measure: str) -> str:
+    if measure == "good_or_better_count":
+        return str(int(round(v)))
+    if measure == "good_or_better_share":
+        return format_share(v)
+    return f"{v:.2f}"
+
+
+def _between(lo: float, hi: float, fmt) -> str:
+    """A range as a phrase: "from -1.79 to +2.60", or the one value."""
+    a, b = fmt(lo), fmt(hi)
+    return a if a == b else f"from {a} to {b}"
+
+
+def _span(lo: float, hi: float, fmt) -> str:
+    a, b = fmt(lo), fmt(hi)
+    return a if a == b else f"{a} to {b}"
+
+
+def deciding_text(rows: pd.DataFrame, indicator: str) -> str:
+    """What decides one reading, in words, from its rows of
+    :func:`analysis.stats.claims.deciding_quantities`: each step with its range, the trend statistic C,
+    or the quantity for every indicator (this reading's first).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"quantity": ["difference", "difference"], "indicator": ["1.1", "1.1"],
+    ...                      "measure": ["mean_grade"] * 2, "from_group": ["pre-2014", "2014-16"],
+    ...                      "to_group": ["2014-16", "post-2016"], "min": [-1.79, -1.31], "max": [2.6, 1.0]})
+    >>> deciding_text(rows, "1.1")
+    'Mean grade, each step: 2014-16 minus Pre-2014 from -1.79 to +2.60; Post-2016 minus 2014-16 from -1.31 to +1.00.'
+    """
+    from analysis.domain import areas
+
+    if not len(rows):
+        return ""
+    first = rows.iloc[0]
+    measure = first["measure"]
+    words = _MEASURE_WORDS.get(measure, measure)
+    label = areas.period_group_label
+    unit = " percentage points" if measure == "good_or_better_share" else ""
+    kinds = set(rows["quantity"])
+    if kinds == {"C"}:
+        return (f"Trend statistic C: {_span(first['min'], first['max'], lambda v: f'{v:+.1f}')} (above 0: later "
+                "groups graded higher; below 0: lower).")
+    many = rows["indicator"].nunique() > 1
+    if kinds == {"difference"} and not many:
+        steps = [f"{label(r.to_group)} minus {label(r.from_group)} "
+                 f"{_between(r.min, r.max, lambda v: _signed(v, measure))}{unit}" for r in rows.itertuples()]
+        head = f"{words.capitalize()}, each step: " if len(steps) > 1 else f"{words.capitalize()}, "
+        return head + "; ".join(steps) + "."
+    if many:
+        mine = rows[rows["indicator"] == indicator]
+        others = rows[rows["indicator"] != indicator]
+        if kinds == {"difference"}:
+            fmt = lambda v: _signed(v, measure)  # noqa: E731
+            what = f"{words}, {label(first['to_group'])} minus {label(first['from_group'])}{unit}"
+        else:
+            fmt = lambda v: _level(v, measure)  # noqa: E731
+            what = f"{words} over all {len(areas.PARTNERSHIPS)}"
+        parts = [f"{r.indicator}: {_span(r.min, r.max, fmt)}" for r in others.itertuples()]
+        this = _span(mine.iloc[0]["min"], mine.iloc[0]["max"], fmt) if len(mine) else "not computed"
+        return f"{what.capitalize()}: {indicator} {this}; the others: " + ", ".join(parts) + "."
+    scope = _scope_words(str(first["from_group"]).split("|"))
+    return f"{words.capitalize()} over {scope}: {_span(first['min'], first['max'], lambda v: _level(v, measure))}."
+
+
+def _view_claims(f: pd.DataFrame, quantities: pd.DataFrame | None = None) -> tuple[pd.DataFrame, Citations]:
+    """One reading per row: its indicator, the reading, the verdict in words, what decides it (each step,
+    with ``quantities`` from :func:`analysis.stats.claims.deciding_quantities`; else the CSV's range) and
+    the review's words."""
+    cite = Citations()
+    names = _claim_names(f)
+    meaning = {"confirmed": "every grade table consistent with the record satisfies it",
+               "possible": "some grade tables consistent with the record satisfy it and some do not",
+               "contradicted": "no grade table consistent with the record satisfies it"}
+    if not (isinstance(quantities, pd.DataFrame) and {"claim_id", "quantity"} <= set(quantities.columns)):
+        quantities = None
+    deciding = []
+    for r in f.itertuples():
+        rows = quantities[quantities["claim_id"] == r.claim_id] if quantities is not None else None
+        if rows is not None and len(rows):
+            deciding.append(deciding_text(rows, str(r.indicator)))
+        else:
+            deciding.append(str(r.range).replace("centred statistic C", "trend statistic C") if r.range else "")
+    out = pd.DataFrame(
+        {
+            "Quality indicator": f["indicator"].map(indicator_name),
+            "Reading of the review’s conclusion": [plain_reading(rd, names) for rd in f["reading"]],
+            "Verdict": [f"{v}: {meaning.get(v, '')}" for v in f["verdict"]],
+            "What decides it (smallest to largest over the consistent tables)": deciding,
+            "The review’s words": [cite.quote(q, s) for q, s in zip(f["quote"], f["source_id"])],
+        }
+    )
+    return out, cite
+
+
+def _view_grades(f: pd.DataFrame, conflicts: pd.DataFrame | None = None) -> tuple[pd.DataFrame, Citations]:
+    """A partnership's grades, with how each is known and the source's words; with ``conflicts``
+    (:func:`analysis.stats.statements.conflicts_of` the partnership), a grade that is a row of a conflict
+    says so."""
+    cite = Citations()
     grade = [
         g if not _missing(g) else "not fixed: " + str(p).replace("|", " or ") for g, p in zip(f["grade"], f["possible"])
     ]
+    in_conflict = set()
+    if isinstance(conflicts, pd.DataFrame) and {"mine", "indicator"} <= set(conflicts.columns):
+        in_conflict = set(conflicts.loc[conflicts["mine"].astype(bool), "indicator"].astype(str)) - {""}
+    status = [("" if _missing(st) else str(st))
+              + ("; one of the rows of the record that cannot all be true (see the headline findings)"
+                 if str(i) in in_conflict else "")
+              for i, st in zip(f["indicator"], f["status"])]
     # a source's words in quotation marks; a complete grade table's own note as written
-    source = [
-        f"{s}: “{q}”" if not _missing(s) else ("" if _missing(q) else str(q))
-        for s, q in zip(f["source_id"], f["quote"])
-    ]
-    return pd.DataFrame(
+    source = [cite.quote(q, s) if not _missing(s) else ("" if _missing(q) else str(q))
+              for s, q in zip(f["source_id"], f["quote"])]
+    out = pd.DataFrame(
         {
             "Quality indicator": [f"{i} {t}" for i, t in zip(f["indicator"], f["title"])],
             "Grade": grade,
-            "How it is known": f["status"].tolist(),
+            "How it is known": status,
             "Source and quote": source,
         }
     )
+    return out, cite
 
 
-def _view_profile(f: pd.DataFrame) -> pd.DataFrame:
+def _ties(tied_min, tied_max) -> str:
+    if _missing(tied_min) or _missing(tied_max):
+        return ""
+    lo, hi = int(tied_min), int(tied_max)
+    if hi == 0:
+        return ", alone"
+    return f", shared with {_range(lo, hi)} other" + ("" if hi == 1 else "s")
+
+
+def _view_profile(f: pd.DataFrame, ties: pd.DataFrame | None = None) -> pd.DataFrame:
+    """A partnership's grades against the medians; with ``ties`` (:func:`analysis.stats.summaries.partnership_ties`),
+    each fixed rank says how many other partnerships share it."""
+    shared = [""] * len(f)
+    if isinstance(ties, pd.DataFrame) and {"indicator", "tied_min", "tied_max"} <= set(ties.columns):
+        t = ties.set_index(ties["indicator"].astype(str))
+        shared = [_ties(t.loc[str(i), "tied_min"], t.loc[str(i), "tied_max"]) if str(i) in t.index else ""
+                  for i in f["indicator"]]
     return pd.DataFrame(
         {
             "Quality indicator": f["indicator"].astype(str),
             "Grade": [
                 g if not _missing(g) else _range(lo, hi) for g, lo, hi in zip(f["grade"], f["lowest"], f["highest"])
             ],
-            "Rank among 32": [_range(a, b) for a, b in zip(f["rank_min"], f["rank_max"])],
+            "Rank among 32 (1 + those graded higher)": [_range(a, b) + s for a, b, s in
+                                                        zip(f["rank_min"], f["rank_max"], shared)],
             "National median": [_range(a, b) for a, b in zip(f["national_median_low"], f["national_median_high"])],
             "Group median": [_range(a, b) for a, b in zip(f["group_median_low"], f["group_median_high"])],
             "Against the national median": f["vs_national_median"].tolist(),
@@ -206,9 +520,10 @@ def _view_profile(f: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _view_grade_counts(f: pd.DataFrame) -> pd.DataFrame:
+def _view_grade_counts(f: pd.DataFrame) -> tuple[pd.DataFrame, Citations]:
     from analysis.domain.load import count_columns
 
+    cite = Citations()
     grades = list(count_columns())
     counts = [
         ", ".join(f"{int(r[g])} {label(g)}" for g in grades if not _missing(r[g]) and int(r[g]))
@@ -217,23 +532,28 @@ def _view_grade_counts(f: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Grades published": counts,
-            "Source": f["source_id"].tolist(),
-            "Quote": f["quote"].tolist(),
+            "Source and quote": [cite.quote(q, s) for q, s in zip(f["quote"], f["source_id"])],
             "Note": f["note"].fillna("").tolist(),
         }
-    )
+    ), cite
 
 
-def _view_trend_bounds(f: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "Quality indicator": f["indicator"].astype(str),
-            "Direction": f["direction"].tolist(),
-            "Smallest p-value": f["p_min"].map(format_p),
-            "Largest p-value": f["p_max"].map(format_p),
-            "A significant trend is": f["verdict"].map({"impossible": "ruled out"}).fillna(f["verdict"]),
-        }
-    )
+def _view_trend_bounds(f: pd.DataFrame, one_sided: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The bounds of a trend's two-sided p-value; with ``one_sided``
+    (:func:`analysis.stats.trends.witness_one_sided`), the one-sided p-value of the table giving the smallest."""
+    out = {
+        "Quality indicator": f["indicator"].astype(str),
+        "Direction": f["direction"].map({"up": "upward", "down": "downward"}).fillna(f["direction"]),
+        "Smallest two-sided p-value": f["p_min"].map(format_p),
+    }
+    if isinstance(one_sided, pd.DataFrame) and {"indicator", "direction", "p_one_sided"} <= set(one_sided.columns):
+        by = {(str(i), d): p
+              for i, d, p in zip(one_sided["indicator"], one_sided["direction"], one_sided["p_one_sided"])}
+        out["One-sided p-value of that table"] = [format_p(by[(str(i), d)]) if (str(i), d) in by else ""
+                                                  for i, d in zip(f["indicator"], f["direction"])]
+    out["Largest two-sided p-value"] = f["p_max"].map(format_p)
+    out["A significant trend (two-sided, 5%) is"] = f["verdict"].map({"impossible": "ruled out"}).fillna(f["verdict"])
+    return pd.DataFrame(out)
 
 
 def _view_linear(f: pd.DataFrame) -> pd.DataFrame:
@@ -242,7 +562,7 @@ def _view_linear(f: pd.DataFrame) -> pd.DataFrame:
         "mean_2014_16": "2014-16 mean",
         "mean_post_2016": "Post-2016 mean",
         "mean_diff": "Post-2016 minus pre-2014",
-        "centred_statistic": "Statistic C",
+        "centred_statistic": "Trend statistic C",
     }
     out = {"Quality indicator": f["indicator"].astype(str)}
     for key, name in names.items():
@@ -250,28 +570,16 @@ def _view_linear(f: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _view_statements(f: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "Statement (as read)": f["reading"].tolist(),
-            "Verdict": [
-                v + (" (set aside)" if s in (True, "True") else "") for v, s in zip(f["verdict"], f["set_aside"])
-            ],
-            "Count over consistent tables": [_range(a, b) for a, b in zip(f["min"], f["max"])],
-            "Quote": [f"“{q}” ({s})" for q, s in zip(f["quote"], f["source_id"])],
-        }
-    )
+def _about_words(about: str, kind: str) -> str:
+    """What a fragility row is about, without the conclusion's id: ``6.3-strongest ("...")`` gives the reading."""
+    import re
 
-
-def _view_claims(f: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "Reading of the review's conclusion": f["reading"].tolist(),
-            "Verdict": f["verdict"].tolist(),
-            "Deciding quantity": f["range"].tolist(),
-            "Quote": [f"“{q}” ({s})" for q, s in zip(f["quote"], f["source_id"])],
-        }
-    )
+    about = str(about)
+    if kind == "claim":
+        m = re.match(r"^\S+ \((.*)\)$", about)
+        if m:
+            return m.group(1)
+    return about
 
 
 def _view_fragility(f: pd.DataFrame) -> pd.DataFrame:
@@ -280,7 +588,9 @@ def _view_fragility(f: pd.DataFrame) -> pd.DataFrame:
 
     return pd.DataFrame(
         {
-            "Verdict": [f"{a}: {v}" if k != "cell" else a for a, v, k in zip(f["about"], f["verdict"], f["kind"])],
+            "Quality indicator": f["indicator"].map(indicator_name) if "indicator" in f else "",
+            "Verdict": [f"{_about_words(a, k)}: {v}" if k != "cell" else a
+                        for a, v, k in zip(f["about"], f["verdict"], f["kind"])],
             "Rows that would have to be wrong": [count(v) for v in f["rows_wrong"]],
             "Sources that would have to be wrong": [count(v) for v in f["sources_wrong"]],
             "The first such set of rows": [f"{r} ({e})" if r else "" for r, e in zip(f["rows"], f["explanations"])],
@@ -288,13 +598,102 @@ def _view_fragility(f: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _view_conflicts(f: pd.DataFrame) -> pd.DataFrame:
+def _view_conflicts(f: pd.DataFrame) -> tuple[pd.DataFrame, Citations]:
+    cite = Citations()
     return pd.DataFrame(
         {
             "Conflict": f["conflict"].astype(str),
             "Row of the record": f["label"].tolist(),
-            "Set aside": ["yes" if s in (True, "True") else "no" for s in f["set_aside"]],
-            "Quote": [f"“{q}” ({s})" for q, s in zip(f["quote"], f["source_id"])],
+            "Set aside": ["yes: not used anywhere else" if s in (True, "True") else "no" for s in f["set_aside"]],
+            "Source and quote": [cite.quote(q, s) for q, s in zip(f["quote"], f["source_id"])],
+        }
+    ), cite
+
+
+def _view_staff_survey(f: pd.DataFrame) -> tuple[pd.DataFrame, Citations]:
+    cite = Citations()
+    questions, spelled = [], False
+    for q in f["question"]:
+        q = str(q)
+        if "GIRFEC" in q and not spelled:  # the acronym spelled out at its first use on the page
+            q, spelled = q.replace("GIRFEC", "Getting it right for every child (GIRFEC)", 1), True
+        questions.append(q)
+    return pd.DataFrame(
+        {
+            "Question": questions,
+            "Period group": f["period_group"].tolist(),
+            "Positive (%)": [_cell("percent_positive", v) for v in f["percent_positive"]],
+            "Source": [cite(s) for s in f["source_id"]],
+        }
+    ), cite
+
+
+def _words_of_measure(measure) -> str:
+    """An identifier such as ``initial_response_good_or_better`` in words, where no description is given."""
+    text = str(measure).replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def _view_case_records(f: pd.DataFrame, full: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Case-record proportions; ``full`` (the record's table before its columns were selected) gives each
+    measure's description in place of its identifier."""
+    described = (dict(zip(full["measure"], full["description"]))
+                 if isinstance(full, pd.DataFrame) and {"measure", "description"} <= set(full.columns) else {})
+    return pd.DataFrame(
+        {
+            "What was evaluated": [described.get(m) or _words_of_measure(m) for m in f["measure"]],
+            "As the review words it": f["stated"].tolist(),
+            "Value": [_cell("value", v) for v in f["value"]],
+            "Lowest": [_cell("low", v) for v in f["low"]],
+            "Highest": [_cell("high", v) for v in f["high"]],
+            "Reading": f["reading"].tolist(),
+        }
+    )
+
+
+def _view_headline_counts(f: pd.DataFrame) -> tuple[pd.DataFrame, Citations]:
+    cite = Citations()
+    return pd.DataFrame(
+        {
+            "What is counted": [d if not _missing(d) else _words_of_measure(m)
+                                for m, d in zip(f["measure"], f["description"])],
+            "Value": [_cell("value", v) for v in f["value"]],
+            "Qualifier": f["qualifier"].tolist(),
+            "Source": [cite(s) for s in f["source_id"]],
+        }
+    ), cite
+
+
+def _view_reading_list(f: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Partnership's report": f["partnership"].tolist(),
+            "Period group": f["period_group"].tolist(),
+            "Open verdicts it settles alone": [_cell("n", v) for v in f["verdicts_settled"]],
+            "Smallest sets of reports it is in": [_cell("n", v) for v in f["in_smallest_sets"]],
+            "Open grades it fixes": [_cell("n", v) for v in f["cells_fixed"]],
+        }
+    )
+
+
+def _view_settle_headline(f: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Reports to read first": [str(r).replace("|", " and ") for r in f["reports"]],
+            "Open statements and readings they would settle": [_cell("n", v) for v in f["n_settled"]],
+            "Open statements and readings in all": [_cell("n", v) for v in f["n_open"]],
+        }
+    )
+
+
+def _view_trend_summary(f: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Quality indicator": [f"{i} {t}" for i, t in zip(f["indicator"], f["title"])],
+            "A significant upward trend is": f["significant_up"].tolist(),
+            "A significant downward trend is": f["significant_down"].tolist(),
+            "The review says": f["review_says"].fillna("").tolist(),
+            "Its readings as a direction": f["direction_readings"].fillna("").tolist(),
         }
     )
 
@@ -323,6 +722,22 @@ def grid_frame(possible: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame([[p] + [cells.get((p, i), "") for i in inds] for p in parts], columns=["Partnership"] + inds)
 
 
+#: The most rows a folded long table shows in JupyterLab (its CSV has every row).
+COLLAPSED_ROWS = 1000
+
+#: Cells left-aligned and top-aligned where the page's stylesheet is not there (JupyterLab right-aligns table
+#: cells); a page drops the attribute and styles its tables itself.
+_CELL_STYLE = ' style="text-align: left; vertical-align: top"'
+
+
+def _html_table(frame: pd.DataFrame, caption: str) -> str:
+    head = "".join(f'<th scope="col"{_CELL_STYLE}>{html.escape(str(c))}</th>' for c in frame.columns)
+    body = "".join("<tr>" + "".join(f"<td{_CELL_STYLE}>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+                   for row in frame.itertuples(index=False))
+    return (f'<table class="people"><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table>")
+
+
 @dataclass
 class Shown:
     """A table as a cell shows it: a caption, the reader's table (or none, for a download only),
@@ -333,24 +748,32 @@ class Shown:
     csv: str = ""
     rows: int = 0
     note: str = ""
+    #: the sources the cells cite as [1], [2] ...: (name, address or "")
+    sources: list = field(default_factory=list)
+    #: a long table shown by hand (JupyterLab): the whole table for people, folded under its caption
+    collapsed: pd.DataFrame | None = None
 
     def _repr_html_(self) -> str:
         parts = ['<div class="review-table">']
         if self.frame is not None:
-            parts.append('<table class="people">')
-            parts.append(f"<caption>{html.escape(self.caption)}</caption>")
-            parts.append(
-                "<thead><tr>"
-                + "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in self.frame.columns)
-                + "</tr></thead><tbody>"
-            )
-            for row in self.frame.itertuples(index=False):
-                parts.append("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>")
-            parts.append("</tbody></table>")
+            parts.append(_html_table(self.frame, self.caption))
         else:
             parts.append(f'<p class="caption"><strong>{html.escape(self.caption)}</strong></p>')
+        if self.collapsed is not None:  # a long table run by hand (JupyterLab): all of it, folded, scrolling
+            shown = self.collapsed.head(COLLAPSED_ROWS)
+            more = (f" (the first {COLLAPSED_ROWS:,}; the CSV has all {len(self.collapsed):,})"
+                    if len(self.collapsed) > COLLAPSED_ROWS else "")
+            parts.append(f"<details><summary>Show the table: {len(self.collapsed):,} rows{more}</summary>"
+                         '<div style="max-height: 32rem; overflow: auto">'
+                         + _html_table(shown, self.caption) + "</div></details>")
         if self.note:
             parts.append(f'<p class="table-note">{html.escape(self.note)}</p>')
+        if self.sources:
+            cited = "; ".join(
+                f"[{k}] " + (f'<a href="{html.escape(address)}">{html.escape(name)}</a>' if address
+                             else html.escape(name))
+                for k, (name, address) in enumerate(self.sources, start=1))
+            parts.append(f'<p class="table-note sources">Sources: {cited}.</p>')
         if self.csv:
             rows = f"{self.rows} row" + ("" if self.rows == 1 else "s")
             what = f"{rows}, every column" if self.frame is not None else rows
@@ -366,22 +789,44 @@ class Shown:
             text += "\n" + self.frame.to_string(index=False)
         if self.note:
             text += "\n" + self.note
+        if self.sources:
+            text += "\nSources: " + "; ".join(f"[{k}] {name}" for k, (name, _) in enumerate(self.sources, start=1))
         if self.csv:
             text += f"\nCSV: {self.csv} ({self.rows} rows)"
         return text
 
 
 def show(name: str, frame: pd.DataFrame, caption: str, csv: str = "", inline: bool = True, note: str = "",
-         view=None) -> Shown:
+         view=None, detail=None) -> Shown:
     """What a notebook cell shows for table ``name`` (the frame as written to ``csv``): ``view(frame)``
-    (:class:`analysis.publish.tables.TableSpec` names each table's), else every column, labelled."""
+    (:class:`analysis.publish.tables.TableSpec` names each table's), else every column, labelled.
+
+    ``detail`` is what the view may read beside the frame, never written to the CSV (each view says
+    what it takes: the frame before its columns were selected, or results that explain its rows);
+    with it the view is called as ``view(frame, detail)``. A view may return the frame and the
+    sources its cells cite (:class:`Citations`), listed under the table."""
     if not inline:
         return Shown(caption, None, csv, len(frame), note)
+    cited = None
     try:
-        shown = view(frame.reset_index(drop=True)) if view is not None else people_frame(frame)
+        if view is None:
+            shown = people_frame(frame)
+        elif detail is not None and _takes_detail(view):
+            shown = view(frame.reset_index(drop=True), detail)
+        else:
+            shown = view(frame.reset_index(drop=True))
     except KeyError:  # a narrower selection of columns than the view reads: the generic table
         shown = people_frame(frame)
-    return Shown(caption, shown, csv, len(frame), note)
+    if isinstance(shown, tuple):
+        shown, cited = shown
+    return Shown(caption, shown, csv, len(frame), note, list(cited.sources) if cited else [])
+
+
+def _takes_detail(view) -> bool:
+    """Whether a view reads a second argument (the detail beside its frame)."""
+    import inspect
+
+    return len(inspect.signature(view).parameters) > 1
 
 
 def long_date(iso: str) -> str:

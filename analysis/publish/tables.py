@@ -73,7 +73,8 @@ class TableSpec:
         """
         return self.caption.format(**domain_counts())
 
-    def show(self, frame: pd.DataFrame, csv: str = "", inline: bool = True, note: str = "") -> present.Shown:
+    def show(self, frame: pd.DataFrame, csv: str = "", inline: bool = True, note: str = "",
+             detail=None) -> present.Shown:
         """What a notebook cell shows for this table: the caption and the view for people.
 
         Parameters
@@ -86,6 +87,9 @@ class TableSpec:
             False: the caption and the link only (for long tables).
         note : str
             Text shown under the table.
+        detail : optional
+            What the view may read beside the frame (never written to the CSV): each view says what
+            it takes (:func:`analysis.publish.present.show`).
 
         Returns
         -------
@@ -98,7 +102,8 @@ class TableSpec:
         >>> shown.caption, len(shown.frame)
         ('The six-point grade scale, best first', 6)
         """
-        return present.show(self.name, frame, self.title(), csv=csv, inline=inline, note=note, view=self.view)
+        return present.show(self.name, frame, self.title(), csv=csv, inline=inline, note=note, view=self.view,
+                            detail=detail)
 
     def describe(self, column: str) -> str | None:
         """What ``column`` means in this table: its own description, else the shared glossary's.
@@ -163,13 +168,15 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
     TableSpec("possible_grades", "Every partnership's grades: fixed, or the grades each can still take",
               unknown=("grade",)),
     TableSpec("staff_survey", "Staff survey: positive responses by period group, as stated in the review",
-              columns={"measure": "Survey measure."}),
+              present._view_staff_survey, columns={"measure": "Survey measure."}),
     TableSpec("case_records", "Case records: proportions as the review words them, and the range each wording allows",
+              present._view_case_records,
               columns={"measure": "Case-record measure.", "value": "The proportion the wording gives (0-1)."}),
-    TableSpec("headline_counts", "The review's headline counts",
+    TableSpec("headline_counts", "The review's headline counts", present._view_headline_counts,
               columns={"value": "The count as the review states it.", "measure": "What is counted."}),
     TableSpec("all_good_or_better", "Partnerships graded good or better on every indicator"),
-    TableSpec("trend_summary", "Trends across the period groups: what the record allows, beside the review's words"),
+    TableSpec("trend_summary", "Trends across the period groups: what the record allows, beside the review's words",
+              present._view_trend_summary),
     TableSpec("trend_bounds", "Exact p-values of a trend: smallest and largest over every consistent table",
               present._view_trend_bounds),
     TableSpec("trend_linear_bounds", "Mean grades by period group: smallest and largest over every consistent table",
@@ -191,8 +198,8 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
               columns={"value": "For top: how many; for at_least and between: the lower bound."}),
     TableSpec("reconciliation", "Where the complete grade table disagrees with the public record"),
     TableSpec("reading_list", "Which inspection reports would settle most: open verdicts each report settles, "
-              "whatever it says", columns={"verdict_ids": "The statements and conclusions it settles, joined "
-                                                          "by '|'."}),
+              "whatever it says", present._view_reading_list,
+              columns={"verdict_ids": "The statements and conclusions it settles, joined by '|'."}),
     TableSpec("what_would_settle", "What would settle each open verdict: the reports that decide it, whatever "
               "they say", columns={"kind": "statement, claim (a reading of a conclusion), trend (a significant "
                                            "trend one way at 5%) or cell.",
@@ -212,7 +219,7 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
                        "table": "a or b: the two tables of the pair.",
                        "indicator": "The quality indicator of this row of the table."}),
     TableSpec("settle_headline", "Two reports to read first, and how many open statements and conclusions they "
-              "would settle, alone or together"),
+              "would settle, alone or together", present._view_settle_headline),
     TableSpec("fragility", "How fragile each decided verdict is: the fewest rows of the record that would have to be "
               "wrong to overturn it", present._view_fragility,
               columns={"kind": "statement, claim (a reading of a conclusion), trend (a significant trend one way "

@@ -23,6 +23,7 @@ exactly the notebooks whose results it changes.
 from __future__ import annotations
 
 import io
+import os
 import re
 from functools import cached_property
 from pathlib import Path
@@ -31,7 +32,7 @@ import pandas as pd
 
 from analysis.domain import areas, indicators, scale
 from analysis.errors import UsageError
-from analysis.publish import tables
+from analysis.publish import present, tables
 from analysis.report.kinds import KINDS, job_for
 
 __all__ = ["Page", "open_report", "PAGES", "escape_markdown"]
@@ -150,27 +151,57 @@ class Page:
 
     # -- showing and writing -------------------------------------------------------------------------------
     def table(self, frame: pd.DataFrame, name: str, columns: list[str] | None = None, if_empty: str = "",
-              inline: bool = True):
+              inline: bool = True, detail=None):
         """Show ``frame`` (optionally some columns) for a reader, with its caption, and write it to
         ``tables/<name>.csv`` if output_dir is set. ``inline=False`` shows only its caption and a link
         to the CSV (for long tables). An empty frame with ``if_empty`` shows that text instead and
-        writes nothing."""
+        writes nothing. ``detail`` is what the table's view may read beside it to explain its rows
+        (results of the same model, never written to the CSV); by default, with ``columns``, the frame
+        before they were selected."""
         from analysis.files import atomic_path
         from analysis.publish.precision import write_csv
 
-        frame = _flat(frame)
-        if columns:
-            frame = frame[columns]
+        full = _flat(frame)
+        frame = full[columns] if columns else full
         if frame.empty and if_empty:
             return self.markdown(if_empty)
         if self.output_dir is not None:
             with atomic_path(self.output_dir / "tables" / f"{name}.csv") as tmp:
                 write_csv(frame, tmp)
-        return tables.spec(name).show(frame, csv=self.csv_link(name), inline=inline)
+        if detail is None and columns:
+            detail = full
+        shown = tables.spec(name).show(frame, csv=self.csv_link(name), inline=inline, detail=detail)
+        if not inline and self.output_dir is None:  # run by hand: the long table itself, collapsed under its caption
+            shown.collapsed = present.people_frame(frame)
+        return shown
 
     def place(self, what: str) -> str:
-        """This notebook's ``tables`` or ``figures`` folder, relative to the notebook's (and its page's) folder."""
-        return self.job.from_notebook(self.job.place(what))
+        """This notebook's ``tables`` or ``figures`` folder, relative to the notebook's (and its page's) folder.
+
+        In a build (``output_dir`` set) that is where the page will be; run by hand (JupyterLab, a script) it
+        is the folder ``review build`` wrote them to (the output folder of this data basis, the one holding
+        the results cache), as seen from where the kernel runs, so a link opens the file there.
+
+        Examples
+        --------
+        >>> from analysis import config
+        >>> ReviewPage(None).place("tables") == os.path.relpath(config.REPORTS_DIR / "tables")
+        True
+        """
+        return self.site(self.job.place(what))
+
+    def site(self, path: str) -> str:
+        """A file of the output folder (``path`` relative to it), as this page links it: from the page's folder
+        in a build, from where the kernel runs when the notebook is run by hand (:meth:`place`)."""
+        if self.output_dir is not None:
+            return self.job.from_notebook(path)
+        return Path(os.path.relpath(self.published_dir / path)).as_posix()
+
+    @property
+    def published_dir(self) -> Path:
+        """The output folder whose tables and figures a notebook run by hand links: the one holding its results
+        cache (``<folder>/.cache/results``)."""
+        return self.cache_dir.parent.parent
 
     def csv_link(self, name: str) -> str:
         """Where table ``name``'s CSV is, relative to the notebook's (and its page's) folder."""
@@ -225,15 +256,31 @@ class Page:
 
     def headline(self):
         """The page's heading and its headline findings, as Markdown."""
+        c = tables.domain_counts()
         lines = [f"# {escape_markdown(self.title())}", "",
-                 f"Data basis: **{escape_markdown(self.basis)}**. Review of the Care Inspectorate's joint "
-                 f"inspections, 2012-2017.", "", "**Headline findings**", ""]
+                 f"Data basis: **{escape_markdown(self.basis)}**. The Care Inspectorate's review of its "
+                 f"{c['partnerships']} joint inspections of services for children and young people, 2012-2017, one "
+                 f"in each community planning partnership (CPP), each grading {c['indicators_word']} quality "
+                 f"indicators (QIs). Terms are explained in the [glossary]({self.glossary()}).", "",
+                 "**Headline findings**", ""]
         lines += [f"- {text}" for text in self.findings()]
         return self.markdown("\n".join(lines))
 
     def findings(self) -> list[str]:
         """A few findings in plain language, generated from this page's results (Markdown-escaped)."""
         raise NotImplementedError
+
+    def glossary(self, term: str = "") -> str:
+        """Where the glossary (or one term of it, :mod:`analysis.publish.glossary`) is, relative to the page.
+
+        Examples
+        --------
+        >>> ReviewPage(None).glossary("witness").endswith("quality.html#term-witness")
+        True
+        """
+        from analysis.publish.glossary import anchor
+
+        return f"{self.site('quality.html')}#{anchor(term) if term else 'terms'}"
 
     def _coverage(self, possible: pd.DataFrame, good_or_better: pd.DataFrame, scope: str) -> list[str]:
         """Findings of the national and period-group pages: how much the data fixes, and good or better."""
@@ -251,9 +298,39 @@ class Page:
         n_scope = int(best["n_partnerships"])
         where = f"across all {n} partnerships" if scope == "all" else "in this group"
         out.append(f"Graded good or better, {where}: "
-                   f"at least {int(best['min'])} of {n_scope} on QI {best['indicator']}, the highest lower bound "
-                   f"of any indicator; at most {int(worst['max'])} of {n_scope} on QI {worst['indicator']}, the "
-                   f"lowest upper bound.")
+                   f"at least {int(best['min'])} of {n_scope} on {e(present_indicator(best['indicator']))}, the "
+                   f"highest lower bound of any indicator; at most {int(worst['max'])} of {n_scope} on "
+                   f"{e(present_indicator(worst['indicator']))}, the lowest upper bound.")
+        return out
+
+    def _contradicted_findings(self, stated: pd.DataFrame, read: pd.DataFrame, good: pd.DataFrame | None = None,
+                               ) -> list[str]:
+        """Findings naming every statement and reading of a conclusion the data contradicts, each with its
+        indicator's number and title (Markdown-escaped); ``good`` (:func:`analysis.stats.summaries.good_or_better`)
+        adds the counts that contradict a reading of "the most" or "the strongest"."""
+        e = escape_markdown
+        basis = "complete table" if self.model.of_grade_table else "record"
+        bad_s = stated[stated["verdict"] == "contradicted"]
+        bad_c = read[read["verdict"] == "contradicted"]
+        out = []
+        if len(bad_s):
+            items = []
+            for r in bad_s.itertuples():
+                aside = (" (one of the rows of the record that cannot all be true; it is set aside)"
+                         if str(r.set_aside) == "True" else "")
+                items.append(f"on {e(present_indicator(r.indicator))}, {e(str(r.reading).rstrip('.'))}{aside}")
+            out.append(f"The {basis} contradicts {len(bad_s)} of the review's {len(stated)} statements: "
+                       + "; ".join(items) + ".")
+        if len(bad_c):
+            items = []
+            for ind, rows in bad_c.groupby("indicator", sort=False):
+                readings = [e(str(r.reading).rstrip(".")) + _why_contradicted(r, good) for r in rows.itertuples()]
+                items.append(f"on {e(present_indicator(ind))}, " + "; ".join(readings))
+            out.append(f"The {basis} contradicts {len(bad_c)} of the {len(read)} readings of the review's "
+                       "conclusions: " + "; ".join(items) + ".")
+        if not out:
+            out.append(f"The {basis} contradicts none of the review's {len(stated)} statements and none of the "
+                       f"{len(read)} readings of its conclusions.")
         return out
 
     def about(self):
@@ -267,38 +344,71 @@ class Page:
             "## About these statistics", "",
             "**Sources.** The Care Inspectorate's review of the joint inspections of services for children and "
             "young people (2012-2017), its 2014-16 overview, and published inspection reports and press "
-            "coverage. Every number in the data carries its source and quote (`data/record/sources.csv`, "
-            "described in `data/README.md`).", "",
+            "coverage. Every number in the record carries its source and the words quoted; the tables name "
+            "their sources under them.", "",
             f"**Data basis: {escape_markdown(self.basis)}.** " + (
                 "Every grade comes from the complete grade table supplied; every figure is exact." if complete else
                 f"The official {c['partnerships']} × {c['indicators']} grade table is not published. The public "
                 "record fixes some grades and counts; a range (\"12 to 18\") is the smallest and largest value "
-                "over **every** grade table consistent with the whole record, found by integer programming, not an "
-                "estimate. A single value is fixed by the record."), "",
-            "**Methods.** Shares good or better carry 95% Wilson intervals (widened over the range where the "
-            "record leaves a count open). Trends are tested with the exact linear-by-linear association test "
-            f"(period groups scored 1-{c['groups']}, grades 1-{c['grades']}), every allocation counted, so p-values "
-            "are exact fractions.", "",
+                f"over **every** grade table [consistent]({self.glossary('consistent-table')}) with the whole "
+                "record, found exactly (by integer programming), not an estimate. A single value is fixed by the "
+                "record."), "",
+            f"**Methods.** The {c['partnerships']} partnerships are all of them (a [census]({self.glossary('census')})"
+            "): a share good or better is the share of all of them, with no sampling error. Its 95% Wilson "
+            f"[interval]({self.glossary('interval')}) answers another question: treating each group's inspections "
+            "as draws from an underlying process of grading, how far the share could differ by chance (widened "
+            "over the range where the record leaves a count open). Trends are tested with an "
+            f"[exact test]({self.glossary('exact-test')}) of the [trend statistic C]"
+            f"({self.glossary('trend-statistic')}) (period groups scored 1-{c['groups']}, grades "
+            f"1-{c['grades']}): every way of sharing the grades among the groups is counted, so p-values are exact "
+            "fractions.", "",
             "**Caveats.** The period groups are different partnerships inspected at different times; "
-            f"{c['indicators_word']} "
-            f"indicators are tested; groups of {c['smallest_group']} to {c['largest_group']} partnerships detect "
-            "only large differences. Where the "
-            "record contradicts itself, the statement involved is set aside and reported.", "",
-            f"**Version and checking.** Built by the `cpp-inspections-review` package, version {__version__}"
+            f"{c['indicators_word']} indicators are tested; groups of {c['smallest_group']} to "
+            f"{c['largest_group']} partnerships detect only large differences. Where the record contradicts "
+            f"itself, the statement involved is [set aside]({self.glossary('set-aside')}) and reported.", "",
+            f"**Version and checking.** Built by the cpp-inspections-review package, version {__version__}"
             + (f", released {long_date(__released__)}. " if __released__ else ", a development version (not a "
                "release). ") +
-            "`review check` rebuilds every output and compares it with the published one; each table's "
-            "columns are described in `tables/datapackage.json`, and `manifest.json` records every output's "
-            "SHA-256, the data files' hashes, the code and the environment.", "",
-            f"**More.** [Quality and methods]({self.job.from_notebook('quality.html')}): what these statistics are, "
+            "The package can rebuild every output and compare it with the published one; each table's columns "
+            f"are described in the [data dictionary]({self.site('tables/datapackage.json')}), and the "
+            f"[manifest]({self.site('manifest.json')}) records every output's SHA-256, the data "
+            "files' hashes, the code and the environment.", "",
+            f"**More.** [Quality and methods]({self.site('quality.html')}): what these statistics are, "
             "their strengths and limitations and how to reproduce them. "
-            f"[Revisions and corrections]({self.job.from_notebook('revisions.html')}): every release and what "
+            f"[Revisions and corrections]({self.site('revisions.html')}): every release and what "
             "changed in it. "
-            f"[Accessibility statement]({self.job.from_notebook('accessibility.html')}).",
+            f"[Accessibility statement]({self.site('accessibility.html')}).",
         ]
         return self.markdown("\n".join(lines))
 
 
+
+
+def present_indicator(code) -> str:
+    """An indicator's number and title, as findings name it."""
+    from analysis.publish.present import indicator_name
+
+    return indicator_name(code)
+
+
+def _why_contradicted(reading, good: pd.DataFrame | None) -> str:
+    """For a reading that an indicator has the most (or among the most) areas graded good or better: the
+    counts over all partnerships that rule it out, from ``good`` (:func:`analysis.stats.summaries.good_or_better`).
+    "" for any other reading, or without ``good``."""
+    if good is None or reading.measure != "good_or_better_count" or reading.relation not in ("highest", "top"):
+        return ""
+    every = good[good["scope"] == "all"].set_index(good.loc[good["scope"] == "all", "indicator"].astype(str))
+    mine = str(reading.indicator)
+    if mine not in every.index:
+        return ""
+    most = int(every.loc[mine, "max"])
+    above = every[every["min"] > most]
+    if not len(above):
+        return ""
+    n = int(every.loc[mine, "n_partnerships"])
+    higher = ", ".join(f"at least {int(r['min'])} on {escape_markdown(present_indicator(i))}"
+                       for i, r in above.iterrows())
+    return f" (at most {most} of {n} are good or better on {escape_markdown(mine)}; {higher})"
 
 
 class ReviewPage(Page):
@@ -311,7 +421,7 @@ class ReviewPage(Page):
 
     def findings(self) -> list[str]:
         from analysis.publish import present
-        from analysis.stats import summaries, trend_bounds
+        from analysis.stats import claims, statements, summaries, trend_bounds
 
         m = self.model
         out = self._coverage(summaries.partnership_grades(m, self.record),
@@ -320,15 +430,54 @@ class ReviewPage(Page):
         decided = [r for r in b.itertuples() if r.verdict != "possible"]
         for r in decided:
             word = {"impossible": "ruled out", "forced": "forced"}[r.verdict]
-            out.append(f"A statistically significant {r.direction}ward trend in QI {r.indicator} across the "
+            out.append(f"A statistically significant {r.direction}ward trend in "
+                       f"{escape_markdown(present_indicator(r.indicator))} across the "
                        f"{tables.domain_counts()['groups_word']} period groups is **{word}** by the record (exact "
                        "p-values from "
                        f"{present.format_p(r.p_min)} to {present.format_p(r.p_max)} over every consistent table).")
         out.append(f"Every other indicator and direction ({len(b) - len(decided)} of {len(b)}): a significant "
                    f"trend is possible but not forced. The groups are different partnerships inspected at "
                    f"different times, so a trend describes these inspections, not a change in services.")
+        out += self._contradicted_findings(statements.evaluate_statements(self.record, m),
+                                           claims.evaluate_claims(self.record, m), summaries.good_or_better(m))
         out += self._settle_findings()
         return out
+
+    def contradicted(self, stated: pd.DataFrame, read: pd.DataFrame, good: pd.DataFrame | None = None):
+        """The section on what the data contradicts: every statement and reading of a conclusion the record (or
+        the complete table) rules out, with its indicator, the review's words and the reading, and a link to
+        the statements page, where each is shown with the rows that decide it.
+
+        Parameters
+        ----------
+        stated : pandas.DataFrame
+            :func:`analysis.stats.statements.evaluate_statements` of this page's record and model.
+        read : pandas.DataFrame
+            :func:`analysis.stats.claims.evaluate_claims` of this page's record and model.
+        good : pandas.DataFrame, optional
+            :func:`analysis.stats.summaries.good_or_better` of this page's model: the counts that rule out a
+            reading of "the most" or "the strongest".
+
+        Returns
+        -------
+        IPython.display.Markdown
+        """
+        from analysis.report.kinds import job_for
+
+        e = escape_markdown
+        lines = self._contradicted_findings(stated, read, good)
+        lines = [f"- {text}" for text in lines]
+        quotes = []
+        for r in pd.concat([stated[stated["verdict"] == "contradicted"], read[read["verdict"] == "contradicted"]]
+                           ).drop_duplicates("quote").itertuples():
+            quotes.append(f"- “{e(r.quote)}” ({e(present_indicator(r.indicator))})")
+        link = self.site(job_for("statements").html_path)
+        text = "\n".join(lines)
+        if quotes:
+            text += "\n\nThe review's words:\n\n" + "\n".join(quotes)
+        text += (f"\n\nThe [statements page]({link}) shows each with the rows of the record that decide it and "
+                 "how many of them would have to be wrong to overturn it.")
+        return self.markdown(text)
 
     def _settle_findings(self) -> list[str]:
         from analysis.stats import settle
@@ -374,33 +523,60 @@ class ReviewPage(Page):
             return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)
 
         return self.markdown(
-            "Do later inspections grade an indicator higher (an *upward* trend) or lower (*downward*)? The test "
-            "is the **linear-by-linear association test**: period groups scored "
-            f"{', '.join(str(k) for k in range(1, len(groups) + 1))} ({', '.join(groups)}), grades 1 "
-            f"({c['worst']}) to {c['grades']} ({c['best']}), statistic C = sum (group score - its mean) x grade; "
-            "C > 0 is an upward trend. Its p-value is **exact**: every one of the "
-            f"{ways:,} ways to allocate the {c['partnerships']} areas to groups of {listed(sizes)} is counted (by "
-            "dynamic programming, conditional on the grades given), nothing is sampled, and it is two-sided.\n\n"
+            "Do later inspections grade an indicator higher (an *upward* trend) or lower (*downward*)? The "
+            f"measure is the [trend statistic C]({self.glossary('trend-statistic')}): period groups scored "
+            f"{', '.join(str(k) for k in range(1, len(groups) + 1))} ({', '.join(groups)}) and grades 1 "
+            f"({c['worst']}) to {c['grades']} ({c['best']}); C above 0 is an upward trend. Its test is "
+            f"[exact]({self.glossary('exact-test')}): every one of the {ways:,} ways to share the "
+            f"{c['partnerships']} partnerships' grades among groups of {listed(sizes)} is counted, nothing is "
+            f"sampled, and the [p-value]({self.glossary('p-value')}) is two-sided.\n\n"
             "**Under the public record** no single grade table is known, so the p-value is bounded over "
-            f"**every** {c['partnerships']} x {c['indicators']} table consistent with the record (nothing "
-            "sampled). Per indicator and direction, the table gives the smallest p-value any consistent table "
-            "gives for a trend that way and the largest (1 when some consistent table shows no trend that way), "
-            "each attained by a witness table (linked below). The verdict at the 5% level is *forced* (every "
-            "consistent table shows a significant trend that way), *possible* or *impossible* (none does). The "
-            "search is exact: every feasible grade-count margin is bounded, and a margin is solved exactly "
-            "whenever its bound could beat the best table found (the method is in the package's docs/methods.md). "
-            "**With a complete grade table** the smallest and largest are the same: that table's own p-value.")
+            f"**every** {c['partnerships']} × {c['indicators']} table [consistent]"
+            f"({self.glossary('consistent-table')}) with the record, nothing sampled. Per indicator and "
+            "direction, the table below gives the smallest p-value any consistent table trending that way gives, "
+            "and the largest (1 when some consistent table shows no trend that way); a [witness]"
+            f"({self.glossary('witness')}) table reaching each is in the downloads. At the 5% level a "
+            "significant trend that way is then *forced* (every consistent table shows one), *possible*, or "
+            "*ruled out* (none does). The search is exact: every combination of grade counts the record allows "
+            "is bounded, and solved in full whenever its bound could beat the best table found. **With a "
+            "complete grade table** the smallest and largest are the same: that table's own p-value.")
 
-    def trend_caveats(self):
-        """How to read the trend tests: what the groups are, multiple tests, power."""
+    def trend_caveats(self, design: list | None = None):
+        """How to read the trend tests: what the groups are, multiple tests, one-sided and two-sided p-values,
+        and the design's power (``design``: estimates of :func:`analysis.stats.power.trend_power`, each said
+        with its Monte Carlo error)."""
         c = tables.domain_counts()
-        return self.markdown(
+        text = (
             f"**Read with care.** The {c['groups_word']} groups are different partnerships inspected at different "
             "times, not a random allocation of areas, so a trend describes these inspections and is not evidence "
             f"that services changed. {c['indicators_word'].capitalize()} indicators are tested, so one or two "
-            "small p-values would be expected by chance (Holm-adjusted p-values are given with a complete table). "
-            f"With {c['smallest_group']} to {c['largest_group']} areas per group, only large shifts can be "
-            "detected; a p-value above 0.05 is not evidence of no change.")
+            f"small p-values would be expected by chance ([Holm-adjusted]({self.glossary('holm')}) p-values are "
+            "given with a complete table).\n\n"
+            f"**Two-sided and one-sided.** The verdicts above are on the two-sided [p-value]"
+            f"({self.glossary('p-value')}) of the tables trending the way named. Beside the smallest is the "
+            "one-sided p-value, in the same direction, of the table that gives it (that table's, not a bound over "
+            "every consistent table): about half as large. A reader who had predicted the direction beforehand "
+            "might use it; at 5% it can call a trend significant where the two-sided p-value is up to about 0.10.")
+        if design:
+            estimates = "; ".join(
+                f"a rise of {_grades_words(d['shift'])} in mean grade from the first group to the last is found "
+                f"(two-sided, {100 * d['alpha']:g}%) in about {100 * d['power']:.0f}% of tables "
+                f"(± {100 * d['mc_se']:.1f} percentage points, the Monte Carlo standard error)" for d in design)
+            d = design[0]
+            text += (f"\n\n**Power.** With groups of {str(d['sizes']).replace('/', ', ')} partnerships, {estimates}. "
+                     f"These are estimates by a seeded simulation of {int(d['n_sims']):,} tables per shift, not exact "
+                     f"values: grades drawn around a first-group mean of {d['base']:g} with a spread of "
+                     f"{d['spread']:g} grade within a group, rounded onto the scale, and tested as above. Only large "
+                     "shifts can be detected; a p-value above 0.05 is not evidence of no change.")
+        else:
+            text += (f"\n\nWith {c['smallest_group']} to {c['largest_group']} areas per group, only large shifts "
+                     "can be detected; a p-value above 0.05 is not evidence of no change.")
+        return self.markdown(text)
+
+
+def _grades_words(shift: float) -> str:
+    """A shift in grades in words: "one grade", "half a grade", "1.5 grades"."""
+    return {1.0: "one grade", 0.5: "half a grade", 2.0: "two grades"}.get(float(shift), f"{shift:g} grades")
 
 
 class PeriodGroupPage(Page):
@@ -440,8 +616,7 @@ class PartnershipPage(Page):
         )
 
     def findings(self) -> list[str]:
-
-        from analysis.stats import summaries
+        from analysis.stats import statements, summaries
 
         e = escape_markdown
         m, p = self.model, self.subject
@@ -450,15 +625,19 @@ class PartnershipPage(Page):
         out = []
         known = [f"{r.indicator} {r.grade}" for r in g.itertuples() if "|" not in str(r.possible)]
         open_ = [r for r in g.itertuples() if "|" in str(r.possible)]
+        conflicted = statements.conflicts_of(m, p)
+        in_conflict = set(conflicted.loc[conflicted["mine"].astype(bool), "indicator"]) - {""}
+        note = (f" ({'one of them' if len(in_conflict) == 1 else 'some of them'} in a conflict of the record, "
+                "below)" if in_conflict else "")
         if fixed == total:
-            out.append(f"All {total} grades are known: {e(', '.join(known))}.")
+            out.append(f"All {total} grades are known{note}: {e(', '.join(known))}.")
         elif fixed == 0:
             out.append(
                 f"None of the {total} grades is fixed by the {e(self.basis)}; each indicator's range of "
                 f"possible grades is shown below."
             )
         else:
-            out.append(f"{fixed} of the {total} grades are fixed by the {e(self.basis)}: {e(', '.join(known))}.")
+            out.append(f"{fixed} of the {total} grades are fixed by the {e(self.basis)}{note}: {e(', '.join(known))}.")
         if open_:
             ranges = sorted({str(r.possible).replace("|", " or ") for r in open_})
             out.append(
@@ -472,12 +651,14 @@ class PartnershipPage(Page):
                 )
                 + "."
             )
+        out += self._conflict_findings()
         counts = _flat(summaries.published_counts(m, self.record, p))
         if len(counts):
-            view = tables.TABLES["grade_counts"].view(counts)
-            out.append(
-                f"Published grade counts for the partnership: {e(view.iloc[0, 0])} (source: {e(view.iloc[0, 1])})."
-            )
+            from analysis.domain.sources import source_name
+
+            view, _ = tables.TABLES["grade_counts"].view(counts)
+            out.append(f"Published grade counts for the partnership: {e(view.iloc[0, 0])} (source: "
+                       f"{e(source_name(counts['source_id'].iloc[0]))}).")
         prof = summaries.partnership_profile(m, p)
         above = [str(r.indicator) for r in prof.itertuples() if r.vs_national_median == "above"]
         below = [str(r.indicator) for r in prof.itertuples() if r.vs_national_median == "below"]
@@ -492,6 +673,41 @@ class PartnershipPage(Page):
         return out
 
 
+    def _conflict_findings(self) -> list[str]:
+        """Where one of the partnership's rows (a grade, its grade counts) is in one of the record's
+        conflicts: which row, what it conflicts with, and what is set aside."""
+        from analysis.stats import statements
+
+        e = escape_markdown
+        found = statements.conflicts_of(self.model, self.subject)
+        out = []
+        for _, rows in found.groupby("conflict", sort=True):
+            aside = rows["set_aside"].astype(str) == "True"
+            mine = rows[rows["mine"].astype(bool)]
+            others = rows[~rows["mine"].astype(bool) & ~aside]
+            words = []
+            for r in mine.itertuples():
+                grade = re.search(r" is (.+) \((\w+)\)$", str(r.label))
+                if r.kind == "cell" and grade:
+                    words.append(f"Its grade on {e(present_indicator(r.indicator))} ({e(grade.group(1))}, "
+                                 f"{e(grade.group(2))})")
+                else:
+                    words.append(f"The row giving its published grade counts "
+                                 f"({e(str(r.label).split(': ', 1)[-1])})")
+            parts = [e(x) for x in others["label"]]
+            statement = rows[aside & (rows["kind"] == "statement")]
+            parts += [f"the review's statement “{e(str(q).rstrip('.'))}”" for q in statement["quote"]]
+            text = (" and ".join(words) + f" {'is' if len(words) == 1 else 'are'} one of {len(rows)} rows of the "
+                    "record that cannot all be true together" + (": with " + "; and ".join(parts) if parts else ""))
+            if len(statement):
+                text += (". The statement is set aside (reported as contradicted on the statements page, used "
+                         "nowhere else); the grades and counts stay in use")
+            elif aside.any():
+                text += "; all of them are set aside, so none is used"
+            out.append(text + ".")
+        return out
+
+
 class StatementsPage(Page):
     """The review's statements and conclusions, checked against the record."""
 
@@ -503,10 +719,10 @@ class StatementsPage(Page):
     def findings(self) -> list[str]:
         from analysis.stats import claims, statements
 
-        e = escape_markdown
         out = []
-        for what, frame in (("statements", statements.evaluate_statements(self.record, self.model)),
-                            ("readings of its conclusions", claims.evaluate_claims(self.record, self.model))):
+        stated = statements.evaluate_statements(self.record, self.model)
+        read = claims.evaluate_claims(self.record, self.model)
+        for what, frame in (("statements", stated), ("readings of its conclusions", read)):
             c = frame["verdict"].value_counts()
             out.append(
                 f"Of the review's {len(frame)} {what}, the record confirms {int(c.get('confirmed', 0))}, "
@@ -515,14 +731,15 @@ class StatementsPage(Page):
         conflicts = statements.conflicts_table(self.model)
         n_conf = conflicts["conflict"].nunique() if len(conflicts) else 0
         if n_conf:
-            aside = conflicts.loc[conflicts["set_aside"].astype(str) == "True", "label"].unique()
-            sets = "one minimal set" if n_conf == 1 else f"{n_conf} minimal sets"
+            aside = conflicts[conflicts["set_aside"].astype(str) == "True"]
+            sets = "one set" if n_conf == 1 else f"{n_conf} sets"
             out.append(
-                f"The record itself holds {sets} of rows that cannot all be true; "
-                f"{'the statement' if len(aside) == 1 else f'{len(aside)} statements'} among them "
-                f"{'is' if len(aside) == 1 else 'are'} set aside (reported as contradicted): "
-                f"{e('; '.join(aside))}."
+                f"The record itself holds {sets} of rows that cannot all be true together (see Conflicts in the "
+                f"record); {'the statement' if len(aside) == 1 else f'the {len(aside)} statements'} of the review "
+                f"among them {'is' if len(aside) == 1 else 'are'} set aside: reported as contradicted and used "
+                "nowhere else."
             )
+        out += self._contradicted_findings(stated, read)
         return out + ReviewPage._settle_findings(self) + self._fragility_findings()
 
     def _fragility_findings(self) -> list[str]:

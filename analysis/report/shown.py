@@ -159,8 +159,10 @@ def calls(template: Path | str, bound=("model", "record", "partnership", "period
     >>> from analysis import config
     >>> [str(c) for c in calls(config.NOTEBOOKS_DIR / "partnership.ipynb")]  # doctest: +NORMALIZE_WHITESPACE
     ['summaries.partnership_grades(model, record, partnership)',
+     'statements.conflicts_of(model, partnership)',
      'summaries.published_counts(model, record, partnership)',
-     'summaries.partnership_profile(model, partnership)']
+     'summaries.partnership_profile(model, partnership)',
+     'summaries.partnership_ties(model, partnership)']
     """
     found, _ = _read(Path(template), bound)
     out, seen = [], set()

@@ -7,6 +7,7 @@
 - :mod:`~analysis.stats.exact`: the exact linear-by-linear association test (shift algorithm).
 - :mod:`~analysis.stats.trends`: trend tests of a complete grade table (exact test, ordinal model, Holm).
 - :mod:`~analysis.stats.trend_bounds`: exact trend p-values bounded over every consistent table.
+- :mod:`~analysis.stats.power`: the design's power for the exact trend test, estimated by a seeded simulation.
 
 Imports only :mod:`analysis.record`, :mod:`analysis.domain` and the base modules.
 """

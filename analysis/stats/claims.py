@@ -31,7 +31,8 @@ from analysis.errors import UsageError
 from analysis.record.cache import cached
 from analysis.record.model import D, Infeasible, RecordModel, grade_values, var
 
-__all__ = ["claim_conditions", "evaluate_claims", "trend_summary", "CLAIM_COLUMNS"]
+__all__ = ["claim_conditions", "evaluate_claims", "deciding_quantities", "trend_summary", "CLAIM_COLUMNS",
+           "QUANTITY_COLUMNS"]
 
 CLAIM_COLUMNS = ["claim_id", "claim", "indicator", "relation", "measure", "groups", "strict", "value", "value_max",
                  "reading", "verdict", "range", "holds_in", "fails_in", "evidence", "evidence_sources", "decided_by",
@@ -338,6 +339,105 @@ def evaluate_claims(record, model: RecordModel | None = None, evidence: bool = T
             }
         )
     return pd.DataFrame(out, columns=CLAIM_COLUMNS)
+
+
+QUANTITY_COLUMNS = ["claim_id", "quantity", "indicator", "measure", "from_group", "to_group", "min", "max"]
+
+
+def _quantities(claim) -> list[tuple[str, str, str, str, str, np.ndarray]]:
+    """What decides one reading, quantity by quantity: (quantity, indicator, measure, from_group, to_group,
+    coefficients), each a linear functional over the model's variables."""
+    ind, rel, measure = str(claim["indicator"]), claim["relation"], claim["measure"]
+    groups = list(claim["groups"])
+    out = []
+
+    def difference(indicator, a, b):
+        na, nb = len(areas.members(a)), len(areas.members(b))
+        return _per_area_difference(indicator, measure, a, b) / (na * nb)
+
+    if rel in ("rises", "falls"):
+        for a, b in zip(groups, groups[1:]):  # each step the reading compares, in order
+            out.append(("difference", ind, measure, a, b, difference(ind, a, b)))
+    elif rel in ("association_up", "association_down"):
+        _, _, c, _ = claim_conditions(claim)
+        out.append(("C", ind, measure, "", "", c))
+    elif rel == "most_improved":
+        for y in indicators.INDICATORS:  # this indicator's rise beside every other's
+            out.append(("difference", y, measure, groups[0], groups[1], difference(y, groups[0], groups[1])))
+    elif rel in ("highest", "top"):
+        n = len(D.P)
+        for y in indicators.INDICATORS:  # this indicator's level beside every other's, over all areas
+            coef = _sum_coef(y, measure, D.P)
+            out.append(("level", y, measure, "", "", coef / n if measure == "mean_grade" else coef))
+    else:
+        _, _, quantity, _ = claim_conditions(claim)
+        if quantity is not None:
+            out.append(("level", ind, measure, "|".join(groups), "", quantity))
+    return out
+
+
+@cached
+def deciding_quantities(record, model: RecordModel | None = None) -> pd.DataFrame:
+    """What decides each reading of the review's conclusions, quantity by quantity, with its range.
+
+    :func:`evaluate_claims` gives one range per reading (``range``: the first group against the last).
+    A reader needs each quantity the reading compares: every step of a step-by-step reading (each
+    group against the one before), the trend statistic C of a reading as a direction, and for a
+    comparison among the indicators ("the most improvement", "the strongest", "one of the stronger")
+    the same quantity for every indicator, so the reader sees which could be higher.
+
+    Parameters
+    ----------
+    record : PublicRecord
+        The public record (:func:`analysis.domain.load.load_record`); its ``claims`` are read.
+    model : RecordModel, optional
+        The model the ranges are taken over (default: the public record's); with a complete grade
+        table every minimum equals its maximum.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`QUANTITY_COLUMNS`: claim_id; quantity ('difference': the per-area ``measure`` of
+        ``to_group`` minus that of ``from_group``, as a mean grade or a share from 0 to 1; 'C': the trend
+        statistic over all areas; 'level': the ``measure`` of ``indicator`` over all areas, or over the
+        groups named in ``from_group``, as a mean grade, a share or a count); indicator; measure;
+        from_group; to_group; min and max over the consistent tables. Rows in the order of
+        ``record.claims``, then as the reading compares.
+
+    Examples
+    --------
+    On a complete table each quantity is exact. There partnership k has grade (k + j) mod 6 + 1 on
+    indicator j (Appendix 4 order: k = 0-10 pre-2014, 11-22 2014-16, 23-31 post-2016). On 1.1 (j = 0)
+    the groups' grades sum to 36, 42 and 30, so their means are 3.27, 3.50 and 3.33: the steps are
+    +0.23 and -0.17. On 5.3 (j = 5) a partnership is Good or better when k mod 6 is 4, 5 or 0: 16 of
+    the 32 (5 + 5 + 6), as :func:`claim_conditions` says.
+
+    >>> import dataclasses
+    >>> from analysis.domain import load
+    >>> from analysis.record.model import RecordModel
+    >>> model = RecordModel.from_grades(load.example_grades())
+    >>> record = load.load_record()
+    >>> ids = ["cl-5.3-reasonable-gob", "cl-1.1-improved-mean-steps"]
+    >>> few = dataclasses.replace(record, claims=record.claims[record.claims["claim_id"].isin(ids)])
+    >>> q = deciding_quantities(few, model)
+    >>> for r in q.itertuples():
+    ...     print(r.claim_id, r.quantity, r.from_group, r.to_group, round(r.min, 2), round(r.max, 2))
+    cl-1.1-improved-mean-steps difference pre-2014 2014-16 0.23 0.23
+    cl-1.1-improved-mean-steps difference 2014-16 post-2016 -0.17 -0.17
+    cl-5.3-reasonable-gob level pre-2014|2014-16|post-2016  16.0 16.0
+    """
+    model = model or RecordModel.from_record(record)
+    memo: dict[bytes, tuple[float, float]] = {}
+    rows = []
+    for _, claim in record.claims.iterrows():
+        for quantity, ind, measure, a, b, coef in _quantities(claim):
+            key = coef.tobytes()
+            if key not in memo:
+                memo[key] = tuple(float(coef @ model.solve(objective=sign * coef)) for sign in (1, -1))
+            lo, hi = memo[key]
+            rows.append({"claim_id": claim["claim_id"], "quantity": quantity, "indicator": ind, "measure": measure,
+                         "from_group": a, "to_group": b, "min": lo, "max": hi})
+    return pd.DataFrame(rows, columns=QUANTITY_COLUMNS)
 
 
 def trend_summary(bounds: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:

@@ -23,7 +23,8 @@ from analysis.errors import UsageError
 from analysis.record.cache import cached
 from analysis.record.model import Group, RecordModel, _count_vars, statement_group
 
-__all__ = ["evaluate_statements", "conflicts_table", "reconcile", "decided_by", "describe_explanation", "VERDICTS"]
+__all__ = ["evaluate_statements", "conflicts_table", "conflicts_of", "reconcile", "decided_by", "describe_explanation",
+           "VERDICTS"]
 
 VERDICTS = ("confirmed", "possible", "contradicted")
 
@@ -327,6 +328,51 @@ def conflicts_table(model: RecordModel) -> pd.DataFrame:
     return pd.DataFrame(
         rows, columns=["conflict", "group_id", "kind", "label", "source_id", "quote", "set_aside", "explanations"]
     )
+
+
+def conflicts_of(model: RecordModel, partnership: str) -> pd.DataFrame:
+    """The record's conflicts that hold a row about one partnership (one of its grades, or its grade
+    counts), every row of each, with which are the partnership's own.
+
+    Parameters
+    ----------
+    model : RecordModel
+        The model whose conflicts are read (:func:`conflicts_table`).
+    partnership : str
+        The partnership: canonical name, alias or slug.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of :func:`conflicts_table` of each conflict that holds one of the partnership's rows,
+        with two more columns: ``mine`` (True for the partnership's own rows) and ``indicator`` (the
+        indicator of a grade row, "" for counts and statements). No rows when none does.
+
+    Examples
+    --------
+    A stated grade of Orkney and a statement that it is not that grade:
+
+    >>> import numpy as np
+    >>> from analysis.record.model import Group, RecordModel, var
+    >>> good = np.array([var("Orkney", "1.1", "Good")])
+    >>> stated = Group("cell:Orkney|1.1", "cell", "Orkney 1.1 is Good", "src-a", rows=((good, 1, 1),))
+    >>> denied = Group("statement:s1", "statement", "Orkney 1.1 is not Good", "src-b", rows=((good, 0, 0),))
+    >>> model = RecordModel([stated, denied], basis="example")
+    >>> _ = model.resolve_conflicts()
+    >>> mine = conflicts_of(model, "Orkney")
+    >>> mine["group_id"].tolist(), mine["mine"].tolist(), mine["indicator"].tolist()
+    (['cell:Orkney|1.1', 'statement:s1'], [True, False], ['1.1', ''])
+    >>> len(conflicts_of(model, "Fife"))
+    0
+    """
+    p = areas.match_partnership(partnership)
+    table = conflicts_table(model)
+    ids = table["group_id"].astype(str)
+    mine = (ids == f"count:{p}") | ids.str.startswith(f"cell:{p}|")
+    keep = table["conflict"].isin(set(table.loc[mine, "conflict"]))
+    out = table[keep].assign(mine=mine[keep]).reset_index(drop=True)
+    out["indicator"] = [g.split("|", 1)[1] if g.startswith("cell:") else "" for g in out["group_id"].astype(str)]
+    return out
 
 
 RECONCILE_COLUMNS = ["kind", "row_id", "subject", "table", "record", "in_force", "source_id", "quote"]

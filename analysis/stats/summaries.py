@@ -30,6 +30,7 @@ __all__ = [
     "partnership_grades",
     "published_counts",
     "partnership_profile",
+    "partnership_ties",
     "all_good_or_better",
 ]
 
@@ -535,6 +536,67 @@ def partnership_profile(model: RecordModel, partnership: str, medians: pd.DataFr
     ):
         frame[c] = frame[c].astype(scale.grade_dtype())
     frame["indicator"] = frame["indicator"].astype(indicators.indicator_dtype())
+    return frame
+
+
+@cached
+def partnership_ties(model: RecordModel, partnership: str) -> pd.DataFrame:
+    """How many other partnerships share a partnership's grade, per indicator: the ties behind its rank.
+
+    A rank (:func:`partnership_profile`) is 1 + the number graded higher, so partnerships with the same
+    grade share a rank: "rank 1" may be one of many at the top. Where the cell's grade is fixed, the
+    number of other partnerships with that grade is a range over the consistent tables; where it is
+    open there is no one grade to share, and the columns are empty.
+
+    Parameters
+    ----------
+    model : RecordModel
+        The model of the public record or of a complete grade table.
+    partnership : str
+        The partnership: canonical name, alias or slug.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator. Columns: partnership, indicator, grade (missing if open), tied_min and
+        tied_max (the fewest and most other partnerships with the same grade; Int64, missing if open).
+
+    Raises
+    ------
+    analysis.domain.areas.UnknownName
+        If ``partnership`` matches no partnership.
+
+    Examples
+    --------
+    >>> from analysis.domain import load
+    >>> from analysis.record.model import RecordModel
+    >>> # a complete table: partnership k has grade (k + j) mod 6 (worst first) on indicator j
+    >>> model = RecordModel.from_grades(load.example_grades())
+
+    Edinburgh (k = 0) shares each grade with the partnerships k = 6, 12, 18, 24 and 30 (k mod 6 = 0):
+    five others on every indicator.
+
+    >>> ties = partnership_ties(model, "Edinburgh")
+    >>> ties[["indicator", "grade", "tied_min", "tied_max"]].head(2)
+      indicator           grade  tied_min  tied_max
+    0       1.1  Unsatisfactory         5         5
+    1       2.1            Weak         5         5
+    """
+    p = areas.match_partnership(partnership)
+    a = areas.PARTNERSHIPS.index(p)
+    others = [q for q in areas.PARTNERSHIPS if q != p]
+    poss = model.possible
+    out = []
+    for b, i in enumerate(indicators.INDICATORS):
+        cell = [g for k, g in enumerate(scale.GRADES) if poss[a, b, k]]
+        lo, hi = model.count_range(i, cell, others) if len(cell) == 1 else (None, None)
+        out.append({"partnership": p, "indicator": i, "grade": cell[0] if len(cell) == 1 else None,
+                    "tied_min": lo, "tied_max": hi})
+    frame = pd.DataFrame(out)
+    frame["grade"] = frame["grade"].astype(scale.grade_dtype())
+    frame["indicator"] = frame["indicator"].astype(indicators.indicator_dtype())
+    for c in ("tied_min", "tied_max"):
+        frame[c] = frame[c].astype("Int64")
     return frame
 
 

@@ -29,7 +29,7 @@ from scipy.optimize import linprog
 from analysis.domain import areas, indicators, scale
 from analysis.stats.exact import lbl_exact
 
-__all__ = ["scores", "ordinal_model", "separated", "trend_tests", "holm", "trend_test_columns"]
+__all__ = ["scores", "ordinal_model", "separated", "trend_tests", "holm", "trend_test_columns", "witness_one_sided"]
 
 def _slug(group: str) -> str:
     return group.replace("-", "_")
@@ -338,3 +338,54 @@ def trend_tests(grades: pd.DataFrame | None) -> pd.DataFrame:
     frame.insert(frame.columns.get_loc("p_asymptotic"), "p_exact_holm", holm(frame["p_exact"]))
     frame.insert(frame.columns.get_loc("status"), "lr_p_holm", holm(frame["lr_p"]))
     return frame[trend_test_columns()]
+
+
+def witness_one_sided(bounds: dict) -> pd.DataFrame:
+    """The one-sided exact p-value of each table that attains a smallest two-sided p-value of a trend.
+
+    :func:`analysis.stats.trend_bounds.trend_bounds` bounds the **two-sided** exact p-value over the
+    consistent tables that trend each way, and its verdict at 5% is on that p-value. A reader of a
+    directional conclusion ("a downward trend") may ask for the one-sided test: this gives, for the
+    table attaining each smallest two-sided p-value (its witness), the one-sided p-value in the same
+    direction. It is that table's, not a bound over every consistent table.
+
+    Parameters
+    ----------
+    bounds : dict
+        The result of :func:`analysis.stats.trend_bounds.trend_bounds`; its ``"witnesses"`` frame is
+        read (one row per bound, a column of grade abbreviations per partnership).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator and direction with a witness of the smallest p-value: indicator,
+        direction ('up' or 'down'), p_two_sided and p_one_sided of that table.
+
+    Examples
+    --------
+    A witness table in which only Edinburgh (pre-2014) is Excellent and every other partnership Good.
+    Under no trend the one Excellent is equally likely to be any of the 32 partnerships: the one-sided
+    p-value downward is 11/32, the chance that it falls in the first group (11 areas); the two-sided
+    p-value adds the last group (9 areas), whose score is further from the mean score (62/32) than the
+    first's: 20/32.
+
+    >>> from analysis.domain import areas
+    >>> row = {"indicator": "1.1", "bound": "p_min", "direction": "down"}
+    >>> row |= {p: ("E" if p == "Edinburgh" else "G") for p in areas.PARTNERSHIPS}
+    >>> out = witness_one_sided({"witnesses": pd.DataFrame([row])})
+    >>> out[["indicator", "direction"]].iloc[0].tolist()
+    ['1.1', 'down']
+    >>> float(out["p_one_sided"].iloc[0]) == 11 / 32, float(out["p_two_sided"].iloc[0]) == 20 / 32
+    (True, True)
+    """
+    value = {a: scale.grade_values()[g] for g, a in scale.abbreviations_of().items()}
+    of = areas.period_group_of()
+    u = [areas.PERIOD_GROUPS.index(of[p]) + 1 for p in areas.PARTNERSHIPS]
+    w = bounds["witnesses"]
+    rows = []
+    for _, r in w[w["bound"] == "p_min"].iterrows():
+        v = [value[str(r[p]).rstrip("*")] for p in areas.PARTNERSHIPS]
+        test = lbl_exact(u, v)
+        rows.append({"indicator": str(r["indicator"]), "direction": r["direction"], "p_two_sided": test["p_exact"],
+                     "p_one_sided": test["p_up"] if r["direction"] == "up" else test["p_down"]})
+    return pd.DataFrame(rows, columns=["indicator", "direction", "p_two_sided", "p_one_sided"])
