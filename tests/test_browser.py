@@ -241,3 +241,54 @@ def test_screenshots_of_the_publication(browser, site):
         path = ARTIFACTS / f"{Path(page).stem}-1280.png"
         view.screenshot(path=str(path), full_page=False)
         assert path.stat().st_size > 10_000
+
+
+READER_PAGES = ["index.html", "html/review/national.html", "html/statements/statements.html",
+                "html/period_group/post-2016.html", "html/partnership/angus.html", "quality.html",
+                "accessibility.html", "revisions.html"]
+
+
+def _identifiers():
+    """The record's identifiers, which a reader never needs: its sources', statements' and conclusions' ids."""
+    import pandas as pd
+
+    ids = set()
+    for table, column in (("sources", "source_id"), ("review_statements", "statement_id"),
+                          ("review_claims", "claim_id")):
+        ids |= set(pd.read_csv(ROOT / "data" / "record" / f"{table}.csv", dtype=str)[column])
+    return ids
+
+
+@pytest.mark.parametrize("page", READER_PAGES)
+def test_reader_pages_carry_no_identifiers_commands_or_paths(browser, site, page):
+    import re
+
+    text = Visit(browser, site / page).page.inner_text("body")
+    found = sorted(i for i in _identifiers() if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", text))
+    assert found == [], f"{page}: identifiers of the record on the page: {found[:5]}"
+    # column names and other snake_case identifiers (a download's file name, which ends in .csv, is its name)
+    snake = sorted(set(re.findall(r"\b[a-z]+(?:_[a-z0-9]+)+\b(?!\.(?:csv|json|txt|svg|ods|xlsx))", text)))
+    assert snake == [], f"{page}: identifiers on the page: {snake[:8]}"
+    for word in ("review build", "review check", "review run", "make report", "--grades", "data/record", "README",
+                 "CHANGELOG", ".ipynb", "canonical", "lexicographically", "centred statistic",
+                 "national-indicator analogue"):
+        assert word not in text, f"{page}: {word!r} on a reader page"
+
+
+@pytest.mark.parametrize("page", ["html/review/national.html", "html/statements/statements.html",
+                                  "html/period_group/post-2016.html", "html/partnership/angus.html"])
+def test_acronyms_are_spelled_out_before_their_first_use_and_terms_link_the_glossary(browser, site, page):
+    visit = Visit(browser, site / page)
+    text = visit.page.inner_text("main") if visit.page.locator("main").count() else visit.page.inner_text("body")
+    for acronym, spelled in (("CPP", "community planning partnership (CPP)"), ("QI", "quality indicators (QIs)"),
+                             ("GIRFEC", "Getting it right for every child (GIRFEC)")):
+        first = text.find(acronym)
+        if first >= 0:
+            assert spelled in text and text.find(spelled) + spelled.find(acronym) == first, \
+                f"{page}: {acronym} used before it is spelled out"
+    # every link into the glossary lands on a term it explains
+    quality = (site / "quality.html").read_text(encoding="utf-8")
+    anchors = [urlparse(u).fragment for u in visit.links() if urlparse(u).path.endswith("quality.html")]
+    assert "terms" in anchors, f"{page}: no link to the glossary"
+    missing = [a for a in anchors if a and f'id="{a}"' not in quality]
+    assert missing == [], f"{page}: glossary links to no entry: {missing}"

@@ -147,8 +147,9 @@ def test_the_index_findings_name_the_contradicted_conclusions_by_number_and_titl
     good = pd.DataFrame({"indicator": ["2.1", "6.3", "5.1"], "scope": ["all"] * 3, "min": [30, 25, 25],
                          "max": [30, 25, 25], "n_partnerships": [32] * 3})
     found = page._contradicted_findings(stated, read, good)
-    assert found[0].startswith("The complete table contradicts 1 of the review's 1 statements: on 5\\.1 Providing "
-                               "help and support at an early stage, Exactly one post\\-2016 area below Good on QI 5\\.1")
+    assert found[0].startswith("The complete table contradicts 1 of the review's 1 statements: on 5\\.1 "
+                               "Providing help and support at an early stage, Exactly one post\\-2016 area below "
+                               "Good on QI 5\\.1")
     assert found[1] == ("The complete table contradicts 1 of the 2 readings of the review's conclusions: on 6\\.3 "
                         "Participation of children, young people, families and other stakeholders, \"The strongest "
                         "quality indicator\" read as the most areas graded Good or better (at most 25 of 32 are good "

@@ -32,7 +32,11 @@ a:focus{outline:3px solid #ffdd00;background:#ffdd00;color:#0b0c0c}
 .findings{background:#f3f2f1;padding:.8rem 1.2rem;border-left:5px solid #1d70b8}
 .findings ul{margin:.4rem 0}.groups{display:grid;grid-template-columns:repeat(auto-fit,minmax(15rem,1fr));gap:0 1.5rem}
 .groups ul{list-style:none;padding:0}small{color:#505a5f}dt{font-weight:600;margin-top:.6rem}dd{margin:0 0 0 1rem}
-footer{max-width:60rem;margin:0 auto;padding:0 1.25rem 2rem;box-sizing:border-box;border-top:1px solid #b1b4b6}"""
+footer{max-width:60rem;margin:0 auto;padding:0 1.25rem 2rem;box-sizing:border-box;border-top:1px solid #b1b4b6}
+@media print{body{font-size:11pt}main,footer{max-width:none;padding:0}h1,h2,h3,dt{break-after:avoid}
+li,dd,.findings{break-inside:avoid}a{color:#0b0c0c}
+a[href$=".csv"]::after,a[href$=".json"]::after,a[href$=".ods"]::after,a[href$=".xlsx"]::after{
+content:" (" attr(href) ")";font-size:.9em}}"""
 
 
 def _head(title: str) -> list[str]:
@@ -244,7 +248,7 @@ def quality_html(manifest: dict) -> str:
          "<p>Everything is built by the open-source cpp-inspections-review package"
          + (f", version {version}" if version else "") + ", from a locked environment: one command builds "
          "every page from the record, and another rebuilds every output into a temporary folder and compares it "
-         f"with the published one (the package's README gives both). {_link('manifest.json', 'The manifest')} "
+         f"with the published one (the package's documentation gives both). {_link('manifest.json', 'The manifest')} "
          "records each output's SHA-256, the data files' hashes, the code and the environment.</p>"),
         ("Terms explained", glossary_html()),
     ]

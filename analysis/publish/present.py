@@ -157,7 +157,8 @@ def _view_good_or_better(f: pd.DataFrame) -> pd.DataFrame:
                 f"{_range(a, b)} of {n}" for a, b, n in zip(f["min"], f["max"], f["n_partnerships"])
             ],
             "Share": [_range(a, b, format_share) for a, b in zip(f["share_min"], f["share_max"])],
-            "95% interval": [f"{format_share(a)} to {format_share(b)}" for a, b in zip(f["ci_low"], f["ci_high"])],
+            "95% interval (inspections as draws from a process)": [
+                f"{format_share(a)} to {format_share(b)}" for a, b in zip(f["ci_low"], f["ci_high"])],
         }
     )
 
@@ -684,6 +685,21 @@ def _view_settle_headline(f: pd.DataFrame) -> pd.DataFrame:
             "Open statements and readings in all": [_cell("n", v) for v in f["n_open"]],
         }
     )
+
+
+def _view_reconciliation(f: pd.DataFrame) -> tuple[pd.DataFrame, Citations]:
+    """Where a complete table disagrees with the record: what is compared, both values, and the source."""
+    cite = Citations()
+    return pd.DataFrame(
+        {
+            "What is compared": f["subject"].tolist(),
+            "The table gives": f["table"].tolist(),
+            "The record says": f["record"].tolist(),
+            "Used by the record's ranges": ["yes" if v in (True, "True") else "no: a rival reading, or set aside"
+                                           for v in f["in_force"]],
+            "Source and quote": [cite.quote(q, s) for q, s in zip(f["quote"], f["source_id"])],
+        }
+    ), cite
 
 
 def _view_trend_summary(f: pd.DataFrame) -> pd.DataFrame:

@@ -196,7 +196,8 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
     TableSpec("claims", "The review's conclusions: each fair reading, checked against the record",
               present._view_claims,
               columns={"value": "For top: how many; for at_least and between: the lower bound."}),
-    TableSpec("reconciliation", "Where the complete grade table disagrees with the public record"),
+    TableSpec("reconciliation", "Where the complete grade table disagrees with the public record",
+              present._view_reconciliation),
     TableSpec("reading_list", "Which inspection reports would settle most: open verdicts each report settles, "
               "whatever it says", present._view_reading_list,
               columns={"verdict_ids": "The statements and conclusions it settles, joined by '|'."}),

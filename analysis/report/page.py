@@ -240,8 +240,9 @@ class Page:
         place = self.place("figures")
         display(ShownFigure(buf.getvalue(), figures.drawn(ax).alt,
                             f"{place}/{stem}.svg" if self.output_dir is not None else ""))
-        return self.markdown(f"Figure data: [{stem}.csv]({place}/{stem}.csv) (the numbers drawn) · "
-                             f"[long description]({place}/{stem}-description.txt) · [SVG]({place}/{stem}.svg)")
+        return self.markdown(f"[Open the chart full size]({place}/{stem}.svg) (SVG: it can be zoomed on a small "
+                             f"screen) · Figure data: [{stem}.csv]({place}/{stem}.csv) (the numbers drawn) · "
+                             f"[long description]({place}/{stem}-description.txt)")
 
     def markdown(self, text: str):
         """Text for a Markdown display; values from data are escaped by the caller."""
@@ -310,6 +311,8 @@ class Page:
         adds the counts that contradict a reading of "the most" or "the strongest"."""
         e = escape_markdown
         basis = "complete table" if self.model.of_grade_table else "record"
+        s_names = present._statement_names(stated) if "statement_id" in stated else {}
+        c_names = present._claim_names(read) if "claim_id" in read else {}
         bad_s = stated[stated["verdict"] == "contradicted"]
         bad_c = read[read["verdict"] == "contradicted"]
         out = []
@@ -318,13 +321,15 @@ class Page:
             for r in bad_s.itertuples():
                 aside = (" (one of the rows of the record that cannot all be true; it is set aside)"
                          if str(r.set_aside) == "True" else "")
-                items.append(f"on {e(present_indicator(r.indicator))}, {e(str(r.reading).rstrip('.'))}{aside}")
+                reading = present.plain_reading(r.reading, s_names).rstrip(".")
+                items.append(f"on {e(present_indicator(r.indicator))}, {e(reading)}{aside}")
             out.append(f"The {basis} contradicts {len(bad_s)} of the review's {len(stated)} statements: "
                        + "; ".join(items) + ".")
         if len(bad_c):
             items = []
             for ind, rows in bad_c.groupby("indicator", sort=False):
-                readings = [e(str(r.reading).rstrip(".")) + _why_contradicted(r, good) for r in rows.itertuples()]
+                readings = [e(present.plain_reading(r.reading, c_names).rstrip(".")) + _why_contradicted(r, good)
+                            for r in rows.itertuples()]
                 items.append(f"on {e(present_indicator(ind))}, " + "; ".join(readings))
             out.append(f"The {basis} contradicts {len(bad_c)} of the {len(read)} readings of the review's "
                        "conclusions: " + "; ".join(items) + ".")
@@ -810,6 +815,14 @@ class StatementsPage(Page):
                 return e(sid)
             return f"{e(src.loc[sid, 'publisher'])}, *{e(src.loc[sid, 'title'])}*"
 
+        def _about(r):
+            about = present._about_words(r.about, r.kind)
+            ind = getattr(r, "indicator", "")
+            return f"{present_indicator(ind)}: {about}" if ind and r.kind == "claim" else about
+
+        def _head(r):
+            return f"{e(_about(r))} ({ {'impossible': 'ruled out'}.get(r.verdict, r.verdict)})"
+
         one_source = (verdicts["sources_wrong"] == 1).fillna(False).astype(bool)
         single = verdicts[one_source]
         lines = [f"{len(single)} of the {len(verdicts)} statements, readings of conclusions and trend verdicts the "
@@ -820,19 +833,19 @@ class StatementsPage(Page):
                 lead = ("one wrong row would overturn it: " if many is None else
                         f"any one of {many.group(1) or ''}{many.group(2)} rows being wrong would overturn it; the "
                         "first is ")
-                lines.append(f"- {e(r.about)} ({r.verdict}): {lead}{e(r.rows)}, from {source(r.sources)}.")
+                lines.append(f"- {_head(r)}: {lead}{e(r.rows)}, from {source(r.sources)}.")
             else:
-                lines.append(f"- {e(r.about)} ({r.verdict}): rests on one source, {source(r.source_ids)} "
+                lines.append(f"- {_head(r)}: rests on one source, {source(r.source_ids)} "
                              f"({int(r.rows_wrong)} of its rows would have to be wrong).")
         rest = verdicts[~one_source]
         for r in rest.itertuples():
             if pd.notna(r.rows_wrong):
-                lines.append(f"- {e(r.about)} ({r.verdict}): {int(r.rows_wrong)} rows from {int(r.sources_wrong)} "
+                lines.append(f"- {_head(r)}: {int(r.rows_wrong)} rows from {int(r.sources_wrong)} "
                              "sources would have to be wrong.")
             elif r.kind == "trend":
-                lines.append(f"- {e(r.about)} ({r.verdict}): no single wrong row or source would overturn it.")
+                lines.append(f"- {_head(r)}: no single wrong row or source would overturn it.")
             else:
-                lines.append(f"- {e(r.about)} ({r.verdict}): no rows of the record could overturn it.")
+                lines.append(f"- {_head(r)}: no rows of the record could overturn it.")
         if len(cells):
             n1 = int((cells["rows_wrong"] == 1).sum())
             lines.append("")

@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 
 from analysis.errors import UsageError
 
@@ -23,7 +22,7 @@ __all__ = ["trend_power"]
 
 
 def trend_power(shift: float = 1.0, sizes=None, base: float = 3.5, spread: float = 1.0, grades: int | None = None,
-                alpha: float = 0.05, n_sims: int = 1000, seed: int = 20121017) -> pd.Series:
+                alpha: float = 0.05, n_sims: int = 1000, seed: int = 20121017) -> dict:
     """Estimate, by simulation, how often the two-sided exact trend test detects a shift in mean grade.
 
     Parameters
@@ -49,7 +48,7 @@ def trend_power(shift: float = 1.0, sizes=None, base: float = 3.5, spread: float
 
     Returns
     -------
-    pandas.Series
+    dict
         ``power`` (the share of simulated tables with a two-sided exact p-value below ``alpha``),
         ``mc_se`` (its Monte Carlo standard error), ``n_sims``, ``shift``, ``alpha``, ``base``, ``spread``,
         ``seed`` and ``sizes`` (joined by '/').
@@ -103,6 +102,6 @@ def trend_power(shift: float = 1.0, sizes=None, base: float = 3.5, spread: float
         if len(set(v.tolist())) > 1 and lbl_exact(u, v)["p_exact"] < alpha:
             hits += 1
     p = hits / n_sims
-    return pd.Series({"power": p, "mc_se": math.sqrt(p * (1 - p) / n_sims), "n_sims": n_sims, "shift": shift,
-                      "alpha": alpha, "base": base, "spread": spread, "seed": seed,
-                      "sizes": "/".join(str(s) for s in sizes)})
+    return {"power": p, "mc_se": math.sqrt(p * (1 - p) / n_sims), "n_sims": n_sims, "shift": float(shift),
+            "alpha": float(alpha), "base": float(base), "spread": float(spread), "seed": int(seed),
+            "sizes": "/".join(str(s) for s in sizes)}
