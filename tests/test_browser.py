@@ -292,3 +292,33 @@ def test_acronyms_are_spelled_out_before_their_first_use_and_terms_link_the_glos
     assert "terms" in anchors, f"{page}: no link to the glossary"
     missing = [a for a in anchors if a and f'id="{a}"' not in quality]
     assert missing == [], f"{page}: glossary links to no entry: {missing}"
+
+
+def test_a_table_says_it_scrolls_only_when_it_does(browser, site):
+    view = browser.new_page(viewport={"width": 390, "height": 844})
+    view.goto((site / "html/review/national.html").as_uri(), wait_until="load")
+    boxes = view.evaluate("""() => [...document.querySelectorAll('.review-table')].filter(t => t.querySelector('table'))
+        .map(t => [t.scrollWidth > t.clientWidth, getComputedStyle(t, '::before').opacity])""")
+    assert any(over for over, _ in boxes) and not all(over for over, _ in boxes)  # both kinds at 390 px
+    assert all((opacity == "1") == over for over, opacity in boxes), boxes
+
+
+def test_printed_pages_break_between_rows_and_keep_figures_on_a_page(browser, site):
+    """The causes of a blank printed page and of a table pushed whole to the next page: an output kept whole,
+    laid out as a flex box or inside a scrolling box. Printed, none is; a figure fits on one A4 page."""
+    view = browser.new_page()
+    view.goto((site / "html/review/national.html").as_uri(), wait_until="load")
+    view.emulate_media(media="print")
+    found = view.evaluate("""() => [...document.querySelectorAll('table.people, .jp-OutputArea-output img')]
+      .flatMap(e => {
+        const out = []; for (let a = e.parentElement; a && a.tagName !== 'MAIN'; a = a.parentElement) {
+          const cs = getComputedStyle(a);
+          if (cs.display.includes('flex') || ['auto', 'scroll', 'hidden'].includes(cs.overflowY)
+              || cs.breakInside.startsWith('avoid') && e.tagName === 'TABLE') out.push(a.className.slice(0, 40)); }
+        return out; })""")
+    assert found == [], f"printed, a table or figure sits in a box that cannot break: {sorted(set(found))[:5]}"
+    tallest = view.evaluate("Math.max(...[...document.querySelectorAll('.jp-OutputArea-output img')]"
+                            ".map(i => i.getBoundingClientRect().height))")
+    assert tallest <= 23 / 2.54 * 96 + 1  # 23 cm at 96 px to the inch: within an A4 page's printable height
+    pdf = view.pdf(format="A4")
+    assert pdf.startswith(b"%PDF")

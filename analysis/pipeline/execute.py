@@ -338,6 +338,39 @@ main, .jp-Notebook { max-width: 62rem; margin: 0 auto; padding: 1rem 1.25rem 3re
 .jp-Notebook .jp-RenderedHTMLCommon a:link, .jp-Notebook .jp-RenderedHTMLCommon a:visited {
   text-decoration: underline; text-underline-offset: 0.15em; }  /* after JupyterLab's, which it outranks */
 .jp-RenderedHTMLCommon li > a[href^="#"]:only-child { display: inline-block; min-height: 24px; line-height: 24px; }
+/* a table wider than its box shows that it scrolls: shadows at the edges that hide more columns */
+.review-table { background: linear-gradient(to right, #fff 30%, rgba(255,255,255,0)) left / 2rem 100% no-repeat local,
+  linear-gradient(to left, #fff 30%, rgba(255,255,255,0)) right / 2rem 100% no-repeat local,
+  radial-gradient(farthest-side at 0 50%, rgba(0,0,0,.25), rgba(0,0,0,0)) left / .8rem 100% no-repeat scroll,
+  radial-gradient(farthest-side at 100% 50%, rgba(0,0,0,.25), rgba(0,0,0,0)) right / .8rem 100% no-repeat scroll; }
+/* and says so in words, only when it does overflow (a scroll-driven animation runs only on a box that scrolls) */
+.review-table::before { content: "Scroll sideways to see every column →"; display: block; position: sticky; left: 0;
+  max-height: 0; opacity: 0; overflow: hidden; font-size: 0.85rem; color: #505a5f;
+  animation: review-scroll-cue linear both; animation-timeline: scroll(nearest inline); }
+@keyframes review-scroll-cue { from, to { max-height: 3em; opacity: 1; margin-bottom: 0.3rem; } }
+/* printed: no scrolling boxes (they cannot break across pages), figures and short tables kept whole,
+   headings and a section's text kept with what follows, data links with their address */
+@media print {
+  body { font-size: 10.5pt; }
+  main, .jp-Notebook { max-width: none; padding: 0; }
+  .review-table::before { display: none; }
+  .review-table, .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output, .jp-Cell { overflow: visible !important;
+    background: none; container-type: normal; }
+  .jp-OutputArea-child { break-inside: auto !important; }  /* nbconvert keeps every output whole: a long table too */
+  /* JupyterLab lays cells out as flex boxes, which a printed page cannot break inside: plain blocks instead */
+  .jp-Cell, .jp-Cell-outputWrapper, .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output,
+  .jp-Cell-inputWrapper, .jp-InputArea { display: block !important; }
+  .jp-RenderedHTMLCommon table.people { width: 100%; }
+  .jp-RenderedHTMLCommon table.people th, .jp-RenderedHTMLCommon table.people td { max-width: none; }
+  .jp-RenderedHTMLCommon table.people tbody tr:nth-child(odd) { background: none; }
+  h1, h2, h3, .jp-MarkdownCell { break-after: avoid; page-break-after: avoid; }
+  .jp-RenderedImage, picture, img, tr, caption, .review-table p, .jp-MarkdownCell p, li { break-inside: avoid; }
+  .jp-RenderedImage img, .jp-OutputArea-output img { max-height: 23cm; width: auto; max-width: 100%; }  /* one page */
+  thead { display: table-header-group; }
+  caption, thead { break-after: avoid; }
+  .jp-Notebook a[href$=".csv"]::after, .jp-Notebook a[href$=".svg"]::after, .jp-Notebook a[href$=".txt"]::after,
+  .jp-Notebook a[href$=".json"]::after { content: " (" attr(href) ")"; font-size: 0.85em; word-break: break-all; }
+}
 """
 
 #: The page template: nbconvert's JupyterLab page without the scripts it loads from a CDN (require.js,
