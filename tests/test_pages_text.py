@@ -53,15 +53,17 @@ def test_every_statement_row_names_its_indicator_what_is_counted_and_the_reviews
     assert list(view["Quality indicator"]) == ["6.2 Planning and improving services"] * 2 + [
         "5.1 Providing help and support at an early stage", "5.2 Assessing and responding to risks and needs"]
     assert view.loc[0, "What is counted"] == "Partnerships graded Weak, of all 32"
-    assert view.loc[2, "What is counted"] == ("Partnerships graded Adequate, Weak or Unsatisfactory, of the 9 of the "
+    assert view.loc[2, "What is counted"] == ("Partnerships graded Adequate, Weak or Unsatisfactory, of the 9 in the "
                                               "Post-2016 group")
     assert list(view["The review says"]) == ["8", "1", "1", "17 to 19"]
     assert list(view["The rest of the record allows"]) == ["4 to 8", "1", "2 to 4", "8 to 26"]
     # "possible" is explained in the row: the review's own count is not fixed once the statement is left out
-    assert view.loc[0, "Verdict"].startswith("possible: the rest of the record allows 4 to 8; the review’s 8 is one")
-    assert view.loc[1, "Verdict"].startswith("confirmed: the rest of the record fixes the count at 1")
-    assert view.loc[2, "Verdict"].startswith("contradicted: the rest of the record allows only 2 to 4, never the "
-                                             "review’s 1") and "set aside" in view.loc[2, "Verdict"]
+    assert view.loc[0, "Verdict"] == "possible: the rest of the record allows the review’s 8 and other counts."
+    assert view.loc[3, "Verdict"] == ("possible: the rest of the record allows counts that agree with the review "
+                                      "(17 to 19) and counts that do not.")
+    assert view.loc[1, "Verdict"] == "confirmed: the rest of the record fixes it at 1, as the review says."
+    assert view.loc[2, "Verdict"].startswith("contradicted: the rest of the record never allows the review’s 1; "
+                                             "set aside")
     # the source is named under the table, never by its id; another row's id is not shown
     assert "[1]" in view.loc[0, "The review’s words, and how they are read"]
     assert shown.sources[0][0].startswith("Care Inspectorate, The joint strategic inspection")
@@ -97,7 +99,7 @@ def test_the_strongest_indicator_reading_shows_every_indicators_count(record, mo
     counts = {r.indicator: (r.min, r.max) for r in q.itertuples()}
     assert counts["6.3"] == (25, 25) and counts["2.1"] == (30, 30) and counts["5.1"] == (25, 25)
     text = present.deciding_text(q, "6.3")
-    assert text.startswith("Partnerships good or better over all 32: 6.3 25; the others: ")
+    assert text.startswith("Partnerships good or better over all 32: 6.3: 25; the others: ")
     assert "2.1: 30" in text and "6.2: 14" in text
 
 

@@ -80,9 +80,9 @@ def index_html(manifest: dict, findings: list[str] | None = None) -> str:
     parts = [
              f"<h1>{html.escape(title)}</h1>",
              '<p class="lede">The Care Inspectorate led 32 joint inspections of services for children and young '
-             "people, one in each community planning partnership, grading nine quality indicators on a six-point "
-             "scale. Its five-year review compares three groups of inspections: pre-2014, 2014-16 and post-2016. "
-             "These pages check the review's figures and statements against the published record.</p>",
+             "people, one in each community planning partnership (CPP), grading nine quality indicators (QIs) on a "
+             "six-point scale. Its five-year review compares three groups of inspections: pre-2014, 2014-16 and "
+             "post-2016. These pages check the review's figures and statements against the published record.</p>",
              f"<p>Data basis: <strong>{html.escape(', '.join(basis) or 'none yet')}</strong>. The official grade "
              "table is not published: where the record does not fix a number, the pages give the smallest and "
              "largest value over every grade table consistent with it.</p>"]

@@ -201,11 +201,29 @@ class Citations:
             self.sources.append((source_name(sid), source_address(sid)))
         return f"[{self._number[sid]}]"
 
+    def within(self, text) -> str:
+        """``text`` with every source id in it cited instead ("... (ci-news-3404-south-ayrshire)" gives "... [2]").
+
+        Examples
+        --------
+        >>> Citations().within("counts (ci-news-3404-south-ayrshire) + the three named")
+        'counts [1] + the three named'
+        """
+        import re
+
+        from analysis.domain.sources import source_table
+
+        text = "" if _missing(text) else str(text)
+        for sid in sorted(source_table().index, key=len, reverse=True):
+            if sid in text:
+                text = re.sub(rf"\(?(?<![\w-]){re.escape(sid)}(?![\w-])\)?", self(sid), text)
+        return text
+
     def quote(self, quote, source_id) -> str:
         """A quote in curly quotation marks with its citation."""
         if _missing(quote):
             return self(source_id)
-        return f"“{quote}” {self(source_id)}".strip()
+        return f"“{self.within(quote)}” {self(source_id)}".strip()
 
 
 def indicator_name(code) -> str:
@@ -225,7 +243,7 @@ def indicator_name(code) -> str:
 
 
 def _scope_words(groups: list[str]) -> str:
-    """Which partnerships: "all 32", "the 12 of the 2014-16 group", "the 21 of the 2014-16 and post-2016 groups"."""
+    """Which partnerships: "all 32", "the 12 in the 2014-16 group", "the 21 in the 2014-16 and Post-2016 groups"."""
     from analysis.domain import areas
 
     groups = [g for g in groups if g]
@@ -234,7 +252,7 @@ def _scope_words(groups: list[str]) -> str:
     n = sum(len(areas.members(g)) for g in groups)
     labels = [areas.period_group_label(g) for g in groups]
     joined = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
-    return f"the {n} of the {joined} group" + ("s" if len(labels) > 1 else "")
+    return f"the {n} in the {joined} group" + ("s" if len(labels) > 1 else "")
 
 
 def _grade_words(grades: str) -> str:
@@ -322,17 +340,17 @@ def _view_statements(f: pd.DataFrame) -> tuple[pd.DataFrame, Citations]:
             word = ("as the review says" if r.verdict == "confirmed" else f"not the review’s {says}")
             text = f"{r.verdict}: the table gives {allows}, {word}"
         elif r.verdict == "confirmed":
-            text = (f"confirmed: the rest of the record fixes the count at {allows}, as the review says"
-                    if r.min == r.max else f"confirmed: every count the rest of the record allows ({allows}) "
-                                           f"agrees with the review’s {says}")
+            text = (f"confirmed: the rest of the record fixes it at {allows}, as the review says" if r.min == r.max
+                    else f"confirmed: every count the rest of the record allows agrees with the review’s {says}")
         elif r.verdict == "possible":
-            text = (f"possible: the rest of the record allows {allows}; the review’s {says} is one of the counts "
-                    "it allows, and so are others")
+            text = ("possible: the rest of the record allows " +
+                    (f"the review’s {says} and other counts" if r.comparator == "=" else
+                     f"counts that agree with the review ({says}) and counts that do not"))
         else:
-            text = f"contradicted: the rest of the record allows only {allows}, never the review’s {says}"
+            text = f"contradicted: the rest of the record never allows the review’s {says}"
         if r.set_aside in (True, "True"):
-            text += ("; set aside: it is one of the rows of the record that cannot all be true (Conflicts in the "
-                     "record), so nothing else on these pages uses it")
+            text += ("; set aside: one of the rows of the record that cannot all be true (Conflicts in the record), "
+                     "used nowhere else")
         verdicts.append(text + ".")
     groups = [str(s).split("|") if str(s) != "all" else ["all"] for s in f["scope"]]
     out = pd.DataFrame(
@@ -419,13 +437,14 @@ def deciding_text(rows: pd.DataFrame, indicator: str) -> str:
         others = rows[rows["indicator"] != indicator]
         if kinds == {"difference"}:
             fmt = lambda v: _signed(v, measure)  # noqa: E731
-            what = f"{words}, {label(first['to_group'])} minus {label(first['from_group'])}{unit}"
+            what = (f"{words}, {label(first['to_group'])} minus {label(first['from_group'])}"
+                    + (f", in{unit}" if unit else ""))
         else:
             fmt = lambda v: _level(v, measure)  # noqa: E731
             what = f"{words} over all {len(areas.PARTNERSHIPS)}"
         parts = [f"{r.indicator}: {_span(r.min, r.max, fmt)}" for r in others.itertuples()]
         this = _span(mine.iloc[0]["min"], mine.iloc[0]["max"], fmt) if len(mine) else "not computed"
-        return f"{what.capitalize()}: {indicator} {this}; the others: " + ", ".join(parts) + "."
+        return f"{what[:1].upper()}{what[1:]}: {indicator}: {this}; the others: " + ", ".join(parts) + "."
     scope = _scope_words(str(first["from_group"]).split("|"))
     return f"{words.capitalize()} over {scope}: {_span(first['min'], first['max'], lambda v: _level(v, measure))}."
 
@@ -475,9 +494,11 @@ def _view_grades(f: pd.DataFrame, conflicts: pd.DataFrame | None = None) -> tupl
               + ("; one of the rows of the record that cannot all be true (see the headline findings)"
                  if str(i) in in_conflict else "")
               for i, st in zip(f["indicator"], f["status"])]
-    # a source's words in quotation marks; a complete grade table's own note as written
-    source = [cite.quote(q, s) if not _missing(s) else ("" if _missing(q) else str(q))
-              for s, q in zip(f["source_id"], f["quote"])]
+    # a source's words in quotation marks; how a derived grade was derived, its sources cited; a complete grade
+    # table's own note as written
+    source = [("How it was derived: " + cite.within(q) + " " + cite(s)).strip() if str(st) == "derived"
+              else cite.quote(q, s) if not _missing(s) else ("" if _missing(q) else str(q))
+              for s, q, st in zip(f["source_id"], f["quote"], f["status"])]
     out = pd.DataFrame(
         {
             "Quality indicator": [f"{i} {t}" for i, t in zip(f["indicator"], f["title"])],

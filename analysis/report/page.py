@@ -328,8 +328,12 @@ class Page:
         if len(bad_c):
             items = []
             for ind, rows in bad_c.groupby("indicator", sort=False):
-                readings = [e(present.plain_reading(r.reading, c_names).rstrip(".")) + _why_contradicted(r, good)
-                            for r in rows.itertuples()]
+                readings, said = [], set()
+                for r in rows.itertuples():
+                    why = _why_contradicted(r, good)
+                    readings.append(e(present.plain_reading(r.reading, c_names).rstrip(".")) + ("" if why in said
+                                                                                                 else why))
+                    said.add(why)
                 items.append(f"on {e(present_indicator(ind))}, " + "; ".join(readings))
             out.append(f"The {basis} contradicts {len(bad_c)} of the {len(read)} readings of the review's "
                        "conclusions: " + "; ".join(items) + ".")
@@ -816,7 +820,7 @@ class StatementsPage(Page):
             return f"{e(src.loc[sid, 'publisher'])}, *{e(src.loc[sid, 'title'])}*"
 
         def _about(r):
-            about = present._about_words(r.about, r.kind)
+            about = present._about_words(r.about, r.kind).rstrip(".")
             ind = getattr(r, "indicator", "")
             return f"{present_indicator(ind)}: {about}" if ind and r.kind == "claim" else about
 
