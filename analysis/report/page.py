@@ -430,20 +430,26 @@ class ReviewPage(Page):
 
     def findings(self) -> list[str]:
         from analysis.publish import present
-        from analysis.stats import claims, statements, summaries, trend_bounds
+        from analysis.stats import claims, statements, summaries, trend_bounds, trends
 
         m = self.model
         out = self._coverage(summaries.partnership_grades(m, self.record),
                              summaries.good_or_better(m), "all")
-        b = trend_bounds.trend_bounds(m)["bounds"]
+        bounds = trend_bounds.trend_bounds(m)
+        b = bounds["bounds"]
         decided = [r for r in b.itertuples() if r.verdict != "possible"]
+        one_sided = {(str(r.indicator), r.direction): r.p_one_sided
+                     for r in trends.witness_one_sided(bounds).itertuples()}
         for r in decided:
             word = {"impossible": "ruled out", "forced": "forced"}[r.verdict]
+            side = one_sided.get((str(r.indicator), r.direction))
             out.append(f"A statistically significant {r.direction}ward trend in "
                        f"{escape_markdown(present_indicator(r.indicator))} across the "
-                       f"{tables.domain_counts()['groups_word']} period groups is **{word}** by the record (exact "
-                       "p-values from "
-                       f"{present.format_p(r.p_min)} to {present.format_p(r.p_max)} over every consistent table).")
+                       f"{tables.domain_counts()['groups_word']} period groups is **{word}** by the record: two-sided "
+                       f"exact p-values from {present.format_p(r.p_min)} to {present.format_p(r.p_max)} over every "
+                       f"consistent table trending {r.direction}ward"
+                       + (f" (the one-sided p-value of the table giving {present.format_p(r.p_min)} is "
+                          f"{present.format_p(side)})." if side is not None else "."))
         out.append(f"Every other indicator and direction ({len(b) - len(decided)} of {len(b)}): a significant "
                    f"trend is possible but not forced. The groups are different partnerships inspected at "
                    f"different times, so a trend describes these inspections, not a change in services.")
@@ -567,12 +573,15 @@ class ReviewPage(Page):
             "every consistent table): about half as large. A reader who had predicted the direction beforehand "
             "might use it; at 5% it can call a trend significant where the two-sided p-value is up to about 0.10.")
         if design:
-            estimates = "; ".join(
-                f"a rise of {_grades_words(d['shift'])} in mean grade from the first group to the last is found "
-                f"(two-sided, {100 * d['alpha']:g}%) in about {100 * d['power']:.0f}% of tables "
-                f"(± {100 * d['mc_se']:.1f} percentage points, the Monte Carlo standard error)" for d in design)
             d = design[0]
-            text += (f"\n\n**Power.** With groups of {str(d['sizes']).replace('/', ', ')} partnerships, {estimates}. "
+            estimates = (f"a rise of {_grades_words(d['shift'])} in mean grade from the first group to the last is "
+                         f"found (two-sided, {100 * d['alpha']:g}%) in about {100 * d['power']:.0f}% of tables (± "
+                         f"{100 * d['mc_se']:.1f} percentage points, the Monte Carlo standard error)")
+            estimates += "".join(f"; a rise of {_grades_words(x['shift'])}, in about {100 * x['power']:.0f}% (± "
+                                 f"{100 * x['mc_se']:.1f})" for x in design[1:])
+            sizes = str(d["sizes"]).split("/")
+            sizes = ", ".join(sizes[:-1]) + " and " + sizes[-1] if len(sizes) > 1 else sizes[0]
+            text += (f"\n\n**Power.** With groups of {sizes} partnerships, {estimates}. "
                      f"These are estimates by a seeded simulation of {int(d['n_sims']):,} tables per shift, not exact "
                      f"values: grades drawn around a first-group mean of {d['base']:g} with a spread of "
                      f"{d['spread']:g} grade within a group, rounded onto the scale, and tested as above. Only large "
