@@ -49,6 +49,8 @@ lock: ## Refresh requirements.lock from pyproject.toml and requirements-tools.in
 		--python-platform x86_64-unknown-linux-gnu -o $(LOCK)
 
 # JupyterLab's news and update checks are off (tools/lab-settings.json: nothing is fetched, no prompt);
-# as root (a container) it needs --allow-root.
+# as root (a container) it needs --allow-root. It serves the checkout (so a notebook's links to reports/
+# open there) and opens at notebooks/.
 lab: $(STAMP) ## Open the notebooks in JupyterLab
-	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root,)
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks \
+		$(if $(filter 0,$(shell id -u)),--allow-root,)
