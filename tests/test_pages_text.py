@@ -154,8 +154,8 @@ def test_the_index_findings_name_the_contradicted_conclusions_by_number_and_titl
                                "Good on QI 5\\.1")
     assert found[1] == ("The complete table contradicts 1 of the 2 readings of the review's conclusions: on 6\\.3 "
                         "Participation of children, young people, families and other stakeholders, \"The strongest "
-                        "quality indicator\" read as the most areas graded Good or better (at most 25 of 32 are good "
-                        "or better on 6\\.3; at least 30 on 2\\.1 Impact on children and young people).")
+                        "quality indicator\" read as the most areas graded Good or better — at most 25 of 32 are "
+                        "good or better on 6\\.3; at least 30 on 2\\.1 Impact on children and young people.")
 
 
 def test_readings_name_other_rows_and_files_in_words():

@@ -417,7 +417,7 @@ def _why_contradicted(reading, good: pd.DataFrame | None) -> str:
     n = int(every.loc[mine, "n_partnerships"])
     higher = ", ".join(f"at least {int(r['min'])} on {escape_markdown(present_indicator(i))}"
                        for i, r in above.iterrows())
-    return f" (at most {most} of {n} are good or better on {escape_markdown(mine)}; {higher})"
+    return f" — at most {most} of {n} are good or better on {escape_markdown(mine)}; {higher}"
 
 
 class ReviewPage(Page):
