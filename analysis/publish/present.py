@@ -20,7 +20,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["LABELS", "label", "Shown", "show", "people_frame", "grid_frame", "format_p", "format_share", "long_date"]
+from analysis.domain.package import domain_cached
+
+__all__ = ["LABELS", "label", "Shown", "show", "people_frame", "grid_frame", "format_p", "format_share", "long_date",
+           "Citations", "indicator_name", "plain_reading", "record_names", "deciding_text"]
 
 #: Labels of column identifiers (the data dictionary gives each as its ``title``).
 LABELS = {
@@ -304,11 +307,42 @@ def plain_reading(text, names: dict | None = None) -> str:
     from analysis.publish.tables import spec
 
     text = "" if _missing(text) else str(text)
-    for sid, words in (names or {}).items():
+    names = {**record_names(), **(names or {})}
+    for sid, words in names.items():
+        if sid not in text:
+            continue
         text = re.sub(rf"\s*\({re.escape(sid)}\)", "", text)
         text = re.sub(rf"(?<![\w-]){re.escape(sid)}(?![\w-])", words, text)
     return re.sub(r"tables/([a-z0-9_]+)\.csv",
                   lambda m: f"the national review’s table “{spec(m.group(1)).title()}”", text)
+
+
+def record_names() -> dict:
+    """Words for every statement and conclusion id of the record in use (read once per data package), so a
+    reading that names another row by its id can name it in words wherever it is shown.
+
+    Examples
+    --------
+    >>> record_names()["rv-5.3-very-good"]
+    'the row counting Very good on 5.3'
+    """
+    return _record_names()
+
+
+@domain_cached
+def _record_names() -> dict:
+    from analysis.domain.schema import read_resource
+    from analysis.errors import ReviewError
+
+    names = {}
+    try:
+        statements = read_resource("review_statements")
+        claims = read_resource("review_claims")
+    except (ReviewError, OSError, KeyError):  # a data package without them: nothing to name
+        return names
+    names.update(_statement_names(statements.astype({"indicator": str})))
+    names.update(_claim_names(claims))
+    return names
 
 
 def _statement_names(f: pd.DataFrame) -> dict:
@@ -600,8 +634,8 @@ def _about_words(about: str, kind: str) -> str:
     if kind == "claim":
         m = re.match(r"^\S+ \((.*)\)$", about)
         if m:
-            return m.group(1)
-    return about
+            return plain_reading(m.group(1))
+    return plain_reading(about)
 
 
 def _view_fragility(f: pd.DataFrame) -> pd.DataFrame:
