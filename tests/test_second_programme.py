@@ -86,9 +86,9 @@ def test_a_second_programme_builds_end_to_end(programme, tmp_path):
     import re
 
     text = re.sub(r"<[^>]+>", "", page)
-    assert "period groups scored 1, 2 (early, late), grades 1 (Poor) to 4 (Excellent)" in text
-    assert "every one of the 20 ways to allocate the 6 areas to groups of 3 and 3" in text
-    assert "The two groups are different partnerships" in text and "With 3 to 3 areas per group" in text
+    assert "period groups scored 1, 2 (early, late) and grades 1 (Poor) to 4 (Excellent)" in text
+    assert "every one of the 20 ways to share the 6 partnerships' grades among groups of 3 and 3" in text
+    assert "The two groups are different partnerships" in text and "With groups of 3 and 3 partnerships" in text
     for word in ("six-point", "nine", " 32 ", "37,924", "pre-2014", "post-2016", "Unsatisfactory"):
         assert word not in text, word
     assert (ROOT / "data" / "datapackage.json").is_file()  # and data/ was not touched

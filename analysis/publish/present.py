@@ -544,6 +544,12 @@ def _view_grades(f: pd.DataFrame, conflicts: pd.DataFrame | None = None) -> tupl
     return out, cite
 
 
+def _n_partnerships() -> int:
+    from analysis.domain import areas
+
+    return len(areas.PARTNERSHIPS)
+
+
 def _ties(tied_min, tied_max) -> str:
     if _missing(tied_min) or _missing(tied_max):
         return ""
@@ -567,8 +573,8 @@ def _view_profile(f: pd.DataFrame, ties: pd.DataFrame | None = None) -> pd.DataF
             "Grade": [
                 g if not _missing(g) else _range(lo, hi) for g, lo, hi in zip(f["grade"], f["lowest"], f["highest"])
             ],
-            "Rank among 32 (1 + those graded higher)": [_range(a, b) + s for a, b, s in
-                                                        zip(f["rank_min"], f["rank_max"], shared)],
+            f"Rank among {_n_partnerships()} (1 + those graded higher)": [
+                _range(a, b) + s for a, b, s in zip(f["rank_min"], f["rank_max"], shared)],
             "National median": [_range(a, b) for a, b in zip(f["national_median_low"], f["national_median_high"])],
             "Group median": [_range(a, b) for a, b in zip(f["group_median_low"], f["group_median_high"])],
             "Against the national median": f["vs_national_median"].tolist(),

@@ -21,8 +21,8 @@ from analysis.errors import UsageError
 __all__ = ["trend_power"]
 
 
-def trend_power(shift: float = 1.0, sizes=None, base: float = 3.5, spread: float = 1.0, grades: int | None = None,
-                alpha: float = 0.05, n_sims: int = 1000, seed: int = 20121017) -> dict:
+def trend_power(shift: float = 1.0, sizes=None, base: float | None = None, spread: float = 1.0,
+                grades: int | None = None, alpha: float = 0.05, n_sims: int = 1000, seed: int = 20121017) -> dict:
     """Estimate, by simulation, how often the two-sided exact trend test detects a shift in mean grade.
 
     Parameters
@@ -33,8 +33,9 @@ def trend_power(shift: float = 1.0, sizes=None, base: float = 3.5, spread: float
     sizes : sequence of int, optional
         Partnerships per period group, in time order. Default: the period groups of the data package in
         use (the review's: 11, 12 and 9).
-    base : float, default 3.5
-        The first group's mean grade before rounding (3.5: between Adequate and Good).
+    base : float, optional
+        The first group's mean grade before rounding. Default: the middle of the scale (3.5 on six grades,
+        between Adequate and Good).
     spread : float, default 1.0
         The standard deviation of a partnership's grade within a group, in grades, before rounding.
     grades : int, optional
@@ -87,6 +88,7 @@ def trend_power(shift: float = 1.0, sizes=None, base: float = 3.5, spread: float
     if sizes is None:
         sizes = [len(areas.members(g)) for g in areas.PERIOD_GROUPS]
     grades = len(scale.GRADES) if grades is None else int(grades)
+    base = (grades + 1) / 2 if base is None else float(base)
     sizes = [int(s) for s in sizes]
     if len(sizes) < 2 or min(sizes) < 1:
         raise UsageError(f"trend_power needs at least two period groups, each with a partnership; got {sizes}")
