@@ -595,7 +595,7 @@ def _view_grade_counts(f: pd.DataFrame) -> tuple[pd.DataFrame, Citations]:
         {
             "Grades published": counts,
             "Source and quote": [cite.quote(q, s) for q, s in zip(f["quote"], f["source_id"])],
-            "Note": f["note"].fillna("").tolist(),
+            "Note": [cite.within(n) for n in f["note"].fillna("")],
         }
     ), cite
 
