@@ -168,3 +168,28 @@ def test_readings_name_other_rows_and_files_in_words():
     assert "rv-" not in text and "tables/" not in text
     assert text.startswith("In force together with the row counting Very good on 5.3 (exactly two Very good), not "
                            "the stronger.")
+
+
+def test_a_notebook_run_by_hand_links_where_the_build_wrote_and_shows_long_tables_folded(monkeypatch, tmp_path):
+    from analysis import config
+    from analysis.report.page import ReviewPage
+
+    monkeypatch.chdir(config.NOTEBOOKS_DIR)  # where JupyterLab starts a template's kernel
+    page = ReviewPage(None)
+    assert page.csv_link("claims") == "../reports/tables/claims.csv"  # reports/ seen from notebooks/
+    assert (config.NOTEBOOKS_DIR / page.csv_link("claims")).resolve() == config.REPORTS_DIR / "tables" / "claims.csv"
+    frame = pd.DataFrame({"indicator": ["1.1"] * 3, "scope": ["all"] * 3, "n": [1, 2, 3]})
+    by_hand = page.table(frame, "grade_distribution", inline=False)
+    assert "<details>" in by_hand._repr_html_() and "Show the table: 3 rows" in by_hand._repr_html_()
+    # in a build the page has the caption and the link only; what nbval compares (the text) is the same
+    monkeypatch.chdir(tmp_path)
+    built = ReviewPage(None, output_dir=str(tmp_path / "out"))
+    shown = built.table(frame, "grade_distribution", inline=False)
+    assert "<details>" not in shown._repr_html_() and shown.csv == "../../tables/grade_distribution.csv"
+    # and a published notebook re-run where it lies (nbval), with the cache its build gave it, shows the same
+    monkeypatch.chdir(config.REPORTS_DIR / "notebooks" / "review")
+    rerun = ReviewPage(None, cache="../../.cache/results").table(frame, "grade_distribution", inline=False)
+    assert repr(rerun) == repr(shown)
+    # cells are left-aligned where the page's stylesheet is absent (JupyterLab right-aligns them)
+    inline = page.table(frame, "grade_distribution")._repr_html_()
+    assert '<td style="text-align: left; vertical-align: top">1.1</td>' in inline
