@@ -305,7 +305,7 @@ class Page:
         return out
 
     def _contradicted_findings(self, stated: pd.DataFrame, read: pd.DataFrame, good: pd.DataFrame | None = None,
-                               ) -> list[str]:
+                               counted: bool = True) -> list[str]:
         """Findings naming every statement and reading of a conclusion the data contradicts, each with its
         indicator's number and title (Markdown-escaped); ``good`` (:func:`analysis.stats.summaries.good_or_better`)
         adds the counts that contradict a reading of "the most" or "the strongest"."""
@@ -323,8 +323,9 @@ class Page:
                          if str(r.set_aside) == "True" else "")
                 reading = present.plain_reading(r.reading, s_names).rstrip(".")
                 items.append(f"on {e(present_indicator(r.indicator))}, {e(reading)}{aside}")
-            out.append(f"The {basis} contradicts {len(bad_s)} of the review's {len(stated)} statements: "
-                       + "; ".join(items) + ".")
+            head = (f"The {basis} contradicts {len(bad_s)} of the review's {len(stated)} statements: " if counted else
+                    f"The contradicted statement{'s' if len(bad_s) > 1 else ''}: ")
+            out.append(head + "; ".join(items) + ".")
         if len(bad_c):
             items = []
             for ind, rows in bad_c.groupby("indicator", sort=False):
@@ -335,9 +336,10 @@ class Page:
                                                                                                  else why))
                     said.add(why)
                 items.append(f"on {e(present_indicator(ind))}, " + "; ".join(readings))
-            out.append(f"The {basis} contradicts {len(bad_c)} of the {len(read)} readings of the review's "
-                       "conclusions: " + "; ".join(items) + ".")
-        if not out:
+            head = (f"The {basis} contradicts {len(bad_c)} of the {len(read)} readings of the review's conclusions: "
+                    if counted else f"The contradicted reading{'s' if len(bad_c) > 1 else ''} of its conclusions: ")
+            out.append(head + "; ".join(items) + ".")
+        if not out and counted:
             out.append(f"The {basis} contradicts none of the review's {len(stated)} statements and none of the "
                        f"{len(read)} readings of its conclusions.")
         return out
@@ -757,7 +759,7 @@ class StatementsPage(Page):
                 f"among them {'is' if len(aside) == 1 else 'are'} set aside: reported as contradicted and used "
                 "nowhere else."
             )
-        out += self._contradicted_findings(stated, read)
+        out += self._contradicted_findings(stated, read, counted=False)
         return out + ReviewPage._settle_findings(self) + self._fragility_findings()
 
     def _fragility_findings(self) -> list[str]:
