@@ -262,8 +262,9 @@ def test_the_stages_one_by_one(tmp_path):
     with locked(out):
         ctx, state = b.prepare([job], out, progress=lambda s: None, n_jobs=1, preload=False, timeout=60)
         entry = b.compute(ctx, state, job)
-        # the partnership page's cached calls: its grades, its profile, and the two medians the profile reads
-        assert set(entry) == {"digest", "entries"} and len(entry["entries"]) == 3
+        # the partnership page's cached calls: its grades, its profile, the two medians the profile reads, the
+        # record's conflicts (which the page reads for the ones it is in) and the ties of its ranks
+        assert set(entry) == {"digest", "entries"} and len(entry["entries"]) == 5
         assert all((out / ".cache/results" / f"{k}.json").is_file() for k in entry["entries"])
         assert b.compute(ctx, state, job) == entry and state.computed == 1   # the second time from the index
         assert b.plan_job(ctx, state, job) is True                      # never built here: it must run
