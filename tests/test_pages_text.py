@@ -186,10 +186,11 @@ def test_a_notebook_run_by_hand_links_where_the_build_wrote_and_shows_long_table
     built = ReviewPage(None, output_dir=str(tmp_path / "out"))
     shown = built.table(frame, "grade_distribution", inline=False)
     assert "<details>" not in shown._repr_html_() and shown.csv == "../../tables/grade_distribution.csv"
-    # and a published notebook re-run where it lies (nbval), with the cache its build gave it, shows the same
+    # and a published notebook re-run where it lies (nbval), with the cache its build gave it, shows the same,
+    # its text and its HTML
     monkeypatch.chdir(config.REPORTS_DIR / "notebooks" / "review")
     rerun = ReviewPage(None, cache="../../.cache/results").table(frame, "grade_distribution", inline=False)
-    assert repr(rerun) == repr(shown)
+    assert repr(rerun) == repr(shown) and rerun._repr_html_() == shown._repr_html_()  # nbval compares both
     # cells are left-aligned where the page's stylesheet is absent (JupyterLab right-aligns them)
     inline = page.table(frame, "grade_distribution")._repr_html_()
     assert '<td style="text-align: left; vertical-align: top">1.1</td>' in inline

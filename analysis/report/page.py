@@ -98,6 +98,8 @@ class Page:
             _check_output_dir(self.output_dir, data_dir)
         path = self.grades_file.path if self.grades_file else None
         self.cache_dir = Path(cache) if cache else default_out_dir(path) / ".cache" / "results"
+        #: run from a template by hand (JupyterLab, a script): no output folder and no cache named by a build
+        self.by_hand = self.output_dir is None and not cache
         self.data_dir = str(data_dir) if data_dir else None
         self.assume = str(assume) if assume else None
         if self.assume and self.grades_file is not None:
@@ -157,7 +159,8 @@ class Page:
         to the CSV (for long tables). An empty frame with ``if_empty`` shows that text instead and
         writes nothing. ``detail`` is what the table's view may read beside it to explain its rows
         (results of the same model, never written to the CSV); by default, with ``columns``, the frame
-        before they were selected."""
+        before they were selected. A long table of a template run by hand (JupyterLab) is shown too, folded
+        under its caption."""
         from analysis.files import atomic_path
         from analysis.publish.precision import write_csv
 
@@ -171,8 +174,8 @@ class Page:
         if detail is None and columns:
             detail = full
         shown = tables.spec(name).show(frame, csv=self.csv_link(name), inline=inline, detail=detail)
-        if not inline and self.output_dir is None:  # run by hand: the long table itself, collapsed under its caption
-            shown.collapsed = present.people_frame(frame)
+        if not inline and self.by_hand:  # a template run by hand: the long table itself, folded under its caption
+            shown.collapsed = present.people_frame(frame)  # (not in a re-run of a built notebook: nbval compares it)
         return shown
 
     def place(self, what: str) -> str:
