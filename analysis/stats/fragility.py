@@ -161,7 +161,7 @@ def _trend_fewest(model: RecordModel, q: Question, context: list, units: list[li
         if not bears:
             continue
         drop = {g.id for g in groups}
-        rest = RecordModel([g for g in context if g.id not in drop], model.basis)
+        rest = model.relaxed([g for g in context if g.id not in drop])
         model.solves += 1
         if tb.beyond_alpha(rest, q.indicator, direction, goal) is not None:
             hits.append(u)
@@ -171,7 +171,7 @@ def _trend_fewest(model: RecordModel, q: Question, context: list, units: list[li
         return 1, hits[:1], len(hits), True
     # none alone: with every unit dropped, does any table on the scale give the other answer at all?
     model.solves += 1
-    nothing = RecordModel([g for g in context if not any(g in groups for groups in units)], model.basis)
+    nothing = model.relaxed([g for g in context if not any(g in groups for groups in units)])
     return None, [], 0, tb.beyond_alpha(nothing, q.indicator, direction, goal) is None
 
 
