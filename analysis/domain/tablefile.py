@@ -55,9 +55,10 @@ MAX_UNZIPPED_BYTES = 50_000_000
 MAX_SHEET_ROWS = 100_000
 
 #: What to do with a file that is not read.
-SAVE_AS = "save it as an .xlsx workbook, or as CSV UTF-8 (in Excel: File > Save As > CSV UTF-8)"
+SAVE_AS = "save it as .xlsx, or as CSV UTF-8"
 
-ALLOWED = "CSV text (UTF-8 or Windows-1252; commas, semicolons or tabs), or an .xlsx or .ods workbook"
+#: What is read, as messages say.
+ALLOWED = "CSV text, or an .xlsx or .ods workbook"
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ODS = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -309,7 +310,7 @@ def _read_text(raw: bytes, name: str) -> tuple[pd.DataFrame, str]:
     text, encoding = _decode(raw, name)
     start = text.lstrip()[:200].casefold()
     if start.startswith(("<?xml", "<html", "<!doctype", "<table")):
-        raise _refuse(name, "an XML or HTML file (a spreadsheet saved as a web page or as XML?), not CSV text")
+        raise _refuse(name, "an XML or HTML file (a web page or an XML spreadsheet)")
     delimiter = _delimiter(text)
     frame = parse_csv_text(text, name, delimiter=delimiter,
                            expected="values separated by commas, semicolons or tabs", drop_empty_right=True)
@@ -335,8 +336,8 @@ def _pick_sheet(names: list[str], sheet: str | None, name: str) -> str:
                                    suggestion=closest(sheet, names))])
 
 
-def _damaged(name: str, kind: str, exc: Exception) -> ValidationError:
-    return _refuse(name, f"a damaged or unreadable {kind} workbook ({type(exc).__name__})")
+def _damaged(name: str, kind: str) -> ValidationError:
+    return _refuse(name, f"a damaged or unreadable {kind} workbook")
 
 
 def _xlsx_rows(raw: bytes, name: str, sheet: str | None):
@@ -363,8 +364,8 @@ def _xlsx_rows(raw: bytes, name: str, sheet: str | None):
             book.close()
     except ValidationError:
         raise
-    except Exception as exc:  # noqa: BLE001 - a hostile or damaged file: openpyxl raises many kinds
-        raise _damaged(name, ".xlsx", exc) from None
+    except Exception:  # noqa: BLE001 - a hostile or damaged file: openpyxl raises many kinds
+        raise _damaged(name, ".xlsx") from None
     return [rows.get(n, ()) for n in range(1, max(rows, default=0) + 1)], chosen, names
 
 
@@ -379,8 +380,8 @@ def _ods_rows(raw: bytes, name: str, sheet: str | None):
             table = book.parse(chosen, header=None, dtype=object, na_filter=False)
     except ValidationError:
         raise
-    except Exception as exc:  # noqa: BLE001 - a hostile or damaged file: odfpy raises many kinds
-        raise _damaged(name, ".ods", exc) from None
+    except Exception:  # noqa: BLE001 - a hostile or damaged file: odfpy raises many kinds
+        raise _damaged(name, ".ods") from None
     if len(table) > MAX_SHEET_ROWS:
         raise ValidationError([Problem(f"{name}, sheet {chosen!r}", f"the sheet has values beyond row "
                                        f"{MAX_SHEET_ROWS:,}; a grade table is far smaller")])
