@@ -40,12 +40,13 @@ def _width() -> int:
     return min(max(shutil.get_terminal_size((80, 24)).columns, 60), 100)
 
 
-def _wrap(text: str, indent: int, width: int | None = None, hang: int = 2) -> str:
-    """``text`` wrapped to ``width`` (default :func:`_width`) at ``indent`` columns, its later lines ``hang``
-    further in; words are never cut, so no quote or number loses a character."""
+def _wrap(text: str, indent: int, width: int | None = None, hang: int = 2, lead: str = "") -> str:
+    """``text`` wrapped to ``width`` (default :func:`_width`) at ``indent`` columns after ``lead`` (kept as
+    written), its later lines ``hang`` further in; words are never cut, so no quote or number loses a
+    character."""
     import textwrap
 
-    return textwrap.fill(" ".join(str(text).split()), width=width or _width(), initial_indent=" " * indent,
+    return textwrap.fill(" ".join(str(text).split()), width=width or _width(), initial_indent=" " * indent + lead,
                          subsequent_indent=" " * (indent + hang), break_long_words=False, break_on_hyphens=False)
 
 
@@ -88,8 +89,8 @@ def _cmd_what_if(args) -> int:
             print(_wrap(r.id, 2))
             if kind != "cell":
                 print(_wrap(r.about, 4))
-            print(_wrap(f"before: {r.before}", 4, hang=8))
-            print(_wrap(f"after:  {r.after}", 4, hang=8))
+            print(_wrap(r.before, 4, hang=8, lead="before: "))
+            print(_wrap(r.after, 4, hang=8, lead="after:  "))
     return 0
 
 
