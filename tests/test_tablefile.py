@@ -232,11 +232,13 @@ def test_whole_numbers_written_with_decimals(tmp_path, rows, reference):
 
 
 def test_semicolons_with_decimal_commas_in_windows_1252(tmp_path, rows, reference):
-    # Excel in a European locale: semicolons, decimal commas (4,0), Windows-1252, CR LF
+    # Excel in a European locale: semicolons, decimal commas (indicator 1,1; grade 4,0), Windows-1252, CR LF
     values = scale.grade_values()
-    text = _csv_text([[p, i, f"{values[g]},0"] for p, i, g in rows], delimiter=";", newline="\r\n")
+    text = _csv_text([[p, i.replace(".", ","), f"{values[g]},0"] for p, i, g in rows], delimiter=";",
+                     newline="\r\n")
     path = tmp_path / "g.csv"
     path.write_bytes(text.encode("cp1252"))
+    assert b"Edinburgh;1,1;1,0\r\n" in path.read_bytes()
     pd.testing.assert_frame_equal(load_grades(path), reference[1])
 
 

@@ -29,6 +29,7 @@ import numbers
 import re
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -237,7 +238,8 @@ def _kind(raw: bytes, name: str) -> str:
         if len(infos) > 10_000 or sum(i.file_size for i in infos) > MAX_UNZIPPED_BYTES:
             raise _refuse(name, f"a zip archive that unpacks to over {MAX_UNZIPPED_BYTES:,} bytes")
         mimetype = archive.read("mimetype")[:200].strip() if "mimetype" in names else b""
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, EOFError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, EOFError,
+            ValueError, zlib.error):
         raise _refuse(name, "a damaged zip archive (not a readable workbook)") from None
     if "xl/workbook.xml" in names:
         return "xlsx"
