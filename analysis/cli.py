@@ -27,11 +27,6 @@ def _cmd_list(args) -> int:
     return 0
 
 
-def _line(text: str, width: int) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= width else text[: width - 1] + "\u2026"
-
-
 def _width() -> int:
     """The width text is laid out to: the terminal's (``COLUMNS`` if set; 80 when not a terminal), kept
     between 60 and 100 columns so lines stay readable."""
@@ -186,7 +181,8 @@ def _print_verdicts(rows, what: str, middle: str, last: str, width: int) -> None
             print(f"{verdict:<13} {ident}")
             if mid or end:
                 print(_wrap(mid + (f"; {last} {end}" if last else ""), 14, width, 4))
-        print(_wrap(reading, 14, width, 0))
+        if reading:
+            print(_wrap(reading, 14, width, 0))
     print()
 
 
