@@ -254,7 +254,8 @@ def _print_written(summary, job) -> None:
     import textwrap
 
     for label, paths in groups:
-        lines = paths if label != "site" else textwrap.wrap(", ".join(paths), _width() - 12, break_long_words=False)
+        lines = paths if label != "site" else textwrap.wrap(", ".join(paths), _width() - 12, break_long_words=False,
+                                                            break_on_hyphens=False)
         for i, line in enumerate(lines):
             print(f"  {label if i == 0 else '':<10}{line}")
 
