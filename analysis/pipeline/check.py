@@ -290,7 +290,7 @@ def _why_notes(published: dict, current_data: dict, env: dict, code: str) -> lis
 
 def check(
     reports_dir: Path | str | None = None,
-    grades: Path | str | None = None,
+    grades=None,
     n_jobs: int | None = None,
     tol: float = DEFAULT_TOL,
     data_dir: Path | str | None = None,
@@ -302,7 +302,9 @@ def check(
     wait: bool = False,
 ) -> CheckReport:
     """Rebuild every notebook ``reports_dir``'s manifest lists into a temporary folder (or ``keep``)
-    and compare each output with the published one. Never writes into ``reports_dir``.
+    and compare each output with the published one. Never writes into ``reports_dir``. ``grades``: the
+    complete grade table the set was built from (its path, or a :class:`analysis.domain.load.GradeTable`
+    read already).
 
     Tables and figure data: text and integers exactly, floats within ``atol + rtol * |old|``; SVG
     and alt text byte for byte; PNG images within RMS ``tol``; notebooks cell by cell."""
@@ -318,7 +320,7 @@ def check(
 
 
 def _check(reports_dir: Path, grades, n_jobs, tol, data_dir, progress, keep, rtol, atol, timeout) -> CheckReport:
-    from analysis.domain.load import data_file_hashes, read_grade_table
+    from analysis.domain.load import GradeTable, data_file_hashes, read_grade_table
     from analysis.pipeline.build import build, job_for
 
     published = _load_manifest(reports_dir / "manifest.json")
@@ -334,7 +336,8 @@ def _check(reports_dir: Path, grades, n_jobs, tol, data_dir, progress, keep, rto
             f"the published set was built from a complete grade table "
             f"({published['grades_file']['name']}); pass it with --grades"
         )
-    table = read_grade_table(Path(grades).resolve()) if grades else None  # read once; the build gets this
+    # read once (or given read, as a GradeTable); the build gets this
+    table = grades if isinstance(grades, GradeTable) else read_grade_table(Path(grades).resolve()) if grades else None
     if table is not None and (published.get("grades_file") or {}).get("sha256") != table.sha256:
         report.notes.append(
             f"the grade table {table.name} differs from the one the published set was built from"
