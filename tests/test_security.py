@@ -445,9 +445,12 @@ def test_an_internal_error_is_a_crash_not_bad_input(monkeypatch, capsys):
     assert "Traceback" in err and "bug in the package" in err
 
 
-def test_headline_findings_read_back_for_the_index_are_sanitised():
-    # the index page's findings come from the build's index in .cache/ (a file in the output folder):
-    # anything but the inline tags findings use is escaped, so a planted fragment runs nothing
+@pytest.mark.parametrize("where", ["results index", "index page"])
+def test_headline_findings_read_back_for_the_index_are_sanitised(tmp_path, where):
+    # the index page's findings come from the build's index in .cache/, or from the index page a run that does
+    # not rebuild the national review keeps (files in the output folder): anything but the inline tags findings
+    # use is escaped, so a planted fragment runs nothing
+    import hashlib
     from types import SimpleNamespace
 
     from analysis.pipeline import build as b
@@ -455,12 +458,19 @@ def test_headline_findings_read_back_for_the_index_are_sanitised():
     planted = ["<script>alert(1)</script><strong>ok</strong> <img src=x onerror=alert(1)>"]
     fake = SimpleNamespace(
         index={"jobs": {"review/national": {"digest": "d", "findings_html": planted}}},
-        manifest={"jobs": {"review/national": {"results_digest": "d"}}},
+        manifest={"jobs": {"review/national": {"results_digest": "d"}}, "outputs": []},
+        fresh={"review/national"},  # computed by this build: nothing to compute again
     )
-    (shown,) = b.national_findings(fake)
+    ctx = SimpleNamespace(out_dir=tmp_path, progress=lambda line: None)
+    if where == "index page":
+        fake.index = {"jobs": {}}
+        page = ('<section class="findings" data-results="d"><ul><li>' + planted[0] + "</li></ul></section>").encode()
+        (tmp_path / "index.html").write_bytes(page)
+        fake.manifest["outputs"] = [{"path": "index.html", "sha256": hashlib.sha256(page).hexdigest()}]
+    (shown,) = b.national_findings(ctx, fake)
     assert "<script" not in shown and "<img" not in shown and "<strong>ok</strong>" in shown
     fake.manifest["jobs"]["review/national"]["results_digest"] = "other"  # not the installed notebook's
-    assert b.national_findings(fake) is None
+    assert b.national_findings(ctx, fake) is None
 
 
 # -- a notebook run by hand (papermill, JupyterLab) with output_dir -------------------------------------------------
