@@ -179,6 +179,15 @@ def owner_alive(folder: str | Path) -> bool | None:
     Returns
     -------
     bool or None
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     before = owner_alive(d)
+    ...     _ = claim(d)
+    ...     before, owner_alive(d)
+    (None, True)
     """
     path = Path(folder) / OWNER
     try:
@@ -256,6 +265,13 @@ def write_journal(staging: Path, created: list[str]) -> Path:
     -------
     Path
         The journal.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     write_journal(Path(d), ["tables/b.csv", "tables/a.csv"]).read_text()
+    '{"created": ["tables/a.csv", "tables/b.csv"]}\\n'
     """
     path = Path(staging) / JOURNAL
     path.write_text(json.dumps({"created": sorted(created)}) + "\n", encoding="utf-8")

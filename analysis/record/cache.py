@@ -360,6 +360,13 @@ class ResultsCache:
         ----------
         keys : iterable of str
             Entries' keys.
+
+        Examples
+        --------
+        >>> store = ResultsCache("unused", "example", refresh=True)
+        >>> store.trust(["a1", "b2"])
+        >>> sorted(store.fresh)
+        ['a1', 'b2']
         """
         self.fresh.update(keys)
 
