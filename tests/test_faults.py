@@ -421,9 +421,9 @@ def programme_out(tmp_path_factory):
 
 @pytest.mark.parametrize("lost", [".cache", ".cache and index.html"])
 def test_a_partial_run_keeps_the_landing_pages_findings(programme_out, tmp_path, capsys, lost):
-    """After the results cache is deleted, a run of one partnership (which computes nothing of the national
-    review) writes the same landing page: its headline findings are kept (read back from the page, which names
-    the results they come from) or, when the page is gone too, computed again."""
+    """After the results cache is deleted (and the landing page, as in a fresh clone, where it is not committed),
+    a run of one partnership, which computes nothing of the national review, writes the same landing page: its
+    headline findings are those the installed national notebook shows, read back from it."""
     out = tmp_path / "reports"
     shutil.copytree(programme_out["out"], out)
     page = (out / "index.html").read_bytes()

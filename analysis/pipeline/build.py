@@ -748,10 +748,7 @@ def compute(ctx: BuildContext, state: BuildState, job: Job) -> dict:
         ) from None
     entry = {"digest": digest, "entries": sorted(set(store.served[start:]))}
     if findings is not None:  # for the index page, as HTML fragments (converted here, with the computing)
-        from nbconvert.filters.markdown import markdown2html
-
-        entry["findings_html"] = [markdown2html(text).strip().removeprefix("<p>").removesuffix("</p>")
-                                  for text in findings]
+        entry["findings_html"] = _findings_html(findings)
     state.index["jobs"][job.id] = entry
     state.fresh.add(job.id)
     state.computed += 1
@@ -872,24 +869,50 @@ def _findings_of(entry, job: dict) -> list[str] | None:
     return findings
 
 
-def _shown_findings(ctx: BuildContext, state: BuildState, job: dict) -> list[str] | None:
-    """The findings the installed index page shows, if they are of the results the installed national
-    notebook shows (the page names their digest) and the page is the one the manifest lists."""
-    from analysis.pipeline.site import index_findings
+def _findings_html(findings: list[str]) -> list[str]:
+    """Findings (Markdown) as the HTML fragments the index page shows."""
+    from nbconvert.filters.markdown import markdown2html
 
-    page = ctx.out_dir / "index.html"
-    listed = next((o.get("sha256") for o in state.manifest.get("outputs", []) if o.get("path") == "index.html"), None)
-    if page.is_symlink() or not page.is_file() or page.stat().st_size > 10_000_000 or _sha256(page) != listed:
+    return [markdown2html(text).strip().removeprefix("<p>").removesuffix("</p>") for text in findings]
+
+
+#: The largest executed notebook read back for its findings (the national review's is about 2 MB).
+_NOTEBOOK_LIMIT = 100_000_000
+
+
+def _installed_findings(ctx: BuildContext, job: dict) -> list[str] | None:
+    """The findings the installed national notebook shows (its headline's output), if the notebook on disk is
+    the one the manifest entry ``job`` lists: always the findings of the results it shows."""
+    import nbformat
+
+    from analysis.report.page import HEADLINE_FINDINGS, headline_findings
+
+    item = next((o for o in job.get("outputs", []) if isinstance(o, dict) and o.get("kind") == "notebook"), None)
+    if item is None or not inside(ctx.out_dir, item.get("path")):
         return None
-    digest, findings = index_findings(page.read_text(encoding="utf-8", errors="replace"))
-    return findings if findings and digest and digest == job.get("results_digest") else None
+    path = ctx.out_dir / item["path"]
+    if (path.is_symlink() or not path.is_file() or path.stat().st_size > _NOTEBOOK_LIMIT
+            or _sha256(path) != item.get("sha256")):
+        return None
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:  # noqa: BLE001 - a file that is not a notebook has no findings to keep
+        return None
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            text = out.get("data", {}).get("text/markdown") if isinstance(out, dict) else None
+            if isinstance(text, list):
+                text = "".join(text)
+            if isinstance(text, str) and HEADLINE_FINDINGS in text:
+                return _findings_html(headline_findings(text)) or None
+    return None
 
 
 def national_findings(ctx: BuildContext, state: BuildState) -> list[str] | None:
     """The national review's headline findings as HTML fragments, for the index page: those of the results the
-    installed national notebook shows (None if the folder has none). From this build's results index; else,
-    as the index page shows them now (a run of other notebooks, after the results cache was deleted, keeps
-    them: a partial run never degrades the landing page); else computed now.
+    installed national notebook shows (None if the folder has none). From this build's results index when it
+    holds them; otherwise read back from the installed notebook's headline, so a run of other notebooks (after
+    the results cache was deleted, or on a fresh clone) never drops them from the landing page.
 
     Parameters
     ----------
@@ -910,13 +933,7 @@ def national_findings(ctx: BuildContext, state: BuildState) -> list[str] | None:
         return None
     findings = _findings_of(state.index["jobs"].get("review/national"), job)
     if findings is None:
-        findings = _shown_findings(ctx, state, job)
-    if findings is None and "review/national" not in state.fresh:
-        ctx.progress("the landing page's headline findings: computing the national review's results (the results "
-                     "cache has none) ...")
-        compute(ctx, state, job_for("review"))
-        save_indexes(ctx, state)
-        findings = _findings_of(state.index["jobs"].get("review/national"), job)
+        findings = _installed_findings(ctx, job)
     if findings is None:
         return None
     # read back from a file in the output folder: only the inline tags findings use, anything else escaped

@@ -16,8 +16,8 @@ from urllib.parse import quote
 from analysis.publish.present import long_date
 from analysis.report.kinds import KINDS, order_key
 
-__all__ = ["write_index", "write_site", "index_html", "index_findings", "quality_html", "accessibility_html",
-           "revisions_html", "SITE_PAGES"]
+__all__ = ["write_index", "write_site", "index_html", "quality_html", "accessibility_html", "revisions_html",
+           "SITE_PAGES"]
 
 #: The pages the site writes beside the notebooks' pages, in the output folder's root.
 SITE_PAGES = ("index.html", "quality.html", "accessibility.html", "revisions.html")
@@ -83,12 +83,8 @@ def index_html(manifest: dict, findings: list[str] | None = None) -> str:
              "table is not published: where the record does not fix a number, the pages give the smallest and "
              "largest value over every grade table consistent with it.</p>"]
     if findings:
-        # the digest of the national results they come from: a later run that does not rebuild the national
-        # review keeps them (index_findings), and never keeps findings of other results
-        national = next((e.get("results_digest") for e in jobs.values() if e.get("kind") == "review"), None)
-        results = f' data-results="{html.escape(str(national))}"' if national else ""
-        parts += [f'<section class="findings" aria-labelledby="findings"{results}>', '<h2 id="findings" '
-                  'style="border:0;margin-top:.4rem;padding-top:0">Headline findings</h2>', "<ul>"]
+        parts += ['<section class="findings" aria-labelledby="findings">', '<h2 id="findings" style="border:0;'
+                  'margin-top:.4rem;padding-top:0">Headline findings</h2>', "<ul>"]
         parts += [f"<li>{f}</li>" for f in findings]
         parts += ["</ul>", "</section>"]
     for kind, heading, blurb in (
@@ -151,39 +147,6 @@ def index_html(manifest: dict, findings: list[str] | None = None) -> str:
         "each release and what changed in it.</p>"
     )
     return _document(title, parts)
-
-
-def index_findings(page: str) -> tuple[str | None, list[str]]:
-    """The headline findings an index page shows (:func:`index_html`), with the digest of the national results
-    they come from: a build that does not rebuild the national review keeps them on the page it writes.
-
-    Parameters
-    ----------
-    page : str
-        An index page's HTML.
-
-    Returns
-    -------
-    tuple of (str or None, list of str)
-        The results' digest (None if the page names none) and the findings as HTML fragments (not sanitised:
-        the caller cleans what it reads back from a file).
-
-    Examples
-    --------
-    >>> page = index_html({"jobs": {"review/national": {"kind": "review", "results_digest": "ab12"}}},
-    ...                   ["<strong>4</strong> of 49 readings confirmed"])
-    >>> index_findings(page)
-    ('ab12', ['<strong>4</strong> of 49 readings confirmed'])
-    >>> index_findings(index_html({"jobs": {}}))
-    (None, [])
-    """
-    from bs4 import BeautifulSoup
-
-    section = BeautifulSoup(page, features="html.parser").find("section", class_="findings")
-    if section is None:
-        return None, []
-    digest = section.get("data-results")
-    return (digest if isinstance(digest, str) else None), [li.decode_contents() for li in section.find_all("li")]
 
 
 def quality_html(manifest: dict) -> str:
