@@ -841,8 +841,7 @@ def install(ctx: BuildContext, state: BuildState, job: Job, result: dict) -> dic
 def record(ctx: BuildContext, state: BuildState, job: Job, result: dict) -> None:
     """A notebook's result in the summary, and its progress line."""
     if result.get("status") == "failed" and _full_disk(str(result.get("error", ""))):
-        result["error"] = (f"the disk is full: {result['error']}. Free some space and run the same command again "
-                           f"(the previous outputs are unchanged)")
+        result["error"] = f"the disk is full: {result['error']}. Free some space and run the same command again"
     state.summary.results[job.id] = result
     state.finished += 1
     timing = f"  {result['seconds']:.1f} s" if result["status"] != "skipped" else ""
