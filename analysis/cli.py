@@ -407,7 +407,8 @@ def main(argv=None) -> int:
     p.add_argument("--out", help="output folder (default: reports/)")
     _grades_options(p, "a complete grade table instead of the public record")
     p.add_argument("--jobs", type=_count, default=None, help="notebooks run at once (default: the number of cores)")
-    p.add_argument("--force", action="store_true", help="rebuild every notebook, even unchanged ones")
+    p.add_argument("--force", action="store_true", help="rebuild every notebook, even unchanged ones, computing "
+                   "every result again (the results cache is not trusted)")
     _running_options(p)
     p.set_defaults(func=_cmd_build)
     p = sub.add_parser("run", parents=[data], help="run one notebook, with the same outputs as the build")
@@ -418,7 +419,8 @@ def main(argv=None) -> int:
     which.add_argument("--statements", action="store_true", help="the statements reconciliation")
     p.add_argument("--out", help="output folder (default: reports/)")
     _grades_options(p, "a complete grade table instead of the public record")
-    p.add_argument("--force", action="store_true", help="run even if unchanged since the last run")
+    p.add_argument("--force", action="store_true", help="run even if unchanged since the last run, computing "
+                   "every result again (the results cache is not trusted)")
     _running_options(p)
     p.set_defaults(func=_cmd_run)
     p = sub.add_parser("check", parents=[data], help="rebuild into a temporary folder and compare with the published "

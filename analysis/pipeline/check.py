@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import subprocess
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from analysis import config
@@ -342,7 +344,7 @@ def _check(reports_dir: Path, grades, n_jobs, tol, data_dir, progress, keep, rto
         report.notes.append(
             f"the grade table {table.name} differs from the one the published set was built from"
         )
-    with tempfile.TemporaryDirectory(prefix="review-check-") as tmp:
+    with _owned_folder() as tmp:
         out = Path(keep).resolve() if keep else Path(tmp) / "reports"
         progress(f"rebuilding {len(jobs)} notebook(s) into {out} ...")
         summary = build(
@@ -371,6 +373,19 @@ def _check(reports_dir: Path, grades, n_jobs, tol, data_dir, progress, keep, rto
                 if f.is_file() and rel not in listed and not f.name.startswith("."):
                     report.lines.append(Line(rel, "unlisted", "in the published folder but not in its manifest"))
     return report
+
+
+@contextmanager
+def _owned_folder():
+    """The temporary folder of the rebuild, removed at the end; it names this process as its owner, so if
+    ``review check`` is killed outright the next build removes it (:mod:`analysis.pipeline.leftovers`)."""
+    from analysis.pipeline.leftovers import make_folder
+
+    folder = make_folder("review-check-", parent=tempfile.gettempdir())
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 #: Folders of the committed published set: a file listed there must be on disk.
