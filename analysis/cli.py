@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from pathlib import Path
 
 
 def _cmd_list(args) -> int:
@@ -260,11 +261,42 @@ def _print_written(summary, job) -> None:
             print(f"  {label if i == 0 else '':<10}{line}")
 
 
+def _edited_templates() -> list[str]:
+    """The templates (``notebooks/*.ipynb``) whose cells differ from the committed ones, as the build reads
+    them (outputs and other things a save stores left out: ``build.template_bytes``); empty outside a git
+    checkout or when every template is committed."""
+    import subprocess
+    import tempfile
+
+    from analysis import config
+    from analysis.pipeline.build import template_bytes
+
+    root = config.NOTEBOOKS_DIR.parent
+    out = []
+    for path in sorted(config.NOTEBOOKS_DIR.glob("*.ipynb")):
+        rel = path.relative_to(root).as_posix()
+        try:
+            done = subprocess.run(["git", "-C", str(root), "show", f"HEAD:{rel}"], capture_output=True, timeout=30)
+        except (OSError, subprocess.SubprocessError):
+            return []
+        if done.returncode != 0:
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            committed = Path(tmp) / path.name
+            committed.write_bytes(done.stdout)
+            if template_bytes(committed) != template_bytes(path):
+                out.append(rel)
+    return out
+
+
 def _cmd_build(args) -> int:
     from analysis.pipeline.build import build
 
     table = _grade_table(args)
     _warn_reconciliation(table, args.data)
+    for rel in _edited_templates():
+        print(f"review build: {rel} differs from the committed template (its cells were edited): every notebook "
+              "of its kind is built from the edited one; commit it before make publish", file=sys.stderr)
     return _report(build(out_dir=args.out, grades=table, n_jobs=args.jobs, force=args.force, data_dir=args.data,
                          timeout=args.timeout, wait=args.wait))
 

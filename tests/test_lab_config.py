@@ -52,3 +52,29 @@ def test_other_notebooks_are_saved_as_they_are():
             assert model["content"] == template
         else:
             assert model["content"] == run
+
+
+def test_the_build_names_a_template_whose_cells_were_edited(tmp_path, monkeypatch):
+    """review build warns about a template whose cells differ from the committed one, and not about one
+    saved with outputs only (the build reads a template without them)."""
+    import subprocess
+
+    from analysis import cli, config
+
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    template = ROOT / "notebooks" / "partnership.ipynb"
+    (notebooks / "partnership.ipynb").write_bytes(template.read_bytes())
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run(git + ["init", "-q"], check=True)
+    subprocess.run(git + ["add", "."], check=True)
+    subprocess.run(git + ["commit", "-qm", "templates"], check=True)
+    monkeypatch.setattr(config, "NOTEBOOKS_DIR", notebooks)
+    assert cli._edited_templates() == []
+    nb = _saved_by_lab(json.loads(template.read_text(encoding="utf-8")))
+    (notebooks / "partnership.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    assert cli._edited_templates() == []
+    code = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    code["source"] = ["print('another area')\n"] + list(code["source"])
+    (notebooks / "partnership.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    assert cli._edited_templates() == ["notebooks/partnership.ipynb"]
