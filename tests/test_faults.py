@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -312,3 +313,125 @@ def test_a_template_saved_from_jupyterlab_changes_nothing_published(base, publis
     assert forced.failed == [] and forced.count("done") == 2
     assert _published(published) == before  # the same notebooks, pages, tables and figures
     assert "an experiment's output" not in (published / "notebooks/partnership/angus.ipynb").read_text()
+
+
+# -- a full disk while the build finishes ----------------------------------------------------------------------------
+#: What the build writes as it finishes (the folder of two partnerships has no spreadsheet of the review's tables).
+SITE_FILES = ("index.html", "quality.html", "accessibility.html", "revisions.html", "tables/datapackage.json")
+
+
+@pytest.mark.parametrize("full_at", ["datapackage.json", "quality.html", "revisions.html"])
+def test_a_full_disk_while_finishing_is_a_message_and_changes_nothing(base, published, monkeypatch, capsys,
+                                                                     full_at):
+    """The data dictionary, the spreadsheets and the site's pages are installed together with the manifest: a
+    disk that fills while one of them is written (the first, one in the middle, the last) leaves every one as it
+    was, listed in the manifest with its hash, and the command says the disk is full (exit 2, no traceback)."""
+    from analysis import files
+    from analysis.pipeline import site
+
+    before = _published(published)
+    real_write, real_index = files.write_atomic, site.index_html
+
+    def full(path, content, per_process=False):
+        if Path(path).name == full_at:  # part written, then the disk is full
+            with files.atomic_path(path, per_process) as tmp:
+                tmp.write_bytes((content if isinstance(content, bytes) else content.encode())[:100])
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp))
+        return real_write(path, content, per_process)
+
+    monkeypatch.setattr(files, "write_atomic", full)
+    # a landing page that differs from the published one, so one written too early would show
+    monkeypatch.setattr(site, "index_html", lambda *a, **k: real_index(*a, **k) + "<!-- new -->")
+    code = main(["run", "--partnership", "Angus", "--data", str(base["data"]), "--out", str(published)])
+    monkeypatch.undo()
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "the disk is full (No space left on device" in err and "Free some space" in err
+    assert "Traceback" not in err and "bug" not in err
+    assert {p: before[p] for p in SITE_FILES} == {p: _published(published)[p] for p in SITE_FILES}
+    assert _published(published) == before
+    _assert_consistent(published)
+
+
+def test_a_notebook_failing_on_a_full_disk_says_so(base, published, tmp_path):
+    before = _published(published)
+    templates = _faulty_templates(tmp_path, "import errno, os\n"
+                                            "raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), 'tables/x.csv')")
+    summary = b.build([b.job_for("partnership", "Angus")], out_dir=published, progress=lambda s: None,
+                      data_dir=base["data"], templates=templates)
+    assert summary.failed == ["partnership/angus"]
+    error = summary.results["partnership/angus"]["error"]
+    assert error.startswith("the disk is full: OSError: [Errno 28] No space left on device")
+    assert "Free some space" in error
+    assert _published(published) == before
+    _assert_consistent(published)
+
+
+# -- --force recomputes the results --------------------------------------------------------------------------------
+def _value_sha256(value) -> str:
+    """The digest an entry carries of its value: SHA-256 of its JSON with sorted keys and no spaces (the
+    format's documented canonical form, written out here rather than taken from the cache module)."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def test_force_recomputes_results_rather_than_trusting_the_cache(base, published, capsys):
+    """A cache entry whose value was edited and whose digest was recomputed to match passes every check on
+    read; only recomputing catches it. ``review run --force`` recomputes every result the notebook shows,
+    so the page and its tables are the record's, and the entry is rewritten."""
+    index = json.loads((published / ".cache/results.json").read_text())
+    entries = [published / ".cache/results" / f"{k}.json" for k in index["jobs"]["partnership/angus"]["entries"]]
+    path = next(p for p in entries if json.loads(p.read_text())["function"].endswith(".partnership_grades"))
+    doc = json.loads(path.read_text())
+    original = json.loads(json.dumps(doc["value"]))
+    frame = doc["value"]["frame"]
+    column = dict(zip(frame["columns"], frame["data"]))
+    row = column["status"]["values"].index("open")  # a grade the record leaves open ...
+    column["grade"]["values"][row] = "Excellent"  # ... shown as stated: Excellent, with no source
+    column["status"]["values"][row] = "stated"
+    doc["value_sha256"] = _value_sha256(doc["value"])
+    path.write_text(json.dumps(doc))
+    before = _published(published)
+    code = main(["run", "--partnership", "Angus", "--force", "--data", str(base["data"]), "--out", str(published)])
+    assert code == 0, capsys.readouterr().err
+    assert _published(published) == before  # the tables and page show the record's grades, as before
+    assert json.loads(path.read_text())["value"] == original  # the entry was computed again and rewritten
+    _assert_consistent(published)
+
+
+# -- a partial run keeps the landing page's findings -----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def programme_out(tmp_path_factory):
+    """The small programme (tests/programme.py) with its national review and two partnerships built."""
+    from programme import make_programme
+
+    from analysis.domain.package import use
+
+    root = tmp_path_factory.mktemp("partial")
+    data = make_programme(root / "data")
+    use(data)
+    try:
+        jobs = [b.job_for("review"), b.job_for("partnership", "Sark"), b.job_for("partnership", "Herm")]
+        out = root / "reports"
+        assert b.build(jobs, out_dir=out, data_dir=data, progress=lambda s: None).failed == []
+        yield {"data": data, "out": out}
+    finally:
+        use(None)
+
+
+@pytest.mark.parametrize("lost", [".cache", ".cache and index.html"])
+def test_a_partial_run_keeps_the_landing_pages_findings(programme_out, tmp_path, capsys, lost):
+    """After the results cache is deleted (and the landing page, as in a fresh clone, where it is not committed),
+    a run of one partnership, which computes nothing of the national review, writes the same landing page: its
+    headline findings are those the installed national notebook shows, read back from it."""
+    out = tmp_path / "reports"
+    shutil.copytree(programme_out["out"], out)
+    page = (out / "index.html").read_bytes()
+    assert b"Headline findings" in page and page.count(b"<li>") > 3
+    shutil.rmtree(out / ".cache")
+    if "index.html" in lost:
+        (out / "index.html").unlink()
+    code = main(["run", "--partnership", "Sark", "--data", str(programme_out["data"]), "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    assert (out / "index.html").read_bytes() == page
+    _assert_consistent(out)

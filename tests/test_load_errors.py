@@ -187,21 +187,41 @@ def test_wide_with_extra_indicator(tmp_path):
     assert "row 1, column '7.1': unknown indicator column" in _problem(exc)
 
 
-def test_semicolon_delimiter(tmp_path, complete_rows):
+def test_semicolon_delimiter_is_read(tmp_path, complete_rows):
     path = tmp_path / "g.csv"
     path.write_text("partnership;indicator;grade\n" + "\n".join(";".join(r) for r in complete_rows), encoding="utf-8")
+    comma = write_grades_long(tmp_path / "comma.csv", complete_rows)
+    pd.testing.assert_frame_equal(load_grades(path), load_grades(comma))
+
+
+def test_vertical_bars_are_refused_naming_them(tmp_path, complete_rows):
+    path = tmp_path / "g.csv"
+    path.write_text("partnership|indicator|grade\n" + "\n".join("|".join(r) for r in complete_rows), encoding="utf-8")
     with pytest.raises(ValidationError) as exc:
         load_grades(path)
-    assert "separated by semicolons" in _problem(exc)
+    assert "row 1: the header seems to be separated by vertical bars" in _problem(exc)
+    assert "allowed: values separated by commas, semicolons or tabs" in _problem(exc)
 
 
-def test_latin1_bytes(tmp_path, complete_rows):
+def test_latin1_bytes_are_read_as_windows_1252(tmp_path, complete_rows):
+    # Latin-1 and Windows-1252 agree on the letters: "ï" is byte ef in both, so the name is read as written,
+    # and then refused as a name no partnership has
     path = write_grades_long(tmp_path / "g.csv", complete_rows)
     data = path.read_bytes().replace(b"Fife,1.1", "Fïfe,1.1".encode("latin-1"))
     path.write_bytes(data)
     with pytest.raises(ValidationError) as exc:
         load_grades(path)
-    assert "not UTF-8" in _problem(exc) and "row " in _problem(exc)
+    # Fife is k = 20: its 1.1 row is file row 2 + 20 * 9 = 182
+    assert "row 182, column 'partnership': unknown partnership: 'Fïfe'" in _problem(exc)
+    assert "not UTF-8" not in _problem(exc)
+
+
+def test_bytes_neither_utf8_nor_windows_1252_are_refused_with_their_row(tmp_path, complete_rows):
+    path = write_grades_long(tmp_path / "g.csv", complete_rows)
+    path.write_bytes(path.read_bytes().replace(b"Fife,1.1", b"Fi\x81fe,1.1"))  # 81: no character in cp1252
+    with pytest.raises(ValidationError) as exc:
+        load_grades(path)
+    assert f"{path}, row 182: neither UTF-8 nor Windows-1252 text (save it as CSV UTF-8): '81'" in _problem(exc)
 
 
 def test_byte_order_mark_is_accepted(tmp_path, complete_rows):

@@ -129,3 +129,48 @@ def test_complete_table_gives_exact_values():
     # Hand count: on indicator j, partnership k has grade (k + j) % 6. For 1.1 (j = 0) the grades cycle
     # 0..5 over k = 0..31: grade 3 (Good), 4, 5 occur for k % 6 in {3, 4, 5}: k = 3,4,5,9,10,11,...,27,28,29 -> 15.
     assert model.count_range("1.1", ("Good", "Very good", "Excellent")) == (15, 15)
+
+
+def test_the_solver_prints_nothing():
+    """HiGHS prints a banner the first time a solver object is made in a process; it must never reach a
+    terminal, a notebook or a page. Run in a new process (the banner is once per process)."""
+    import subprocess
+    import sys
+
+    code = ("import numpy as np\nfrom analysis.record.solver import Program\n"
+            "print(Program(np.ones((1, 2)), np.array([1.0]), np.array([1.0])).solve(np.zeros(2)).sum())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == "1\n"
+    assert "HiGHS" not in done.stderr
+
+
+def test_a_relaxed_model_finds_the_grades_a_fresh_one_does():
+    """A relaxed model starts from the grades its parent finds possible; on a small record its possible grades
+    equal those of a model of the same groups built from nothing, and both equal brute force: Edinburgh and
+    Orkney have one Excellent between them on 1.1 (each Weak or Excellent), Orkney's 2.1 is stated Good."""
+    import itertools
+
+    import numpy as np
+
+    from analysis.record.model import D, Group, var
+
+    pair = ["Edinburgh", "Orkney"]
+    rows = [(np.array([var(p, "1.1", "Weak"), var(p, "1.1", "Excellent")]), 1, 1) for p in pair]
+    rows.append((np.array([var(p, "1.1", "Excellent") for p in pair]), 1, 1))
+    count = Group("count:x", "count", "one Excellent", rows=tuple(rows))
+    stated = cell_group("Orkney", "2.1", "Good")
+    parent = RecordModel([count, stated], "example")
+    relaxed, fresh = parent.relaxed([count]), RecordModel([count], "example")
+    assert (relaxed.possible == fresh.possible).all()
+    # brute force over the two 1.1 cells (every other cell is free: all six grades)
+    seen = {p: set() for p in pair}
+    for a, b in itertools.product(D.G, repeat=2):
+        if {a, b} <= {"Weak", "Excellent"} and [a, b].count("Excellent") == 1:
+            seen["Edinburgh"].add(a)
+            seen["Orkney"].add(b)
+    for p in pair:
+        assert {g for g in D.G if relaxed.possible[D.PI[p], D.II["1.1"], D.GI[g]]} == seen[p] == {"Weak", "Excellent"}
+    assert relaxed.possible[D.PI["Orkney"], D.II["2.1"]].all()  # the stated grade was dropped
+    assert parent.possible[D.PI["Orkney"], D.II["2.1"]].sum() == 1
+    with pytest.raises(ValueError):
+        relaxed.relaxed([stated])

@@ -445,22 +445,43 @@ def test_an_internal_error_is_a_crash_not_bad_input(monkeypatch, capsys):
     assert "Traceback" in err and "bug in the package" in err
 
 
-def test_headline_findings_read_back_for_the_index_are_sanitised():
-    # the index page's findings come from the build's index in .cache/ (a file in the output folder):
-    # anything but the inline tags findings use is escaped, so a planted fragment runs nothing
+@pytest.mark.parametrize("where", ["results index", "installed notebook"])
+def test_headline_findings_read_back_for_the_index_are_sanitised(tmp_path, where):
+    # the index page's findings come from the build's index in .cache/, or from the installed national notebook's
+    # headline when a run does not rebuild it (files in the output folder): anything but the inline tags findings
+    # use is escaped, so a planted fragment runs nothing
+    import hashlib
     from types import SimpleNamespace
+
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
 
     from analysis.pipeline import build as b
 
-    planted = ["<script>alert(1)</script><strong>ok</strong> <img src=x onerror=alert(1)>"]
+    planted = "<script>alert(1)</script><strong>ok</strong> <img src=x onerror=alert(1)>"
     fake = SimpleNamespace(
-        index={"jobs": {"review/national": {"digest": "d", "findings_html": planted}}},
-        manifest={"jobs": {"review/national": {"results_digest": "d"}}},
+        index={"jobs": {"review/national": {"digest": "d", "findings_html": [planted]}}},
+        manifest={"jobs": {"review/national": {"results_digest": "d", "outputs": []}}},
     )
-    (shown,) = b.national_findings(fake)
+    ctx = SimpleNamespace(out_dir=tmp_path)
+    if where == "installed notebook":
+        fake.index = {"jobs": {}}
+        headline = f"# The national review\n\n**Headline findings**\n\n- {planted}\n"
+        cell = new_code_cell("r.headline()", outputs=[new_output("execute_result", {"text/markdown": headline},
+                                                                 execution_count=1)])
+        path = tmp_path / "notebooks/review/national.ipynb"
+        path.parent.mkdir(parents=True)
+        nbformat.write(new_notebook(cells=[cell]), path)
+        fake.manifest["jobs"]["review/national"]["outputs"] = [
+            {"path": "notebooks/review/national.ipynb", "kind": "notebook",
+             "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}]
+    (shown,) = b.national_findings(ctx, fake)
     assert "<script" not in shown and "<img" not in shown and "<strong>ok</strong>" in shown
-    fake.manifest["jobs"]["review/national"]["results_digest"] = "other"  # not the installed notebook's
-    assert b.national_findings(fake) is None
+    if where == "results index":
+        fake.manifest["jobs"]["review/national"]["results_digest"] = "other"  # not the installed notebook's
+    else:
+        path.write_text(path.read_text().replace("ok", "KO"))  # not the notebook the manifest lists
+    assert b.national_findings(ctx, fake) is None
 
 
 # -- a notebook run by hand (papermill, JupyterLab) with output_dir -------------------------------------------------

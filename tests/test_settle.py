@@ -174,7 +174,8 @@ def test_dropping_the_row_link_is_caught(monkeypatch, tmp_path):
     from analysis.stats import settle
 
     solve = settle._PairProgram.solve
-    monkeypatch.setattr(settle._PairProgram, "solve", lambda self, cover=(), linked=(): solve(self, cover, ()))
+    monkeypatch.setattr(settle._PairProgram, "solve",
+                        lambda self, cover=(), linked=(), some=False: solve(self, cover, (), some))
     data = make_programme(tmp_path / "data", **TINY)
     record = load_record(data)
     try:

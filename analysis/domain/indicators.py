@@ -83,7 +83,8 @@ def indicator_dtype() -> pd.CategoricalDtype:
 
 
 def parse_indicator(text) -> str | None:
-    """The indicator code for '5.1', 'QI 5.1', 'qi5.1' or '5.1 Providing help ...'; else None.
+    """The indicator code for '5.1', 'QI 5.1', 'qi5.1' or '5.1 Providing help ...' (or '5,1', as a
+    spreadsheet with a decimal comma writes the number); else None.
 
     Parameters
     ----------
@@ -100,10 +101,10 @@ def parse_indicator(text) -> str | None:
     --------
     >>> parse_indicator("QI 5.1"), parse_indicator("qi5.1"), parse_indicator("5.1 Providing help and support")
     ('5.1', '5.1', '5.1')
-    >>> parse_indicator("3.1") is None, parse_indicator("Leadership") is None
-    (True, True)
+    >>> parse_indicator("5,1"), parse_indicator("3.1") is None, parse_indicator("Leadership") is None
+    ('5.1', True, True)
     """
-    m = re.fullmatch(r"\s*(?:qi\s*)?(\d)\.(\d)\b.*", str(text), flags=re.IGNORECASE | re.DOTALL)
+    m = re.fullmatch(r"\s*(?:qi\s*)?(\d)[.,](\d)\b.*", str(text), flags=re.IGNORECASE | re.DOTALL)
     if not m:
         return None
     code = f"{m.group(1)}.{m.group(2)}"

@@ -2,8 +2,9 @@
 
 - :func:`load_record` reads every table of ``data/`` (described by ``data/datapackage.json``),
   checks it, and returns a :class:`PublicRecord`.
-- :func:`load_grades` reads a user's complete grade table, long or wide, and returns a long
-  frame of 32 x 9 cells.
+- :func:`load_grades` reads a user's complete grade table, long or wide, from CSV text or a
+  workbook's sheet (:mod:`analysis.domain.tablefile`), and returns a long frame of 32 x 9 cells;
+  :func:`read_grade_table` keeps it with the bytes it was parsed from and their hash.
 
 Both raise :class:`analysis.domain.schema.ValidationError` listing every problem (file, row,
 column, value, what is allowed, closest match) and return nothing when there is any.
@@ -25,8 +26,6 @@ from analysis.domain.schema import (
     ValidationError,
     closest,
     datapackage,
-    parse_csv_bytes,
-    read_file_bytes,
     read_resource,
 )
 
@@ -168,7 +167,10 @@ def _resolve_partnership(value, display, row, column, problems):
 def _resolve_grade(value, display, row, column, problems):
     grade = scale.parse_grade(value)
     if grade is None:
-        problems.append(Problem(display, "unknown grade", row=row, column=column, value=value,
+        # a word spelt like a grade of another meaning ('Satisfactory', the older scale's word) is named as
+        # such, with no closest match: the words allowed say what to write
+        message = "not a grade on this scale" if scale.resembles(value) else "unknown grade"
+        problems.append(Problem(display, message, row=row, column=column, value=value,
                                 allowed=scale.allowed_spellings(), suggestion=scale.suggest(value)))
     return grade
 
@@ -603,8 +605,15 @@ _NOTE_COLUMNS = ("note", "notes", "source", "comment", "comments")
 
 @dataclass(frozen=True, eq=False)
 class GradeTable:
-    """A complete grade table, read and validated once: the file, the SHA-256 of the bytes read, the
-    table parsed from those same bytes, and the bytes (so a copy is of what was validated).
+    """A complete grade table, read and validated once: the file, the bytes the table was parsed from,
+    their SHA-256, the table, and what was read (``note``, one line for the terminal:
+    ``read grades.xlsx: sheet 'Grades', 288 rows``).
+
+    For CSV text the bytes are the file's own; for a workbook (``.xlsx``, ``.ods``) they are the sheet's
+    canonical CSV (:func:`analysis.domain.tablefile.canonical_csv`: UTF-8, commas, one line per row of
+    the sheet, each cell as text), so ``sha256`` is well defined (the same workbook and sheet give the
+    same hash, another sheet another) and the copy a build keeps (:meth:`write_copy`) reads back, as CSV
+    text, to the same table and the same hash. ``file_sha256`` is the hash of the file as given.
 
     Make one with :func:`read_grade_table`. Everything that uses a grade table in a process takes
     this object, so the table is never read from its path again (a file replaced meanwhile cannot mix
@@ -614,6 +623,8 @@ class GradeTable:
     sha256: str
     frame: pd.DataFrame = field(repr=False)
     content: bytes = field(repr=False)
+    note: str = ""
+    file_sha256: str = ""
 
     @property
     def name(self) -> str:
@@ -626,7 +637,8 @@ class GradeTable:
         return basis_of(self)
 
     def write_copy(self, path: Path) -> None:
-        """Write the bytes read (atomically) to ``path``."""
+        """Write the bytes the table was parsed from (atomically) to ``path``: the file's, or a workbook's
+        canonical CSV (under the workbook's name: a reader tells CSV text by its bytes)."""
         from analysis.files import write_atomic
 
         write_atomic(path, self.content)
@@ -653,19 +665,23 @@ def basis_of(table: GradeTable | None) -> str:
     return f"complete grade table {table.name}" if table is not None else "public record"
 
 
-def read_grade_table(path: Path | str) -> GradeTable:
+def read_grade_table(path: Path | str, sheet: str | None = None) -> GradeTable:
     """Read and validate a complete grade table once (see :func:`load_grades` for the forms accepted).
 
     Parameters
     ----------
     path : str or Path
-        The CSV file.
+        The file: CSV text, or an ``.xlsx`` or ``.ods`` workbook
+        (:func:`analysis.domain.tablefile.read_table_file` says what is read).
+    sheet : str, optional
+        The sheet of a workbook (default: the first).
 
     Returns
     -------
     GradeTable
-        Its path, the SHA-256 of the bytes read, the table (as :func:`load_grades` returns it) parsed
-        from the same bytes, and the bytes.
+        Its path, the SHA-256 of the bytes the table was parsed from (the file's for CSV text, the
+        sheet's canonical CSV for a workbook), the table (as :func:`load_grades` returns it), those
+        bytes, and what was read.
 
     Raises
     ------
@@ -683,12 +699,17 @@ def read_grade_table(path: Path | str) -> GradeTable:
     ...     same = table.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     >>> table.name, table.basis, len(table.frame), same
     ('grades.csv', 'complete grade table grades.csv', 288, True)
+    >>> table.note
+    'read grades.csv: CSV text (UTF-8; separated by commas), 32 rows'
     """
+    from analysis.domain.tablefile import read_table_file
+
     path = Path(path)
-    display = str(path)
-    content = read_file_bytes(path, display)
-    frame = _grades_frame(parse_csv_bytes(content, display), display)
-    return GradeTable(path, hashlib.sha256(content).hexdigest(), frame, content)
+    read = read_table_file(path, display=str(path), sheet=sheet)
+    frame = _grades_frame(read.frame, read.display)
+    rows = len(read.frame)
+    note = f"read {path.name}: {read.read_as}, {rows} row{'' if rows == 1 else 's'}"
+    return GradeTable(path, hashlib.sha256(read.content).hexdigest(), frame, read.content, note, read.file_sha256)
 
 
 def grades_from_cells(cells, display: str = "cells") -> pd.DataFrame:
@@ -747,7 +768,7 @@ def example_grades() -> pd.DataFrame:
                              for j, i in enumerate(indicators.codes()))
 
 
-def load_grades(path: Path | str) -> pd.DataFrame:
+def load_grades(path: Path | str, sheet: str | None = None) -> pd.DataFrame:
     """Load a user's complete grade table: every partnership x indicator, 32 x 9 = 288 cells.
 
     Long form: columns ``partnership``, ``indicator``, ``grade`` (and optionally ``note``).
@@ -757,9 +778,13 @@ def load_grades(path: Path | str) -> pd.DataFrame:
     Parameters
     ----------
     path : str or Path
-        The CSV file, in the long or the wide form. The partnership column may also be called
+        The table, in the long or the wide form: CSV text (UTF-8 or Windows-1252; commas,
+        semicolons or tabs), or an ``.xlsx`` or ``.ods`` workbook
+        (:func:`analysis.domain.tablefile.read_table_file`). The partnership column may also be called
         ``area``, ``cpp`` or ``name``; the note column ``notes``, ``source``, ``comment`` or
         ``comments`` (one of them at most).
+    sheet : str, optional
+        The sheet of a workbook (default: the first).
 
     Returns
     -------
@@ -796,7 +821,7 @@ def load_grades(path: Path | str) -> pd.DataFrame:
     >>> cell["indicator"], cell["grade"], cell["period_group"]
     ('1.1', 'Very good', '2014-16')
     """
-    return read_grade_table(path).frame
+    return read_grade_table(path, sheet).frame
 
 
 def _grades_frame(raw: pd.DataFrame, display: str) -> pd.DataFrame:

@@ -180,7 +180,9 @@ def grade_values() -> dict[str, int]:
 
 
 def _key(text: str) -> str:
-    return re.sub(r"\s+", " ", str(text)).strip().casefold()
+    key = re.sub(r"\s+", " ", str(text)).strip().casefold()
+    # a whole number as a spreadsheet writes a number: 4.0, or 4,0 with a decimal comma
+    return re.sub(r"^(\d+)[.,]0+$", r"\1", key)
 
 
 @domain_cached
@@ -198,7 +200,8 @@ def parse_grade(text) -> str | None:
     """The canonical grade for a spelling, or None if it is not one.
 
     Accepts the label in any case and spacing ("Very good", "VERY  GOOD"), the abbreviations
-    E, VG, G, A, W, U, and the values 1 (Unsatisfactory) to 6 (Excellent).
+    E, VG, G, A, W, U, and the values 1 (Unsatisfactory) to 6 (Excellent), also as a spreadsheet
+    writes a whole number (``4.0``, or ``4,0`` with a decimal comma).
 
     Parameters
     ----------
@@ -214,8 +217,10 @@ def parse_grade(text) -> str | None:
     --------
     >>> parse_grade("VERY  GOOD"), parse_grade("vg"), parse_grade(3), parse_grade(" 6 ")
     ('Very good', 'Very good', 'Adequate', 'Excellent')
-    >>> parse_grade("Great") is None, parse_grade(7) is None
-    (True, True)
+    >>> parse_grade("4.0"), parse_grade(4.0), parse_grade("4,00")
+    ('Good', 'Good', 'Good')
+    >>> parse_grade("Great") is None, parse_grade(7) is None, parse_grade("4.5") is None
+    (True, True, True)
     """
     if text is None:
         return None
@@ -239,7 +244,13 @@ def allowed_spellings() -> str:
 
 
 def suggest(text) -> str:
-    """The closest grade label to a bad spelling, or ''.
+    """The grade label a bad spelling most likely meant, or '' (never a grade of another meaning).
+
+    A label is suggested only as a correction of spelling: the closest label (compared ignoring case)
+    when the text's every word is close to one of its words or their first letters (or the text with
+    its spaces left out is close to it), and never one that differs from the text by a negation or a
+    word put before it (``Satisfactory``, a word of another scale, gets no ``Unsatisfactory``;
+    ``Inadequate`` no ``Adequate``; ``Very poor`` no ``Very good``; ``Vgood`` no ``Good``).
 
     Parameters
     ----------
@@ -249,11 +260,63 @@ def suggest(text) -> str:
     Returns
     -------
     str
-        The closest grade label (compared ignoring case), or "" if none is near.
+        The grade label, or "" if none is a likely correction.
 
     Examples
     --------
-    >>> suggest("Very goood"), suggest("excelent"), suggest("xyz")
-    ('Very good', 'Excellent', '')
+    >>> suggest("Very goood"), suggest("excelent"), suggest("V. good"), suggest("xyz")
+    ('Very good', 'Excellent', 'Very good', '')
+    >>> suggest("Satisfactory"), suggest("Inadequate"), suggest("Very poor"), suggest("Not good")
+    ('', '', '', '')
     """
-    return closest(str(text), grades())
+    candidate = closest(str(text), grades())
+    return candidate if candidate and _likely_meant(str(text), candidate) else ""
+
+
+def resembles(text) -> bool:
+    """Whether a spelling looks like a grade label that :func:`suggest` does not offer because its meaning
+    differs (``Satisfactory``: like ``Unsatisfactory``, and not a word of this scale).
+
+    Parameters
+    ----------
+    text : str
+        A spelling that :func:`parse_grade` does not accept.
+
+    Returns
+    -------
+    bool
+        True if a label is close in spelling but not a likely correction.
+
+    Examples
+    --------
+    >>> resembles("Satisfactory"), resembles("Goood"), resembles("xyz")
+    (True, False, False)
+    """
+    return bool(closest(str(text), grades())) and not suggest(text)
+
+
+#: Prefixes that turn a word into its opposite.
+_NEGATIONS = ("un", "in", "im", "non", "not", "dis")
+
+
+def _likely_meant(text: str, label: str) -> bool:
+    """Whether ``label`` is a correction of the spelling ``text`` rather than another word."""
+    import difflib
+
+    def ratio(a, b):
+        return difflib.SequenceMatcher(None, a, b).ratio()
+
+    value, target = _key(text), _key(label)
+    for a, b in ((value, target), (target, value)):
+        for prefix in _NEGATIONS:
+            rest = a[len(prefix):].lstrip(" -")
+            if a.startswith(prefix) and not b.startswith(prefix) and rest and ratio(rest, b) >= ratio(a, b):
+                return False  # the two differ by a negation
+    if value.endswith(target) and value[: -len(target)].strip(" -."):
+        return False  # a word before the label changes it ("Vgood" is not "Good")
+    if ratio(value.replace(" ", ""), target.replace(" ", "")) >= 0.85:
+        return True
+    words = target.split()
+    # each word close to one of the label's, or its first letters ("V. good")
+    return all(any(w == x or (len(w.rstrip(".")) <= 3 and x.startswith(w.rstrip(".")))
+                   or ratio(w, x) >= 0.75 for x in words) for w in value.split())

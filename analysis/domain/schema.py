@@ -22,7 +22,7 @@ import pandas as pd
 from analysis.errors import ReviewError, shown
 
 __all__ = ["Problem", "ValidationError", "closest", "read_csv_text", "read_file_bytes", "parse_csv_bytes",
-           "read_resource", "datapackage"]
+           "parse_csv_text", "read_resource", "datapackage"]
 
 
 @dataclass(frozen=True)
@@ -297,16 +297,63 @@ def parse_csv_bytes(raw: bytes, display: str) -> pd.DataFrame:
             name, "not UTF-8 text (save the file as UTF-8)", row=row,
             value=raw[exc.start:exc.start + 1].hex(" "),
         )]) from None
+    return parse_csv_text(text, name)
+
+
+#: What a CSV file's delimiter may be, as messages name it.
+DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
+def parse_csv_text(text: str, display: str, delimiter: str = ",", expected: str = "comma-separated values",
+                   drop_empty_right: bool = False) -> pd.DataFrame:
+    """Parse a CSV file's text as :func:`read_csv_text` does, with another delimiter if asked.
+
+    Parameters
+    ----------
+    text : str
+        The file's text, decoded.
+    display : str
+        The file's name in messages.
+    delimiter : str, default ","
+        The field delimiter.
+    expected : str, default "comma-separated values"
+        What messages say is allowed when the text is not readable with ``delimiter``.
+    drop_empty_right : bool, default False
+        Leave out columns at the right with no name and no value in any row (as a spreadsheet writes
+        cells it once formatted), and empty fields beyond the header at the end of a row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`read_csv_text`. With ``drop_empty_right``, ``attrs["dropped_columns"]`` is how many
+        columns were left out.
+
+    Raises
+    ------
+    ValidationError
+        As :func:`read_csv_text`, for the text.
+
+    Examples
+    --------
+    >>> frame = parse_csv_text("partnership;grade;;\\r\\nFife;4,0;;\\r\\n", "g.csv", delimiter=";",
+    ...                        drop_empty_right=True)
+    >>> list(frame.columns), frame.loc[2, "grade"], frame.attrs["dropped_columns"]
+    (['partnership', 'grade'], '4,0', 2)
+    """
+    name = display
     if not text.strip():
         raise ValidationError([Problem(name, "file is empty (expected a header row and data rows)")])
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = []
     try:
         for record in reader:
             rows.append(record)
     except csv.Error as exc:  # e.g. a NUL byte, or a quote left open at the end of the file
-        raise ValidationError([Problem(name, f"not readable as comma-separated values ({exc})",
-                                       row=reader.line_num, allowed="comma-separated values, UTF-8")]) from None
+        raise ValidationError([Problem(name, f"not readable as {expected} ({exc})",
+                                       row=reader.line_num, allowed=expected)]) from None
+    dropped = 0
+    if drop_empty_right:
+        rows, dropped = _drop_empty_right(rows)
     header = [h.strip() for h in rows[0]]
     folded = [h.casefold() for h in header]
     repeated = sorted({h for h, f in zip(header, folded) if folded.count(f) > 1}, key=str.casefold)
@@ -314,25 +361,38 @@ def parse_csv_bytes(raw: bytes, display: str) -> pd.DataFrame:
         raise ValidationError([Problem(name, "duplicate column name (names are compared ignoring case)", row=1,
                                        column=h, allowed="each column once") for h in repeated])
     if len(header) == 1:
-        for delim, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):
-            if delim in rows[0][0]:
+        for delim, label in DELIMITERS.items():
+            if delim != delimiter and delim in rows[0][0]:
                 raise ValidationError([Problem(
-                    name, f"the header seems to be separated by {label}, not commas", row=1,
-                    value=rows[0][0], allowed="comma-separated values")])
+                    name, f"the header seems to be separated by {label}, not {DELIMITERS[delimiter]}", row=1,
+                    value=rows[0][0], allowed=expected)])
     problems = []
     for i, row in enumerate(rows[1:], start=2):
         if not row or all(not c.strip() for c in row):
             continue
         if len(row) != len(header):
             problems.append(Problem(name, f"row has {len(row)} fields but the header has {len(header)}",
-                                    row=i, value=",".join(row)))
+                                    row=i, value=delimiter.join(row)))
     if problems:
         raise ValidationError(problems)
     body = [[c.strip() for c in r] for r in rows[1:] if r and any(c.strip() for c in r)]
     lines = [i for i, r in enumerate(rows[1:], start=2) if r and any(c.strip() for c in r)]
     frame = pd.DataFrame(body, columns=header, dtype=object)
     frame.index = pd.Index(lines, name="row")
+    if drop_empty_right:
+        frame.attrs["dropped_columns"] = dropped
     return frame
+
+
+def _drop_empty_right(rows: list[list[str]]) -> tuple[list[list[str]], int]:
+    """The rows without the columns at the right that have no name and no value, and how many there were
+    (the header's count); a row's empty fields beyond the columns kept go too."""
+    def used(row):  # fields up to the last one that is not blank
+        return max((i + 1 for i, c in enumerate(row) if c.strip()), default=0)
+
+    width = max([used(rows[0])] + [used(r) for r in rows[1:]])
+    dropped = max(len(rows[0]) - width, 0)
+    return [r[:width] if len(r) > width else r for r in rows], dropped
 
 
 @lru_cache(maxsize=4)

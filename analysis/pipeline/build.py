@@ -32,7 +32,6 @@ import os
 import shutil
 import signal
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -43,11 +42,12 @@ from pathlib import Path
 from analysis import __released__, __version__, config
 from analysis.config import default_out_dir
 from analysis.domain.load import basis_of
-from analysis.errors import BuildError, ReviewError
+from analysis.errors import DISK_FULL, BuildError, DiskFull, ReviewError
 from analysis.files import write_atomic
 from analysis.fingerprints import code_digest
 from analysis.fingerprints import digest as _digest
 from analysis.fingerprints import sha256_file as _sha256
+from analysis.pipeline.leftovers import sweep_out_dir, sweep_temporary
 from analysis.pipeline.outdir import check_out_dir, contained, inside, load_manifest, locked
 from analysis.pipeline.provenance import environment, git_commit
 from analysis.record.cache import source_key_of
@@ -193,13 +193,15 @@ def _run_job(job: Job, template: str, out_dir: str, params: dict, staging: str, 
 
 
 def _warm(what: str, grades_copy: str, grades_sha256: str | None, data_dir: str, results_dir: str,
-          source_key: str) -> None:
+          source_key: str, refresh: bool = False) -> list[str]:
     """In a worker process: compute long results (``what``: names joined by '+', in order) into the results
     cache (the same call, and so the same entry, as the templates make): ``trend_bounds`` (the national
     review's exact trend bounds), ``settle`` (what would settle each open verdict and the witness pairs of
     the reports that would not, for the national and statements pages) or ``fragility`` (how fragile each
     decided verdict is, for the statements page), from the build's copy of the grade table (checked to be
-    the one validated), never the user's file."""
+    the one validated), never the user's file. With ``refresh`` (``--force``) every result is computed again,
+    not read from the cache. Returns the keys of the entries computed (the build reads them, even with
+    ``refresh``)."""
     from analysis.domain.load import read_grade_table
     from analysis.record.cache import ResultsCache
     from analysis.report.page import PAGES
@@ -209,7 +211,7 @@ def _warm(what: str, grades_copy: str, grades_sha256: str | None, data_dir: str,
     if table is not None and table.sha256 != grades_sha256:
         raise BuildError(f"the build's copy of the grade table {grades_copy} changed while the build ran")
     page = PAGES["review"](None, grades=table, data_dir=data_dir)
-    page.model.cache = ResultsCache(results_dir, source_key)
+    page.model.cache = store = ResultsCache(results_dir, source_key, refresh=refresh)
     for name in what.split("+"):  # a chain, in order: a later one reads what an earlier one cached
         if name == "trend_bounds":
             trend_bounds.trend_bounds(page.model)
@@ -218,6 +220,7 @@ def _warm(what: str, grades_copy: str, grades_sha256: str | None, data_dir: str,
         else:
             settle.what_would_settle(page.record, page.model)
             settle.settle_witnesses(page.record, page.model)
+    return sorted(store.fresh)
 
 
 def _normalise(executed: Path) -> list[str]:
@@ -289,10 +292,25 @@ def _install(job: Job, staging: Path, out_dir: Path, previous: dict, commit) -> 
     outputs = [{"path": rel, "sha256": _sha256(src), "kind": kind} for src, rel, kind in moves]
     new = {o["path"] for o in outputs}
     stale = [item["path"] for item in previous.get("outputs", []) if item["path"] not in new]
+    _swap(out_dir, staging, [(src, rel) for src, rel, _ in moves], stale, lambda: commit(outputs))
+    return outputs
+
+
+def _swap(out_dir: Path, staging: Path, moves: list, stale: list, commit) -> None:
+    """Install files into ``out_dir`` all or nothing: ``moves`` (staged file, path relative to ``out_dir``)
+    each renamed into place, ``stale`` paths deleted, then ``commit()`` (which writes the manifest). If any
+    step fails, every file is put back as it was and the error is raised. The files replaced or deleted are
+    kept meanwhile as hard links in ``staging/previous/``, and the files created are listed in a journal
+    first, so that a build killed outright (SIGKILL) in the middle is undone by the next one
+    (:func:`analysis.pipeline.leftovers.sweep_out_dir`)."""
+    from analysis.pipeline.leftovers import write_journal
+
     backup = staging / "previous"
     undo = []  # (final path, its backup or None if it did not exist)
+    targets = [rel for _, rel in moves] + stale
     try:
-        for rel in [rel for _, rel, _ in moves] + stale:
+        write_journal(staging, [rel for _, rel in moves if not (out_dir / rel).exists()])
+        for rel in targets:
             dest = out_dir / rel
             if dest.exists():
                 keep = backup / rel
@@ -301,14 +319,14 @@ def _install(job: Job, staging: Path, out_dir: Path, previous: dict, commit) -> 
                 undo.append((dest, keep))
             else:
                 undo.append((dest, None))
-        for src, rel, _ in moves:
+        for src, rel in moves:
             dest = out_dir / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             os.replace(src, dest)
         for rel in stale:
             if inside(out_dir, rel):  # checked when the manifest was read; checked again before deleting
                 (out_dir / rel).unlink(missing_ok=True)
-        commit(outputs)
+        commit()
     except BaseException:
         for dest, keep in reversed(undo):
             if keep is not None:
@@ -316,7 +334,6 @@ def _install(job: Job, staging: Path, out_dir: Path, previous: dict, commit) -> 
             else:
                 dest.unlink(missing_ok=True)
         raise
-    return outputs
 
 
 @contextmanager
@@ -340,23 +357,42 @@ def _main_not_reimported():
         main.__dict__.update(saved)
 
 
+def _watch_parent(lifeline) -> None:
+    """In each worker (the pool's initializer): exit as soon as the build's process is gone, even when it was
+    killed outright (SIGKILL). The build holds the only writing end of ``lifeline``, a pipe, so its end of
+    file means the build has ended. (A worker's parent is multiprocessing's fork server, which itself lives
+    on while workers hold its pipe: neither the worker's parent nor a parent-death signal would tell.) The
+    notebook's proxy then sees its worker gone and stops its kernel (:mod:`analysis.pipeline.zygote`)."""
+
+    def watch():
+        with suppress(EOFError, OSError):
+            while True:
+                lifeline.recv_bytes()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="review-lifeline", daemon=True).start()
+
+
 def _start_pool(n_jobs: int | None, n: int, preload: bool, env: dict | None = None):
     """The worker pool (bounded by ``n_jobs``, default the core count) and, with ``preload``,
     the zygote its kernels are forked from (with ``env``, the kernels' variables); returns (pool, zygote,
-    kernel command, number of workers)."""
+    kernel command, number of workers, lifeline). The lifeline is the writing end of a pipe each worker
+    watches (:func:`_watch_parent`): close it once the pool is shut down."""
     import multiprocessing
 
     from analysis.pipeline.zygote import Zygote
 
     workers = max(1, min(n_jobs or os.cpu_count() or 1, n))
     zygote = Zygote(env) if preload else None
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+    reader, lifeline = multiprocessing.Pipe(duplex=False)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"),
+                               initializer=_watch_parent, initargs=(reader,))
     with _main_not_reimported():  # every worker now, so none re-runs the caller's script
         for _ in range(workers):
             pool.submit(os.getpid)
     # no waiting here: a kernel's proxy waits for the zygote's socket (and starts an ordinary kernel
     # if it never appears), so the zygote's imports overlap with computing the next results
-    return pool, zygote, zygote.kernel_cmd() if zygote is not None else None, workers
+    return pool, zygote, zygote.kernel_cmd() if zygote is not None else None, workers, (reader, lifeline)
 
 
 def _bar(done: int, total: int, width: int = 20) -> str:
@@ -503,11 +539,16 @@ def build(
     load_manifest(out_dir)  # a hostile or damaged manifest stops the build here, before any write
     out_dir.mkdir(parents=True, exist_ok=True)
     with locked(out_dir, wait=wait, progress=progress), _stopped_by_signals():
-        ctx, state = prepare(jobs, out_dir, grades=table, data_dir=data_dir, n_jobs=n_jobs, force=force,
-                             progress=progress, preload=preload, timeout=timeout or DEFAULT_TIMEOUT,
-                             templates=Path(templates) if templates else config.NOTEBOOKS_DIR)
-        _Scheduler(ctx, state).run()
-        summary = finish(ctx, state)
+        try:
+            ctx, state = prepare(jobs, out_dir, grades=table, data_dir=data_dir, n_jobs=n_jobs, force=force,
+                                 progress=progress, preload=preload, timeout=timeout or DEFAULT_TIMEOUT,
+                                 templates=Path(templates) if templates else config.NOTEBOOKS_DIR)
+            _Scheduler(ctx, state).run()
+            summary = finish(ctx, state)
+        except OSError as exc:
+            if exc.errno in DISK_FULL:  # every write is all or nothing: a message, not a crash
+                raise DiskFull.of(exc, out_dir) from None
+            raise
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -598,14 +639,22 @@ class BuildState:
     computed: int = 0
     compute_seconds: float = 0.0
     finished: int = 0
+    fresh: set = field(default_factory=set)  # the notebooks whose results this build computed
+    trusted: set = field(default_factory=set)  # cache entries computed by this build's workers
+
+    def trust(self, keys) -> None:
+        """Cache entries another process of this build computed: read, not computed again, even with --force."""
+        self.trusted.update(keys)
+        if self.shared is not None:
+            self.shared.model.cache.trust(keys)
 
 
 # -- the stages ------------------------------------------------------------------------------------------------
 def prepare(jobs, out_dir: Path, grades=None, data_dir: Path | None = None, templates: Path | None = None,
             **options) -> tuple[BuildContext, BuildState]:
-    """The first stage, with ``out_dir`` locked: refuse a folder of another data basis, clear staging left
-    by a killed build, take the fingerprints, claim a new folder with a manifest, copy the grade table
-    beside the outputs, and read the results index and the templates' parameters.
+    """The first stage, with ``out_dir`` locked: refuse a folder of another data basis, clear what a killed
+    build left (:mod:`analysis.pipeline.leftovers`), take the fingerprints, claim a new folder with a manifest,
+    copy the grade table beside the outputs, and read the results index and the templates' parameters.
     ``options``: force, n_jobs, preload, timeout, progress (see :class:`BuildContext`)."""
     from analysis.domain.load import data_file_hashes
 
@@ -613,7 +662,9 @@ def prepare(jobs, out_dir: Path, grades=None, data_dir: Path | None = None, temp
     _refuse_mixed_basis(out_dir, manifest, grades)
     for folder in (".staging", ".cache"):
         contained(out_dir, out_dir / folder)
-    shutil.rmtree(out_dir / ".staging", ignore_errors=True)  # left by a build that was killed outright
+    # what a build killed outright left: its installs undone, its staging and temporary files and folders
+    sweep_temporary()
+    sweep_out_dir(out_dir, manifest)
     data_files, env, code = data_file_hashes(data_dir), environment(), code_digest()
     header = _manifest_header(data_files, env, code, grades)
     manifest.setdefault("jobs", {})
@@ -662,7 +713,9 @@ def _page(ctx: BuildContext, state: BuildState, job: Job):
 
     page = PAGES[job.kind](job.subject, grades=ctx.grades, data_dir=ctx.data_dir or "")
     if state.shared is None:
-        page.model.cache = ResultsCache(ctx.results_dir, ctx.source_key)
+        # with --force, no entry on disk is trusted: every result is computed again and its entry rewritten
+        page.model.cache = ResultsCache(ctx.results_dir, ctx.source_key, refresh=ctx.force)
+        page.model.cache.trust(state.trusted)
         state.shared = page
     else:
         page.record, page.model = state.shared.record, state.shared.model
@@ -673,9 +726,10 @@ def compute(ctx: BuildContext, state: BuildState, job: Job) -> dict:
     """The compute stage of one notebook: the digest of the results it shows and the cache entries it
     reads, from the folder's index while the data, code and environment are unchanged and its entries
     are there; otherwise computed now, which fills the results cache (and, for the national review,
-    its headline findings for the index page)."""
+    its headline findings for the index page). With ``force`` (``--force``), always computed now, every
+    result afresh: neither the index nor an entry on disk is trusted."""
     entry = indexed(ctx, state, job)
-    if entry is not None:
+    if entry is not None and (not ctx.force or job.id in state.fresh):
         return entry
     from analysis.record.cache import value_digest
     from analysis.report.shown import shown_values
@@ -694,11 +748,9 @@ def compute(ctx: BuildContext, state: BuildState, job: Job) -> dict:
         ) from None
     entry = {"digest": digest, "entries": sorted(set(store.served[start:]))}
     if findings is not None:  # for the index page, as HTML fragments (converted here, with the computing)
-        from nbconvert.filters.markdown import markdown2html
-
-        entry["findings_html"] = [markdown2html(text).strip().removeprefix("<p>").removesuffix("</p>")
-                                  for text in findings]
+        entry["findings_html"] = _findings_html(findings)
     state.index["jobs"][job.id] = entry
+    state.fresh.add(job.id)
     state.computed += 1
     state.compute_seconds += time.perf_counter() - t0
     return entry
@@ -788,6 +840,8 @@ def install(ctx: BuildContext, state: BuildState, job: Job, result: dict) -> dic
 
 def record(ctx: BuildContext, state: BuildState, job: Job, result: dict) -> None:
     """A notebook's result in the summary, and its progress line."""
+    if result.get("status") == "failed" and _full_disk(str(result.get("error", ""))):
+        result["error"] = f"the disk is full: {result['error']}. Free some space and run the same command again"
     state.summary.results[job.id] = result
     state.finished += 1
     timing = f"  {result['seconds']:.1f} s" if result["status"] != "skipped" else ""
@@ -797,18 +851,90 @@ def record(ctx: BuildContext, state: BuildState, job: Job, result: dict) -> None
         ctx.progress(f"  warning: {job.id}: the kernel wrote to standard error (not published): {first[:200]}")
 
 
-def national_findings(state: BuildState) -> list[str] | None:
-    """The national review's headline findings as HTML fragments, for the index page: those computed
-    with the results the installed national notebook shows (None if there is none)."""
-    entry = state.index["jobs"].get("review/national")
-    job = state.manifest["jobs"].get("review/national")
-    if not entry or not job or job.get("results_digest") != entry.get("digest"):
+def _full_disk(error: str) -> bool:
+    """Does a notebook's error text say the disk or the quota was full (an OSError in the kernel, or while
+    installing)?"""
+    return any(f"[Errno {n}]" in error or os.strerror(n) in error for n in DISK_FULL)
+
+
+def _findings_of(entry, job: dict) -> list[str] | None:
+    """The findings a results-index ``entry`` holds, if they are of the results the installed national notebook
+    (its manifest entry ``job``) shows."""
+    if not isinstance(entry, dict) or job.get("results_digest") != entry.get("digest"):
         return None
     findings = entry.get("findings_html")
     if not isinstance(findings, list) or not all(isinstance(f, str) for f in findings):
         return None
+    return findings
+
+
+def _findings_html(findings: list[str]) -> list[str]:
+    """Findings (Markdown) as the HTML fragments the index page shows."""
+    from nbconvert.filters.markdown import markdown2html
+
+    return [markdown2html(text).strip().removeprefix("<p>").removesuffix("</p>") for text in findings]
+
+
+#: The largest executed notebook read back for its findings (the national review's is about 2 MB).
+_NOTEBOOK_LIMIT = 100_000_000
+
+
+def _installed_findings(ctx: BuildContext, job: dict) -> list[str] | None:
+    """The findings the installed national notebook shows (its headline's output), if the notebook on disk is
+    the one the manifest entry ``job`` lists: always the findings of the results it shows."""
+    import nbformat
+
+    from analysis.report.page import HEADLINE_FINDINGS, headline_findings
+
+    item = next((o for o in job.get("outputs", []) if isinstance(o, dict) and o.get("kind") == "notebook"), None)
+    if item is None or not inside(ctx.out_dir, item.get("path")):
+        return None
+    path = ctx.out_dir / item["path"]
+    if (path.is_symlink() or not path.is_file() or path.stat().st_size > _NOTEBOOK_LIMIT
+            or _sha256(path) != item.get("sha256")):
+        return None
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:  # noqa: BLE001 - a file that is not a notebook has no findings to keep
+        return None
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            text = out.get("data", {}).get("text/markdown") if isinstance(out, dict) else None
+            if isinstance(text, list):
+                text = "".join(text)
+            if isinstance(text, str) and HEADLINE_FINDINGS in text:
+                return _findings_html(headline_findings(text)) or None
+    return None
+
+
+def national_findings(ctx: BuildContext, state: BuildState) -> list[str] | None:
+    """The national review's headline findings as HTML fragments, for the index page: those of the results the
+    installed national notebook shows (None if the folder has none). From this build's results index when it
+    holds them; otherwise read back from the installed notebook's headline, so a run of other notebooks (after
+    the results cache was deleted, or on a fresh clone) never drops them from the landing page.
+
+    Parameters
+    ----------
+    ctx : BuildContext
+        The build.
+    state : BuildState
+        Its state (the manifest, the results index).
+
+    Returns
+    -------
+    list of str or None
+        The findings, sanitised (only the inline tags they use; anything else escaped).
+    """
     import bleach
 
+    job = state.manifest["jobs"].get("review/national")
+    if not job:
+        return None
+    findings = _findings_of(state.index["jobs"].get("review/national"), job)
+    if findings is None:
+        findings = _installed_findings(ctx, job)
+    if findings is None:
+        return None
     # read back from a file in the output folder: only the inline tags findings use, anything else escaped
     return [bleach.clean(f, tags=["strong", "em", "code"], attributes={}) for f in findings]
 
@@ -829,22 +955,36 @@ def prune(ctx: BuildContext, state: BuildState) -> None:
 
 
 def finish(ctx: BuildContext, state: BuildState) -> BuildSummary:
-    """The last stage: the index page, the data dictionary and the manifest; refuses data that changed
-    during the build."""
+    """The last stage: the data dictionary, the spreadsheets and the site's pages (the index, quality,
+    accessibility and revisions pages), installed all or nothing with the manifest that lists them, as a
+    notebook's outputs are (:func:`_swap`): each is written into a staging folder first, so a full disk or
+    an error leaves every one of them as it was. Refuses data that changed during the build."""
     from analysis.domain.load import data_file_hashes
     from analysis.pipeline.revisions import read_releases
     from analysis.pipeline.site import write_site
     from analysis.publish.dictionary import write_datapackage
     from analysis.publish.spreadsheets import write_spreadsheets
 
-    write_datapackage(ctx.out_dir)  # the data dictionary of every table and figure data file
-    write_spreadsheets(ctx.out_dir, {**state.manifest, **ctx.header})  # the review's tables, ODS and XLSX
-    # the site's pages last: the revisions page compares every output above with the last release's
-    write_site(ctx.out_dir, _manifest_of(ctx.out_dir, state.manifest, ctx.header), national_findings(state),
-               read_releases() if ctx.published else [], published=ctx.published)
-    if data_file_hashes(ctx.data_dir) != ctx.data_files:
-        raise BuildError("data/ changed during the build; outputs may not match the data")
-    _write_manifest(ctx.out_dir, state.manifest, ctx.header)
+    staging = contained(ctx.out_dir, ctx.staging_root / "site")
+    files = staging / "files"
+    try:
+        shutil.rmtree(staging, ignore_errors=True)
+        files.mkdir(parents=True)
+        findings = national_findings(ctx, state)
+        written = [write_datapackage(ctx.out_dir, to=files)]  # the data dictionary of every table and figure
+        written += write_spreadsheets(ctx.out_dir, {**state.manifest, **ctx.header}, to=files)  # ODS and XLSX
+        # the site's pages last: the revisions page compares every output above with the last release's
+        written += write_site(files, _manifest_of(ctx.out_dir, state.manifest, ctx.header, staged=files), findings,
+                              read_releases() if ctx.published else [], published=ctx.published)
+        if data_file_hashes(ctx.data_dir) != ctx.data_files:
+            raise BuildError("data/ changed during the build; outputs may not match the data")
+        moves = [(path, path.relative_to(files).as_posix()) for path in written]
+        with _signals_deferred():  # the pages and the manifest that lists them are replaced together
+            _swap(ctx.out_dir, staging, moves, [], lambda: _write_manifest(ctx.out_dir, state.manifest, ctx.header))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        _remove_if_empty(ctx.staging_root)
+        _remove_if_empty(ctx.out_dir / ".staging")
     state.summary.manifest = ctx.out_dir / "manifest.json"
     return state.summary
 
@@ -858,6 +998,7 @@ class _Scheduler:
         self.ctx, self.state = ctx, state
         self.warming = []  # the long results, computed in workers while this process computes the rest
         self.pool = self.zygote = self.kernel_cmd = self.sockets = None
+        self.lifeline = ()  # the pipe whose end of file tells the workers the build is gone
         self.workers = 0
         self.futures: dict = {}  # running notebooks: future -> job
         self.waiting: list[Job] = []  # notebooks ready to run, not yet given to a worker
@@ -868,12 +1009,14 @@ class _Scheduler:
         """The worker pool, the zygote and the kernels' socket folder (once)."""
         if self.pool is None:
             from analysis.pipeline.execute import kernel_env
+            from analysis.pipeline.leftovers import make_folder
 
-            self.pool, self.zygote, self.kernel_cmd, self.workers = _start_pool(
+            self.pool, self.zygote, self.kernel_cmd, self.workers, self.lifeline = _start_pool(
                 self.ctx.n_jobs, len(self.ctx.jobs), self.ctx.preload, kernel_env(self.ctx.out_dir)
             )
-            # the kernels' socket folders go in one folder of this build's, removed at its end
-            self.sockets = tempfile.mkdtemp(prefix="rb-", dir="/tmp" if os.path.isdir("/tmp") else None)
+            # the kernels' socket folders go in one folder of this build's, removed at its end (or, if this
+            # process is killed outright, by the next build: the folder names its owner)
+            self.sockets = make_folder("rb-")
 
     def start_warming(self, what: list[str]) -> None:
         """The longest computations (``trend_bounds``: the exact trend bounds, about 20 s; ``settle``: what
@@ -884,7 +1027,7 @@ class _Scheduler:
         copy = str(ctx.out_dir / ctx.grades_copy) if ctx.grades_copy else ""
         for name in what:
             future = self.pool.submit(_warm, name, copy, ctx.grades_sha256, str(ctx.data_dir or ""),
-                                      str(ctx.results_dir), ctx.source_key)
+                                      str(ctx.results_dir), ctx.source_key, ctx.force)
             future.add_done_callback(lambda f: self.dispatch())
             self.warming.append((name, future))
 
@@ -894,7 +1037,7 @@ class _Scheduler:
         warming, self.warming = self.warming, []
         for name, future in warming:
             try:
-                future.result()
+                self.state.trust(future.result())  # computed afresh, in this build: read, even with --force
             except Exception as exc:  # e.g. the worker was killed: computed here instead, nothing lost
                 self.ctx.progress(f"warning: computing {name.replace('_', ' ')} in a worker failed "
                                   f"({type(exc).__name__}: {exc}); computing it here")
@@ -945,7 +1088,7 @@ class _Scheduler:
         """Compute, plan and execute every notebook in compute order, installing each as it finishes."""
         ctx, state = self.ctx, self.state
         try:
-            todo = {j.kind for j in ctx.jobs if indexed(ctx, state, j) is None}
+            todo = {j.kind for j in ctx.jobs if ctx.force or indexed(ctx, state, j) is None}
             what = ((["trend_bounds"] if "review" in todo else [])
                     + (["settle"] if todo & {"review", "statements"} else [])
                     + (["fragility"] if "statements" in todo else []))
@@ -990,6 +1133,8 @@ class _Scheduler:
                 self.stopping = True
             if self.pool is not None:
                 self.pool.shutdown(wait=True, cancel_futures=True)
+            for end in self.lifeline:
+                end.close()
             if self.zygote is not None:
                 if self.zygote.unresponsive:
                     ctx.progress("warning: the pre-loaded kernel process (zygote) stopped answering; notebooks "
@@ -1041,16 +1186,20 @@ def _manifest_header(data_files: dict, env: dict, code: str, grades) -> dict:
     }
 
 
-def _manifest_of(out_dir: Path, manifest: dict, header: dict) -> dict:
+def _manifest_of(out_dir: Path, manifest: dict, header: dict, staged: Path | None = None) -> dict:
     """The manifest as it is written: ``manifest`` with the build-wide ``header``, its jobs in order and
-    every output listed (the site's files with their hashes on disk now)."""
+    every output listed (the site's files with their hashes on disk now; those in ``staged``, a staging
+    folder laid out as ``out_dir``, with the hashes of the staged files)."""
     from analysis.pipeline.site import SITE_PAGES
     from analysis.publish.spreadsheets import SPREADSHEETS
 
+    def where(p: str) -> Path:
+        return staged / p if staged is not None and (staged / p).exists() else out_dir / p
+
     site = [
-        {"path": p, "sha256": _sha256(out_dir / p), "kind": "site"}
+        {"path": p, "sha256": _sha256(where(p)), "kind": "site"}
         for p in (*SITE_PAGES, "tables/datapackage.json", *SPREADSHEETS)
-        if (out_dir / p).exists()
+        if where(p).exists()
     ]
     manifest.update(header)
     manifest["jobs"] = dict(sorted(manifest["jobs"].items(), key=lambda je: order_key(je[1]["kind"], je[1]["subject"])))

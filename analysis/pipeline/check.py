@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import subprocess
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from analysis import config
@@ -290,7 +292,7 @@ def _why_notes(published: dict, current_data: dict, env: dict, code: str) -> lis
 
 def check(
     reports_dir: Path | str | None = None,
-    grades: Path | str | None = None,
+    grades=None,
     n_jobs: int | None = None,
     tol: float = DEFAULT_TOL,
     data_dir: Path | str | None = None,
@@ -302,7 +304,9 @@ def check(
     wait: bool = False,
 ) -> CheckReport:
     """Rebuild every notebook ``reports_dir``'s manifest lists into a temporary folder (or ``keep``)
-    and compare each output with the published one. Never writes into ``reports_dir``.
+    and compare each output with the published one. Never writes into ``reports_dir``. ``grades``: the
+    complete grade table the set was built from (its path, or a :class:`analysis.domain.load.GradeTable`
+    read already).
 
     Tables and figure data: text and integers exactly, floats within ``atol + rtol * |old|``; SVG
     and alt text byte for byte; PNG images within RMS ``tol``; notebooks cell by cell."""
@@ -318,7 +322,7 @@ def check(
 
 
 def _check(reports_dir: Path, grades, n_jobs, tol, data_dir, progress, keep, rtol, atol, timeout) -> CheckReport:
-    from analysis.domain.load import data_file_hashes, read_grade_table
+    from analysis.domain.load import GradeTable, data_file_hashes, read_grade_table
     from analysis.pipeline.build import build, job_for
 
     published = _load_manifest(reports_dir / "manifest.json")
@@ -334,12 +338,13 @@ def _check(reports_dir: Path, grades, n_jobs, tol, data_dir, progress, keep, rto
             f"the published set was built from a complete grade table "
             f"({published['grades_file']['name']}); pass it with --grades"
         )
-    table = read_grade_table(Path(grades).resolve()) if grades else None  # read once; the build gets this
+    # read once (or given read, as a GradeTable); the build gets this
+    table = grades if isinstance(grades, GradeTable) else read_grade_table(Path(grades).resolve()) if grades else None
     if table is not None and (published.get("grades_file") or {}).get("sha256") != table.sha256:
         report.notes.append(
             f"the grade table {table.name} differs from the one the published set was built from"
         )
-    with tempfile.TemporaryDirectory(prefix="review-check-") as tmp:
+    with _owned_folder() as tmp:
         out = Path(keep).resolve() if keep else Path(tmp) / "reports"
         progress(f"rebuilding {len(jobs)} notebook(s) into {out} ...")
         summary = build(
@@ -368,6 +373,19 @@ def _check(reports_dir: Path, grades, n_jobs, tol, data_dir, progress, keep, rto
                 if f.is_file() and rel not in listed and not f.name.startswith("."):
                     report.lines.append(Line(rel, "unlisted", "in the published folder but not in its manifest"))
     return report
+
+
+@contextmanager
+def _owned_folder():
+    """The temporary folder of the rebuild, removed at the end; it names this process as its owner, so if
+    ``review check`` is killed outright the next build removes it (:mod:`analysis.pipeline.leftovers`)."""
+    from analysis.pipeline.leftovers import make_folder
+
+    folder = make_folder("review-check-", parent=tempfile.gettempdir())
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 #: Folders of the committed published set: a file listed there must be on disk.

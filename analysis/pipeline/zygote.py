@@ -9,7 +9,14 @@ no state from any other notebook (a fork of a process that has imported modules 
 else), and jupyter_client manages the proxy as it would the kernel: signals sent to the proxy
 are forwarded, and a kernel whose proxy is killed exits by itself.
 
-Run as a script: ``python zygote.py serve SOCKET`` or ``python zygote.py proxy SOCKET CONNECTION_FILE``.
+Every process here ends with the build, even one killed outright (SIGKILL, which runs no clean-up): the
+zygote asks Linux for SIGTERM when its parent dies (``prctl(PR_SET_PDEATHSIG)``, covering the seconds it
+spends importing) and checks its parent at every turn of its loop (``getppid``; a parent-death signal
+alone follows the thread that started the process, not the process); on either it kills every kernel it
+forked, removes its folder and exits. A proxy checks its parent (the build's worker) the same way and
+stops its kernel when it is gone; the kernel exits when its proxy does.
+
+Run as a script: ``python zygote.py serve SOCKET PARENT_PID`` or ``python zygote.py proxy SOCKET CONNECTION_FILE``.
 """
 
 import contextlib
@@ -41,33 +48,60 @@ READY_TIMEOUT = 30.0
 UNRESPONSIVE = "unresponsive"
 
 
-def serve(path: str) -> None:
+def die_with_parent(signum: int = signal.SIGTERM) -> None:
+    """Ask Linux to send ``signum`` to this process when its parent ends (``prctl(PR_SET_PDEATHSIG)``,
+    through ctypes; nothing elsewhere). Callers also check their parent themselves: the signal follows
+    the thread that started the process, and a parent that died before this call sends nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signum), 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def serve(path: str, parent: int | None = None) -> None:
     """Import :data:`PRELOAD`, then fork one kernel per request on the Unix socket ``path``.
 
     The zygote also supervises its kernels: a kernel whose proxy is gone is killed, even if it is
-    stopped (a stopped process cannot run its own watch thread), and on SIGTERM or SIGHUP the
-    zygote kills every kernel it forked, then exits."""
+    stopped (a stopped process cannot run its own watch thread), and on SIGTERM or SIGHUP, or when
+    its ``parent`` (the build) is gone, the zygote kills every kernel it forked, removes its folder
+    (the one holding ``path``) and exits."""
     import importlib
+    import shutil
 
-    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    for name in PRELOAD:
-        importlib.import_module(name)
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
     kernels: dict = {}  # kernel pid -> its proxy's pid
 
-    def stop(signum, frame):
-        for pid in kernels:
+    def stop(signum=None, frame=None):
+        for pid in list(kernels):
             _kill(pid)
+        shutil.rmtree(os.path.dirname(path), ignore_errors=True)
         os._exit(0)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGHUP, stop)
+    if parent:
+        die_with_parent(signal.SIGTERM)  # while importing, below, the loop cannot check
+
+    def orphaned() -> bool:
+        return bool(parent) and os.getppid() != parent
+
+    if orphaned():  # the build died before the signal was asked for
+        stop()
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    for name in PRELOAD:
+        importlib.import_module(name)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(path + ".tmp")
     os.rename(path + ".tmp", path)  # the socket appears only when the zygote is ready
     server.listen(16)
     server.settimeout(0.2)
     while True:
+        if orphaned():
+            stop()
         for pid, proxy_pid in list(kernels.items()):
             if not _alive(pid):
                 del kernels[pid]
@@ -209,11 +243,21 @@ def proxy(path: str, connection_file: str, wait: float = READY_TIMEOUT) -> int:
 
     The zygote may still be importing: wait up to ``wait`` seconds for its socket. If it never
     appears, or the zygote does not answer within :data:`ANSWER_TIMEOUT` (stopped, stuck), start an
-    ordinary kernel instead; the zygote refuses a request that comes after that."""
+    ordinary kernel instead; the zygote refuses a request that comes after that.
+
+    The proxy's parent is the build's worker that started it (``JPY_PARENT_PID``, which jupyter_client
+    sets): when that is gone (killed with the build), the proxy stops its kernel and exits."""
+    parent = int(os.environ.get("JPY_PARENT_PID") or 0) or os.getppid()
+
+    def orphaned() -> bool:
+        return os.getppid() != parent
+
     if os.path.exists(os.path.join(os.path.dirname(path), UNRESPONSIVE)):
         _fallback(connection_file)
     end = time.monotonic() + wait
     while not os.path.exists(path):
+        if orphaned():
+            return 1
         if time.monotonic() > end:
             _unresponsive(path, connection_file)
         time.sleep(0.02)
@@ -252,6 +296,8 @@ def proxy(path: str, connection_file: str, wait: float = READY_TIMEOUT) -> int:
     for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
         signal.signal(s, forward)
     while _alive(kernel):
+        if orphaned():  # the worker (and so the build) is gone: nobody will read this kernel's output
+            forward(signal.SIGTERM, None)
         time.sleep(0.02)
     return 0
 
@@ -262,14 +308,16 @@ class Zygote:
 
     def __init__(self, env: dict | None = None):
         import subprocess
-        import tempfile
 
-        self.dir = tempfile.mkdtemp(prefix="rz-", dir="/tmp" if os.path.isdir("/tmp") else None)
+        from analysis.pipeline.leftovers import make_folder
+
+        # owned by this process: if it is killed outright, the next build removes the folder
+        self.dir = make_folder("rz-")
         self.socket = os.path.join(self.dir, "zygote.sock")
         # ``env``: the kernels' own variables (execute.kernel_env), set before the zygote imports matplotlib
         env = dict(os.environ, MPLBACKEND="module://matplotlib_inline.backend_inline", **(env or {}))
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "analysis.pipeline.zygote", "serve", self.socket],
+            [sys.executable, "-m", "analysis.pipeline.zygote", "serve", self.socket, str(os.getpid())],
             env=env,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
@@ -316,7 +364,7 @@ class Zygote:
 
 if __name__ == "__main__":
     if len(sys.argv) >= 3 and sys.argv[1] == "serve":
-        serve(sys.argv[2])
+        serve(sys.argv[2], int(sys.argv[3]) if len(sys.argv) >= 4 else None)
     elif len(sys.argv) >= 4 and sys.argv[1] == "proxy":
         sys.exit(proxy(sys.argv[2], sys.argv[3]))
     elif len(sys.argv) >= 2 and sys.argv[1] == "kernel":

@@ -303,10 +303,11 @@ def datapackage(out_dir: Path) -> dict:
             "resources": resources}
 
 
-def write_datapackage(out_dir: Path | str) -> Path:
-    """Write ``tables/datapackage.json`` (by rename)."""
+def write_datapackage(out_dir: Path | str, to: Path | str | None = None) -> Path:
+    """Write ``tables/datapackage.json`` (by rename), describing the CSV files of ``out_dir``, into ``to``
+    (a staging folder laid out as ``out_dir``; default ``out_dir`` itself)."""
     out_dir = Path(out_dir)
-    path = out_dir / "tables" / "datapackage.json"
+    path = Path(to or out_dir) / "tables" / "datapackage.json"
     from analysis.files import write_atomic
 
     return write_atomic(path, json.dumps(datapackage(out_dir), indent=1, ensure_ascii=False) + "\n")

@@ -585,7 +585,7 @@ def _xlsx_cell(ws, row: int, col: int, value, link_format) -> None:
         ws.write_string(row, col, str(value))
 
 
-def write_spreadsheets(out_dir: Path | str, manifest: dict) -> list[Path]:
+def write_spreadsheets(out_dir: Path | str, manifest: dict, to: Path | str | None = None) -> list[Path]:
     """Write :data:`SPREADSHEETS` into ``out_dir`` from its tables (each by rename).
 
     Parameters
@@ -594,6 +594,8 @@ def write_spreadsheets(out_dir: Path | str, manifest: dict) -> list[Path]:
         The output folder.
     manifest : dict
         The build's manifest.
+    to : str or Path, optional
+        Where to write them instead (a staging folder laid out as ``out_dir``).
 
     Returns
     -------
@@ -614,7 +616,8 @@ def write_spreadsheets(out_dir: Path | str, manifest: dict) -> list[Path]:
         return []
     sheets = workbook(out_dir, manifest)
     title = sheets[0].title
-    return [write_ods(sheets, out_dir / SPREADSHEETS[0], title), write_xlsx(sheets, out_dir / SPREADSHEETS[1], title)]
+    dest = Path(to or out_dir)
+    return [write_ods(sheets, dest / SPREADSHEETS[0], title), write_xlsx(sheets, dest / SPREADSHEETS[1], title)]
 
 
 def read_cells(path: Path | str) -> dict[str, list[list]]:

@@ -288,6 +288,9 @@ class ResultsCache:
 
     ``source_key`` is :func:`source_key` of the data folder and grade table the
     model was built from. With ``writable`` False, missing entries are computed and not stored.
+    With ``refresh`` (``review build --force``), no entry already on disk is trusted: each result is
+    computed again the first time it is asked for and its entry rewritten; later calls read that new
+    entry, as do the keys given to :meth:`trust` (computed afresh by another process of the build).
     ``hits`` and ``misses`` count the calls served in this process, and ``served`` lists their keys.
 
     Parameters
@@ -298,6 +301,8 @@ class ResultsCache:
         :func:`source_key` of the data basis; part of every entry's key.
     writable : bool, optional
         Store the results computed (default True).
+    refresh : bool, optional
+        Compute every result again instead of reading the entry on disk (default False).
 
     Attributes
     ----------
@@ -313,6 +318,8 @@ class ResultsCache:
         Calls computed (no entry, or one discarded).
     served : list of str
         The key of every call served through the cache, in order.
+    fresh : set of str
+        The keys computed in this process (and those :meth:`trust` was given).
 
     Examples
     --------
@@ -328,12 +335,40 @@ class ResultsCache:
     (6, 6, 4, 1, 2, ['.json', '.json'])
     >>> store.served[0] == store.served[1] != store.served[2]
     True
+
+    With ``refresh``, an entry written before is computed again once, then read:
+
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = ResultsCache(tmp, "example").call(total, ([1, 2],), {})
+    ...     store = ResultsCache(tmp, "example", refresh=True)
+    ...     values = store.call(total, ([1, 2],), {}), store.call(total, ([1, 2],), {})
+    >>> values, store.misses, store.hits
+    ((3, 3), 1, 1)
     """
 
-    def __init__(self, folder: Path | str, source_key: str, writable: bool = True):
-        self.folder, self.source_key, self.writable = Path(folder), source_key, writable
+    def __init__(self, folder: Path | str, source_key: str, writable: bool = True, refresh: bool = False):
+        self.folder, self.source_key, self.writable, self.refresh = Path(folder), source_key, writable, refresh
         self.hits = self.misses = 0
         self.served: list[str] = []  # the keys of every call served, in order
+        self.fresh: set[str] = set()  # the keys computed in this process (or trusted: computed by the build)
+
+    def trust(self, keys) -> None:
+        """With ``refresh``: read the entries of ``keys`` from now on (another process of this build has just
+        computed them).
+
+        Parameters
+        ----------
+        keys : iterable of str
+            Entries' keys.
+
+        Examples
+        --------
+        >>> store = ResultsCache("unused", "example", refresh=True)
+        >>> store.trust(["a1", "b2"])
+        >>> sorted(store.fresh)
+        ['a1', 'b2']
+        """
+        self.fresh.update(keys)
 
     def key(self, name: str, arguments) -> str:
         """The key of a call: SHA-256 of the format, the source key, the function's name and its arguments.
@@ -458,18 +493,20 @@ class ResultsCache:
             return func(*args, **kwargs)
         key = self.key(name, arguments)
         self.served.append(key)
-        try:
-            value = self.read(key)
-            self.hits += 1
-            return value
-        except FileNotFoundError:
-            pass
-        except (CacheError, OSError) as exc:
-            warnings.warn(f"{exc}; discarded: the result is computed again", stacklevel=3)
+        if not self.refresh or key in self.fresh:
+            try:
+                value = self.read(key)
+                self.hits += 1
+                return value
+            except FileNotFoundError:
+                pass
+            except (CacheError, OSError) as exc:
+                warnings.warn(f"{exc}; discarded: the result is computed again", stacklevel=3)
         value = decode(encode(func(*args, **kwargs)))
         self.misses += 1
         if self.writable:
             self.write(key, name, value)
+            self.fresh.add(key)
         return value
 
 

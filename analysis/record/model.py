@@ -33,6 +33,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from analysis.domain import areas, indicators, scale
 from analysis.domain.package import on_change
 from analysis.errors import ReviewError, UsageError
+from analysis.record.solver import Program
 
 __all__ = ["Group", "RecordModel", "Infeasible", "grade_values", "var", "D"]
 
@@ -456,6 +457,8 @@ class RecordModel:
         self._active = list(self.groups)
         self._set_aside: list[Group] = []
         self._resolve = False  # True: conflicts are resolved on first use of active, set_aside or conflicts
+        self._known_possible = None  # grades known possible before solving (see relaxed)
+        self._program = None  # the active constraints, loaded in the solver once (see _active_program)
 
     # -- construction ---------------------------------------------------------------------------
     @classmethod
@@ -1093,19 +1096,76 @@ class RecordModel:
         >>> open_cell.possible[0, 0].tolist()
         [True, True, True, True, True, True]
         """
-        seen = np.zeros(D.NVAR, dtype=bool)
-        x = self.solve()
-        if x is None:
-            raise Infeasible("the active constraints admit no grade table")
-        seen |= x.astype(bool)
-        while True:
-            objective = np.where(seen, 0.0, -1.0)
-            x = self.solve(objective=objective)
-            new = x.astype(bool) & ~seen
-            if not new.any():
+        program = self._active_program()
+        if self._known_possible is not None:
+            seen = self._known_possible.reshape(-1).copy()
+        else:
+            self.solves += 1
+            x = program.solve(np.zeros(D.NVAR))
+            if x is None:
+                raise Infeasible("the active constraints admit no grade table")
+            seen = x.astype(bool)
+        # "at least one (cell, grade) not seen yet": each solve finds a table with some, many where it can
+        # (to within a gap: any table with one is a fact, and the search ends only when none exists)
+        unseen = np.flatnonzero(~seen)
+        row = program.add_row(unseen, np.ones(len(unseen)), 1, np.inf)
+        while len(unseen):
+            self.solves += 1
+            x = program.solve(np.where(seen, 0.0, -1.0), gap=0.5)
+            if x is None:
                 break
-            seen |= new
+            new = np.flatnonzero(x.astype(bool) & ~seen)
+            if not len(new):
+                raise RuntimeError("the solver's table has no grade not seen, though the program asks for one")
+            seen[new] = True
+            program.set_row(row, new, np.zeros(len(new)))
+            unseen = np.flatnonzero(~seen)
+        program.set_row_bounds(row, -np.inf, np.inf)
         return seen.reshape(D.NP, D.NI, D.NG)
+
+    def _active_program(self) -> Program:
+        """The active constraints loaded in the solver once, for the searches that only change bounds, the
+        objective or a row of their own (:attr:`possible`, :meth:`count_range`)."""
+        if self._program is None:
+            self._program = Program(*self.constraints())
+        return self._program
+
+    def relaxed(self, keep: list[Group], basis: str | None = None) -> RecordModel:
+        """The model of some of the groups in force: every table consistent with this model is consistent
+        with it, so the grades this model finds possible seed its :attr:`possible`.
+
+        Parameters
+        ----------
+        keep : list of Group
+            Groups in force here (:attr:`active`).
+        basis : str, optional
+            The new model's data basis (default this one's).
+
+        Returns
+        -------
+        RecordModel
+            The model of ``keep``.
+
+        Raises
+        ------
+        ValueError
+            If a group of ``keep`` is not in force here.
+
+        Examples
+        --------
+        Two stated grades; without the first, Edinburgh's 1.1 may be any grade:
+
+        >>> rows = [cell_group("Edinburgh", "1.1", "Good"), cell_group("Orkney", "2.1", "Excellent")]
+        >>> model = RecordModel(rows, "example")
+        >>> int(model.relaxed(rows[1:]).possible[D.PI["Edinburgh"], D.II["1.1"]].sum())
+        6
+        """
+        active = {id(g) for g in self.active}
+        if any(id(g) not in active for g in keep):
+            raise ValueError("relaxed keeps only groups in force in this model")
+        out = RecordModel(keep, self.basis if basis is None else basis)
+        out._known_possible = self.possible.reshape(-1)
+        return out
 
     def possible_grades(self) -> pd.DataFrame:
         """One row per cell: partnership, indicator, possible (tuple, worst to best), n_possible,
@@ -1246,10 +1306,14 @@ class RecordModel:
                 return forced, can
         c = np.zeros(D.NVAR)
         c[idx] = 1
-        lo = self.solve(groups, extra, objective=c)
-        if lo is None:
+        if groups is None and not extra:
+            self.solves += 2
+            lo, hi = self._active_program().solve(c), self._active_program().solve(-c)
+        else:
+            lo = self.solve(groups, extra, objective=c)
+            hi = None if lo is None else self.solve(groups, extra, objective=-c)
+        if lo is None or hi is None:
             raise Infeasible("the constraints admit no grade table")
-        hi = self.solve(groups, extra, objective=-c)
         return int(lo[idx].sum()), int(hi[idx].sum())
 
     def table(self, x: np.ndarray) -> pd.DataFrame:

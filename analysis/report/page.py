@@ -35,7 +35,10 @@ from analysis.errors import UsageError
 from analysis.publish import present, tables
 from analysis.report.kinds import KINDS, job_for
 
-__all__ = ["Page", "open_report", "PAGES", "escape_markdown"]
+__all__ = ["Page", "open_report", "PAGES", "escape_markdown", "headline_findings"]
+
+#: The line above the headline findings in a page's headline (:meth:`Page.headline`).
+HEADLINE_FINDINGS = "**Headline findings**"
 
 
 def _flat(frame: pd.DataFrame) -> pd.DataFrame:
@@ -266,7 +269,7 @@ class Page:
                  f"{c['partnerships']} joint inspections of services for children and young people, 2012-2017, one "
                  f"in each community planning partnership (CPP), each grading {c['indicators_word']} quality "
                  f"indicators (QIs). Terms are explained in the [glossary]({self.glossary()}).", "",
-                 "**Headline findings**", ""]
+                 HEADLINE_FINDINGS, ""]
         lines += [f"- {text}" for text in self.findings()]
         return self.markdown("\n".join(lines))
 
@@ -939,6 +942,41 @@ def open_report(
     # started from, so the same notebook would show differently under papermill and nbval
     pd.set_option("display.width", 120, "display.max_columns", 40, "display.max_colwidth", 60, "display.max_rows", 300)
     return PAGES[kind](subject, grades=grades, output_dir=output_dir, cache=cache, data_dir=data, assume=assume)
+
+
+def headline_findings(markdown: str) -> list[str]:
+    """The findings a page's headline shows (:meth:`Page.headline`, as an executed notebook keeps it): the
+    items of the list under :data:`HEADLINE_FINDINGS`, as Markdown. A build that does not rebuild the national
+    review reads the landing page's findings back from its installed notebook this way.
+
+    Parameters
+    ----------
+    markdown : str
+        A headline's Markdown.
+
+    Returns
+    -------
+    list of str
+        The findings (empty if the text has no headline findings).
+
+    Examples
+    --------
+    >>> text = "# Fife\\n\\nData basis: **public record**.\\n\\n**Headline findings**\\n\\n- One *grade*.\\n- Two.\\n"
+    >>> headline_findings(text)
+    ['One *grade*.', 'Two.']
+    >>> headline_findings("# A page without findings")
+    []
+    """
+    lines = markdown.splitlines()
+    if HEADLINE_FINDINGS not in lines:
+        return []
+    found = []
+    for line in lines[lines.index(HEADLINE_FINDINGS) + 1:]:
+        if line.startswith("- "):
+            found.append(line[2:])
+        elif line.strip() or found:
+            break
+    return found
 
 
 def escape_markdown(text) -> str:

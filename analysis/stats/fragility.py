@@ -31,11 +31,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from analysis.record.cache import cached
 from analysis.record.model import D, RecordModel
 from analysis.record.rows import SparseRows, row_parts
+from analysis.record.solver import Program
 from analysis.stats.verdicts import Question, verdict_questions
 
 __all__ = ["fewest_wrong", "decided_questions", "fragility", "FRAGILITY_COLUMNS", "CAP"]
@@ -161,7 +161,7 @@ def _trend_fewest(model: RecordModel, q: Question, context: list, units: list[li
         if not bears:
             continue
         drop = {g.id for g in groups}
-        rest = RecordModel([g for g in context if g.id not in drop], model.basis)
+        rest = model.relaxed([g for g in context if g.id not in drop])
         model.solves += 1
         if tb.beyond_alpha(rest, q.indicator, direction, goal) is not None:
             hits.append(u)
@@ -171,7 +171,7 @@ def _trend_fewest(model: RecordModel, q: Question, context: list, units: list[li
         return 1, hits[:1], len(hits), True
     # none alone: with every unit dropped, does any table on the scale give the other answer at all?
     model.solves += 1
-    nothing = RecordModel([g for g in context if not any(g in groups for groups in units)], model.basis)
+    nothing = model.relaxed([g for g in context if not any(g in groups for groups in units)])
     return None, [], 0, tb.beyond_alpha(nothing, q.indicator, direction, goal) is None
 
 
@@ -204,9 +204,12 @@ class _SwitchProgram:
             rows.add([self.y0 + u, self.z0 + u], [1, -1], -np.inf, 0)
         extra, lo, hi = rows.matrix(self.n_vars)
         one_grade = sparse.hstack([D.BASE, sparse.csr_array((D.BASE.shape[0], self.n_vars - n))], format="csr")
-        self.A = sparse.vstack([one_grade, extra], format="csr")
-        self.lo = np.concatenate([np.ones(D.BASE.shape[0]), lo])
-        self.hi = np.concatenate([np.ones(D.BASE.shape[0]), hi])
+        self.program = Program(sparse.vstack([one_grade, extra], format="csr"),
+                               np.concatenate([np.ones(D.BASE.shape[0]), lo]),
+                               np.concatenate([np.ones(D.BASE.shape[0]), hi]))
+        # one marker on (for earliest), off until asked; each cut a row of its own, on while it is asked for
+        self._earliest_row = self.program.add_row(np.arange(self.nu) + self.y0, np.ones(self.nu), -np.inf, np.inf)
+        self._cut_rows: dict[frozenset, int] = {}
         self.model = model
 
     def solve(self, cuts=(), on=(), off=(), earliest=False):
@@ -216,18 +219,13 @@ class _SwitchProgram:
         (An objective, not a size constraint: the solver proves an optimum much faster than it finds a
         solution of a given size.)"""
         z0, y0, nu = self.z0, self.y0, self.nu
-        extra = [(np.array(sorted(s)) + z0, -np.inf, len(s) - 1) for s in cuts]
-        if earliest:
-            extra.append((np.arange(nu) + y0, 1, 1))
-        A, lo, hi = self.A, self.lo, self.hi
-        if extra:
-            cuts_m = sparse.csr_array(
-                (np.ones(sum(len(c) for c, _, _ in extra)),
-                 (np.concatenate([np.full(len(c), k) for k, (c, _, _) in enumerate(extra)]),
-                  np.concatenate([c for c, _, _ in extra]))), shape=(len(extra), self.n_vars))
-            A = sparse.vstack([A, cuts_m], format="csr")
-            lo = np.concatenate([lo, [e[1] for e in extra]])
-            hi = np.concatenate([hi, [e[2] for e in extra]])
+        wanted = {frozenset(c) for c in cuts}
+        for cut in wanted - set(self._cut_rows):
+            self._cut_rows[cut] = self.program.add_row(np.array(sorted(cut)) + z0, np.ones(len(cut)), -np.inf,
+                                                       np.inf)
+        for cut, row in self._cut_rows.items():
+            self.program.set_row_bounds(row, -np.inf, len(cut) - 1 if cut in wanted else np.inf)
+        self.program.set_row_bounds(self._earliest_row, 1 if earliest else -np.inf, 1 if earliest else np.inf)
         lower, upper = np.zeros(self.n_vars), np.ones(self.n_vars)
         upper[y0:] = 0
         lower[[z0 + u for u in on]] = 1
@@ -239,13 +237,9 @@ class _SwitchProgram:
             upper[[y0 + u for u in list(on) + list(off)]] = 0
             c[y0:] = np.arange(nu)
         self.model.solves += 1
-        res = milp(c, integrality=np.ones(self.n_vars), bounds=Bounds(lower, upper),
-                   constraints=LinearConstraint(A, lo, hi), options={"mip_rel_gap": 0})
-        if res.status == 2:
+        x = self.program.solve(c, lower, upper)
+        if x is None:
             return None
-        if res.status != 0:
-            raise RuntimeError(f"solver stopped: {res.message}")
-        x = np.rint(res.x).astype(int)
         return (x[z0:y0], int(np.flatnonzero(x[y0:])[0])) if earliest else x[z0:y0]
 
     def first_smallest(self, k: int) -> list[int]:

@@ -46,6 +46,7 @@ from analysis.errors import ReviewError
 from analysis.record.cache import cached
 from analysis.record.model import D, RecordModel, var
 from analysis.record.rows import SparseRows, row_parts
+from analysis.record.solver import Program
 from analysis.stats.verdicts import Question, verdict_questions
 
 __all__ = ["Question", "open_questions", "trend_questions", "settled_by", "witness_pair", "settle_witnesses",
@@ -61,6 +62,10 @@ TREND_UNDECIDED = "undecided (no witness pair of the form searched; the exact te
 
 #: Rounds of the smallest-set search before it reports a lower bound instead.
 MAX_ROUNDS = 100
+
+#: The relative gap at which a search for a pair agreeing on many rows stops (any pair found is checked by
+#: its tables; the gap only saves the solver proving it could not agree on more).
+COVER_GAP = 0.5
 
 
 def open_questions(record, model: RecordModel) -> list[Question]:
@@ -191,31 +196,41 @@ class _PairProgram:
                 static.add([v, n + v, a], [1, -1, 1], -np.inf, 1)
         extra, e_lo, e_hi = static.matrix(self.n_vars)
         base = sparse.hstack([self.base, sparse.csr_array((self.base.shape[0], self.n_vars - 2 * n))], format="csr")
-        self.constraint = LinearConstraint(sparse.vstack([base, extra], format="csr"),
-                                           np.concatenate([self.base_lo, e_lo]), np.concatenate([self.base_hi, e_hi]))
+        self.program = Program(sparse.vstack([base, extra], format="csr"), np.concatenate([self.base_lo, e_lo]),
+                               np.concatenate([self.base_hi, e_hi]))
+        # "the pair agrees on at least one row of the cover": off (no bounds) until a solve asks for it
+        self._cover_row = self.program.add_row([], [], -np.inf, np.inf)
+        self._cover_on: list[int] = []
 
-    def solve(self, cover=(), linked=()):
-        """A pair linked on the rows of ``linked`` that agrees on as many rows of ``cover`` as it can:
-        (x, y, the partnerships of ``cover`` on which they agree), or None when there is none."""
+    def solve(self, cover=(), linked=(), some=False):
+        """A pair linked on the rows of ``linked`` that agrees on many rows of ``cover``: (x, y, the
+        partnerships of ``cover`` on whose rows the two tables agree), or None when there is none. With
+        ``some``, only pairs agreeing on at least one row of ``cover`` count (None: no pair agrees on any).
+
+        The solver maximises the rows agreed on to within :data:`COVER_GAP` of the most: every caller needs
+        a pair and the rows it agrees on (read from the tables), not the largest such set, so every answer
+        built on these pairs is the same whichever pair the solver finds."""
         n = D.NVAR
         lower, upper = np.zeros(self.n_vars), np.concatenate([self.upper, np.ones(self.n_fixed - 2 * n),
                                                               np.zeros(D.NP)])
         c = np.zeros(self.n_vars)
-        for p in cover:
-            upper[self.n_fixed + D.PI[p]] = 1
-            c[self.n_fixed + D.PI[p]] = -1
+        cols = [self.n_fixed + D.PI[p] for p in cover]
+        upper[cols] = 1
+        c[cols] = -1
         for p in linked:
             lower[self.n_fixed + D.PI[p]] = upper[self.n_fixed + D.PI[p]] = 1
+        want = cols if some else []
+        if want != self._cover_on:
+            self.program.set_row(self._cover_row, self._cover_on + want,
+                                 [0.0] * len(self._cover_on) + [1.0] * len(want))
+            self._cover_on = want
+            self.program.set_row_bounds(self._cover_row, 1 if want else -np.inf, np.inf)
         self.model.solves += 1
-        res = milp(c, integrality=np.ones(self.n_vars), bounds=Bounds(lower, upper), constraints=self.constraint,
-                   options={"mip_rel_gap": 0})
-        if res.status == 2:
+        z = self.program.solve(c, lower, upper, gap=COVER_GAP if cover else 0.0)
+        if z is None:
             return None
-        if res.status != 0:
-            raise RuntimeError(f"solver stopped: {res.message}")
-        z = np.rint(res.x).astype(int)
-        agree = [p for p in cover if z[self.n_fixed + D.PI[p]]]
-        return z[:n], z[n:2 * n], agree
+        x, y = z[:n], z[n:2 * n]
+        return x, y, [p for p in cover if not _differs(x, y, p)]
 
 
     def canonical(self, linked, limit: int = 6**12):
@@ -256,18 +271,16 @@ class _PairProgram:
                     for rank, k in enumerate(ks):
                         c[first + k] = place * rank
                     place *= len(ks)
-                res = self._milp(c, lower, upper)
-                if res.status == 2 and z is not None:
+                found = self._milp(c, lower, upper)
+                if found is None and z is not None:
                     # the last pair found satisfies every cell fixed so far: a report of infeasibility here is the
                     # solver's presolve going wrong (seen with many variables fixed by bounds); solved again without
-                    res = self._milp(c, lower, upper, presolve=False)
-                    if res.status == 2:
+                    found = self._milp(c, lower, upper, presolve=False)
+                    if found is None:
                         raise RuntimeError(f"{self.q.id}: the solver reports no pair, but the last one found fits")
-                if res.status == 2:
+                if found is None:
                     return None
-                if res.status != 0:
-                    raise RuntimeError(f"solver stopped: {res.message}")
-                z = np.rint(res.x).astype(int)
+                z = found
                 for first, ks in block:  # fixed: the grade found, every other grade of the cell 0
                     for k in ks:
                         lower[first + k] = upper[first + k] = z[first + k]
@@ -275,8 +288,11 @@ class _PairProgram:
 
     def _milp(self, c, lower, upper, presolve=True):
         self.model.solves += 1
-        return milp(c, integrality=np.ones(self.n_vars), bounds=Bounds(lower, upper), constraints=self.constraint,
-                    options={"mip_rel_gap": 0, "presolve": presolve})
+        if self._cover_on:
+            self.program.set_row(self._cover_row, self._cover_on, [0.0] * len(self._cover_on))
+            self.program.set_row_bounds(self._cover_row, -np.inf, np.inf)
+            self._cover_on = []
+        return self.program.solve(c, lower, upper, presolve=presolve)
 
 
 def _differs(x, y, partnership: str) -> bool:
@@ -333,15 +349,15 @@ def settled_by(model: RecordModel, question: Question, candidates, pool=None) ->
                 cover = [r for r in cover if _differs(x, y, r)]
     first = True
     while cover:
-        found = program.solve(cover)
+        found = program.solve(cover, some=True)
         if found is None:
-            if first:
+            if first and program.solve() is None:
                 raise ReviewError(f"{question.id} is not open: no two consistent tables differ on it")
             break
         first = False
         x, y, agree = found
         if not agree:
-            break
+            raise RuntimeError(f"{question.id}: the solver's pair agrees on no row it was asked to")
         if pool is not None and question.cell is not None:
             pool.append((x, y))
         cover = [p for p in cover if p not in agree]
