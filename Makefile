@@ -50,7 +50,8 @@ lock: ## Refresh requirements.lock from pyproject.toml and requirements-tools.in
 
 # JupyterLab's news and update checks are off (tools/lab-settings.json: nothing is fetched, no prompt);
 # as root (a container) it needs --allow-root. It serves the checkout (so a notebook's links to reports/
-# open there) and opens at notebooks/.
+# open there) and opens at notebooks/. A template saved there keeps no outputs (tools/jupyter_server_config.py).
 lab: $(STAMP) ## Open the notebooks in JupyterLab
-	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks \
+	$(BIN)/jupyter lab --config=tools/jupyter_server_config.py --ServerApp.root_dir="$(CURDIR)" \
+		--LabApp.default_url=/lab/tree/notebooks \
 		$(if $(filter 0,$(shell id -u)),--allow-root,)
