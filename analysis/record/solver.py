@@ -86,7 +86,6 @@ class Program:
     def __init__(self, A, lo, hi):
         A = sparse.csr_array(A)
         self.n_vars = A.shape[1]
-        self.solves = 0
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = self.n_vars, A.shape[0]
         lp.col_cost_ = np.zeros(self.n_vars)
@@ -223,7 +222,6 @@ class Program:
         h.changeColsCost(self.n_vars, self._cols, np.asarray(c, dtype=float))
         h.setOptionValue("mip_rel_gap", float(gap))
         h.setOptionValue("presolve", "on" if presolve else "off")
-        self.solves += 1
         h.run()
         status = h.getModelStatus()
         if status in (_STATUS.kInfeasible, _STATUS.kUnboundedOrInfeasible):

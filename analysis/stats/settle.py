@@ -158,8 +158,7 @@ class _PairProgram:
         self.model, self.q = model, question
         context = [g for g in model.active if g.id not in set(question.exclude)]
         A, lo, hi = model.constraints(groups=context)
-        self.base = sparse.block_diag([A, A], format="csr")
-        self.base_lo, self.base_hi = np.concatenate([lo, lo]), np.concatenate([hi, hi])
+        pair = sparse.block_diag([A, A], format="csr")
         n = D.NVAR
         self.nh = len(question.holds) if len(question.holds) > 1 else 0
         self.nf = len(question.fails) if len(question.fails) > 1 else 0
@@ -195,9 +194,9 @@ class _PairProgram:
             for v in self.open_vars[p]:
                 static.add([v, n + v, a], [1, -1, 1], -np.inf, 1)
         extra, e_lo, e_hi = static.matrix(self.n_vars)
-        base = sparse.hstack([self.base, sparse.csr_array((self.base.shape[0], self.n_vars - 2 * n))], format="csr")
-        self.program = Program(sparse.vstack([base, extra], format="csr"), np.concatenate([self.base_lo, e_lo]),
-                               np.concatenate([self.base_hi, e_hi]))
+        base = sparse.hstack([pair, sparse.csr_array((pair.shape[0], self.n_vars - 2 * n))], format="csr")
+        self.program = Program(sparse.vstack([base, extra], format="csr"), np.concatenate([lo, lo, e_lo]),
+                               np.concatenate([hi, hi, e_hi]))
         # "the pair agrees on at least one row of the cover": off (no bounds) until a solve asks for it
         self._cover_row = self.program.add_row([], [], -np.inf, np.inf)
         self._cover_on: list[int] = []
