@@ -33,7 +33,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from analysis.domain import areas, indicators, scale
 from analysis.domain.package import on_change
 from analysis.errors import ReviewError, UsageError
-from analysis.record.solver import Program
+from analysis.record.solver import Program, lexicographic_minimum
 
 __all__ = ["Group", "RecordModel", "Infeasible", "grade_values", "var", "D"]
 
@@ -749,11 +749,9 @@ class RecordModel:
 
         A solver returns *some* optimal table, and which one may depend on its path through the
         search (and so on the machine). A witness chosen this way depends only on the constraints:
-        every machine publishes the same one. The indicator's open cells (those the record leaves
-        more than one grade) are taken a block at a time: one integer program minimises the block's
-        grades as a mixed-radix number (each cell's digit is the rank of its grade among the grades
-        the record allows it; the place values' product at most ``limit``, so the objective is an
-        exact integer), solved to a zero gap; the result is fixed before the next block.
+        every machine publishes the same one. It is found and proved smallest by
+        :func:`analysis.record.solver.lexicographic_minimum` (each cell's digit is the rank of its
+        grade among the grades the record allows it).
 
         Parameters
         ----------
@@ -763,7 +761,7 @@ class RecordModel:
             Further rows, each ``(indices, lower, upper)`` or ``(indices, coefficients, lower, upper)``
             (as in :class:`Group`).
         limit : int, optional
-            The largest product of the place values of one block (default 6^8).
+            The largest product of the place values of one block of the search (default 6^8).
 
         Returns
         -------
@@ -789,46 +787,13 @@ class RecordModel:
         >>> int((values == 1).sum()), values[-4:].tolist()
         (29, [1, 6, 6, 6])
         """
-        poss = self.possible
-        extra = list(extra)
-        cells = [(p, [k for k in range(D.NG) if poss[D.PI[p], D.II[indicator], k]]) for p in D.P]
-        cells = [(p, ks) for p, ks in cells if len(ks) > 1]
-        blocks, block, size = [], [], 1
-        for p, ks in cells:
-            if block and size * len(ks) > limit:
-                blocks.append(block)
-                block, size = [], 1
-            block.append((p, ks))
-            size *= len(ks)
-        if block:
-            blocks.append(block)
-        x = None
-        for block in blocks:
-            c = np.zeros(D.NVAR)
-            place = 1
-            for p, ks in reversed(block):  # the last cell is the least significant digit
-                for rank, k in enumerate(ks):
-                    c[var(p, indicator, D.G[k])] = place * rank
-                place *= len(ks)
-            A, lo, hi = self._matrix(self.active, extra)
+        upper = self.possible.reshape(-1).astype(float)  # a grade no consistent table gives stays 0
+        cells = [[var(p, indicator, g) for g in D.G] for p in D.P]
+        rows = [(r[0], np.ones(len(r[0])), r[1], r[2]) if len(r) == 3 else r for r in extra]
+        program = self._active_program()
+        with program.rows(rows):
             self.solves += 1
-            res = milp(
-                c,
-                integrality=np.ones(D.NVAR),
-                bounds=Bounds(0, 1),
-                constraints=LinearConstraint(A, lo, hi),
-                options={"mip_rel_gap": 0.0},
-            )
-            if res.status == 2:
-                return None
-            if res.status != 0:
-                raise RuntimeError(f"solver stopped: {res.message}")
-            x = np.rint(res.x).astype(int)
-            values = grade_values(x, indicator)
-            extra += [(np.array([var(p, indicator, D.G[values[D.PI[p]] - 1])]), 1, 1) for p, _ in block]
-        if x is None:  # every cell of the indicator is fixed by the record
-            x = self.solve(extra=extra)
-        return x
+            return lexicographic_minimum(program, cells, upper=upper, limit=limit)
 
     # -- conflicts ----------------------------------------------------------------------------------
     def minimal_conflict(self, candidates: list[Group], background: list[Group] = (), extra=()) -> list[Group]:

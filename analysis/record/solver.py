@@ -13,6 +13,7 @@ agree), so a solution is used as a fact about the table, never on the solver's w
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import ctypes
 import os
@@ -22,7 +23,7 @@ import highspy
 import numpy as np
 from scipy import sparse
 
-__all__ = ["Program", "SolverStopped"]
+__all__ = ["Program", "SolverStopped", "lexicographic_minimum"]
 
 _STATUS = highspy.HighsModelStatus
 _quiet = False
@@ -229,3 +230,193 @@ class Program:
         if status != _STATUS.kOptimal:
             raise SolverStopped(f"the solver stopped: {h.modelStatusToString(status)}")
         return np.rint(np.asarray(h.getSolution().col_value)).astype(int)
+
+    @contextlib.contextmanager
+    def rows(self, rows):
+        """Rows in force for the solves inside the ``with`` block only.
+
+        Parameters
+        ----------
+        rows : sequence of tuple
+            Each ``(idx, coef, lo, hi)``: the row ``lo <= sum(coef * x[idx]) <= hi``.
+
+        Returns
+        -------
+        context manager
+            Yields this program; the rows are removed when the block ends, whatever happens in it.
+
+        Examples
+        --------
+        >>> p = Program(np.ones((1, 2)), np.array([1.0]), np.array([1.0]))
+        >>> with p.rows([([0], [1.0], 0, 0)]):
+        ...     p.solve(np.zeros(2)).tolist()
+        [0, 1]
+        >>> p.solve(np.array([0.0, 1.0])).tolist()
+        [1, 0]
+        """
+        first = self._h.getNumRow()
+        for idx, coef, lo, hi in rows:
+            self.add_row(idx, coef, lo, hi)
+        try:
+            yield self
+        finally:
+            added = self._h.getNumRow() - first
+            if added:
+                self._h.deleteRows(added, np.arange(first, first + added, dtype=np.int32))
+
+    def smaller(self, cells, z, lower=None, upper=None) -> np.ndarray | None:
+        """A solution whose ``cells`` are lexicographically smaller than those of ``z``, or None when there is
+        none (a proof that ``z`` is the smallest).
+
+        Each cell is a sequence of variables in order, exactly one of them 1 in every solution; a cell is
+        smaller when its 1 comes earlier. The program asked is ``z``'s program with a switch per cell that
+        may come first where the two differ: the cells before it as in ``z``, that cell earlier. Every
+        coefficient is 0 or 1, so the answer does not rest on the solver's tolerances for large numbers.
+        The solution found first differs from ``z`` as early as any smaller one can.
+
+        Parameters
+        ----------
+        cells : sequence of sequence of int
+            The cells in order of significance, each its variables in order.
+        z : numpy.ndarray
+            A solution.
+        lower, upper : numpy.ndarray, optional
+            The variables' bounds (default 0 and 1).
+
+        Returns
+        -------
+        numpy.ndarray or None
+            A lexicographically smaller solution, or None.
+
+        Examples
+        --------
+        Two cells of two variables each, at least one cell on its second variable:
+
+        >>> p = Program(np.array([[1, 1, 0, 0], [0, 0, 1, 1], [0, 1, 0, 1]]), np.array([1.0, 1, 1]),
+        ...             np.array([1.0, 1, 2]))
+        >>> p.smaller([[0, 1], [2, 3]], np.array([0, 1, 0, 1])).tolist()
+        [1, 0, 0, 1]
+        >>> p.smaller([[0, 1], [2, 3]], np.array([1, 0, 0, 1])) is None
+        True
+        """
+        n = self.n_vars
+        lower = np.zeros(n) if lower is None else np.asarray(lower, dtype=float)
+        upper = np.ones(n) if upper is None else np.asarray(upper, dtype=float)
+        info = []
+        for vs in cells:
+            vs = [int(v) for v in vs if upper[v] > 0]
+            at = [k for k, v in enumerate(vs) if z[v] == 1]
+            if len(at) != 1:
+                raise ValueError("z has no single 1 in a cell")
+            info.append((vs, at[0]))
+        # the cells where a smaller solution may first differ: an earlier variable not fixed at 0
+        first = [i for i, (vs, r) in enumerate(info) if r > 0]
+        m = len(first)
+        if not m:
+            return None
+        h = _new_highs()
+        h.passModel(self._h.getLp())
+        cols = self._cols
+        h.changeColsBounds(n, cols, lower, upper)
+        h.changeColsCost(n, cols, np.zeros(n))
+        # e_k: the solutions first differ at cell first[k]; t_k = e_k + ... + e_{m-1}
+        h.addVars(2 * m, np.zeros(2 * m), np.ones(2 * m))
+        new = np.arange(n, n + 2 * m, dtype=np.int32)
+        h.changeColsIntegrality(2 * m, new, np.array([highspy.HighsVarType.kInteger] * (2 * m)))
+        h.changeColsCost(m, new[:m], np.arange(m, dtype=float))  # the earliest first difference
+        rows = [([n + m], [1.0], 1, 1)]  # t_0 = 1: they differ somewhere
+        for k, i in enumerate(first):
+            nxt = [n + m + k + 1] if k + 1 < m else []
+            rows.append(([n + m + k, n + k, *nxt], [1.0, -1.0] + [-1.0] * len(nxt), 0, 0))
+            vs, r = info[i]
+            rows.append(([n + k, *vs[:r]], [1.0] + [-1.0] * r, -np.inf, 0))  # earlier there
+        for i, (vs, r) in enumerate(info):  # as in z wherever they differ later
+            k = bisect.bisect_right(first, i)
+            if k < m:
+                rows.append(([vs[r], n + m + k], [1.0, -1.0], 0, np.inf))
+        for idx, coef, lo, hi in rows:
+            h.addRow(float(lo), float(hi), len(idx), np.asarray(idx, dtype=np.int32), np.asarray(coef, dtype=float))
+        h.setOptionValue("mip_rel_gap", 0.0)
+        h.run()
+        status = h.getModelStatus()
+        if status in (_STATUS.kInfeasible, _STATUS.kUnboundedOrInfeasible):
+            return None
+        if status != _STATUS.kOptimal:
+            raise SolverStopped(f"the solver stopped: {h.modelStatusToString(status)}")
+        return np.rint(np.asarray(h.getSolution().col_value)[:n]).astype(int)
+
+
+def lexicographic_minimum(program: Program, cells, lower=None, upper=None, limit: int = 6**8) -> np.ndarray | None:
+    """The solution of ``program`` whose ``cells`` are lexicographically smallest, or None when there is none.
+
+    The cells are taken a block at a time: one solve minimises the block's cells as a mixed-radix number (a
+    cell's digit is the position of its 1 among its variables not fixed at 0; the place values' product at
+    most ``limit``), and the block is fixed before the next. That is fast but rests on the solver's
+    tolerances, which large place values strain; so the answer is then proved smallest with
+    :meth:`Program.smaller` (0/1 coefficients only), and replaced by a smaller solution until none is left.
+    The result depends only on the program, never on the solver's path or the machine.
+
+    Parameters
+    ----------
+    program : Program
+        The program (its rows in force).
+    cells : sequence of sequence of int
+        The cells in order of significance, each its variables in order (exactly one is 1 in a solution).
+    lower, upper : numpy.ndarray, optional
+        The variables' bounds (default 0 and 1).
+    limit : int, optional
+        The largest product of one block's place values (at most 2^53: an exact integer objective).
+
+    Returns
+    -------
+    numpy.ndarray or None
+        The smallest solution, or None.
+
+    Examples
+    --------
+    Three cells of three values each, summing to at least 4 (value = position): the smallest is 0, 2, 2.
+
+    >>> A = np.zeros((4, 9))
+    >>> for c in range(3):
+    ...     A[c, 3 * c:3 * c + 3] = 1
+    ...     A[3, 3 * c:3 * c + 3] = [0, 1, 2]
+    >>> p = Program(A, np.array([1.0, 1, 1, 4]), np.array([1.0, 1, 1, np.inf]))
+    >>> cells = [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+    >>> [int(np.flatnonzero(lexicographic_minimum(p, cells, limit=n)[c])[0]) for c in cells for n in (3, 27)]
+    [0, 0, 2, 2, 2, 2]
+    """
+    n = program.n_vars
+    lower0 = np.zeros(n) if lower is None else np.asarray(lower, dtype=float)
+    upper0 = np.ones(n) if upper is None else np.asarray(upper, dtype=float)
+    lower, upper = lower0.copy(), upper0.copy()
+    open_cells = [[int(v) for v in vs if upper[v] > 0] for vs in cells]
+    open_cells = [vs for vs in open_cells if len(vs) > 1 and not any(lower[v] == 1 for v in vs)]
+    blocks, block, size = [], [], 1
+    for vs in open_cells:
+        if block and size * len(vs) > limit:
+            blocks.append(block)
+            block, size = [], 1
+        block.append(vs)
+        size *= len(vs)
+    blocks += [block] if block else []
+    z = None
+    for block in blocks or [[]]:
+        c, place = np.zeros(n), 1
+        for vs in reversed(block):  # the last cell is the least significant digit
+            c[vs] = place * np.arange(len(vs))
+            place *= len(vs)
+        found = program.solve(c, lower, upper)
+        if found is None and z is not None:
+            # the last solution satisfies every cell fixed so far: a report of infeasibility here is the
+            # solver's presolve going wrong (seen with many variables fixed by bounds); solved again without
+            found = program.solve(c, lower, upper, presolve=False)
+            if found is None:
+                raise SolverStopped("the solver reports no solution, but the last one found fits")
+        if found is None:
+            return None
+        z = found
+        for vs in block:
+            lower[vs] = upper[vs] = z[vs]
+    while (smaller := program.smaller(open_cells, z, lower0, upper0)) is not None:
+        z = smaller
+    return z

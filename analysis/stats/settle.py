@@ -46,7 +46,7 @@ from analysis.errors import ReviewError
 from analysis.record.cache import cached
 from analysis.record.model import D, RecordModel, var
 from analysis.record.rows import SparseRows, row_parts
-from analysis.record.solver import Program
+from analysis.record.solver import Program, lexicographic_minimum
 from analysis.stats.verdicts import Question, verdict_questions
 
 __all__ = ["Question", "open_questions", "trend_questions", "settled_by", "witness_pair", "settle_witnesses",
@@ -218,12 +218,7 @@ class _PairProgram:
         c[cols] = -1
         for p in linked:
             lower[self.n_fixed + D.PI[p]] = upper[self.n_fixed + D.PI[p]] = 1
-        want = cols if some else []
-        if want != self._cover_on:
-            self.program.set_row(self._cover_row, self._cover_on + want,
-                                 [0.0] * len(self._cover_on) + [1.0] * len(want))
-            self._cover_on = want
-            self.program.set_row_bounds(self._cover_row, 1 if want else -np.inf, np.inf)
+        self._cover(cols if some else [])
         self.model.solves += 1
         z = self.program.solve(c, lower, upper, gap=COVER_GAP if cover else 0.0)
         if z is None:
@@ -231,67 +226,32 @@ class _PairProgram:
         x, y = z[:n], z[n:2 * n]
         return x, y, [p for p in cover if not _differs(x, y, p)]
 
-
     def canonical(self, linked, limit: int = 6**12):
         """The canonical pair linked on the rows of ``linked`` (None when there is none): the first table
         lexicographically smallest (partnerships in the schedule's order, indicators in order, the worst
-        grade first), then the second given the first. Cells are taken a block at a time, one program
-        minimising the block's grades as a mixed-radix number (as :meth:`RecordModel.canonical`), each
-        block fixed before the next, so every machine finds the same pair. The place values' product is at
-        most ``limit`` (6^12 < 2^53: the objective is an exact integer in floating point)."""
+        grade first), then the second given the first (its linked rows are the first's), found and proved
+        smallest by :func:`analysis.record.solver.lexicographic_minimum`, so every machine finds the same
+        pair. ``limit`` bounds the place values of one block of that search."""
         n = D.NVAR
         lower = np.zeros(self.n_vars)
         upper = np.concatenate([self.upper, np.ones(self.n_fixed - 2 * n), np.zeros(D.NP)])
         for p in linked:
             lower[self.n_fixed + D.PI[p]] = upper[self.n_fixed + D.PI[p]] = 1
-        z = None
-        for offset in (0, n):  # the first table, then the second
-            if offset:  # the second's linked rows are the first's
-                for p in linked:
-                    v = _row_vars(p)
-                    lower[n + v] = upper[n + v] = z[v]
-            cells = []
-            for a in range(D.NP * D.NI):
-                first = offset + a * D.NG
-                ks = [k for k in range(D.NG) if upper[first + k] > lower[first + k] or lower[first + k] == 1]
-                if len(ks) > 1:
-                    cells.append((first, ks))
-            blocks, block, size = [], [], 1
-            for cell in cells:
-                if block and size * len(cell[1]) > limit:
-                    blocks.append(block)
-                    block, size = [], 1
-                block.append(cell)
-                size *= len(cell[1])
-            blocks += [block] if block else []
-            for block in blocks or ([[]] if z is None else []):
-                c, place = np.zeros(self.n_vars), 1
-                for first, ks in reversed(block):  # the last cell is the least significant digit
-                    for rank, k in enumerate(ks):
-                        c[first + k] = place * rank
-                    place *= len(ks)
-                found = self._milp(c, lower, upper)
-                if found is None and z is not None:
-                    # the last pair found satisfies every cell fixed so far: a report of infeasibility here is the
-                    # solver's presolve going wrong (seen with many variables fixed by bounds); solved again without
-                    found = self._milp(c, lower, upper, presolve=False)
-                    if found is None:
-                        raise RuntimeError(f"{self.q.id}: the solver reports no pair, but the last one found fits")
-                if found is None:
-                    return None
-                z = found
-                for first, ks in block:  # fixed: the grade found, every other grade of the cell 0
-                    for k in ks:
-                        lower[first + k] = upper[first + k] = z[first + k]
-        return z[:n], z[n:2 * n]
-
-    def _milp(self, c, lower, upper, presolve=True):
+        tied = {D.PI[p] for p in linked}
+        cells = [np.arange(a * D.NG, (a + 1) * D.NG) for a in range(D.NP * D.NI)]
+        cells += [n + cell for a, cell in enumerate(cells) if a // D.NI not in tied]
+        self._cover([])
+        z = lexicographic_minimum(self.program, cells, lower, upper, limit)
         self.model.solves += 1
-        if self._cover_on:
-            self.program.set_row(self._cover_row, self._cover_on, [0.0] * len(self._cover_on))
-            self.program.set_row_bounds(self._cover_row, -np.inf, np.inf)
-            self._cover_on = []
-        return self.program.solve(c, lower, upper, presolve=presolve)
+        return None if z is None else (z[:n], z[n:2 * n])
+
+    def _cover(self, want) -> None:
+        """Switch the cover row to "agree on at least one row of ``want``" (off when ``want`` is empty)."""
+        if want != self._cover_on:
+            self.program.set_row(self._cover_row, self._cover_on + want,
+                                 [0.0] * len(self._cover_on) + [1.0] * len(want))
+            self._cover_on = want
+            self.program.set_row_bounds(self._cover_row, 1 if want else -np.inf, np.inf)
 
 
 def _differs(x, y, partnership: str) -> bool:
