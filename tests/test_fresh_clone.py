@@ -53,7 +53,7 @@ def _git(clone, *args) -> str:
 def _why_not_current(committed: dict, now: dict) -> str | None:
     """Why the committed published set is not the one the clone's commit builds (None if it is)."""
     if committed.get("analysis_code_sha256") != now["code"]:
-        return "it was built from other analysis code (the published set is rebuilt after merging: make publish)"
+        return "it was built from other analysis code (make publish rebuilds it)"
     if committed.get("data_files") != now["data"]:
         return "it was built from other data"
     templates = {j["template"].rsplit("/", 1)[-1]: j["template_sha256"] for j in committed.get("jobs", {}).values()}
