@@ -5,7 +5,7 @@ other committed file.
 The build runs in the clone with this environment's Python, importing the clone's `analysis` and reading
 its data, templates and lock (`PYTHONPATH` and `REVIEW_PROJECT`), so nothing of this checkout's working
 tree takes part. A clone has no results cache and none of the files that are not committed (the pages,
-the partnership notebooks), so every result is computed and every notebook runs: a few minutes.
+the partnership notebooks), so every result is computed and every notebook runs: several minutes.
 
 The guarantee holds while the committed published set is current (tests/test_published_set.py): built
 from the commit's code, templates and data, in the same environment. Otherwise a rebuild moves the code
