@@ -170,14 +170,41 @@ def test_only_a_notebook_that_writes_outputs_writes_entries(tmp_path):
 
     out = tmp_path / "out"
     (out / ".cache/results").mkdir(parents=True)
-    (out / "manifest.json").write_text("{}", encoding="utf-8")
+    (out / "manifest.json").write_text(json.dumps({"analysis_code_sha256": "x", "outputs": []}), encoding="utf-8")
     cache_dir = str(out / ".cache/results")
     assert not open_report("partnership", "Fife", cache=cache_dir).model.cache.writable
-    assert open_report("partnership", "Fife", cache=cache_dir, output_dir=str(out / "x")).model.cache.writable
-    # and never into a folder that is not one of ours (no manifest)
+    assert open_report("partnership", "Fife", cache=cache_dir, output_dir=str(tmp_path / "x")).model.cache.writable
+    # and never into a folder that is not one of ours: no manifest, or a file of that name a build did not write
     assert not open_report(
-        "partnership", "Fife", cache=str(tmp_path / "elsewhere"), output_dir=str(out / "x")
+        "partnership", "Fife", cache=str(tmp_path / "elsewhere"), output_dir=str(tmp_path / "x")
     ).model.cache.writable
+    planted = tmp_path / "planted"
+    (planted / ".cache/results").mkdir(parents=True)
+    for text in ("{}", "not json", json.dumps([1, 2])):
+        (planted / "manifest.json").write_text(text, encoding="utf-8")
+        assert not open_report("partnership", "Fife", cache=str(planted / ".cache/results"),
+                               output_dir=str(tmp_path / "x")).model.cache.writable, text
+
+
+def test_an_entry_under_another_calls_key_is_discarded_not_served(tmp_path, table):
+    """A well-formed entry (format, key, value and its digest all valid) renamed to the file of another call, as
+    a cache folder filled by hand might hold: its key is not the one its file name says, so it is discarded with
+    a warning and the call computed, never served as the other call's value."""
+    folder = tmp_path / "results"
+    model = _model(table, folder)
+    median = summaries.median_grade(model)
+    (first,) = folder.glob("*.json")
+    distribution = summaries.grade_distribution(model)
+    (second,) = set(folder.glob("*.json")) - {first}
+    second.write_bytes(first.read_bytes())  # median_grade's entry under grade_distribution's name
+    with pytest.raises(cache.CacheError, match="not a review-result/2 entry for this key"):
+        cache.ResultsCache(folder, "").read(second.stem)
+    again = _model(table, folder, writable=False)
+    with pytest.warns(UserWarning, match=second.name):
+        assert_frame_equal(summaries.grade_distribution(again), distribution, check_exact=True)
+    assert_frame_equal(summaries.median_grade(again), median, check_exact=True)
+    assert (again.cache.misses, again.cache.hits) == (1, 1)
+    assert second.read_bytes() == first.read_bytes()  # read only: the discarded entry is left as it was
 
 
 def test_a_value_edited_with_its_key_kept_is_discarded_not_served(tmp_path, table):

@@ -528,3 +528,70 @@ def test_papermill_by_hand_into_the_published_folder_writes_nothing(tmp_path):
                          capture_output=True, text=True, timeout=300)
     assert run.returncode != 0 and "manages" in run.stderr + run.stdout
     assert {p: p.read_bytes() for p in built.rglob("*") if p.is_file()} == before
+
+
+def _by_hand(tmp_path, name, cache, output_dir):
+    """papermill on the partnership template with ``-p cache`` and ``-p output_dir``, as a user runs it; the
+    executed notebook."""
+    import nbformat
+
+    out = tmp_path / f"{name}.ipynb"
+    run = subprocess.run([sys.executable, "-m", "papermill", str(ROOT / "notebooks" / "partnership.ipynb"), str(out),
+                          "-p", "partnership", "Orkney", "-p", "cache", str(cache), "-p", "output_dir",
+                          str(output_dir), "--no-progress-bar"], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return nbformat.read(out, as_version=4)
+
+
+def _streams(nb, name):
+    return "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", [])
+                   if o.get("output_type") == "stream" and o.get("name") == name)
+
+
+def _files(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_papermill_by_hand_with_a_cache_elsewhere_reads_it_checked_and_never_writes_it(tmp_path):
+    """papermill -p cache DIR, DIR not the results cache of an output folder `review build` made: the notebook says
+    it reads DIR read-only; an entry that is not the one its file name says (another call's entry), whose value no
+    longer matches its digest, or that is not JSON, is discarded with a warning and the result computed, so the
+    outputs are those of a run on an empty cache; and not one file of DIR is added, rewritten or removed, even
+    with output_dir set (the one case a notebook writes entries: into its build's own folder)."""
+    import json
+
+    from analysis.record.cache import ResultsCache
+    from analysis.report import open_report
+    from analysis.report.shown import shown_values
+
+    empty = tmp_path / "somewhere"
+    empty.mkdir()
+    clean = _by_hand(tmp_path, "clean", empty, tmp_path / "clean")
+    assert _files(empty) == {}
+    said = _streams(clean, "stdout")
+    assert f"Results are read from the cache in {empty.resolve()}, read-only" in said
+    assert f"written to {(tmp_path / 'clean').resolve()}" in said
+
+    # a folder of entries under the keys the notebook's calls read (written here as a build would), then spoilt
+    planted = tmp_path / "planted"
+    page = open_report("partnership", "Orkney", cache=str(planted))
+    page.model.cache = ResultsCache(planted, page.model.cache.source_key)
+    shown_values(page)
+    entries = {json.loads(p.read_text())["function"].rsplit(".", 1)[1]: p for p in planted.glob("*.json")}
+    grades, profile = entries["partnership_grades"], entries["partnership_profile"]
+    swapped = grades.read_bytes()
+    grades.write_bytes(profile.read_bytes())  # each a valid entry, under the other call's name
+    profile.write_bytes(swapped)
+    doc = json.loads(entries["median_grade"].read_text())
+    doc["value"]["frame"]["data"][0]["values"].reverse()  # the value changed, its digest kept
+    entries["median_grade"].write_text(json.dumps(doc))
+    entries["partnership_ties"].write_text("{not json")
+    spoilt = {entries[n].name for n in ("partnership_grades", "partnership_profile", "median_grade",
+                                        "partnership_ties")}
+    before = _files(planted)
+
+    nb = _by_hand(tmp_path, "planted", planted, tmp_path / "from-planted")
+    assert _files(planted) == before
+    warned = _streams(nb, "stderr")
+    assert all(name in warned for name in spoilt) and "discarded" in warned, warned
+    assert _files(tmp_path / "from-planted") == _files(tmp_path / "clean")

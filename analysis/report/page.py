@@ -78,7 +78,8 @@ class Page:
     ``grades``: a complete grade table (its path, or a :class:`analysis.domain.load.GradeTable`
     already read), empty for the public record; ``output_dir``: where
     tables and figures are written (empty: shown only); ``cache``: the results cache folder (empty:
-    ``.cache/results`` of the default output folder for this data basis); ``data_dir``: the data
+    ``.cache/results`` of the default output folder for this data basis; a folder elsewhere than
+    ``.cache/results`` of an output folder ``review build`` made is read only, and said so); ``data_dir``: the data
     package (empty: ``data/`` of the checkout); ``assume``: a CSV of hypothetical facts added to the
     public record for this page only (:func:`analysis.domain.load.load_record`), never written.
     """
@@ -101,6 +102,13 @@ class Page:
             _check_output_dir(self.output_dir, data_dir)
         path = self.grades_file.path if self.grades_file else None
         self.cache_dir = Path(cache) if cache else default_out_dir(path) / ".cache" / "results"
+        #: whether the results cache is that of an output folder ``review build`` made (``<folder>/.cache/results``,
+        #: the folder holding its manifest): only there may a notebook that writes outputs add entries
+        self.cache_in_build_folder = _is_build_folder(self.cache_dir.resolve().parent.parent)
+        if cache and not self.cache_in_build_folder:  # named by hand (papermill -p cache): said, never written
+            print(f"Results are read from the cache in {self.cache_dir.resolve()}, read-only (it is not in an output "
+                  "folder `review build` made): an entry is used only if it is the one its file name says and its "
+                  "value matches the digest written with it; anything else is computed here")
         #: run from a template by hand (JupyterLab, a script): no output folder and no cache named by a build
         self.by_hand = self.output_dir is None and not cache
         self.data_dir = str(data_dir) if data_dir else None
@@ -139,8 +147,9 @@ class Page:
             model.basis = self.basis
         # entries are written only by a notebook that writes outputs (output_dir set: the build's kernels),
         # and only into an output folder this package made (one with its manifest); otherwise read only,
-        # so a re-run of a published notebook (nbval, JupyterLab) writes nothing into reports/
-        writable = self.output_dir is not None and (self.cache_dir.parent.parent / "manifest.json").is_file()
+        # so a re-run of a published notebook (nbval, JupyterLab) writes nothing into reports/, and a cache
+        # named by hand elsewhere is never written
+        writable = self.output_dir is not None and self.cache_in_build_folder
         hashes = self.record.files if self.assume else data_file_hashes(self.data_dir)  # the facts assumed too
         key = source_key_of(hashes, self.grades_file.sha256 if self.grades_file else None, code_digest())
         model.cache = ResultsCache(self.cache_dir, key, writable)
