@@ -705,10 +705,13 @@ class RecordModel:
         >>> set(grade_values(model.solve(groups=[], objective=objective), "1.1").tolist())
         {6}
         """
-        groups = self.active if groups is None else groups
-        A, lo, hi = self._matrix(groups, extra)
-        c = np.zeros(D.NVAR) if objective is None else objective
+        c = np.zeros(D.NVAR) if objective is None else np.asarray(objective, dtype=float)
         self.solves += 1
+        if groups is None:  # the rows in force: the kept program, with ``extra`` for this solve only
+            program = self._active_program()
+            with program.rows([(r[0], np.ones(len(r[0])), r[1], r[2]) if len(r) == 3 else r for r in extra]):
+                return program.solve(c)
+        A, lo, hi = self._matrix(groups, extra)
         res = milp(c, integrality=np.ones(D.NVAR), bounds=Bounds(0, 1), constraints=LinearConstraint(A, lo, hi))
         if res.status == 2:
             return None
