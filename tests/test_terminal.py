@@ -9,6 +9,7 @@ code under test.
 import csv
 import json
 
+import pandas as pd
 import pytest
 
 from analysis.cli import main
@@ -87,3 +88,63 @@ def test_run_lists_the_tables_and_figures_it_wrote(at_80, tmp_path, capsys):
     assert "Unchanged since the last run; its outputs, in" in again
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert all(o["path"] in again for o in manifest["jobs"]["partnership/orkney"]["outputs"])
+
+
+def test_the_results_stage_names_what_it_computes_and_is_never_silent(tmp_path, monkeypatch):
+    """A result slower than the heartbeat's interval (a fake, 1.2 s) is named when it starts, timed when done and
+    said to be still computing meanwhile; once the stage ends nothing more is printed, even while a thread
+    would have had time to."""
+    import time
+
+    from analysis.pipeline import build as b
+    from analysis.pipeline.outdir import locked
+    from analysis.record.cache import cached
+    from analysis.stats import summaries
+
+    @cached
+    def partnership_profile(model, partnership, medians=None):
+        time.sleep(1.2)
+        return pd.DataFrame({"indicator": ["1.1"], "rank": [1]})
+
+    monkeypatch.setattr(summaries, "partnership_profile", partnership_profile)
+    lines, out, job = [], tmp_path / "out", b.job_for("partnership", "Orkney")
+    out.mkdir()
+    with locked(out):
+        ctx, state = b.prepare([job], out, progress=lines.append, n_jobs=1, preload=False, timeout=60)
+        with b.results_stage(ctx, state, interval=0.3, announce=0.2):
+            b.compute(ctx, state, job)
+        said = len(lines)
+        time.sleep(1.0)  # the heartbeat's thread is gone: nothing after the stage
+    assert len(lines) == said and state.reporting is None
+    text = "\n".join(lines)
+    assert "results: computing a partnership's profile ..." in lines
+    assert any(line.startswith("results: still computing a partnership's profile, ") for line in lines), text
+    done = [line for line in lines if line.startswith("results: a partnership's profile, ")]
+    assert len(done) == 1 and 1.2 <= float(done[0].split(", ")[1].removesuffix(" s")) < 5, text
+    # each line in plain words (no function's name) and within 80 columns
+    assert all("_" not in line and len(line) <= 80 for line in lines), text
+
+
+def test_what_a_worker_computes_is_said_when_it_starts_ends_and_meanwhile():
+    import time
+    from concurrent.futures import Future
+
+    from analysis.pipeline.build import ResultsProgress
+
+    lines = []
+    report = ResultsProgress(lines.append, interval=0.2, announce=0.1)
+    report.start()
+    chain, alone = Future(), Future()
+    report.in_worker("trend bounds, then what would settle each verdict", chain)
+    report.in_worker("how fragile each decided verdict is", alone)
+    time.sleep(0.5)
+    chain.set_result([])
+    report.close()
+    alone.set_result([])  # after the stage: not said
+    time.sleep(0.3)
+    assert lines[:2] == ["results: computing trend bounds, then what would settle each verdict (in a worker) ...",
+                         "results: computing how fragile each decided verdict is (in a worker) ..."]
+    still = [line for line in lines if "still computing" in line]
+    assert "results: still computing how fragile each decided verdict is (in a worker), 0 s so far" in still
+    assert lines[-1].startswith("results: trend bounds, then what would settle each verdict, 0.")
+    assert lines[-1].endswith(" s (in a worker)") and not any("fragile" in line for line in lines[-1:])

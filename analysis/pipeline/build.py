@@ -27,6 +27,7 @@ the ``analysis`` code, the environment) matches its last successful run and its 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -35,8 +36,8 @@ import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass, field
+from contextlib import contextmanager, nullcontext, suppress
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from analysis import __released__, __version__, config
@@ -50,12 +51,13 @@ from analysis.fingerprints import sha256_file as _sha256
 from analysis.pipeline.leftovers import sweep_out_dir, sweep_temporary
 from analysis.pipeline.outdir import check_out_dir, contained, inside, load_manifest, locked
 from analysis.pipeline.provenance import environment, git_commit
-from analysis.record.cache import source_key_of
+from analysis.record.cache import ResultsCache, source_key_of
 from analysis.report.kinds import KINDS, Job, job_for, order_key, plan
 
 __all__ = ["Job", "plan", "job_for", "build", "BuildSummary", "BuildContext", "BuildState", "prepare", "compute",
            "plan_job", "install", "finish", "environment", "code_digest", "BuildError", "Interrupted",
-           "template_parameters", "template_bytes", "template_digest", "parameters_for"]
+           "template_parameters", "template_bytes", "template_digest", "parameters_for", "results_stage",
+           "ResultsProgress", "HEARTBEAT", "ANNOUNCE"]
 
 # -- parameters ----------------------------------------------------------------------------------------------
 def template_bytes(path: Path | str) -> bytes:
@@ -400,6 +402,219 @@ def _bar(done: int, total: int, width: int = 20) -> str:
     return f"[{'#' * filled}{'-' * (width - filled)}] {done:>2}/{total}"
 
 
+# -- the results stage on the terminal --------------------------------------------------------------------------
+#: Seconds of silence after which the results stage says what it is still computing, and how long it has taken.
+HEARTBEAT = 5.0
+#: Seconds after which a result still being computed is named (then timed when done). Quicker ones, such as the
+#: few each partnership's notebook reads, are computed without a line each: the heartbeat names them if their
+#: notebook's results together take long.
+ANNOUNCE = 1.0
+
+#: The results the notebooks read (the library's cached functions, by name), and what the build computes in
+#: its workers (:func:`_warm`), in plain words.
+_RESULT_NAMES = {
+    "grade_distribution": "grade distributions",
+    "good_or_better": "good-or-better shares",
+    "median_grade": "median grades",
+    "partnership_grades": "a partnership's grades",
+    "partnership_profile": "a partnership's profile",
+    "partnership_ties": "a partnership's ranks and ties",
+    "all_good_or_better": "areas good or better on every indicator",
+    "evaluate_statements": "verdicts on the review's statements",
+    "conflicts_table": "the record's conflicts",
+    "evaluate_claims": "verdicts on the review's conclusions",
+    "deciding_quantities": "what decides each reading of a conclusion",
+    "trend_bounds": "trend bounds",
+    "what_would_settle": "what would settle each verdict",
+    "settle": "what would settle each verdict",
+    "settle_witnesses": "reports that would not settle a verdict",
+    "fragility": "how fragile each decided verdict is",
+}
+
+
+def _result_name(name: str) -> str:
+    """A result's name in plain words (a chain computed in a worker, ``a+b``: "a, then b")."""
+    return ", then ".join(_RESULT_NAMES.get(part, part.replace("_", " ")) for part in name.split("+"))
+
+
+class _Lines:
+    """A progress callback that writes one line at a time (the build prints from more than one thread) and
+    remembers when it last wrote."""
+
+    def __init__(self, progress):
+        self.progress, self.lock, self.last = progress, threading.Lock(), time.monotonic()
+
+    def __call__(self, line: str) -> None:
+        with self.lock:
+            self.progress(line)
+            self.last = time.monotonic()
+
+
+@dataclass
+class _Computing:
+    """One thing the results stage is computing in this process: a result (named once it takes long), or a
+    notebook's results as a whole (named only by the heartbeat)."""
+
+    name: str
+    started: float
+    result: bool
+    announced: bool = False
+
+
+class ResultsProgress:
+    """What the results stage says on the terminal while it computes: a result that takes longer than
+    ``announce`` seconds by name ("results: computing verdicts on the review's statements ...") and then
+    with its time ("results: verdicts on the review's statements, 41.2 s"); what a worker computes when it
+    starts and ends; and when nothing has been said for ``interval`` seconds, what is still being computed
+    and for how long, so the terminal is never silent for longer. A thread of its own watches the clock;
+    after :meth:`close` nothing more is said. Lines go to ``progress``, one whole line at a time, as the
+    notebooks' lines do.
+
+    Used through :func:`results_stage`.
+    """
+
+    def __init__(self, progress, interval: float = HEARTBEAT, announce: float = ANNOUNCE):
+        self.progress = progress if isinstance(progress, _Lines) else _Lines(progress)
+        self.interval, self.announce = interval, announce
+        self.lock = threading.RLock()
+        self.stack: list[_Computing] = []  # in this process, outermost first
+        self.workers: dict[str, float] = {}  # computed in workers: name -> when it started
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._watch, name="review-results-progress", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def close(self) -> None:
+        """Stop: the watching thread ends, and nothing more is said."""
+        with self.lock:
+            self.stopped.set()
+        if self.thread.is_alive():
+            self.thread.join()
+
+    def _say(self, line: str) -> None:
+        with self.lock:
+            if not self.stopped.is_set():
+                self.progress(line)
+
+    @contextmanager
+    def step(self, name: str, result: bool = True):
+        """Within the body, ``name`` is being computed in this process (a result, or with ``result`` False a
+        notebook's results as a whole)."""
+        frame = _Computing(name, time.monotonic(), result)
+        with self.lock:
+            self.stack.append(frame)
+        self._announce(frame)
+        done = False
+        try:
+            yield
+            done = True
+        finally:
+            with self.lock:
+                self.stack.remove(frame)
+                if done and frame.announced:
+                    self._say(f"results: {name}, {time.monotonic() - frame.started:.1f} s")
+
+    def in_worker(self, name: str, future) -> None:
+        """``name`` is being computed in a worker process, as ``future``."""
+        started = time.monotonic()
+        with self.lock:
+            self.workers[name] = started
+            self._say(f"results: computing {name} (in a worker) ...")
+
+        def finished(f):
+            with self.lock:
+                self.workers.pop(name, None)
+                if not f.cancelled() and f.exception() is None:
+                    self._say(f"results: {name}, {time.monotonic() - started:.1f} s (in a worker)")
+
+        future.add_done_callback(finished)
+
+    def _announce(self, frame: _Computing) -> None:
+        with self.lock:
+            if frame.result and not frame.announced and time.monotonic() - frame.started >= self.announce:
+                frame.announced = True
+                self._say(f"results: computing {frame.name} ...")
+
+    def _still(self, now: float) -> list[str]:
+        """The heartbeat's lines: what is being computed, and for how long (in this process, its innermost
+        result or notebook; otherwise each thing the workers compute)."""
+        if self.stack:  # the innermost result named already, else the notebook whose results these are
+            inner = next((f for f in reversed(self.stack) if f.announced or not f.result), self.stack[0])
+            what = inner.name if inner.result else f"for {inner.name}"
+            return [f"results: still computing {what}, {now - inner.started:.0f} s so far"]
+        return [f"results: still computing {name} (in a worker), {now - t:.0f} s so far"
+                for name, t in self.workers.items()]
+
+    def _watch(self) -> None:
+        tick = max(0.01, min(0.25, self.interval / 4, self.announce / 2))
+        while not self.stopped.wait(tick):
+            with self.lock:
+                for frame in list(self.stack):
+                    self._announce(frame)
+                now = time.monotonic()
+                if now - self.progress.last >= self.interval:
+                    for line in self._still(now):
+                        self._say(line)
+
+
+@contextmanager
+def results_stage(ctx: BuildContext, state: BuildState, interval: float = HEARTBEAT, announce: float = ANNOUNCE):
+    """Within the body, the results :func:`compute` computes (and what :class:`_Scheduler` computes in its
+    workers) are reported on ``ctx.progress`` as they go (:class:`ResultsProgress`); at its end, even on
+    an error, the reporting stops and nothing more is said.
+
+    Parameters
+    ----------
+    ctx : BuildContext
+        The build (its ``progress``).
+    state : BuildState
+        Its state (the reporting is ``state.reporting`` meanwhile).
+    interval : float, optional
+        Seconds of silence before the heartbeat's line (default :data:`HEARTBEAT`).
+    announce : float, optional
+        Seconds after which a result being computed is named (default :data:`ANNOUNCE`).
+
+    Yields
+    ------
+    ResultsProgress
+        The reporting.
+    """
+    report = ResultsProgress(ctx.progress, interval, announce)
+    state.reporting = report
+    report.start()
+    try:
+        yield report
+    finally:
+        report.close()
+        state.reporting = None
+
+
+def _reported(state: BuildState, name: str, result: bool = True):
+    """:meth:`ResultsProgress.step` while the results stage is reported, else nothing."""
+    return state.reporting.step(name, result) if state.reporting is not None else nullcontext()
+
+
+class _ReportedCache(ResultsCache):
+    """The build's results cache: a result it computes (rather than reads) is reported while the results stage
+    is (:func:`results_stage`), by the function's name in plain words."""
+
+    def __init__(self, *args, state: BuildState, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.state = state
+
+    def call(self, func, args: tuple, kwargs: dict):
+        if self.state.reporting is None:
+            return super().call(func, args, kwargs)
+
+        @functools.wraps(func)  # the same name and signature: the same entry
+        def computed(*a, **k):
+            with _reported(self.state, _result_name(func.__name__)):
+                return func(*a, **k)
+
+        return super().call(computed, args, kwargs)
+
+
 def _refuse_mixed_basis(out_dir: Path, manifest: dict, grades) -> None:
     """One output folder holds one data basis: refuse to add notebooks from another. ``manifest``
     is the folder's (checked) manifest, empty for a new folder; ``grades`` the
@@ -641,6 +856,7 @@ class BuildState:
     finished: int = 0
     fresh: set = field(default_factory=set)  # the notebooks whose results this build computed
     trusted: set = field(default_factory=set)  # cache entries computed by this build's workers
+    reporting: ResultsProgress | None = None  # while the results stage is reported (:func:`results_stage`)
 
     def trust(self, keys) -> None:
         """Cache entries another process of this build computed: read, not computed again, even with --force."""
@@ -708,13 +924,12 @@ def indexed(ctx: BuildContext, state: BuildState, job: Job) -> dict | None:
 
 def _page(ctx: BuildContext, state: BuildState, job: Job):
     """The job's page in this process, sharing one record and model (and the folder's results cache)."""
-    from analysis.record.cache import ResultsCache
     from analysis.report.page import PAGES
 
     page = PAGES[job.kind](job.subject, grades=ctx.grades, data_dir=ctx.data_dir or "")
     if state.shared is None:
         # with --force, no entry on disk is trusted: every result is computed again and its entry rewritten
-        page.model.cache = ResultsCache(ctx.results_dir, ctx.source_key, refresh=ctx.force)
+        page.model.cache = _ReportedCache(ctx.results_dir, ctx.source_key, refresh=ctx.force, state=state)
         page.model.cache.trust(state.trusted)
         state.shared = page
     else:
@@ -735,17 +950,18 @@ def compute(ctx: BuildContext, state: BuildState, job: Job) -> dict:
     from analysis.report.shown import shown_values
 
     t0 = time.perf_counter()
-    page = _page(ctx, state, job)
-    store = page.model.cache
-    start = len(store.served)
-    try:
-        digest = value_digest(shown_values(page, ctx.template(job)))
-        findings = page.findings() if job.kind == "review" else None
-    except OSError as exc:  # e.g. a full disk: no temporary file is left (the cache removes it)
-        raise BuildError(
-            f"writing the results cache in {ctx.results_dir} failed ({exc.strerror or exc}); the "
-            f"published outputs are unchanged. Free some space and run the same command again"
-        ) from None
+    with _reported(state, job.id, result=False):
+        page = _page(ctx, state, job)
+        store = page.model.cache
+        start = len(store.served)
+        try:
+            digest = value_digest(shown_values(page, ctx.template(job)))
+            findings = page.findings() if job.kind == "review" else None
+        except OSError as exc:  # e.g. a full disk: no temporary file is left (the cache removes it)
+            raise BuildError(
+                f"writing the results cache in {ctx.results_dir} failed ({exc.strerror or exc}); the "
+                f"published outputs are unchanged. Free some space and run the same command again"
+            ) from None
     entry = {"digest": digest, "entries": sorted(set(store.served[start:]))}
     if findings is not None:  # for the index page, as HTML fragments (converted here, with the computing)
         entry["findings_html"] = _findings_html(findings)
@@ -995,7 +1211,8 @@ class _Scheduler:
     slowest kinds first, with the national review's trend bounds computed in a worker meanwhile."""
 
     def __init__(self, ctx: BuildContext, state: BuildState):
-        self.ctx, self.state = ctx, state
+        # its lines come from this thread, the results stage's and the pool's: one whole line at a time
+        self.ctx, self.state = replace(ctx, progress=_Lines(ctx.progress)), state
         self.warming = []  # the long results, computed in workers while this process computes the rest
         self.pool = self.zygote = self.kernel_cmd = self.sockets = None
         self.lifeline = ()  # the pipe whose end of file tells the workers the build is gone
@@ -1029,6 +1246,8 @@ class _Scheduler:
             future = self.pool.submit(_warm, name, copy, ctx.grades_sha256, str(ctx.data_dir or ""),
                                       str(ctx.results_dir), ctx.source_key, ctx.force)
             future.add_done_callback(lambda f: self.dispatch())
+            if self.state.reporting is not None:
+                self.state.reporting.in_worker(_result_name(name), future)
             self.warming.append((name, future))
 
     def await_warming(self) -> None:
@@ -1096,26 +1315,27 @@ class _Scheduler:
             # once while the other computes the trend bounds and the settle analysis
             # the trend bounds then the settle analysis (which reads them) in one worker, one chain
             late = [w for w in what if w == "fragility"]
-            if what:
-                self.start()
-                self.start_warming(["+".join(w for w in what if w not in late)])
-            for job in sorted(ctx.jobs, key=lambda j: KINDS[j.kind].compute):
-                if job.kind in ("review", "statements") and late:
-                    self.start_warming(late)
-                    late = []
-                if job.kind in ("review", "statements") and self.warming:
-                    self.await_warming()
-                if not plan_job(ctx, state, job):
-                    continue
-                staging = ctx.staging(job)
-                contained(ctx.out_dir, staging)
-                shutil.rmtree(staging, ignore_errors=True)
-                staging.mkdir(parents=True)
-                self.start()
-                with self.lock:
-                    self.waiting.append(job)
-                self.dispatch()
-                self.collect(block=False)
+            with results_stage(ctx, state):  # what it computes, said as it goes
+                if what:
+                    self.start()
+                    self.start_warming(["+".join(w for w in what if w not in late)])
+                for job in sorted(ctx.jobs, key=lambda j: KINDS[j.kind].compute):
+                    if job.kind in ("review", "statements") and late:
+                        self.start_warming(late)
+                        late = []
+                    if job.kind in ("review", "statements") and self.warming:
+                        self.await_warming()
+                    if not plan_job(ctx, state, job):
+                        continue
+                    staging = ctx.staging(job)
+                    contained(ctx.out_dir, staging)
+                    shutil.rmtree(staging, ignore_errors=True)
+                    staging.mkdir(parents=True)
+                    self.start()
+                    with self.lock:
+                        self.waiting.append(job)
+                    self.dispatch()
+                    self.collect(block=False)
             save_indexes(ctx, state)
             if state.computed:
                 ctx.progress(f"results: computed for {state.computed} notebook(s) in {state.compute_seconds:.1f} s")
