@@ -479,6 +479,7 @@ class ResultsProgress:
         self.lock = threading.RLock()
         self.stack: list[_Computing] = []  # in this process, outermost first
         self.workers: dict[str, float] = {}  # computed in workers: name -> when it started
+        self.started = time.monotonic()
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._watch, name="review-results-progress", daemon=True)
 
@@ -536,15 +537,21 @@ class ResultsProgress:
                 frame.announced = True
                 self._say(f"results: computing {frame.name} ...")
 
-    def _still(self, now: float) -> list[str]:
-        """The heartbeat's lines: what is being computed, and for how long (in this process, its innermost
-        result or notebook; otherwise each thing the workers compute)."""
-        if self.stack:  # the innermost result named already, else the notebook whose results these are
+    def _still(self, now: float) -> str | None:
+        """The heartbeat's line: what is being computed, and for how long. In this process, its innermost result
+        named already, else the notebook whose results these are (with the stage's time when that notebook has
+        just started: the silence was over the quick ones before it); otherwise what the workers compute."""
+        if self.stack:
             inner = next((f for f in reversed(self.stack) if f.announced or not f.result), self.stack[0])
-            what = inner.name if inner.result else f"for {inner.name}"
-            return [f"results: still computing {what}, {now - inner.started:.0f} s so far"]
-        return [f"results: still computing {name} (in a worker), {now - t:.0f} s so far"
-                for name, t in self.workers.items()]
+            if inner.result:
+                return f"results: still computing {inner.name}, {now - inner.started:.0f} s so far"
+            if now - inner.started >= self.interval:
+                return f"results: still computing for {inner.name}, {now - inner.started:.0f} s so far"
+            return f"results: still computing, now for {inner.name}, {now - self.started:.0f} s so far"
+        if self.workers:
+            names = " and ".join(f"{name} ({now - t:.0f} s)" for name, t in self.workers.items())
+            return f"results: still computing {names} in {'a worker' if len(self.workers) == 1 else 'workers'}"
+        return None
 
     def _watch(self) -> None:
         tick = max(0.01, min(0.25, self.interval / 4, self.announce / 2))
@@ -554,7 +561,8 @@ class ResultsProgress:
                     self._announce(frame)
                 now = time.monotonic()
                 if now - self.progress.last >= self.interval:
-                    for line in self._still(now):
+                    line = self._still(now)
+                    if line:
                         self._say(line)
 
 
