@@ -1,5 +1,6 @@
 """What the terminal shows, at 80 columns: ``review statements`` wraps and cuts nothing; ``review run``
-lists what it wrote.
+lists what it wrote; the build says what it does as it goes, each notebook when it ends, never silent for
+more than a few seconds, every line within 80 columns.
 
 Expected text comes from the data files (each statement's and conclusion's reading, the set-aside
 statement's quote, read with the csv module) and from the files the run left on disk, not from the
@@ -111,11 +112,11 @@ def test_the_results_stage_names_what_it_computes_and_is_never_silent(tmp_path, 
     out.mkdir()
     with locked(out):
         ctx, state = b.prepare([job], out, progress=lines.append, n_jobs=1, preload=False, timeout=60)
-        with b.results_stage(ctx, state, interval=0.3, announce=0.2):
+        with b.watching(ctx.progress, interval=0.3, announce=0.2) as state.reporting:
             b.compute(ctx, state, job)
         said = len(lines)
         time.sleep(1.0)  # the heartbeat's thread is gone: nothing after the stage
-    assert len(lines) == said and state.reporting is None
+    assert len(lines) == said
     text = "\n".join(lines)
     assert "results: computing a partnership's profile ..." in lines
     assert any(line.startswith("results: still computing a partnership's profile, ") for line in lines), text
@@ -129,10 +130,10 @@ def test_what_a_worker_computes_is_said_when_it_starts_ends_and_meanwhile():
     import time
     from concurrent.futures import Future
 
-    from analysis.pipeline.build import ResultsProgress
+    from analysis.pipeline.build import BuildProgress
 
     lines = []
-    report = ResultsProgress(lines.append, interval=0.2, announce=0.1)
+    report = BuildProgress(lines.append, interval=0.2, announce=0.1)
     report.start()
     chain, alone = Future(), Future()
     report.in_worker("trend bounds, then what would settle each verdict", chain)
@@ -142,11 +143,12 @@ def test_what_a_worker_computes_is_said_when_it_starts_ends_and_meanwhile():
     report.close()
     alone.set_result([])  # after the stage: not said
     time.sleep(0.3)
-    assert lines[:2] == ["results: computing trend bounds, then what would settle each verdict (in a worker) ...",
-                         "results: computing how fragile each decided verdict is (in a worker) ..."]
+    assert lines[:2] == ["worker: computing trend bounds, then what would settle each verdict ...",
+                         "worker: computing how fragile each decided verdict is ..."]
     still = [line for line in lines if "still computing" in line]
-    assert still and all(line.startswith("results: still computing trend bounds, then what would settle each "
-                                         "verdict (0 s) and how fragile each decided verdict is (0 s) in workers")
-                         for line in still), still
-    assert lines[-1].startswith("results: trend bounds, then what would settle each verdict, 0.")
-    assert lines[-1].endswith(" s (in a worker)") and not any("fragile" in line for line in lines[-1:])
+    # one message each time, wrapped within 80 columns
+    assert still and all(" ".join(line.split()) == "workers: still computing trend bounds, then what would settle "
+                         "each verdict (0 s) and how fragile each decided verdict is (0 s)" for line in still), still
+    assert all(len(row) <= 80 for line in lines for row in line.splitlines()), lines
+    assert lines[-1].startswith("worker: trend bounds, then what would settle each verdict, 0.")
+    assert lines[-1].endswith(" s") and not any("fragile" in line for line in lines[-1:])

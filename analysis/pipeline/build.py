@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import queue
 import shutil
 import signal
 import sys
@@ -56,8 +57,8 @@ from analysis.report.kinds import KINDS, Job, job_for, order_key, plan
 
 __all__ = ["Job", "plan", "job_for", "build", "BuildSummary", "BuildContext", "BuildState", "prepare", "compute",
            "plan_job", "install", "finish", "environment", "code_digest", "BuildError", "Interrupted",
-           "template_parameters", "template_bytes", "template_digest", "parameters_for", "results_stage",
-           "ResultsProgress", "HEARTBEAT", "ANNOUNCE"]
+           "template_parameters", "template_bytes", "template_digest", "parameters_for", "watching",
+           "BuildProgress", "HEARTBEAT", "ANNOUNCE", "WIDTH"]
 
 # -- parameters ----------------------------------------------------------------------------------------------
 def template_bytes(path: Path | str) -> bytes:
@@ -397,18 +398,20 @@ def _start_pool(n_jobs: int | None, n: int, preload: bool, env: dict | None = No
     return pool, zygote, zygote.kernel_cmd() if zygote is not None else None, workers, (reader, lifeline)
 
 
-def _bar(done: int, total: int, width: int = 20) -> str:
+def _bar(done: int, total: int, width: int = 10) -> str:
     filled = round(width * done / total) if total else width
     return f"[{'#' * filled}{'-' * (width - filled)}] {done:>2}/{total}"
 
 
-# -- the results stage on the terminal --------------------------------------------------------------------------
-#: Seconds of silence after which the results stage says what it is still computing, and how long it has taken.
+# -- the build on the terminal ---------------------------------------------------------------------------------
+#: Seconds of silence after which the build says what it is still doing, and for how long.
 HEARTBEAT = 5.0
 #: Seconds after which a result still being computed is named (then timed when done). Quicker ones, such as the
 #: few each partnership's notebook reads, are computed without a line each: the heartbeat names them if their
 #: notebook's results together take long.
 ANNOUNCE = 1.0
+#: The columns every line the build prints fits in: a longer one is wrapped at its spaces (:func:`_fit`).
+WIDTH = 80
 
 #: The results the notebooks read (the library's cached functions, by name), and what the build computes in
 #: its workers (:func:`_warm`), in plain words.
@@ -437,23 +440,52 @@ def _result_name(name: str) -> str:
     return ", then ".join(_RESULT_NAMES.get(part, part.replace("_", " ")) for part in name.split("+"))
 
 
+def _fit(text: str, width: int = WIDTH) -> str:
+    """``text`` with each line longer than ``width`` columns wrapped at its spaces, its later lines two columns
+    further in than its first; no word is cut (a path longer than the width stays whole, on a line of its own).
+
+    Examples
+    --------
+    >>> print(_fit("[#---------]  4/37  done     partnership/dumfries-and-galloway  12.3 s", 50))
+    [#---------]  4/37  done
+      partnership/dumfries-and-galloway  12.3 s
+    >>> _fit("results: trend bounds, 4.1 s")
+    'results: trend bounds, 4.1 s'
+    """
+    import textwrap
+
+    out = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        indent = line[:len(line) - len(line.lstrip())]
+        out.append(textwrap.fill(line.strip(), width, initial_indent=indent, subsequent_indent=indent + "  ",
+                                 break_long_words=False, break_on_hyphens=False))
+    return "\n".join(out)
+
+
 class _Lines:
-    """A progress callback that writes one line at a time (the build prints from more than one thread) and
-    remembers when it last wrote."""
+    """The progress callback the build prints through: one message at a time (it prints from more than one
+    thread), each line within :data:`WIDTH` columns (:func:`_fit`); it remembers when it last printed."""
 
     def __init__(self, progress):
         self.progress, self.lock, self.last = progress, threading.Lock(), time.monotonic()
 
     def __call__(self, line: str) -> None:
         with self.lock:
-            self.progress(line)
+            self.progress(_fit(line))
             self.last = time.monotonic()
+
+
+def _lines(progress) -> _Lines:
+    return progress if isinstance(progress, _Lines) else _Lines(progress)
 
 
 @dataclass
 class _Computing:
-    """One thing the results stage is computing in this process: a result (named once it takes long), or a
-    notebook's results as a whole (named only by the heartbeat)."""
+    """One thing the build is computing in this process: a result (named once it takes long), or a notebook's
+    results as a whole (named only by the heartbeat)."""
 
     name: str
     started: float
@@ -461,27 +493,37 @@ class _Computing:
     announced: bool = False
 
 
-class ResultsProgress:
-    """What the results stage says on the terminal while it computes: a result that takes longer than
-    ``announce`` seconds by name ("results: computing verdicts on the review's statements ...") and then
-    with its time ("results: verdicts on the review's statements, 41.2 s"); what a worker computes when it
-    starts and ends; and when nothing has been said for ``interval`` seconds, what is still being computed
-    and for how long, so the terminal is never silent for longer. A thread of its own watches the clock;
-    after :meth:`close` nothing more is said. Lines go to ``progress``, one whole line at a time, as the
-    notebooks' lines do.
+class BuildProgress:
+    """What the build says on the terminal besides each notebook's line, so that it is never silent for longer
+    than ``interval`` seconds:
 
-    Used through :func:`results_stage`.
+    - a result computed in this process that takes longer than ``announce`` seconds, by name when it starts
+      ("results: computing verdicts on the review's statements ...") and with its time when done ("results:
+      verdicts on the review's statements, 41.2 s"); what a worker computes, when it starts and ends;
+    - when nothing has been said for ``interval`` seconds, what is still going on and for how long: the result
+      this process computes, else what the workers compute, else the notebooks running ("running:
+      review/national (15 s); 2 of 37 left"), else what the build is doing (:meth:`doing`: "still writing the
+      spreadsheets, 6 s so far").
+
+    A thread of its own watches the clock; after :meth:`close` nothing more is said. Lines go to ``progress``,
+    one whole message at a time and within :data:`WIDTH` columns, as the notebooks' lines do.
+
+    Used through :func:`watching`, for the whole of :func:`build`.
     """
 
-    def __init__(self, progress, interval: float = HEARTBEAT, announce: float = ANNOUNCE):
-        self.progress = progress if isinstance(progress, _Lines) else _Lines(progress)
-        self.interval, self.announce = interval, announce
+    def __init__(self, progress, interval: float | None = None, announce: float | None = None):
+        self.progress = _lines(progress)
+        self.interval = HEARTBEAT if interval is None else interval
+        self.announce = ANNOUNCE if announce is None else announce
         self.lock = threading.RLock()
         self.stack: list[_Computing] = []  # in this process, outermost first
-        self.workers: dict[str, float] = {}  # computed in workers: name -> when it started
+        self.workers: dict[str, float] = {}  # results computed in workers: name -> when it started
+        self.notebooks: dict[str, float] = {}  # notebooks running in workers: id -> when it started
+        self.left = None  # a function: (notebooks not yet finished, all of them)
+        self.stage, self.since, self.detail = "", time.monotonic(), ""
         self.started = time.monotonic()
         self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._watch, name="review-results-progress", daemon=True)
+        self.thread = threading.Thread(target=self._watch, name="review-progress", daemon=True)
 
     def start(self) -> None:
         self.thread.start()
@@ -497,6 +539,15 @@ class ResultsProgress:
         with self.lock:
             if not self.stopped.is_set():
                 self.progress(line)
+
+    def doing(self, what: str, detail: str = "") -> None:
+        """The build is now ``what`` ("writing the spreadsheets"), ``detail`` saying how far ("120 of 456"): the
+        heartbeat names it when nothing else is going on, with the time since it began (the same ``what`` again
+        keeps that time)."""
+        with self.lock:
+            if what != self.stage:
+                self.stage, self.since = what, time.monotonic()
+            self.detail = detail
 
     @contextmanager
     def step(self, name: str, result: bool = True):
@@ -521,15 +572,26 @@ class ResultsProgress:
         started = time.monotonic()
         with self.lock:
             self.workers[name] = started
-            self._say(f"results: computing {name} (in a worker) ...")
+            self._say(f"worker: computing {name} ...")
 
         def finished(f):
             with self.lock:
                 self.workers.pop(name, None)
                 if not f.cancelled() and f.exception() is None:
-                    self._say(f"results: {name}, {time.monotonic() - started:.1f} s (in a worker)")
+                    self._say(f"worker: {name}, {time.monotonic() - started:.1f} s")
 
         future.add_done_callback(finished)
+
+    def running(self, name: str, future) -> None:
+        """The notebook ``name`` runs in a worker process, as ``future`` (its line comes when it is installed)."""
+        with self.lock:
+            self.notebooks[name] = time.monotonic()
+
+        def ended(f):
+            with self.lock:
+                self.notebooks.pop(name, None)
+
+        future.add_done_callback(ended)
 
     def _announce(self, frame: _Computing) -> None:
         with self.lock:
@@ -537,20 +599,38 @@ class ResultsProgress:
                 frame.announced = True
                 self._say(f"results: computing {frame.name} ...")
 
+    def _running(self, now: float) -> str:
+        """The notebooks running, the longest first, as many as fit in a line, and how many are left."""
+        left = ""
+        if self.left is not None:
+            n, total = self.left()
+            left = f"; {n} of {total} left"
+        shown = [f"{name} ({now - t:.0f} s)" for name, t in sorted(self.notebooks.items(), key=lambda nt: nt[1])]
+        for k in range(len(shown), 0, -1):
+            line = f"running: {', '.join(shown[:k])}{f' and {len(shown) - k} more' if k < len(shown) else ''}{left}"
+            if len(line) <= WIDTH:
+                break
+        return line
+
     def _still(self, now: float) -> str | None:
-        """The heartbeat's line: what is being computed, and for how long. In this process, its innermost result
-        named already, else the notebook whose results these are (with the stage's time when that notebook has
-        just started: the silence was over the quick ones before it); otherwise what the workers compute."""
+        """The heartbeat's line: what is going on, and for how long. In this process, the innermost result named
+        already, else the notebook whose results these are (with the time since the first result when that
+        notebook has just started: the silence was over the quick ones before it); otherwise what the workers
+        compute; otherwise the notebooks running; otherwise the build's stage."""
         if self.stack:
             inner = next((f for f in reversed(self.stack) if f.announced or not f.result), self.stack[0])
             if inner.result:
                 return f"results: still computing {inner.name}, {now - inner.started:.0f} s so far"
             if now - inner.started >= self.interval:
                 return f"results: still computing for {inner.name}, {now - inner.started:.0f} s so far"
-            return f"results: still computing, now for {inner.name}, {now - self.started:.0f} s so far"
+            return f"results: still computing ({now - self.since:.0f} s), now for {inner.name}"
         if self.workers:
             names = " and ".join(f"{name} ({now - t:.0f} s)" for name, t in self.workers.items())
-            return f"results: still computing {names} in {'a worker' if len(self.workers) == 1 else 'workers'}"
+            return f"{'worker' if len(self.workers) == 1 else 'workers'}: still computing {names}"
+        if self.notebooks:
+            return self._running(now)
+        if self.stage:
+            return f"still {self.stage}{f' ({self.detail})' if self.detail else ''}, {now - self.since:.0f} s so far"
         return None
 
     def _watch(self) -> None:
@@ -567,17 +647,15 @@ class ResultsProgress:
 
 
 @contextmanager
-def results_stage(ctx: BuildContext, state: BuildState, interval: float = HEARTBEAT, announce: float = ANNOUNCE):
-    """Within the body, the results :func:`compute` computes (and what :class:`_Scheduler` computes in its
-    workers) are reported on ``ctx.progress`` as they go (:class:`ResultsProgress`); at its end, even on
-    an error, the reporting stops and nothing more is said.
+def watching(progress, interval: float | None = None, announce: float | None = None):
+    """Within the body, a :class:`BuildProgress` on ``progress`` watches the clock; at its end, even on an
+    error, it stops and nothing more is said. :func:`build` runs within one (``state.reporting``), as does the
+    comparison of ``review check``.
 
     Parameters
     ----------
-    ctx : BuildContext
-        The build (its ``progress``).
-    state : BuildState
-        Its state (the reporting is ``state.reporting`` meanwhile).
+    progress : callable
+        Where lines go (one message each call).
     interval : float, optional
         Seconds of silence before the heartbeat's line (default :data:`HEARTBEAT`).
     announce : float, optional
@@ -585,27 +663,31 @@ def results_stage(ctx: BuildContext, state: BuildState, interval: float = HEARTB
 
     Yields
     ------
-    ResultsProgress
+    BuildProgress
         The reporting.
     """
-    report = ResultsProgress(ctx.progress, interval, announce)
-    state.reporting = report
+    report = BuildProgress(progress, interval, announce)
     report.start()
     try:
         yield report
     finally:
         report.close()
-        state.reporting = None
+
+
+def _doing(state: BuildState, what: str, detail: str = "") -> None:
+    """:meth:`BuildProgress.doing` while the build is reported."""
+    if state.reporting is not None:
+        state.reporting.doing(what, detail)
 
 
 def _reported(state: BuildState, name: str, result: bool = True):
-    """:meth:`ResultsProgress.step` while the results stage is reported, else nothing."""
+    """:meth:`BuildProgress.step` while the build is reported, else nothing."""
     return state.reporting.step(name, result) if state.reporting is not None else nullcontext()
 
 
 class _ReportedCache(ResultsCache):
-    """The build's results cache: a result it computes (rather than reads) is reported while the results stage
-    is (:func:`results_stage`), by the function's name in plain words."""
+    """The build's results cache: a result it computes (rather than reads) is reported while the build is
+    (:func:`watching`), by the function's name in plain words."""
 
     def __init__(self, *args, state: BuildState, **kwargs):
         super().__init__(*args, **kwargs)
@@ -741,6 +823,7 @@ def build(
     from analysis.pipeline.execute import DEFAULT_TIMEOUT
 
     started = time.perf_counter()
+    progress = _lines(progress)  # every line within 80 columns, one message at a time
     use(data_dir)  # the domain (partnerships, indicators, scale) and the record from this data package
     jobs = list(jobs) if jobs is not None else plan()
     # read, hashed and validated once, from one read of the file: a bad table fails here, naming file,
@@ -761,11 +844,14 @@ def build(
     check_out_dir(out_dir, data_dir or config.DATA_DIR)
     load_manifest(out_dir)  # a hostile or damaged manifest stops the build here, before any write
     out_dir.mkdir(parents=True, exist_ok=True)
-    with locked(out_dir, wait=wait, progress=progress), _stopped_by_signals():
+    # what the build does is said as it goes, and never more than a few seconds apart, until it ends
+    with locked(out_dir, wait=wait, progress=progress), _stopped_by_signals(), watching(progress) as report:
         try:
+            report.doing("preparing the build")
             ctx, state = prepare(jobs, out_dir, grades=table, data_dir=data_dir, n_jobs=n_jobs, force=force,
                                  progress=progress, preload=preload, timeout=timeout or DEFAULT_TIMEOUT,
                                  templates=Path(templates) if templates else config.NOTEBOOKS_DIR)
+            state.reporting = report
             _Scheduler(ctx, state).run()
             summary = finish(ctx, state)
         except OSError as exc:
@@ -864,7 +950,8 @@ class BuildState:
     finished: int = 0
     fresh: set = field(default_factory=set)  # the notebooks whose results this build computed
     trusted: set = field(default_factory=set)  # cache entries computed by this build's workers
-    reporting: ResultsProgress | None = None  # while the results stage is reported (:func:`results_stage`)
+    reporting: BuildProgress | None = None  # what the build says as it goes (:func:`watching`)
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)  # summary, finished: two threads
 
     def trust(self, keys) -> None:
         """Cache entries another process of this build computed: read, not computed again, even with --force."""
@@ -1066,13 +1153,15 @@ def record(ctx: BuildContext, state: BuildState, job: Job, result: dict) -> None
     """A notebook's result in the summary, and its progress line."""
     if result.get("status") == "failed" and _full_disk(str(result.get("error", ""))):
         result["error"] = f"the disk is full: {result['error']}. Free some space and run the same command again"
-    state.summary.results[job.id] = result
-    state.finished += 1
-    timing = f"  {result['seconds']:.1f} s" if result["status"] != "skipped" else ""
-    ctx.progress(f"{_bar(state.finished, len(ctx.jobs))}  {result['status']:<7}  {job.id}{timing}")
-    for text in result.get("warnings") or ():  # taken out of the notebook: the terminal is where they go
-        first = text.splitlines()[0] if text else ""
-        ctx.progress(f"  warning: {job.id}: the kernel wrote to standard error (not published): {first[:200]}")
+    with state.lock:  # the thread that installs notebooks and this one: one count, lines in its order
+        state.summary.results[job.id] = result
+        state.finished += 1
+        timing = f"  {result['seconds']:.1f} s" if result["status"] != "skipped" else ""
+        ctx.progress(f"{_bar(state.finished, len(ctx.jobs))}  {result['status']:<7}  {job.id}{timing}")
+        for text in result.get("warnings") or ():  # taken out of the notebook: the terminal is where they go
+            first = text.splitlines()[0] if text else ""
+            ctx.progress(f"  warning: {job.id}: the kernel wrote to standard error (not published):\n"
+                         f"    {first[:200]}")
 
 
 def _full_disk(error: str) -> bool:
@@ -1194,15 +1283,19 @@ def finish(ctx: BuildContext, state: BuildState) -> BuildSummary:
     try:
         shutil.rmtree(staging, ignore_errors=True)
         files.mkdir(parents=True)
+        _doing(state, "writing the data dictionary")
         findings = national_findings(ctx, state)
         written = [write_datapackage(ctx.out_dir, to=files)]  # the data dictionary of every table and figure
+        _doing(state, "writing the spreadsheets")
         written += write_spreadsheets(ctx.out_dir, {**state.manifest, **ctx.header}, to=files)  # ODS and XLSX
         # the site's pages last: the revisions page compares every output above with the last release's
+        _doing(state, "writing the site's pages")
         written += write_site(files, _manifest_of(ctx.out_dir, state.manifest, ctx.header, staged=files), findings,
                               read_releases() if ctx.published else [], published=ctx.published)
         if data_file_hashes(ctx.data_dir) != ctx.data_files:
             raise BuildError("data/ changed during the build; outputs may not match the data")
         moves = [(path, path.relative_to(files).as_posix()) for path in written]
+        _doing(state, "installing the site's pages and the manifest")
         with _signals_deferred():  # the pages and the manifest that lists them are replaced together
             _swap(ctx.out_dir, staging, moves, [], lambda: _write_manifest(ctx.out_dir, state.manifest, ctx.header))
     finally:
@@ -1216,18 +1309,24 @@ def finish(ctx: BuildContext, state: BuildState) -> BuildSummary:
 class _Scheduler:
     """The execute stage: a bounded pool of workers, each running one notebook in a fresh kernel, fed
     as notebooks are planned (so partnership notebooks start while the national results are computed),
-    slowest kinds first, with the national review's trend bounds computed in a worker meanwhile."""
+    slowest kinds first, with the national review's trend bounds computed in a worker meanwhile. A thread of
+    its own installs each notebook as soon as it ends (:meth:`installing`), so its line comes then, even while
+    this process computes other notebooks' results."""
 
     def __init__(self, ctx: BuildContext, state: BuildState):
-        # its lines come from this thread, the results stage's and the pool's: one whole line at a time
-        self.ctx, self.state = replace(ctx, progress=_Lines(ctx.progress)), state
+        # its lines come from this thread, the installing thread, the watcher's and the pool's: one at a time
+        self.ctx, self.state = replace(ctx, progress=_lines(ctx.progress)), state
         self.warming = []  # the long results, computed in workers while this process computes the rest
         self.pool = self.zygote = self.kernel_cmd = self.sockets = None
         self.lifeline = ()  # the pipe whose end of file tells the workers the build is gone
         self.workers = 0
-        self.futures: dict = {}  # running notebooks: future -> job
+        self.futures: dict = {}  # notebooks running or not yet installed: future -> job
         self.waiting: list[Job] = []  # notebooks ready to run, not yet given to a worker
         self.lock = threading.RLock()  # futures, waiting and stopping: also used by the pool's thread
+        self.changed = threading.Condition(self.lock)  # a notebook was installed (or installing failed)
+        self.ended = queue.SimpleQueue()  # notebooks that ended, for the installing thread; None: stop
+        self.installer = None
+        self.error = None  # what went wrong in the installing thread (a bug), raised in this one
         self.stopping = False
 
     def start(self) -> None:
@@ -1242,6 +1341,8 @@ class _Scheduler:
             # the kernels' socket folders go in one folder of this build's, removed at its end (or, if this
             # process is killed outright, by the next build: the folder names its owner)
             self.sockets = make_folder("rb-")
+            self.installer = threading.Thread(target=self.installing, name="review-install", daemon=True)
+            self.installer.start()
 
     def start_warming(self, what: list[str]) -> None:
         """The longest computations (``trend_bounds``: the exact trend bounds, about 20 s; ``settle``: what
@@ -1290,26 +1391,51 @@ class _Scheduler:
                     return
                 self.futures[future] = job
                 busy += 1
-                future.add_done_callback(lambda f: self.dispatch())
+                if self.state.reporting is not None:
+                    self.state.reporting.running(job.id, future)
+                future.add_done_callback(self.end)
 
-    def collect(self, block: bool) -> None:
-        """Install the notebooks that finished (with ``block``, wait for at least one)."""
-        from concurrent.futures import FIRST_COMPLETED, wait
-
-        with self.lock:
-            pending = list(self.futures)
-            warming = [f for _, f in self.warming if not f.done()]
-        if block and (pending or warming):
-            wait(pending + warming, return_when=FIRST_COMPLETED)  # a finished warming frees a worker
-        for future in [f for f in pending if f.done()]:
-            with self.lock:
-                job = self.futures.pop(future)
-            try:
-                result = future.result()
-            except Exception as exc:  # a worker died (e.g. killed): that job failed, the rest go on
-                result = {"status": "failed", "seconds": 0.0, "cell": "", "error": f"{type(exc).__name__}: {exc}"}
-            record(self.ctx, self.state, job, install(self.ctx, self.state, job, result))
+    def end(self, future) -> None:
+        """A notebook's run ended (in the pool's thread): it goes to the installing thread, and the next notebook
+        to the worker."""
+        self.ended.put(future)
         self.dispatch()
+
+    def installing(self) -> None:
+        """The installing thread: each notebook that ended is installed (or its failure recorded) and its line
+        printed at once, whatever this process is computing; once the build is stopping, nothing more is
+        installed (a notebook being installed then is finished first: :meth:`run` waits for it). Ends at None."""
+        while (future := self.ended.get()) is not None:
+            with self.lock:
+                job = self.futures.get(future)
+                if job is None or self.stopping:
+                    self.futures.pop(future, None)
+                    continue
+            try:
+                try:
+                    result = future.result()
+                except Exception as exc:  # a worker died (e.g. killed): that job failed, the rest go on
+                    result = {"status": "failed", "seconds": 0.0, "cell": "",
+                              "error": f"{type(exc).__name__}: {exc}"}
+                record(self.ctx, self.state, job, install(self.ctx, self.state, job, result))
+            except BaseException as exc:  # noqa: BLE001 - a bug: raised in the build's own thread
+                self.error = self.error or exc
+            finally:
+                with self.lock:
+                    self.futures.pop(future, None)
+                    self.changed.notify_all()
+
+    def check_installing(self) -> None:
+        """Raise here what went wrong in the installing thread."""
+        if self.error is not None:
+            raise self.error
+
+    def await_notebooks(self) -> None:
+        """Wait until every notebook has run and been installed."""
+        with self.changed:
+            while (self.futures or self.waiting) and self.error is None:
+                self.changed.wait(0.5)
+        self.check_installing()
 
     def run(self) -> None:
         """Compute, plan and execute every notebook in compute order, installing each as it finishes."""
@@ -1323,32 +1449,34 @@ class _Scheduler:
             # once while the other computes the trend bounds and the settle analysis
             # the trend bounds then the settle analysis (which reads them) in one worker, one chain
             late = [w for w in what if w == "fragility"]
-            with results_stage(ctx, state):  # what it computes, said as it goes
-                if what:
-                    self.start()
-                    self.start_warming(["+".join(w for w in what if w not in late)])
-                for job in sorted(ctx.jobs, key=lambda j: KINDS[j.kind].compute):
-                    if job.kind in ("review", "statements") and late:
-                        self.start_warming(late)
-                        late = []
-                    if job.kind in ("review", "statements") and self.warming:
-                        self.await_warming()
-                    if not plan_job(ctx, state, job):
-                        continue
-                    staging = ctx.staging(job)
-                    contained(ctx.out_dir, staging)
-                    shutil.rmtree(staging, ignore_errors=True)
-                    staging.mkdir(parents=True)
-                    self.start()
-                    with self.lock:
-                        self.waiting.append(job)
-                    self.dispatch()
-                    self.collect(block=False)
+            if state.reporting is not None:  # the heartbeat's count of notebooks left
+                state.reporting.left = lambda: (len(ctx.jobs) - state.finished, len(ctx.jobs))
+            _doing(state, "computing the notebooks' results")
+            if what:
+                self.start()
+                self.start_warming(["+".join(w for w in what if w not in late)])
+            for job in sorted(ctx.jobs, key=lambda j: KINDS[j.kind].compute):
+                if job.kind in ("review", "statements") and late:
+                    self.start_warming(late)
+                    late = []
+                if job.kind in ("review", "statements") and self.warming:
+                    self.await_warming()
+                if not plan_job(ctx, state, job):
+                    continue
+                staging = ctx.staging(job)
+                contained(ctx.out_dir, staging)
+                shutil.rmtree(staging, ignore_errors=True)
+                staging.mkdir(parents=True)
+                self.start()
+                with self.lock:
+                    self.waiting.append(job)
+                self.dispatch()
+                self.check_installing()
             save_indexes(ctx, state)
             if state.computed:
                 ctx.progress(f"results: computed for {state.computed} notebook(s) in {state.compute_seconds:.1f} s")
-            while self.futures or self.waiting:
-                self.collect(block=True)
+            _doing(state, "running the notebooks")
+            self.await_notebooks()
             prune(ctx, state)
         except BaseException:
             with self.lock:
@@ -1361,6 +1489,9 @@ class _Scheduler:
                 self.stopping = True
             if self.pool is not None:
                 self.pool.shutdown(wait=True, cancel_futures=True)
+            if self.installer is not None:  # a notebook being installed is finished before staging goes
+                self.ended.put(None)
+                self.installer.join()
             for end in self.lifeline:
                 end.close()
             if self.zygote is not None:
