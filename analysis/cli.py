@@ -291,6 +291,11 @@ def _edited_templates() -> list[str]:
     return out
 
 
+def _said(line: str) -> None:
+    """A progress line of the build, printed at once (also into a pipe or a log, which would hold it back)."""
+    print(line, flush=True)
+
+
 def _cmd_build(args) -> int:
     from analysis.pipeline.build import build
 
@@ -301,7 +306,7 @@ def _cmd_build(args) -> int:
                     "notebook of its kind is built from the edited one; commit it before make publish", 0),
               file=sys.stderr)
     return _report(build(out_dir=args.out, grades=table, n_jobs=args.jobs, force=args.force, data_dir=args.data,
-                         timeout=args.timeout, wait=args.wait))
+                         timeout=args.timeout, wait=args.wait, progress=_said))
 
 
 def _cmd_run(args) -> int:
@@ -319,7 +324,7 @@ def _cmd_run(args) -> int:
     table = _grade_table(args)
     _warn_reconciliation(table, args.data)
     summary = build([job], out_dir=args.out, grades=table, n_jobs=1, force=args.force, data_dir=args.data,
-                    timeout=args.timeout, wait=args.wait)
+                    timeout=args.timeout, wait=args.wait, progress=_said)
     return _report(summary, page=job.html_path, job=job)
 
 

@@ -1160,7 +1160,7 @@ def record(ctx: BuildContext, state: BuildState, job: Job, result: dict) -> None
         ctx.progress(f"{_bar(state.finished, len(ctx.jobs))}  {result['status']:<7}  {job.id}{timing}")
         for text in result.get("warnings") or ():  # taken out of the notebook: the terminal is where they go
             first = text.splitlines()[0] if text else ""
-            ctx.progress(f"  warning: {job.id}: the kernel wrote to standard error (not published):\n"
+            ctx.progress(f"  warning: {job.id}: its kernel wrote to standard error (not published):\n"
                          f"    {first[:200]}")
 
 
