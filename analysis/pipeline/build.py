@@ -442,16 +442,21 @@ def _result_name(name: str) -> str:
 
 def _fit(text: str, width: int = WIDTH) -> str:
     """``text`` with each line longer than ``width`` columns wrapped at its spaces, its later lines two columns
-    further in than its first; no word is cut (a path longer than the width stays whole, on a line of its own).
+    further in than its first; no word is cut (a path longer than the width stays whole, on a line of its own),
+    nor a time from its unit ("12 s").
 
     Examples
     --------
     >>> print(_fit("[#---------]  4/37  done     partnership/dumfries-and-galloway  12.3 s", 50))
     [#---------]  4/37  done
       partnership/dumfries-and-galloway  12.3 s
+    >>> print(_fit("worker: still computing trend bounds, then what would settle each verdict (552 s)"))
+    worker: still computing trend bounds, then what would settle each verdict
+      (552 s)
     >>> _fit("results: trend bounds, 4.1 s")
     'results: trend bounds, 4.1 s'
     """
+    import re
     import textwrap
 
     out = []
@@ -460,8 +465,9 @@ def _fit(text: str, width: int = WIDTH) -> str:
             out.append(line)
             continue
         indent = line[:len(line) - len(line.lstrip())]
-        out.append(textwrap.fill(line.strip(), width, initial_indent=indent, subsequent_indent=indent + "  ",
-                                 break_long_words=False, break_on_hyphens=False))
+        kept = re.sub(r"(\d) s\b", "\\1\u00a0s", line.strip())  # a no-break space, which textwrap keeps
+        out.append(textwrap.fill(kept, width, initial_indent=indent, subsequent_indent=indent + "  ",
+                                 break_long_words=False, break_on_hyphens=False).replace("\u00a0", " "))
     return "\n".join(out)
 
 
@@ -521,7 +527,7 @@ class BuildProgress:
         self.notebooks: dict[str, float] = {}  # notebooks running in workers: id -> when it started
         self.left = None  # a function: (notebooks not yet finished, all of them)
         self.stage, self.since, self.detail = "", time.monotonic(), ""
-        self.started = time.monotonic()
+        self.beats = 0  # heartbeats so far
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._watch, name="review-progress", daemon=True)
 
@@ -599,17 +605,20 @@ class BuildProgress:
                 frame.announced = True
                 self._say(f"results: computing {frame.name} ...")
 
-    def _running(self, now: float) -> str:
-        """The notebooks running, the longest first, as many as fit in a line, and how many are left."""
-        left = ""
-        if self.left is not None:
-            n, total = self.left()
-            left = f"; {n} of {total} left"
-        shown = [f"{name} ({now - t:.0f} s)" for name, t in sorted(self.notebooks.items(), key=lambda nt: nt[1])]
-        for k in range(len(shown), 0, -1):
-            line = f"running: {', '.join(shown[:k])}{f' and {len(shown) - k} more' if k < len(shown) else ''}{left}"
-            if len(line) <= WIDTH:
-                break
+    def _listed(self, prefixes: list[str], started: dict, suffix: str = "") -> str:
+        """One line naming what was ``started`` (name -> when), the longest going first, each with its time so
+        far: after the first of ``prefixes`` with which as many fit in :data:`WIDTH` columns as can, the rest
+        counted ("and 1 more"). When not all fit, each heartbeat begins at the next, so each is named in turn."""
+        now = time.monotonic()
+        items = [f"{name} ({now - t:.0f} s)" for name, t in sorted(started.items(), key=lambda nt: nt[1])]
+        n = len(items)
+        for k in range(n, 0, -1):
+            first = self.beats % n if k < n else 0
+            shown = (items[first:] + items[:first])[:k]
+            for prefix in prefixes:
+                line = f"{prefix}{', '.join(shown)}{f' and {n - k} more' if k < n else ''}{suffix}"
+                if len(line) <= WIDTH:
+                    return line
         return line
 
     def _still(self, now: float) -> str | None:
@@ -623,12 +632,16 @@ class BuildProgress:
                 return f"results: still computing {inner.name}, {now - inner.started:.0f} s so far"
             if now - inner.started >= self.interval:
                 return f"results: still computing for {inner.name}, {now - inner.started:.0f} s so far"
-            return f"results: still computing ({now - self.since:.0f} s), now for {inner.name}"
+            return f"results: still computing ({now - self.since:.0f} s), now for {inner.name}"  # the stage's time
         if self.workers:
-            names = " and ".join(f"{name} ({now - t:.0f} s)" for name, t in self.workers.items())
-            return f"{'worker' if len(self.workers) == 1 else 'workers'}: still computing {names}"
+            who = "worker" if len(self.workers) == 1 else "workers"
+            return self._listed([f"{who}: still computing ", f"{who}: computing ", f"{who}: "], self.workers)
         if self.notebooks:
-            return self._running(now)
+            left = ""
+            if self.left is not None:
+                n, total = self.left()
+                left = f"; {n} of {total} left"
+            return self._listed(["running: "], self.notebooks, left)
         if self.stage:
             return f"still {self.stage}{f' ({self.detail})' if self.detail else ''}, {now - self.since:.0f} s so far"
         return None
@@ -644,6 +657,7 @@ class BuildProgress:
                     line = self._still(now)
                     if line:
                         self._say(line)
+                        self.beats += 1
 
 
 @contextmanager
