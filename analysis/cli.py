@@ -213,8 +213,9 @@ def _warn_reconciliation(grades, data=None) -> None:
 
 def _report(summary, page: str | None = None, job=None) -> int:
     """The build's outcome on the terminal; with ``job`` (``review run``), what it wrote."""
+    # a line naming a file holds its path whole, however long
     print(f"\n{summary.count('done')} built, {summary.count('skipped')} unchanged (skipped), "
-          f"{summary.count('failed')} failed, in {summary.seconds:.1f} s. Manifest: {summary.manifest}")
+          f"{summary.count('failed')} failed, in {summary.seconds:.1f} s.\nManifest: {summary.manifest}")
     if job is not None:
         _print_written(summary, job)
     if summary.manifest is not None:
@@ -223,12 +224,13 @@ def _report(summary, page: str | None = None, job=None) -> int:
         print(f"Open in a browser: {target}")
     for job_id in summary.failed:
         r = summary.results[job_id]
-        print(f"\nFAILED {job_id}: {r['error']}", file=sys.stderr)
+        print("\n" + _wrap(f"FAILED {job_id}: {r['error']}", 0), file=sys.stderr)
         if r.get("cell"):
             print("  in the cell starting:\n" + "\n".join("    " + line for line in r["cell"].splitlines()),
                   file=sys.stderr)
         if r.get("partial"):
-            print(f"  partial notebook kept at {r['partial']}; the previous outputs are unchanged", file=sys.stderr)
+            print(_wrap(f"partial notebook kept at {r['partial']}; the previous outputs are unchanged", 2),
+                  file=sys.stderr)
     return 1 if summary.failed else 0
 
 
@@ -289,16 +291,22 @@ def _edited_templates() -> list[str]:
     return out
 
 
+def _said(line: str) -> None:
+    """A progress line of the build, printed at once (also into a pipe or a log, which would hold it back)."""
+    print(line, flush=True)
+
+
 def _cmd_build(args) -> int:
     from analysis.pipeline.build import build
 
     table = _grade_table(args)
     _warn_reconciliation(table, args.data)
     for rel in _edited_templates():
-        print(f"review build: {rel} differs from the committed template (its cells were edited): every notebook "
-              "of its kind is built from the edited one; commit it before make publish", file=sys.stderr)
+        print(_wrap(f"review build: {rel} differs from the committed template (its cells were edited): every "
+                    "notebook of its kind is built from the edited one; commit it before make publish", 0),
+              file=sys.stderr)
     return _report(build(out_dir=args.out, grades=table, n_jobs=args.jobs, force=args.force, data_dir=args.data,
-                         timeout=args.timeout, wait=args.wait))
+                         timeout=args.timeout, wait=args.wait, progress=_said))
 
 
 def _cmd_run(args) -> int:
@@ -316,7 +324,7 @@ def _cmd_run(args) -> int:
     table = _grade_table(args)
     _warn_reconciliation(table, args.data)
     summary = build([job], out_dir=args.out, grades=table, n_jobs=1, force=args.force, data_dir=args.data,
-                    timeout=args.timeout, wait=args.wait)
+                    timeout=args.timeout, wait=args.wait, progress=_said)
     return _report(summary, page=job.html_path, job=job)
 
 

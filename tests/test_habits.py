@@ -16,7 +16,7 @@ import check_templates  # noqa: E402
 
 def test_ruff_is_clean():
     res = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "analysis", "tests", "benchmarks",
-                          "tools"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+                          "tools", "notebooks"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stdout + res.stderr
 
 

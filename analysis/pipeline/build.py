@@ -27,16 +27,18 @@ the ``analysis`` code, the environment) matches its last successful run and its 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import queue
 import shutil
 import signal
 import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass, field
+from contextlib import contextmanager, nullcontext, suppress
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from analysis import __released__, __version__, config
@@ -50,12 +52,13 @@ from analysis.fingerprints import sha256_file as _sha256
 from analysis.pipeline.leftovers import sweep_out_dir, sweep_temporary
 from analysis.pipeline.outdir import check_out_dir, contained, inside, load_manifest, locked
 from analysis.pipeline.provenance import environment, git_commit
-from analysis.record.cache import source_key_of
+from analysis.record.cache import ResultsCache, source_key_of
 from analysis.report.kinds import KINDS, Job, job_for, order_key, plan
 
 __all__ = ["Job", "plan", "job_for", "build", "BuildSummary", "BuildContext", "BuildState", "prepare", "compute",
            "plan_job", "install", "finish", "environment", "code_digest", "BuildError", "Interrupted",
-           "template_parameters", "template_bytes", "template_digest", "parameters_for"]
+           "template_parameters", "template_bytes", "template_digest", "parameters_for", "watching",
+           "BuildProgress", "HEARTBEAT", "ANNOUNCE", "WIDTH"]
 
 # -- parameters ----------------------------------------------------------------------------------------------
 def template_bytes(path: Path | str) -> bytes:
@@ -395,9 +398,325 @@ def _start_pool(n_jobs: int | None, n: int, preload: bool, env: dict | None = No
     return pool, zygote, zygote.kernel_cmd() if zygote is not None else None, workers, (reader, lifeline)
 
 
-def _bar(done: int, total: int, width: int = 20) -> str:
+def _bar(done: int, total: int, width: int = 10) -> str:
     filled = round(width * done / total) if total else width
     return f"[{'#' * filled}{'-' * (width - filled)}] {done:>2}/{total}"
+
+
+# -- the build on the terminal ---------------------------------------------------------------------------------
+#: Seconds of silence after which the build says what it is still doing, and for how long.
+HEARTBEAT = 5.0
+#: Seconds after which a result still being computed is named (then timed when done). Quicker ones, such as the
+#: few each partnership's notebook reads, are computed without a line each: the heartbeat names them if their
+#: notebook's results together take long.
+ANNOUNCE = 1.0
+#: The columns every line the build prints fits in: a longer one is wrapped at its spaces (:func:`_fit`).
+WIDTH = 80
+
+#: The results the notebooks read (the library's cached functions, by name), and what the build computes in
+#: its workers (:func:`_warm`), in plain words.
+_RESULT_NAMES = {
+    "grade_distribution": "grade distributions",
+    "good_or_better": "good-or-better shares",
+    "median_grade": "median grades",
+    "partnership_grades": "a partnership's grades",
+    "partnership_profile": "a partnership's profile",
+    "partnership_ties": "a partnership's ranks and ties",
+    "all_good_or_better": "areas good or better on every indicator",
+    "evaluate_statements": "verdicts on the review's statements",
+    "conflicts_table": "the record's conflicts",
+    "evaluate_claims": "verdicts on the review's conclusions",
+    "deciding_quantities": "what decides each reading of a conclusion",
+    "trend_bounds": "trend bounds",
+    "what_would_settle": "what would settle each verdict",
+    "settle": "what would settle each verdict",
+    "settle_witnesses": "reports that would not settle a verdict",
+    "fragility": "how fragile each decided verdict is",
+}
+
+
+def _result_name(name: str) -> str:
+    """A result's name in plain words (a chain computed in a worker, ``a+b``: "a, then b")."""
+    return ", then ".join(_RESULT_NAMES.get(part, part.replace("_", " ")) for part in name.split("+"))
+
+
+def _fit(text: str, width: int = WIDTH) -> str:
+    """``text`` with each line longer than ``width`` columns wrapped at its spaces, its later lines two columns
+    further in than its first; no word is cut (a path longer than the width stays whole, on a line of its own),
+    nor a time from its unit ("12 s").
+
+    Examples
+    --------
+    >>> print(_fit("[#---------]  4/37  done     partnership/dumfries-and-galloway  12.3 s", 50))
+    [#---------]  4/37  done
+      partnership/dumfries-and-galloway  12.3 s
+    >>> print(_fit("worker: still computing trend bounds, then what would settle each verdict (552 s)"))
+    worker: still computing trend bounds, then what would settle each verdict
+      (552 s)
+    >>> _fit("results: trend bounds, 4.1 s")
+    'results: trend bounds, 4.1 s'
+    """
+    import re
+    import textwrap
+
+    out = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        indent = line[:len(line) - len(line.lstrip())]
+        kept = re.sub(r"(\d) s\b", "\\1\u00a0s", line.strip())  # a no-break space, which textwrap keeps
+        out.append(textwrap.fill(kept, width, initial_indent=indent, subsequent_indent=indent + "  ",
+                                 break_long_words=False, break_on_hyphens=False).replace("\u00a0", " "))
+    return "\n".join(out)
+
+
+class _Lines:
+    """The progress callback the build prints through: one message at a time (it prints from more than one
+    thread), each line within :data:`WIDTH` columns (:func:`_fit`); it remembers when it last printed."""
+
+    def __init__(self, progress):
+        self.progress, self.lock, self.last = progress, threading.Lock(), time.monotonic()
+
+    def __call__(self, line: str) -> None:
+        with self.lock:
+            self.progress(_fit(line))
+            self.last = time.monotonic()
+
+
+def _lines(progress) -> _Lines:
+    return progress if isinstance(progress, _Lines) else _Lines(progress)
+
+
+@dataclass
+class _Computing:
+    """One thing the build is computing in this process: a result (named once it takes long), or a notebook's
+    results as a whole (named only by the heartbeat)."""
+
+    name: str
+    started: float
+    result: bool
+    announced: bool = False
+
+
+class BuildProgress:
+    """What the build says on the terminal besides each notebook's line, so that it is never silent for longer
+    than ``interval`` seconds:
+
+    - a result computed in this process that takes longer than ``announce`` seconds, by name when it starts
+      ("results: computing verdicts on the review's statements ...") and with its time when done ("results:
+      verdicts on the review's statements, 41.2 s"); what a worker computes, when it starts and ends;
+    - when nothing has been said for ``interval`` seconds, what is still going on and for how long: the result
+      this process computes, else what the workers compute, else the notebooks running ("running:
+      review/national (15 s); 2 of 37 left"), else what the build is doing (:meth:`doing`: "still writing the
+      spreadsheets, 6 s so far").
+
+    A thread of its own watches the clock; after :meth:`close` nothing more is said. Lines go to ``progress``,
+    one whole message at a time and within :data:`WIDTH` columns, as the notebooks' lines do.
+
+    Used through :func:`watching`, for the whole of :func:`build`.
+    """
+
+    def __init__(self, progress, interval: float | None = None, announce: float | None = None):
+        self.progress = _lines(progress)
+        self.interval = HEARTBEAT if interval is None else interval
+        self.announce = ANNOUNCE if announce is None else announce
+        self.lock = threading.RLock()
+        self.stack: list[_Computing] = []  # in this process, outermost first
+        self.workers: dict[str, float] = {}  # results computed in workers: name -> when it started
+        self.notebooks: dict[str, float] = {}  # notebooks running in workers: id -> when it started
+        self.left = None  # a function: (notebooks not yet finished, all of them)
+        self.stage, self.since, self.detail = "", time.monotonic(), ""
+        self.beats = 0  # heartbeats so far
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._watch, name="review-progress", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def close(self) -> None:
+        """Stop: the watching thread ends, and nothing more is said."""
+        with self.lock:
+            self.stopped.set()
+        if self.thread.is_alive():
+            self.thread.join()
+
+    def _say(self, line: str) -> None:
+        with self.lock:
+            if not self.stopped.is_set():
+                self.progress(line)
+
+    def doing(self, what: str, detail: str = "") -> None:
+        """The build is now ``what`` ("writing the spreadsheets"), ``detail`` saying how far ("120 of 456"): the
+        heartbeat names it when nothing else is going on, with the time since it began (the same ``what`` again
+        keeps that time)."""
+        with self.lock:
+            if what != self.stage:
+                self.stage, self.since = what, time.monotonic()
+            self.detail = detail
+
+    @contextmanager
+    def step(self, name: str, result: bool = True):
+        """Within the body, ``name`` is being computed in this process (a result, or with ``result`` False a
+        notebook's results as a whole)."""
+        frame = _Computing(name, time.monotonic(), result)
+        with self.lock:
+            self.stack.append(frame)
+        self._announce(frame)
+        done = False
+        try:
+            yield
+            done = True
+        finally:
+            with self.lock:
+                self.stack.remove(frame)
+                if done and frame.announced:
+                    self._say(f"results: {name}, {time.monotonic() - frame.started:.1f} s")
+
+    def in_worker(self, name: str, future) -> None:
+        """``name`` is being computed in a worker process, as ``future``."""
+        started = time.monotonic()
+        with self.lock:
+            self.workers[name] = started
+            self._say(f"worker: computing {name} ...")
+
+        def finished(f):
+            with self.lock:
+                self.workers.pop(name, None)
+                if not f.cancelled() and f.exception() is None:
+                    self._say(f"worker: {name}, {time.monotonic() - started:.1f} s")
+
+        future.add_done_callback(finished)
+
+    def running(self, name: str, future) -> None:
+        """The notebook ``name`` runs in a worker process, as ``future`` (its line comes when it is installed)."""
+        with self.lock:
+            self.notebooks[name] = time.monotonic()
+
+        def ended(f):
+            with self.lock:
+                self.notebooks.pop(name, None)
+
+        future.add_done_callback(ended)
+
+    def _announce(self, frame: _Computing) -> None:
+        with self.lock:
+            if frame.result and not frame.announced and time.monotonic() - frame.started >= self.announce:
+                frame.announced = True
+                self._say(f"results: computing {frame.name} ...")
+
+    def _listed(self, prefixes: list[str], started: dict, suffix: str = "") -> str:
+        """One line naming what was ``started`` (name -> when), the longest going first, each with its time so
+        far: after the first of ``prefixes`` with which as many fit in :data:`WIDTH` columns as can, the rest
+        counted ("and 1 more"). When not all fit, each heartbeat begins at the next, so each is named in turn."""
+        now = time.monotonic()
+        items = [f"{name} ({now - t:.0f} s)" for name, t in sorted(started.items(), key=lambda nt: nt[1])]
+        n = len(items)
+        for k in range(n, 0, -1):
+            first = self.beats % n if k < n else 0
+            shown = (items[first:] + items[:first])[:k]
+            for prefix in prefixes:
+                line = f"{prefix}{', '.join(shown)}{f' and {n - k} more' if k < n else ''}{suffix}"
+                if len(line) <= WIDTH:
+                    return line
+        return line
+
+    def _still(self, now: float) -> str | None:
+        """The heartbeat's line: what is going on, and for how long. In this process, the innermost result named
+        already, else the notebook whose results these are (with the time since the first result when that
+        notebook has just started: the silence was over the quick ones before it); otherwise what the workers
+        compute; otherwise the notebooks running; otherwise the build's stage."""
+        if self.stack:
+            inner = next((f for f in reversed(self.stack) if f.announced or not f.result), self.stack[0])
+            if inner.result:
+                return f"results: still computing {inner.name}, {now - inner.started:.0f} s so far"
+            if now - inner.started >= self.interval:
+                return f"results: still computing for {inner.name}, {now - inner.started:.0f} s so far"
+            return f"results: still computing ({now - self.since:.0f} s), now for {inner.name}"  # the stage's time
+        if self.workers:
+            who = "worker" if len(self.workers) == 1 else "workers"
+            return self._listed([f"{who}: still computing ", f"{who}: computing ", f"{who}: "], self.workers)
+        if self.notebooks:
+            left = ""
+            if self.left is not None:
+                n, total = self.left()
+                left = f"; {n} of {total} left"
+            return self._listed(["running: "], self.notebooks, left)
+        if self.stage:
+            return f"still {self.stage}{f' ({self.detail})' if self.detail else ''}, {now - self.since:.0f} s so far"
+        return None
+
+    def _watch(self) -> None:
+        tick = max(0.01, min(0.25, self.interval / 4, self.announce / 2))
+        while not self.stopped.wait(tick):
+            with self.lock:
+                for frame in list(self.stack):
+                    self._announce(frame)
+                now = time.monotonic()
+                if now - self.progress.last >= self.interval:
+                    line = self._still(now)
+                    if line:
+                        self._say(line)
+                        self.beats += 1
+
+
+@contextmanager
+def watching(progress, interval: float | None = None, announce: float | None = None):
+    """Within the body, a :class:`BuildProgress` on ``progress`` watches the clock; at its end, even on an
+    error, it stops and nothing more is said. :func:`build` runs within one (``state.reporting``), as does the
+    comparison of ``review check``.
+
+    Parameters
+    ----------
+    progress : callable
+        Where lines go (one message each call).
+    interval : float, optional
+        Seconds of silence before the heartbeat's line (default :data:`HEARTBEAT`).
+    announce : float, optional
+        Seconds after which a result being computed is named (default :data:`ANNOUNCE`).
+
+    Yields
+    ------
+    BuildProgress
+        The reporting.
+    """
+    report = BuildProgress(progress, interval, announce)
+    report.start()
+    try:
+        yield report
+    finally:
+        report.close()
+
+
+def _doing(state: BuildState, what: str, detail: str = "") -> None:
+    """:meth:`BuildProgress.doing` while the build is reported."""
+    if state.reporting is not None:
+        state.reporting.doing(what, detail)
+
+
+def _reported(state: BuildState, name: str, result: bool = True):
+    """:meth:`BuildProgress.step` while the build is reported, else nothing."""
+    return state.reporting.step(name, result) if state.reporting is not None else nullcontext()
+
+
+class _ReportedCache(ResultsCache):
+    """The build's results cache: a result it computes (rather than reads) is reported while the build is
+    (:func:`watching`), by the function's name in plain words."""
+
+    def __init__(self, *args, state: BuildState, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.state = state
+
+    def call(self, func, args: tuple, kwargs: dict):
+        if self.state.reporting is None:
+            return super().call(func, args, kwargs)
+
+        @functools.wraps(func)  # the same name and signature: the same entry
+        def computed(*a, **k):
+            with _reported(self.state, _result_name(func.__name__)):
+                return func(*a, **k)
+
+        return super().call(computed, args, kwargs)
 
 
 def _refuse_mixed_basis(out_dir: Path, manifest: dict, grades) -> None:
@@ -518,6 +837,7 @@ def build(
     from analysis.pipeline.execute import DEFAULT_TIMEOUT
 
     started = time.perf_counter()
+    progress = _lines(progress)  # every line within 80 columns, one message at a time
     use(data_dir)  # the domain (partnerships, indicators, scale) and the record from this data package
     jobs = list(jobs) if jobs is not None else plan()
     # read, hashed and validated once, from one read of the file: a bad table fails here, naming file,
@@ -538,11 +858,14 @@ def build(
     check_out_dir(out_dir, data_dir or config.DATA_DIR)
     load_manifest(out_dir)  # a hostile or damaged manifest stops the build here, before any write
     out_dir.mkdir(parents=True, exist_ok=True)
-    with locked(out_dir, wait=wait, progress=progress), _stopped_by_signals():
+    # what the build does is said as it goes, and never more than a few seconds apart, until it ends
+    with locked(out_dir, wait=wait, progress=progress), _stopped_by_signals(), watching(progress) as report:
         try:
+            report.doing("preparing the build")
             ctx, state = prepare(jobs, out_dir, grades=table, data_dir=data_dir, n_jobs=n_jobs, force=force,
                                  progress=progress, preload=preload, timeout=timeout or DEFAULT_TIMEOUT,
                                  templates=Path(templates) if templates else config.NOTEBOOKS_DIR)
+            state.reporting = report
             _Scheduler(ctx, state).run()
             summary = finish(ctx, state)
         except OSError as exc:
@@ -641,6 +964,8 @@ class BuildState:
     finished: int = 0
     fresh: set = field(default_factory=set)  # the notebooks whose results this build computed
     trusted: set = field(default_factory=set)  # cache entries computed by this build's workers
+    reporting: BuildProgress | None = None  # what the build says as it goes (:func:`watching`)
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)  # summary, finished: two threads
 
     def trust(self, keys) -> None:
         """Cache entries another process of this build computed: read, not computed again, even with --force."""
@@ -708,13 +1033,12 @@ def indexed(ctx: BuildContext, state: BuildState, job: Job) -> dict | None:
 
 def _page(ctx: BuildContext, state: BuildState, job: Job):
     """The job's page in this process, sharing one record and model (and the folder's results cache)."""
-    from analysis.record.cache import ResultsCache
     from analysis.report.page import PAGES
 
     page = PAGES[job.kind](job.subject, grades=ctx.grades, data_dir=ctx.data_dir or "")
     if state.shared is None:
         # with --force, no entry on disk is trusted: every result is computed again and its entry rewritten
-        page.model.cache = ResultsCache(ctx.results_dir, ctx.source_key, refresh=ctx.force)
+        page.model.cache = _ReportedCache(ctx.results_dir, ctx.source_key, refresh=ctx.force, state=state)
         page.model.cache.trust(state.trusted)
         state.shared = page
     else:
@@ -735,17 +1059,18 @@ def compute(ctx: BuildContext, state: BuildState, job: Job) -> dict:
     from analysis.report.shown import shown_values
 
     t0 = time.perf_counter()
-    page = _page(ctx, state, job)
-    store = page.model.cache
-    start = len(store.served)
-    try:
-        digest = value_digest(shown_values(page, ctx.template(job)))
-        findings = page.findings() if job.kind == "review" else None
-    except OSError as exc:  # e.g. a full disk: no temporary file is left (the cache removes it)
-        raise BuildError(
-            f"writing the results cache in {ctx.results_dir} failed ({exc.strerror or exc}); the "
-            f"published outputs are unchanged. Free some space and run the same command again"
-        ) from None
+    with _reported(state, job.id, result=False):
+        page = _page(ctx, state, job)
+        store = page.model.cache
+        start = len(store.served)
+        try:
+            digest = value_digest(shown_values(page, ctx.template(job)))
+            findings = page.findings() if job.kind == "review" else None
+        except OSError as exc:  # e.g. a full disk: no temporary file is left (the cache removes it)
+            raise BuildError(
+                f"writing the results cache in {ctx.results_dir} failed ({exc.strerror or exc}); the "
+                f"published outputs are unchanged. Free some space and run the same command again"
+            ) from None
     entry = {"digest": digest, "entries": sorted(set(store.served[start:]))}
     if findings is not None:  # for the index page, as HTML fragments (converted here, with the computing)
         entry["findings_html"] = _findings_html(findings)
@@ -842,13 +1167,15 @@ def record(ctx: BuildContext, state: BuildState, job: Job, result: dict) -> None
     """A notebook's result in the summary, and its progress line."""
     if result.get("status") == "failed" and _full_disk(str(result.get("error", ""))):
         result["error"] = f"the disk is full: {result['error']}. Free some space and run the same command again"
-    state.summary.results[job.id] = result
-    state.finished += 1
-    timing = f"  {result['seconds']:.1f} s" if result["status"] != "skipped" else ""
-    ctx.progress(f"{_bar(state.finished, len(ctx.jobs))}  {result['status']:<7}  {job.id}{timing}")
-    for text in result.get("warnings") or ():  # taken out of the notebook: the terminal is where they go
-        first = text.splitlines()[0] if text else ""
-        ctx.progress(f"  warning: {job.id}: the kernel wrote to standard error (not published): {first[:200]}")
+    with state.lock:  # the thread that installs notebooks and this one: one count, lines in its order
+        state.summary.results[job.id] = result
+        state.finished += 1
+        timing = f"  {result['seconds']:.1f} s" if result["status"] != "skipped" else ""
+        ctx.progress(f"{_bar(state.finished, len(ctx.jobs))}  {result['status']:<7}  {job.id}{timing}")
+        for text in result.get("warnings") or ():  # taken out of the notebook: the terminal is where they go
+            first = text.splitlines()[0] if text else ""
+            ctx.progress(f"  warning: {job.id}: its kernel wrote to standard error (not published):\n"
+                         f"    {first[:200]}")
 
 
 def _full_disk(error: str) -> bool:
@@ -970,15 +1297,19 @@ def finish(ctx: BuildContext, state: BuildState) -> BuildSummary:
     try:
         shutil.rmtree(staging, ignore_errors=True)
         files.mkdir(parents=True)
+        _doing(state, "writing the data dictionary")
         findings = national_findings(ctx, state)
         written = [write_datapackage(ctx.out_dir, to=files)]  # the data dictionary of every table and figure
+        _doing(state, "writing the spreadsheets")
         written += write_spreadsheets(ctx.out_dir, {**state.manifest, **ctx.header}, to=files)  # ODS and XLSX
         # the site's pages last: the revisions page compares every output above with the last release's
+        _doing(state, "writing the site's pages")
         written += write_site(files, _manifest_of(ctx.out_dir, state.manifest, ctx.header, staged=files), findings,
                               read_releases() if ctx.published else [], published=ctx.published)
         if data_file_hashes(ctx.data_dir) != ctx.data_files:
             raise BuildError("data/ changed during the build; outputs may not match the data")
         moves = [(path, path.relative_to(files).as_posix()) for path in written]
+        _doing(state, "installing the site's pages and the manifest")
         with _signals_deferred():  # the pages and the manifest that lists them are replaced together
             _swap(ctx.out_dir, staging, moves, [], lambda: _write_manifest(ctx.out_dir, state.manifest, ctx.header))
     finally:
@@ -992,17 +1323,24 @@ def finish(ctx: BuildContext, state: BuildState) -> BuildSummary:
 class _Scheduler:
     """The execute stage: a bounded pool of workers, each running one notebook in a fresh kernel, fed
     as notebooks are planned (so partnership notebooks start while the national results are computed),
-    slowest kinds first, with the national review's trend bounds computed in a worker meanwhile."""
+    slowest kinds first, with the national review's trend bounds computed in a worker meanwhile. A thread of
+    its own installs each notebook as soon as it ends (:meth:`installing`), so its line comes then, even while
+    this process computes other notebooks' results."""
 
     def __init__(self, ctx: BuildContext, state: BuildState):
-        self.ctx, self.state = ctx, state
+        # its lines come from this thread, the installing thread, the watcher's and the pool's: one at a time
+        self.ctx, self.state = replace(ctx, progress=_lines(ctx.progress)), state
         self.warming = []  # the long results, computed in workers while this process computes the rest
         self.pool = self.zygote = self.kernel_cmd = self.sockets = None
         self.lifeline = ()  # the pipe whose end of file tells the workers the build is gone
         self.workers = 0
-        self.futures: dict = {}  # running notebooks: future -> job
+        self.futures: dict = {}  # notebooks running or not yet installed: future -> job
         self.waiting: list[Job] = []  # notebooks ready to run, not yet given to a worker
         self.lock = threading.RLock()  # futures, waiting and stopping: also used by the pool's thread
+        self.changed = threading.Condition(self.lock)  # a notebook was installed (or installing failed)
+        self.ended = queue.SimpleQueue()  # notebooks that ended, for the installing thread; None: stop
+        self.installer = None
+        self.error = None  # what went wrong in the installing thread (a bug), raised in this one
         self.stopping = False
 
     def start(self) -> None:
@@ -1017,6 +1355,8 @@ class _Scheduler:
             # the kernels' socket folders go in one folder of this build's, removed at its end (or, if this
             # process is killed outright, by the next build: the folder names its owner)
             self.sockets = make_folder("rb-")
+            self.installer = threading.Thread(target=self.installing, name="review-install", daemon=True)
+            self.installer.start()
 
     def start_warming(self, what: list[str]) -> None:
         """The longest computations (``trend_bounds``: the exact trend bounds, about 20 s; ``settle``: what
@@ -1029,6 +1369,8 @@ class _Scheduler:
             future = self.pool.submit(_warm, name, copy, ctx.grades_sha256, str(ctx.data_dir or ""),
                                       str(ctx.results_dir), ctx.source_key, ctx.force)
             future.add_done_callback(lambda f: self.dispatch())
+            if self.state.reporting is not None:
+                self.state.reporting.in_worker(_result_name(name), future)
             self.warming.append((name, future))
 
     def await_warming(self) -> None:
@@ -1063,26 +1405,51 @@ class _Scheduler:
                     return
                 self.futures[future] = job
                 busy += 1
-                future.add_done_callback(lambda f: self.dispatch())
+                if self.state.reporting is not None:
+                    self.state.reporting.running(job.id, future)
+                future.add_done_callback(self.end)
 
-    def collect(self, block: bool) -> None:
-        """Install the notebooks that finished (with ``block``, wait for at least one)."""
-        from concurrent.futures import FIRST_COMPLETED, wait
-
-        with self.lock:
-            pending = list(self.futures)
-            warming = [f for _, f in self.warming if not f.done()]
-        if block and (pending or warming):
-            wait(pending + warming, return_when=FIRST_COMPLETED)  # a finished warming frees a worker
-        for future in [f for f in pending if f.done()]:
-            with self.lock:
-                job = self.futures.pop(future)
-            try:
-                result = future.result()
-            except Exception as exc:  # a worker died (e.g. killed): that job failed, the rest go on
-                result = {"status": "failed", "seconds": 0.0, "cell": "", "error": f"{type(exc).__name__}: {exc}"}
-            record(self.ctx, self.state, job, install(self.ctx, self.state, job, result))
+    def end(self, future) -> None:
+        """A notebook's run ended (in the pool's thread): it goes to the installing thread, and the next notebook
+        to the worker."""
+        self.ended.put(future)
         self.dispatch()
+
+    def installing(self) -> None:
+        """The installing thread: each notebook that ended is installed (or its failure recorded) and its line
+        printed at once, whatever this process is computing; once the build is stopping, nothing more is
+        installed (a notebook being installed then is finished first: :meth:`run` waits for it). Ends at None."""
+        while (future := self.ended.get()) is not None:
+            with self.lock:
+                job = self.futures.get(future)
+                if job is None or self.stopping:
+                    self.futures.pop(future, None)
+                    continue
+            try:
+                try:
+                    result = future.result()
+                except Exception as exc:  # a worker died (e.g. killed): that job failed, the rest go on
+                    result = {"status": "failed", "seconds": 0.0, "cell": "",
+                              "error": f"{type(exc).__name__}: {exc}"}
+                record(self.ctx, self.state, job, install(self.ctx, self.state, job, result))
+            except BaseException as exc:  # noqa: BLE001 - a bug: raised in the build's own thread
+                self.error = self.error or exc
+            finally:
+                with self.lock:
+                    self.futures.pop(future, None)
+                    self.changed.notify_all()
+
+    def check_installing(self) -> None:
+        """Raise here what went wrong in the installing thread."""
+        if self.error is not None:
+            raise self.error
+
+    def await_notebooks(self) -> None:
+        """Wait until every notebook has run and been installed."""
+        with self.changed:
+            while (self.futures or self.waiting) and self.error is None:
+                self.changed.wait(0.5)
+        self.check_installing()
 
     def run(self) -> None:
         """Compute, plan and execute every notebook in compute order, installing each as it finishes."""
@@ -1096,6 +1463,9 @@ class _Scheduler:
             # once while the other computes the trend bounds and the settle analysis
             # the trend bounds then the settle analysis (which reads them) in one worker, one chain
             late = [w for w in what if w == "fragility"]
+            if state.reporting is not None:  # the heartbeat's count of notebooks left
+                state.reporting.left = lambda: (len(ctx.jobs) - state.finished, len(ctx.jobs))
+            _doing(state, "computing the notebooks' results")
             if what:
                 self.start()
                 self.start_warming(["+".join(w for w in what if w not in late)])
@@ -1115,12 +1485,12 @@ class _Scheduler:
                 with self.lock:
                     self.waiting.append(job)
                 self.dispatch()
-                self.collect(block=False)
+                self.check_installing()
             save_indexes(ctx, state)
             if state.computed:
                 ctx.progress(f"results: computed for {state.computed} notebook(s) in {state.compute_seconds:.1f} s")
-            while self.futures or self.waiting:
-                self.collect(block=True)
+            _doing(state, "running the notebooks")
+            self.await_notebooks()
             prune(ctx, state)
         except BaseException:
             with self.lock:
@@ -1133,6 +1503,9 @@ class _Scheduler:
                 self.stopping = True
             if self.pool is not None:
                 self.pool.shutdown(wait=True, cancel_futures=True)
+            if self.installer is not None:  # a notebook being installed is finished before staging goes
+                self.ended.put(None)
+                self.installer.join()
             for end in self.lifeline:
                 end.close()
             if self.zygote is not None:

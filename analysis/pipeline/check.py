@@ -323,7 +323,9 @@ def check(
 
 def _check(reports_dir: Path, grades, n_jobs, tol, data_dir, progress, keep, rtol, atol, timeout) -> CheckReport:
     from analysis.domain.load import GradeTable, data_file_hashes, read_grade_table
-    from analysis.pipeline.build import build, job_for
+    from analysis.pipeline.build import _lines, build, job_for, watching
+
+    progress = _lines(progress)  # as the build's: within 80 columns, one message at a time
 
     published = _load_manifest(reports_dir / "manifest.json")
     jobs = [job_for(e["kind"], e["subject"]) for e in published.get("jobs", {}).values()]
@@ -364,8 +366,12 @@ def _check(reports_dir: Path, grades, n_jobs, tol, data_dir, progress, keep, rto
         rebuilt = _load_manifest(out / "manifest.json")
         old = {o["path"]: o for o in published.get("outputs", [])}
         new = {o["path"]: o for o in rebuilt.get("outputs", [])}
-        for path in sorted(set(old) | set(new), key=_output_order):
-            report.lines.append(_compare_output(path, old.get(path), new.get(path), reports_dir, out, tol, rtol, atol))
+        paths = sorted(set(old) | set(new), key=_output_order)
+        with watching(progress) as said:  # never silent for long while it compares
+            for n, path in enumerate(paths):
+                said.doing("comparing the outputs with the published set", f"{n} of {len(paths)}")
+                report.lines.append(_compare_output(path, old.get(path), new.get(path), reports_dir, out, tol, rtol,
+                                                    atol))
         listed = set(old)
         for folder in ("tables", "figures", "notebooks"):
             for f in sorted((reports_dir / folder).rglob("*")) if (reports_dir / folder).is_dir() else []:
