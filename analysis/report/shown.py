@@ -195,11 +195,12 @@ def shown_values(page, template: Path | str | None = None) -> dict:
     >>> from analysis.report import open_report
     >>> from analysis.domain import load, areas, indicators
     >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as tmp:
+    >>> with tempfile.TemporaryDirectory() as tmp:  # doctest: +ELLIPSIS
     ...     path = Path(tmp) / "grades.csv"
     ...     rows = [p + ",good" * len(indicators.codes()) for p in areas.partnerships()]
     ...     _ = path.write_text("\\n".join(["partnership," + ",".join(indicators.codes())] + rows))
     ...     values = shown_values(open_report("partnership", "Fife", grades=str(path), cache=tmp))
+    Results are read from the cache in ..., read-only (...): an entry is used only if ...
     >>> list(values)[0], values["summaries.partnership_grades(model, record, partnership)"]["grade"].iloc[0]
     ('summaries.partnership_grades(model, record, partnership)', 'Good')
     """
