@@ -214,6 +214,11 @@ class Group:
     rows: tuple = field(default=(), repr=False, compare=False)
 
 
+def _weighted(rows) -> list[tuple]:
+    """Rows as ``(indices, coefficients, lower, upper)``: a row ``(indices, lower, upper)`` has coefficients 1."""
+    return [(r[0], np.ones(len(r[0])), r[1], r[2]) if len(r) == 3 else r for r in rows]
+
+
 def _count_vars(indicator: str, grades, partnerships) -> list[int]:
     return [var(p, indicator, g) for p in partnerships for g in grades]
 
@@ -709,7 +714,7 @@ class RecordModel:
         self.solves += 1
         if groups is None:  # the rows in force: the kept program, with ``extra`` for this solve only
             program = self._active_program()
-            with program.rows([(r[0], np.ones(len(r[0])), r[1], r[2]) if len(r) == 3 else r for r in extra]):
+            with program.rows(_weighted(extra)):
                 return program.solve(c)
         A, lo, hi = self._matrix(groups, extra)
         res = milp(c, integrality=np.ones(D.NVAR), bounds=Bounds(0, 1), constraints=LinearConstraint(A, lo, hi))
@@ -792,7 +797,7 @@ class RecordModel:
         """
         upper = self.possible.reshape(-1).astype(float)  # a grade no consistent table gives stays 0
         cells = [[var(p, indicator, g) for g in D.G] for p in D.P]
-        rows = [(r[0], np.ones(len(r[0])), r[1], r[2]) if len(r) == 3 else r for r in extra]
+        rows = _weighted(extra)
         program = self._active_program()
         with program.rows(rows):
             self.solves += 1

@@ -61,6 +61,18 @@ def _new_highs() -> highspy.Highs:
     return h
 
 
+def _run(h: highspy.Highs, n: int) -> np.ndarray | None:
+    """Solve the program loaded in ``h``: its first ``n`` variables (integers), or None when it is infeasible;
+    :class:`SolverStopped` when the solver ends without either answer."""
+    h.run()
+    status = h.getModelStatus()
+    if status in (_STATUS.kInfeasible, _STATUS.kUnboundedOrInfeasible):
+        return None
+    if status != _STATUS.kOptimal:
+        raise SolverStopped(f"the solver stopped: {h.modelStatusToString(status)}")
+    return np.rint(np.asarray(h.getSolution().col_value)[:n]).astype(int)
+
+
 class Program:
     """A 0/1 integer program ``lo <= A x <= hi``, loaded once and solved many times.
 
@@ -223,13 +235,7 @@ class Program:
         h.changeColsCost(self.n_vars, self._cols, np.asarray(c, dtype=float))
         h.setOptionValue("mip_rel_gap", float(gap))
         h.setOptionValue("presolve", "on" if presolve else "off")
-        h.run()
-        status = h.getModelStatus()
-        if status in (_STATUS.kInfeasible, _STATUS.kUnboundedOrInfeasible):
-            return None
-        if status != _STATUS.kOptimal:
-            raise SolverStopped(f"the solver stopped: {h.modelStatusToString(status)}")
-        return np.rint(np.asarray(h.getSolution().col_value)).astype(int)
+        return _run(h, self.n_vars)
 
     @contextlib.contextmanager
     def rows(self, rows):
@@ -337,13 +343,7 @@ class Program:
         for idx, coef, lo, hi in rows:
             h.addRow(float(lo), float(hi), len(idx), np.asarray(idx, dtype=np.int32), np.asarray(coef, dtype=float))
         h.setOptionValue("mip_rel_gap", 0.0)
-        h.run()
-        status = h.getModelStatus()
-        if status in (_STATUS.kInfeasible, _STATUS.kUnboundedOrInfeasible):
-            return None
-        if status != _STATUS.kOptimal:
-            raise SolverStopped(f"the solver stopped: {h.modelStatusToString(status)}")
-        return np.rint(np.asarray(h.getSolution().col_value)[:n]).astype(int)
+        return _run(h, n)
 
 
 def lexicographic_minimum(program: Program, cells, lower=None, upper=None, limit: int = 6**8) -> np.ndarray | None:
