@@ -464,6 +464,7 @@ class RecordModel:
         self._resolve = False  # True: conflicts are resolved on first use of active, set_aside or conflicts
         self._known_possible = None  # grades known possible before solving (see relaxed)
         self._program = None  # the active constraints, loaded in the solver once (see _active_program)
+        self._tables: list[np.ndarray] = []  # consistent tables found on it: witnesses for count_range
 
     # -- construction ---------------------------------------------------------------------------
     @classmethod
@@ -750,7 +751,7 @@ class RecordModel:
         """
         return self.solve(groups, extra) is not None
 
-    def canonical(self, indicator: str, extra=(), limit: int = 6**8) -> np.ndarray | None:
+    def canonical(self, indicator: str, extra=(), limit: int = 6**18) -> np.ndarray | None:
         """A consistent table satisfying ``extra`` whose grades on ``indicator`` are the
         lexicographically smallest (partnerships in :data:`P` order, Unsatisfactory first); None if
         there is none.
@@ -769,7 +770,7 @@ class RecordModel:
             Further rows, each ``(indices, lower, upper)`` or ``(indices, coefficients, lower, upper)``
             (as in :class:`Group`).
         limit : int, optional
-            The largest product of the place values of one block of the search (default 6^8).
+            The largest product of the place values of one block of the search (default 6^18).
 
         Returns
         -------
@@ -1077,6 +1078,7 @@ class RecordModel:
             x = program.solve(np.zeros(D.NVAR))
             if x is None:
                 raise Infeasible("the active constraints admit no grade table")
+            self._tables.append(x)
             seen = x.astype(bool)
         # "at least one (cell, grade) not seen yet": each solve finds a table with some, many where it can
         # (to within a gap: any table with one is a fact, and the search ends only when none exists)
@@ -1087,6 +1089,7 @@ class RecordModel:
             x = program.solve(np.where(seen, 0.0, -1.0), gap=0.5)
             if x is None:
                 break
+            self._tables.append(x)
             new = np.flatnonzero(x.astype(bool) & ~seen)
             if not len(new):
                 raise RuntimeError("the solver's table has no grade not seen, though the program asks for one")
@@ -1138,6 +1141,7 @@ class RecordModel:
             raise ValueError("relaxed keeps only groups in force in this model")
         out = RecordModel(keep, self.basis if basis is None else basis)
         out._known_possible = self.possible.reshape(-1)
+        out._tables = list(self._tables)  # consistent with fewer groups too
         return out
 
     def possible_grades(self) -> pd.DataFrame:
@@ -1280,11 +1284,22 @@ class RecordModel:
         c = np.zeros(D.NVAR)
         c[idx] = 1
         if groups is None and not extra:
-            self.solves += 2
-            lo, hi = self._active_program().solve(c), self._active_program().solve(-c)
-        else:
-            lo = self.solve(groups, extra, objective=c)
-            hi = None if lo is None else self.solve(groups, extra, objective=-c)
+            # a table found before that reaches a bound from the possible grades attains it: no solve
+            counts = {int(x[idx].sum()) for x in self._tables}
+            ends = []
+            for bound, sign in ((forced, 1), (can, -1)):
+                if bound not in counts:
+                    self.solves += 1
+                    x = self._active_program().solve(sign * c)
+                    if x is None:
+                        raise Infeasible("the constraints admit no grade table")
+                    self._tables.append(x)
+                    bound = int(x[idx].sum())
+                    counts.add(bound)
+                ends.append(bound)
+            return ends[0], ends[1]
+        lo = self.solve(groups, extra, objective=c)
+        hi = None if lo is None else self.solve(groups, extra, objective=-c)
         if lo is None or hi is None:
             raise Infeasible("the constraints admit no grade table")
         return int(lo[idx].sum()), int(hi[idx].sum())

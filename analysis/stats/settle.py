@@ -226,7 +226,7 @@ class _PairProgram:
         x, y = z[:n], z[n:2 * n]
         return x, y, [p for p in cover if not _differs(x, y, p)]
 
-    def canonical(self, linked, limit: int = 6**12):
+    def canonical(self, linked, limit: int = 6**18):
         """The canonical pair linked on the rows of ``linked`` (None when there is none): the first table
         lexicographically smallest (partnerships in the schedule's order, indicators in order, the worst
         grade first), then the second given the first (its linked rows are the first's), found and proved
@@ -454,9 +454,10 @@ def settle_witnesses(record, model: RecordModel | None = None) -> dict:
         context = [g for g in model.active if g.id not in set(q.exclude)]
         rest = [p for p in (list(D.P) if q.exclude else candidates) if p not in singles.get(q.id, set())]
         # a pair found for another verdict answers this one too if it is consistent here and differs on it
+        satisfies = _satisfied_by(model, context)
         for wid, a, b, agree in pool:
             covered = [p for p in rest if p in agree]
-            if not covered or not (_satisfies(a, context) and _satisfies(b, context)):
+            if not covered or not (satisfies(a) and satisfies(b)):
                 continue
             side_a, side_b = _side(q, a), _side(q, b)
             if side_a is None or side_b is None or side_a == side_b:
@@ -480,9 +481,15 @@ def settle_witnesses(record, model: RecordModel | None = None) -> dict:
     return {"uses": pd.DataFrame(uses, columns=WITNESS_COLUMNS), "tables": pd.DataFrame(tables, columns=table_columns)}
 
 
-def _satisfies(z: np.ndarray, groups) -> bool:
-    """Does the table ``z`` (a 0/1 vector) satisfy every row of ``groups``?"""
-    return all(_row_holds(z, row) for g in groups for row in g.rows)
+def _satisfied_by(model: RecordModel, groups):
+    """A test of whether a table (a 0/1 vector) satisfies every row of ``groups``: their matrix built once."""
+    A, lo, hi = model.constraints(groups=groups)
+
+    def satisfies(z: np.ndarray) -> bool:
+        value = A @ z
+        return bool(((lo - 1e-9 <= value) & (value <= hi + 1e-9)).all())
+
+    return satisfies
 
 
 def _row_holds(z: np.ndarray, row) -> bool:

@@ -210,9 +210,10 @@ def _tail(u, margin, threshold: int) -> int:
     return dist.total if threshold <= 0 else dist.count_where(np.abs(dist.nc) >= threshold)
 
 
-def _candidate_margins(model: RecordModel, indicator: str) -> np.ndarray:
+def _candidate_margins(model: RecordModel, indicator: str, runs_from: int = 0) -> np.ndarray:
     """Every grade-count vector (summing to 32) within the ranges the record allows for each grade
-    and for each run of adjacent grades: a superset of the margins of consistent tables."""
+    and for each run of adjacent grades: a superset of the margins of consistent tables. The runs are
+    checked only when the grades' ranges leave more than ``runs_from`` vectors (a superset either way)."""
     ranges = [model.count_range(indicator, [g]) for g in scale.GRADES]
     out = []
 
@@ -226,6 +227,8 @@ def _candidate_margins(model: RecordModel, indicator: str) -> np.ndarray:
 
     rec(0, len(D.P), [])
     margins = np.array(out, dtype=np.int64).reshape(-1, len(ranges))
+    if len(margins) <= runs_from:
+        return margins
     # necessary conditions, each exact for the record: the number of areas within every run of
     # adjacent grades (e.g. Adequate to Good) lies in its range; this drops about half the box
     for a in range(len(scale.GRADES)):
@@ -362,11 +365,12 @@ def beyond_alpha(model: RecordModel, indicator: str, direction: str, goal: str =
     # the table to beat: min, a tail of limit + 1 (beaten by tail <= limit); max, a tail of limit (beaten by more)
     task = {"search": s, "goal": goal, "x": None, "value": value, "tail": limit + 1 if goal == "min" else limit}
     better = _better(goal)
-    for table in [x, *s.lagrangian_planes()]:
+    margins = _candidate_margins(model, indicator, runs_from=RUNS_FROM)
+    # the Lagrangian planes (a solve each) pay only when they can spare many margins their own solves
+    for table in [x, *(s.lagrangian_planes() if len(margins) > PLANES_FROM else [])]:
         if (s.obj @ table) * (1 if goal == "min" else -1) > 0 and better(_table_tail(u, table, s, indicator),
                                                                           task["tail"]):
             return table
-    margins = _candidate_margins(model, indicator)
     ub = s.upper(margins)
     task["ub"] = ub
     thresholds = _threshold(goal, ub, value)[:, None]
@@ -376,6 +380,11 @@ def beyond_alpha(model: RecordModel, indicator: str, direction: str, goal: str =
     _refine(task, margins, tails[:, 0], dists, u, indicator)
     return task["x"]
 
+
+#: :func:`beyond_alpha` checks the runs of adjacent grades' counts (two solves a run) only when the grades'
+#: own count ranges leave more than this many margins, and computes the Lagrangian planes only when more
+#: than ``PLANES_FROM`` margins are left: otherwise solving the few margins costs less.
+RUNS_FROM, PLANES_FROM = 32, 8
 
 #: With at most this many of an indicator's cells not pinned to one grade by a stated cell, :func:`beyond_alpha`
 #: tries their grades one combination at a time (6^3 columns) instead of searching margins.
