@@ -52,6 +52,12 @@ class SparseRows:
     >>> A, lower, upper = rows.matrix(4)
     >>> A.shape, rows.n
     ((4, 4), 4)
+
+    x0 <= x2 and x1 <= x3, two rows at once:
+
+    >>> rows.add_rows([[0, 2], [1, 3]], [1, -1], -np.inf, 0)
+    >>> rows.matrix(4)[0].toarray()[-2:].tolist(), rows.n
+    ([[1.0, 0.0, -1.0, 0.0], [0.0, 1.0, 0.0, -1.0]], 6)
     """
 
     def __init__(self):
@@ -65,6 +71,19 @@ class SparseRows:
         self.lo.append(lo)
         self.hi.append(hi)
         self.n += 1
+
+    def add_rows(self, cols, vals, lo, hi):
+        """Add one row per line of ``cols`` (k lines of m variables): ``lo <= vals . x[cols[i]] <= hi``, in order
+        (the same rows as ``add`` called k times)."""
+        vals = np.asarray(vals, dtype=float)
+        cols = np.asarray(cols, dtype=int).reshape(-1, len(vals))
+        k, m = cols.shape
+        self.r.append(np.repeat(np.arange(self.n, self.n + k), m))
+        self.c.append(cols.reshape(-1))
+        self.v.append(np.tile(vals, k))
+        self.lo.extend([lo] * k)
+        self.hi.extend([hi] * k)
+        self.n += k
 
     def alternatives(self, alts, offset: int, selectors: list[int]):
         """Rows over the variables from ``offset`` under which one of ``alts`` (each a list of group rows)

@@ -190,9 +190,9 @@ class _PairProgram:
         # objective -1; any other, a_p = 0. The matrix is the same for every solve of the question.
         self.n_vars = self.n_fixed + D.NP
         for p in D.P:
-            a = self.n_fixed + D.PI[p]
-            for v in self.open_vars[p]:
-                static.add([v, n + v, a], [1, -1, 1], -np.inf, 1)
+            v = np.asarray(self.open_vars[p], dtype=int)
+            static.add_rows(np.column_stack([v, n + v, np.full(len(v), self.n_fixed + D.PI[p])]), [1, -1, 1],
+                            -np.inf, 1)
         extra, e_lo, e_hi = static.matrix(self.n_vars)
         base = sparse.hstack([pair, sparse.csr_array((pair.shape[0], self.n_vars - 2 * n))], format="csr")
         self.program = Program(sparse.vstack([base, extra], format="csr"), np.concatenate([lo, lo, e_lo]),
@@ -595,7 +595,6 @@ def _search(program: _PairProgram, candidates: list[str], max_rounds: int):
 
 def _verdict_rows(model: RecordModel, q: Question, candidates: list[str]) -> tuple[list[str], list[dict]]:
     """A statement's or conclusion's settling reports: every single one, or else the smallest set."""
-    program = _PairProgram(model, q)
     base = {"verdict_id": q.id, "kind": q.kind, "about": q.label, "indicator": q.indicator}
     if q.kind != "statement":
         singles = settled_by(model, q, candidates)
@@ -604,6 +603,7 @@ def _verdict_rows(model: RecordModel, q: Question, candidates: list[str]) -> tup
         return [], [{**base, "reports": "", "n_reports": 2,
                      "method": "at least 2 reports (no one report settles it; the smallest set is searched for "
                                "statements only)"}]
+    program = _PairProgram(model, q)
     found, exact, sets = _search(program, candidates, MAX_ROUNDS)
     singles = []
     if len(found) <= 1 or not exact:
