@@ -6,6 +6,7 @@ Faults are injected through the templates (a copy of notebooks/ with one cell ad
 build as its ``templates`` argument) or by failing one file operation; never by editing the package.
 """
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -115,6 +116,53 @@ def test_a_stopped_kernel_is_killed_at_the_time_limit_and_the_build_goes_on(base
     assert summary.results["partnership/orkney"]["status"] == "done"
     assert {k: v for k, v in _published(published).items() if "/angus" in k} == \
         {k: v for k, v in before.items() if "/angus" in k}
+    _assert_consistent(published)
+
+
+def test_a_worker_process_killed_fails_its_notebooks_and_the_build_ends(base, published):
+    """A pool worker itself dying (not a kernel) breaks the pool: the notebooks it and the other worker were
+    running, and every one still waiting, are reported failed, and the build ends (before: the notebooks still
+    waiting were never run nor reported)."""
+    import threading
+
+    import psutil
+
+    jobs = [b.job_for("partnership", p) for p in ("Fife", "Moray", "Highland", "Falkirk", "Angus", "Orkney")]
+    killed = []
+
+    def kill_a_worker():
+        # the pool's workers are the children of the forkserver, a child of this process
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            for child in psutil.Process().children():
+                with contextlib.suppress(psutil.Error):
+                    if "forkserver" in " ".join(child.cmdline()) and len(child.children()) >= 2:
+                        time.sleep(1.0)
+                        victim = child.children()[0]
+                        victim.kill()
+                        killed.append(victim.pid)
+                        return
+            time.sleep(0.05)
+
+    def hung(*_):
+        raise TimeoutError("the build still waits, 240 s after a worker process was killed")
+
+    killer = threading.Thread(target=kill_a_worker, daemon=True)
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(240)
+    try:
+        killer.start()
+        summary = b.build(jobs, out_dir=published, n_jobs=2, progress=lambda s: None, data_dir=base["data"])
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    killer.join(5)
+    assert killed, "no worker process found to kill"
+    # every notebook is accounted for (before: those still waiting were left out of the summary, unreported)
+    assert sorted(summary.results) == sorted(j.id for j in jobs), summary.results
+    assert summary.failed, summary.results
+    assert all("BrokenProcessPool" in summary.results[j]["error"] for j in summary.failed), summary.results
+    assert {j for j, r in summary.results.items() if r["status"] != "skipped"} == set(summary.failed)
     _assert_consistent(published)
 
 

@@ -36,7 +36,7 @@ import signal
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -1401,6 +1401,14 @@ class _Scheduler:
                     future = self.pool.submit(_run_job, job, str(ctx.template(job)), str(ctx.out_dir),
                                               self.state.params[job.id], str(ctx.staging(job)), self.kernel_cmd,
                                               ctx.timeout, self.sockets, job.title)
+                except BrokenExecutor as exc:  # a worker process died: the pool runs nothing more
+                    for left in [job, *self.waiting]:  # each fails as the notebooks it was running did
+                        failed = Future()
+                        failed.set_exception(exc)
+                        self.futures[failed] = left
+                        self.ended.put(failed)
+                    self.waiting.clear()
+                    return
                 except RuntimeError:  # the pool is shutting down (the build was stopped)
                     return
                 self.futures[future] = job
