@@ -329,11 +329,11 @@ def _rows(a: np.ndarray, sizes: tuple[int, ...], layout: tuple[int, ...]) -> np.
 
 @lru_cache(maxsize=256)
 def _last_levels(r: int, x: int, sizes: tuple[int, ...], off: tuple[int, ...], layout: tuple[int, ...],
-                 row_len: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 row_len: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The last grade level as a gather, for r - c units of (shifted) score ``x``, c = 0 .. r: for each
     split of them between the groups, where the window of the state it completes starts (its row
     times ``row_len``, less its W shift) and its weight. The splits of r - c units are entries
-    ``first[c]:first[c + 1]``."""
+    ``first[c]:first[c + 1]``, ``count[c]`` of them."""
     offs = np.array(off, dtype=np.int64)
     starts, weights, first = [], [], [0]
     for c in range(r + 1):
@@ -341,7 +341,8 @@ def _last_levels(r: int, x: int, sizes: tuple[int, ...], off: tuple[int, ...], l
         starts.append(_rows(a, sizes, layout) * row_len - x * (a @ offs))
         weights.append(weight)
         first.append(first[-1] + len(weight))
-    return np.concatenate(starts), np.concatenate(weights), np.array(first)
+    first = np.array(first)
+    return np.concatenate(starts), np.concatenate(weights), first, np.diff(first)
 
 
 def margin_tails(sizes, group_scores, grade_scores, margins, nc_thresholds, keep_below=None):
@@ -527,9 +528,11 @@ def margin_tails(sizes, group_scores, grade_scores, margins, nc_thresholds, keep
 
     perm = np.lexsort(margins[:, ::-1].T)
     sorted_m = margins[perm]
-    pos_sorted = positions[perm]
     a_sorted = a[perm]
     top_sorted, bottom_sorted = w_top[perm], w_bottom[perm]
+    # #(W <= position) is column clip(position - bottom + 1, 0, top - bottom + 1) of a margin's
+    # distribution cumulated over its range, between a column of 0 (below) and one of all (its top)
+    pos_sorted = np.clip(positions[perm] - bottom_sorted[:, None] + 1, 0, (top_sorted - bottom_sorted + 1)[:, None])
     tails_sorted = np.zeros(thresholds.shape, dtype=np.int64)
     x1, x2 = xs[L - 2], xs[L - 1]
     grid = np.arange(W1)
@@ -539,37 +542,32 @@ def margin_tails(sizes, group_scores, grade_scores, margins, nc_thresholds, keep
         # rows lo..hi-1 share every count but the last two (q and r - q); p holds their state. One
         # step per unit of one of the two levels (the one with the fewer to reach), then a gather
         # over the other level's splits gives each margin's counts by W over its range
-        q = sorted_m[lo:hi, L - 2]
-        g = sorted_m[lo:hi, L - 1]
-        r = int(q[0] + g[0])
-        chain, x_chain, x_other = (q, x1, x2) if q.max() <= g.max() else (g, x2, x1)
-        slots = [p]
-        for c in range(1, int(chain.max()) + 1):
+        q0, q1 = int(sorted_m[lo, L - 2]), int(sorted_m[hi - 1, L - 2])
+        r = q0 + int(sorted_m[lo, L - 1])
+        if q1 <= r - q0:
+            chain, x_chain, x_other, c_lo, c_hi = sorted_m[lo:hi, L - 2], x1, x2, q0, q1
+        else:
+            chain, x_chain, x_other, c_lo, c_hi = sorted_m[lo:hi, L - 1], x2, x1, r - q1, r - q0
+        slots = [p] + [chain0 + c for c in range(1, c_hi + 1)]
+        for c in range(1, c_hi + 1):
             # only the states from which r - c units can still reach the corner
-            start = max(0, sizes[1] - (r - c)) * strides[0]
-            step(slots[-1], chain0 + c, x_chain, start)
-            slots.append(chain0 + c)
+            step(slots[c - 1], slots[c], x_chain, max(0, sizes[1] - (r - c)) * strides[0])
         top, bottom = top_sorted[lo:hi], bottom_sorted[lo:hi]
-        width = int((top - bottom).max())
-        # the windows of every chain count c from the least to the most (one for a count no margin has)
-        c_lo, c_hi = int(chain.min()), int(chain.max())
-        at = np.zeros(c_hi - c_lo + 1, dtype=np.int64)
-        at[chain - c_lo] = bottom
-        at += [slots[c] * slot_len + S for c in range(c_lo, c_hi + 1)]
-        st, weight, first = _last_levels(r, x_other, sizes, off, layout, S)
+        width = max(1, int((top - bottom).max()))
+        # a window of W (from the margin's bottom) of every chain count from c_lo to c_hi, for each
+        # split of the other level's units; a count no margin has is read too, and not used
+        at = np.array([slots[c] * slot_len + S for c in range(c_lo, c_hi + 1)])
+        at[chain - c_lo] += bottom
+        st, weight, first, count = _last_levels(r, x_other, sizes, off, layout, S)
         e0, e1 = first[c_lo], first[c_hi + 1]
-        vals = windows[:, :width][st[e0:e1] + np.repeat(at, np.diff(first[c_lo:c_hi + 2]))]
+        vals = windows[:, :width][st[e0:e1] + np.repeat(at, count[c_lo:c_hi + 1])]
         vals *= weight[e0:e1, None]
         counts = np.add.reduceat(vals, first[c_lo:c_hi + 1] - e0, axis=0)[chain - c_lo]
-        # cumulated over W, with a column for below the range (0) and one for its top (all)
         cum_w = np.zeros((hi - lo, width + 2), dtype=np.int64)
         np.cumsum(counts, axis=1, out=cum_w[:, 1:-1])
         cum_w[:, -1] = total
-
-        def column(w, bottom, top):  # the column of cum_w holding #(W <= w), w one row per margin
-            return np.minimum(np.maximum(w - bottom[:, None] + 1, 0), (top - bottom + 1)[:, None])
-
-        le = np.take_along_axis(cum_w, column(pos_sorted[lo:hi], bottom, top), axis=1)
+        rows_at = (width + 2) * np.arange(hi - lo)[:, None]
+        le = cum_w.take(pos_sorted[lo:hi] + rows_at)
         out = (total - le[:, :k]) + le[:, k:]  # a threshold of 0 or less: both positions -1, all
         tails_sorted[lo:hi] = out
         if keep_below is None:
@@ -577,10 +575,10 @@ def margin_tails(sizes, group_scores, grade_scores, margins, nc_thresholds, keep
         rows = np.flatnonzero((out < keep_below).any(axis=1))
         if len(rows) == 0:
             return
-        at = column(np.broadcast_to(grid, (len(rows), W1)), bottom[rows], top[rows])
-        dist = np.take_along_axis(cum_w[rows], at, axis=1)
-        for i, row in enumerate(rows.tolist()):
-            kept[int(perm[lo + row])] = MarginTail(dist[i], int(a_sorted[lo + row]), n, total)
+        bottom, top = bottom[rows, None], top[rows, None]
+        dist = cum_w.take(np.clip(grid - bottom + 1, 0, top - bottom + 1) + rows_at[rows])
+        for i, row, a_row in zip(range(len(rows)), perm[lo + rows].tolist(), a_sorted[lo + rows].tolist()):
+            kept[row] = MarginTail(dist[i], a_row, n, total)
 
     def walk(p, level, lo, hi):
         # rows lo..hi-1 of sorted_m share their counts for the levels before ``level``
