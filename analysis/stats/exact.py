@@ -481,11 +481,13 @@ def margin_tails(sizes, group_scores, grade_scores, margins, nc_thresholds, keep
     xs = [xs[j] for j in level_order]
 
     # The state: counts (not cumulated) by (units in group 1, ..., units in group K-1, W), laid out
-    # flat so that a unit joining group k is one shifted addition over the whole array (its offset:
-    # that group's stride plus its W shift). Each row of W is S long, more than any W a state
-    # reaches, and every axis but the first has one more index than it needs, kept at zero: so
-    # no addition carries counts across rows into a state that can reach the corner. Each state
-    # array (a slot) is preceded by a guard row of zeros.
+    # flat, so that a unit joining group k is one shifted addition over the whole array (by that
+    # group's stride plus its W shift). A row of W is S long, more than any W reached, so no count
+    # runs into the next row, and a window reaching below W = 0 reads zeros at the top of the row
+    # before (a state's W is at most max(xs) times its sum of offsets); every axis but the first
+    # has one index more than it needs, set back to zero after each step, so that nothing runs
+    # from the end of that axis into the next row. Each state (a slot of mem) follows a row of
+    # zeros. Slot 0 is the start, two slots per level of the walk, then one per step of a chain.
     dims = tuple(s + 1 for s in sizes[1:])
     layout = dims[:1] + tuple(d + 1 for d in dims[1:])
     W1 = wmax + 1
