@@ -124,6 +124,62 @@ def test_margin_tails_match_one_margin_at_a_time():
     assert (tails[:, 1] == total).all() and (tails[:, 2] == 0).all()
 
 
+def _check_kept(margins, thresholds, limits, tails, kept, dists):
+    """Each tail and each kept margin's tail at every threshold where it can change (every |n C| of
+    the margin, one either side, 0 and below, beyond the largest) against its distribution."""
+    for i, (dist, thr) in enumerate(zip(dists, thresholds)):
+        nc = np.abs(dist.nc)
+        expected = [dist.count_where(nc >= t) for t in thr]
+        assert tails[i].tolist() == expected
+        assert (i in kept) == any(e < lim for e, lim in zip(expected, limits))
+        if i in kept:
+            for t in sorted({-3, 0, 1, *nc.tolist(), *(nc + 1).tolist(), *(nc - 1).tolist(), int(nc.max()) + 50}):
+                assert kept[i].tail(t) == dist.count_where(nc >= t), (i, t)
+
+
+def test_margin_tails_keep_match_one_margin_at_a_time():
+    """The kept distributions (``keep_below``) at n = 32, one margin at a time: families of margins
+    that share every count but the last two (done together), with gaps between their splits."""
+    rng = np.random.default_rng(5)
+    u = np.repeat([1, 2, 3], (11, 12, 9))
+    margins = []
+    for _ in range(8):
+        head = rng.multinomial(int(rng.integers(6, 15)), [0.1, 0.2, 0.3, 0.4])
+        r = 32 - int(head.sum())
+        for q in sorted(rng.choice(r + 1, size=6, replace=False).tolist()):
+            margins.append(head.tolist() + [q, r - q])
+    dists = [distribution(u, np.repeat(np.arange(1, 7), mg)) for mg in margins]
+    thresholds = [[abs(int(rng.choice(d.nc))), abs(int(rng.choice(d.nc)))] for d in dists]
+    every = np.array([[d.count_where(np.abs(d.nc) >= t) for t in thr] for d, thr in zip(dists, thresholds)])
+    limits = np.median(every, axis=0).astype(np.int64).tolist()  # about half the margins kept
+    tails, total, kept = margin_tails((11, 12, 9), [1, 2, 3], range(1, 7), margins, thresholds,
+                                      keep_below=limits)
+    assert 0 < len(kept) < len(margins) and total == dists[0].total
+    _check_kept(margins, thresholds, limits, tails, kept, dists)
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_margin_tails_small_cases(seed):
+    """Two to four groups of up to six units, scores in any order, one to five grade levels."""
+    rng = np.random.default_rng(seed)
+    K = int(rng.integers(2, 5))
+    sizes = rng.integers(1, 7, size=K).tolist()
+    group_scores = rng.choice(np.arange(-3, 7), size=K, replace=False).tolist()
+    L = int(rng.integers(1, 6))
+    grade_scores = rng.integers(-2, 6, size=L).tolist()
+    n = sum(sizes)
+    margins = [rng.multinomial(n, rng.dirichlet(np.ones(L))).tolist() for _ in range(30)]
+    u = np.repeat(group_scores, sizes)
+    dists = [distribution(u, np.repeat(grade_scores, mg)) for mg in margins]
+    thresholds = [[int(rng.integers(-2, 2 + int(np.abs(d.nc).max()))), abs(int(rng.choice(d.nc)))] for d in dists]
+    limits = [int(rng.integers(0, dists[0].total + 1)), int(rng.integers(0, dists[0].total + 1))]
+    tails, total, kept = margin_tails(sizes, group_scores, grade_scores, margins, thresholds, keep_below=limits)
+    assert total == dists[0].total
+    _check_kept(margins, thresholds, limits, tails, kept, dists)
+    alone, _ = margin_tails(sizes, group_scores, grade_scores, margins, thresholds)
+    assert np.array_equal(alone, tails)
+
+
 def test_against_coin_two_groups():
     """R 4 coin::independence_test(v ~ g, distribution = "exact") on 11 + 21 units (run
     2026-11-26): two-sided 0.0356290682202323; "less" 0.0243516424170049 (small sum in the

@@ -300,29 +300,49 @@ def lbl_exact(u, v) -> dict:
             "p_down": dist.p_value(t_obs, "down"), "tail_two_sided": tail, "n_assignments": total}
 
 
-@lru_cache(maxsize=64)
-def _last_level(c_last: int, sizes: tuple[int, ...], off: tuple[int, ...], x: int):
-    """How ``c_last`` units of (shifted) score ``x`` split between the groups: for each split
-    (a_1..a_K), the state it must come from (n_k - a_k for k >= 2, as a flat index), its W shift
-    and its weight (the multinomial coefficient)."""
+@lru_cache(maxsize=128)
+def _splits(c: int, sizes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Every way ``c`` units of one grade can split between the groups: (E, K) counts a_k <= n_k and the
+    number of label assignments giving each (the multinomial coefficient)."""
     K = len(sizes)
-    idx, shift, weight = [], [], []
+    rows = []
 
     def rec(k, left, parts):
         if k == K - 1:
-            a = parts + [left]
             if left <= sizes[k]:
-                idx.append(tuple(sizes[j] - a[j] for j in range(1, K)))
-                shift.append(x * sum(off[j] * a[j] for j in range(K)))
-                weight.append(math.factorial(c_last) // math.prod(math.factorial(q) for q in a))
+                rows.append(parts + [left])
             return
-        for q in range(0, min(left, sizes[k]) + 1):
+        for q in range(min(left, sizes[k]) + 1):
             rec(k + 1, left - q, parts + [q])
 
-    rec(0, c_last, [])
-    idx = np.array(idx, dtype=np.int64).reshape(-1, K - 1)
-    flat = np.ravel_multi_index(idx.T, tuple(s + 1 for s in sizes[1:]))
-    return flat, np.array(shift, np.int64), np.array(weight, np.int64)
+    rec(0, c, [])
+    weight = [math.factorial(c) // math.prod(math.factorial(q) for q in row) for row in rows]
+    return np.array(rows, dtype=np.int64).reshape(-1, K), np.array(weight, dtype=np.int64)
+
+
+def _rows(a: np.ndarray, sizes: tuple[int, ...], layout: tuple[int, ...]) -> np.ndarray:
+    """The state row (flat, in ``layout``) that ``a`` units per group (each row of ``a``) must come
+    from to end at the final corner: n_k - a_k units in group k, for the groups after the first."""
+    need = np.array(sizes[1:], dtype=np.int64)[:, None] - a[:, 1:].T
+    return np.ravel_multi_index(need, layout)
+
+
+@lru_cache(maxsize=256)
+def _last_levels(r: int, x: int, sizes: tuple[int, ...], off: tuple[int, ...], layout: tuple[int, ...],
+                 row_len: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The last grade level as a gather, for r - c units of (shifted) score ``x``, c = 0 .. r: for each
+    split of them between the groups, where the window of the state it completes starts (its row
+    times ``row_len``, less its W shift) and its weight. The splits of r - c units are entries
+    ``first[c]:first[c + 1]``, ``count[c]`` of them."""
+    offs = np.array(off, dtype=np.int64)
+    starts, weights, first = [], [], [0]
+    for c in range(r + 1):
+        a, weight = _splits(r - c, sizes)
+        starts.append(_rows(a, sizes, layout) * row_len - x * (a @ offs))
+        weights.append(weight)
+        first.append(first[-1] + len(weight))
+    first = np.array(first)
+    return np.concatenate(starts), np.concatenate(weights), first, np.diff(first)
 
 
 def margin_tails(sizes, group_scores, grade_scores, margins, nc_thresholds, keep_below=None):
@@ -334,9 +354,12 @@ def margin_tails(sizes, group_scores, grade_scores, margins, nc_thresholds, keep
     ``tails`` an int64 array shaped like ``nc_thresholds``.
 
     The margins are visited depth first over the grade levels, so margins sharing a prefix share
-    its dynamic-programming state. The state is kept cumulated over W (a shift commutes with the
-    cumulative sum), so the last level is folded in by a gather over its splits, with no pass
-    over the whole state. Only for ``int64``-sized problems (3^n < 2^62), as n = 32 is.
+    its dynamic-programming state (how many units each group has so far, by the partial sum W).
+    Margins that differ only in their last two counts (q and r - q) are done together in a few
+    array operations: a chain of states, one step per unit of one of the two levels (only over the
+    states from which the units left can still reach the final corner), then one gather over the
+    splits of the other level gives each margin's whole distribution of W over its range, and its
+    tails are read from it. Only for ``int64``-sized problems (3^n < 2^62), as n = 32 is.
 
     ``keep_below`` (k limits, one per threshold column): also return, for every margin whose
     tail is below the limit in some column, its whole null distribution as a :class:`MarginTail`,
@@ -346,7 +369,7 @@ def margin_tails(sizes, group_scores, grade_scores, margins, nc_thresholds, keep
     Parameters
     ----------
     sizes : sequence of int
-        The number of units in each group.
+        The number of units in each group (at least two groups).
     group_scores : sequence of int
         Each group's integer score, in the order of ``sizes``.
     grade_scores : sequence of int
@@ -373,7 +396,8 @@ def margin_tails(sizes, group_scores, grade_scores, margins, nc_thresholds, keep
     ------
     analysis.errors.UsageError
         If K^n (K groups, n units) reaches 2^62, too many assignments for int64 counts (use
-        :func:`distribution`).
+        :func:`distribution`); if there are fewer than two groups; if a margin has a negative count
+        or does not sum to n.
 
     Examples
     --------
@@ -399,105 +423,188 @@ def margin_tails(sizes, group_scores, grade_scores, margins, nc_thresholds, keep
     base = gs[0]
     off = tuple(g - base for g in gs)
     K, n = len(sizes), sum(sizes)
+    if K < 2:
+        raise UsageError("margin_tails needs at least two groups")
     if n * math.log(K) >= 62 * math.log(2):
         raise UsageError("margin_tails works in int64; use distribution() for larger problems")
     grade_scores = [int(x) for x in grade_scores]
     vmin = min(grade_scores)
-    xs = [x - vmin for x in grade_scores]
-    L = len(xs)
+    L = len(grade_scores)
     margins = np.asarray(margins, dtype=np.int64).reshape(-1, L)
+    if (margins < 0).any() or (margins.sum(axis=1) != n).any():
+        raise UsageError(f"every margin must be non-negative counts summing to n = {n}")
     thresholds = np.asarray(nc_thresholds, dtype=np.int64)
     single = thresholds.ndim == 1
     thresholds = thresholds.reshape(len(margins), -1)
-    # the widest-ranging grade level last (folded in by the gather, no DP steps) and the next
-    # widest before it: fewer steps; the distribution does not depend on the order of the levels
-    spread = margins.max(axis=0) - margins.min(axis=0) if len(margins) else np.zeros(L)
-    level_order = np.argsort(spread, kind="stable")
-    margins = margins[:, level_order]
-    grade_scores = [grade_scores[j] for j in level_order]
-    xs = [xs[j] for j in level_order]
-    dims = tuple(s + 1 for s in sizes[1:])
-    wmax = max(xs) * sum(o * s for o, s in zip(off, sizes))  # the largest W any assignment reaches
+    k = thresholds.shape[1]
     total = math.factorial(n) // math.prod(math.factorial(s) for s in sizes)
     sum_u = sum(g * s for g, s in zip(gs, sizes))
-    tails = np.zeros(thresholds.shape, dtype=np.int64)
     const_shift = vmin * sum(o * s for o, s in zip(off, sizes))
-    scores = np.array(grade_scores, dtype=np.int64)
+    xs = [x - vmin for x in grade_scores]
+    wmax = max(xs) * sum(o * s for o, s in zip(off, sizes))  # the largest W any assignment reaches
+    # n C = n W + a, W the partial sum of (u - u_min) (v - v_min); T = base S1 + W + const_shift
+    s1 = margins @ np.array(grade_scores, dtype=np.int64)
+    a = n * (base * s1 + const_shift) - sum_u * s1
+    # |n W + a| >= thr  <=>  W >= ceil((thr - a)/n)  or  W <= floor((-thr - a)/n): the tail is
+    # total - #(W <= w_hi - 1) + #(W <= w_lo), each position clipped to -1 (none) .. wmax (all)
+    w_hi = -((a[:, None] - thresholds) // n)
+    w_lo = (-thresholds - a[:, None]) // n
+    positions = np.clip(np.concatenate([w_hi - 1, w_lo], axis=1), -1, wmax)
+    positions[np.concatenate([thresholds, thresholds], axis=1) <= 0] = -1  # every assignment: no gather
+    # the range of W of each margin (the rearrangement inequality): the units' offsets, largest first,
+    # against their scores, largest first (w_top) or smallest first (w_bottom); #(W <= w) is 0 below
+    # w_bottom and total from w_top on
+    unit_off = np.sort(np.repeat(np.array(off, dtype=np.int64), sizes))[::-1]
+    off_sum = np.concatenate([[0], np.cumsum(unit_off)])
 
-    def moves(x):
-        out = []
-        for k in range(1, K):
-            s = off[k] * x
-            src = [slice(None)] * len(dims) + [slice(0, wmax + 1 - s)]
-            dst = [slice(None)] * len(dims) + [slice(s, wmax + 1)]
-            src[k - 1], dst[k - 1] = slice(0, dims[k - 1] - 1), slice(1, dims[k - 1])
-            out.append((tuple(dst), tuple(src)))
-        return out
+    def w_extreme(levels):
+        ends = np.cumsum(margins[:, levels], axis=1)
+        return (np.array([xs[j] for j in levels]) * (off_sum[ends] - off_sum[ends - margins[:, levels]])).sum(axis=1)
 
-    level_moves = [moves(x) for x in xs]
-
-    def step(A, level):
-        B = A.copy()
-        for dst, src in level_moves[level]:
-            B[dst] += A[src]
-        return B
-
-    perm = np.lexsort(margins[:, ::-1].T)
-    sorted_m = margins[perm]
-    flat_dims = int(np.prod(dims))
-    grid = np.arange(wmax + 1)
+    by_score = sorted(range(L), key=lambda j: xs[j])
+    w_top, w_bottom = w_extreme(by_score[::-1]), w_extreme(by_score)
+    tails = np.zeros(thresholds.shape, dtype=np.int64)
     kept = {}
     if keep_below is not None:
         keep_below = np.asarray(keep_below, dtype=np.int64).reshape(-1)
+    if len(margins) == 0:
+        tails = tails[:, 0] if single else tails
+        return (tails, total) if keep_below is None else (tails, total, kept)
+    if L == 1:  # a level of no units in front: two levels to fold
+        margins = np.column_stack([np.zeros(len(margins), dtype=np.int64), margins])
+        xs, L = [0] + xs, 2
+    # the widest-ranging grade levels last (folded in by the gathers) and the narrowest first (fewer
+    # prefixes); the distribution does not depend on the order of the levels
+    spread = margins.max(axis=0) - margins.min(axis=0)
+    level_order = np.argsort(spread, kind="stable")
+    margins = margins[:, level_order]
+    xs = [xs[j] for j in level_order]
 
-    def evaluate(cum, r):
-        mg = sorted_m[r]
-        flat, shift, weight = _last_level(int(mg[-1]), sizes, off, xs[-1])
-        cum2 = cum.reshape(flat_dims, wmax + 1)
-        s1 = int(mg @ scores)
-        # n*T - sum_u*S1 with T = base*S1 + W + const_shift, W the shifted partial sum
-        a = n * (base * s1 + const_shift) - sum_u * s1
-        thr = thresholds[perm[r]]
-        # |n W + a| >= thr  <=>  W >= ceil((thr - a)/n)  or  W <= floor((-thr - a)/n)
-        w_hi = -((a - thr) // n)
-        w_lo = (-thr - a) // n
-        w = np.concatenate([w_hi - 1, w_lo])
-        pos = w[:, None] - shift[None, :]
-        vals = cum2[flat[None, :], np.minimum(np.maximum(pos, 0), wmax)]
-        vals[pos < 0] = 0
-        le = (vals * weight[None, :]).sum(axis=1)
-        k = len(thr)
-        out = np.where(thr <= 0, total, (total - le[:k]) + le[k:])
-        tails[perm[r]] = out
-        if keep_below is not None and (out < keep_below).any():
-            pos = grid[None, :] - shift[:, None]
-            vals = cum2[flat[:, None], np.minimum(np.maximum(pos, 0), wmax)]
-            vals[pos < 0] = 0
-            kept[int(perm[r])] = MarginTail((weight[:, None] * vals).sum(axis=0), a, n, total)
+    # The state: counts (not cumulated) by (units in group 1, ..., units in group K-1, W), laid out
+    # flat, so that a unit joining group k is one shifted addition over the whole array (by that
+    # group's stride plus its W shift). A row of W is S long, more than any W reached, so no count
+    # runs into the next row, and a window reaching below W = 0 reads zeros at the top of the row
+    # before (a state's W is at most max(xs) times its sum of offsets); every axis but the first
+    # has one index more than it needs, set back to zero after each step, so that nothing runs
+    # from the end of that axis into the next row. Each state (a slot of mem) follows a row of
+    # zeros. Slot 0 is the start, two slots per level of the walk, then one per step of a chain.
+    dims = tuple(s + 1 for s in sizes[1:])
+    layout = dims[:1] + tuple(d + 1 for d in dims[1:])
+    W1 = wmax + 1
+    S = W1 + max(off) * max(xs)
+    strides = [S * math.prod(layout[j + 1:]) for j in range(len(layout))]
+    block = math.prod(layout) * S
+    slot_len = S + block
+    n_walk = 1 + 2 * (L - 2)
+    chain0 = n_walk
+    mem = np.zeros((n_walk + n + 1) * slot_len + W1, dtype=np.int64)  # W1 zeros after the last
+    blocks = [mem[i * slot_len + S:(i + 1) * slot_len] for i in range(n_walk + n + 1)]
+    junk = []
+    for blk in blocks:
+        shaped = blk.reshape(layout + (S,))
+        junk.append([shaped[(slice(None),) * j + (-1,)] for j in range(1, len(layout))])
+    moves = {x: [strides[j - 1] + off[j] * x for j in range(1, K)] for x in set(xs)}
+    step_views = {}
 
-    def walk(A, level, lo, hi):
-        # rows lo..hi-1 of sorted_m share their counts for the levels before ``level``
-        if level == L - 1:
-            for r in range(lo, hi):
-                evaluate(A, r)
+    def step(src, dst, x, start=0):
+        # dst = src with one more unit of score x, from flat position ``start`` on
+        views = step_views.get((src, dst, x, start))
+        if views is None:  # the same few slices recur: made once
+            A, B = blocks[src], blocks[dst]
+            views = []
+            for o in moves[x]:
+                lo = min(max(start, o), block)
+                views.append((B[lo:], A[lo - o:block - o]))
+            o = moves[x][0]
+            lo = min(max(start, o), block)
+            first = (B[start:lo], A[start:lo], A[lo:]) if lo > start else (None, None, A[lo:])
+            views = step_views[(src, dst, x, start)] = (first, views, junk[dst])
+        (copy_to, copy_from, same), moved, zero = views
+        if copy_to is not None:
+            copy_to[...] = copy_from
+        np.add(same, moved[0][1], out=moved[0][0])  # the unit in the first group, or the second
+        for to, frm in moved[1:]:
+            to += frm
+        for view in zero:
+            view.fill(0)
+
+    perm = np.lexsort(margins[:, ::-1].T)
+    sorted_m = margins[perm]
+    a_sorted = a[perm]
+    top_sorted, bottom_sorted = w_top[perm], w_bottom[perm]
+    # #(W <= position) is column clip(position - bottom + 1, 0, top - bottom + 1) of a margin's
+    # distribution cumulated over its range, between a column of 0 (below) and one of all (its top)
+    pos_sorted = np.clip(positions[perm] - bottom_sorted[:, None] + 1, 0, (top_sorted - bottom_sorted + 1)[:, None])
+    tails_sorted = np.zeros(thresholds.shape, dtype=np.int64)
+    x1, x2 = xs[L - 2], xs[L - 1]
+    grid = np.arange(W1)
+    windows = np.lib.stride_tricks.sliding_window_view(mem, W1)  # windows[i] = mem[i:i + W1]
+
+    def siblings(p, lo, hi):
+        # rows lo..hi-1 share every count but the last two (q and r - q); p holds their state. One
+        # step per unit of one of the two levels (the one with the fewer to reach), then a gather
+        # over the other level's splits gives each margin's counts by W over its range
+        q0, q1 = int(sorted_m[lo, L - 2]), int(sorted_m[hi - 1, L - 2])
+        r = q0 + int(sorted_m[lo, L - 1])
+        if q1 <= r - q0:
+            chain, x_chain, x_other, c_lo, c_hi = sorted_m[lo:hi, L - 2], x1, x2, q0, q1
+        else:
+            chain, x_chain, x_other, c_lo, c_hi = sorted_m[lo:hi, L - 1], x2, x1, r - q1, r - q0
+        slots = [p] + [chain0 + c for c in range(1, c_hi + 1)]
+        for c in range(1, c_hi + 1):
+            # only the states from which r - c units can still reach the corner
+            step(slots[c - 1], slots[c], x_chain, max(0, sizes[1] - (r - c)) * strides[0])
+        top, bottom = top_sorted[lo:hi], bottom_sorted[lo:hi]
+        width = max(1, int((top - bottom).max()))
+        # a window of W (from the margin's bottom) of every chain count from c_lo to c_hi, for each
+        # split of the other level's units; a count no margin has is read too, and not used
+        at = np.array([slots[c] * slot_len + S for c in range(c_lo, c_hi + 1)])
+        at[chain - c_lo] += bottom
+        st, weight, first, count = _last_levels(r, x_other, sizes, off, layout, S)
+        e0, e1 = first[c_lo], first[c_hi + 1]
+        vals = windows[:, :width][st[e0:e1] + np.repeat(at, count[c_lo:c_hi + 1])]
+        vals *= weight[e0:e1, None]
+        counts = np.add.reduceat(vals, first[c_lo:c_hi + 1] - e0, axis=0)[chain - c_lo]
+        cum_w = np.zeros((hi - lo, width + 2), dtype=np.int64)
+        np.cumsum(counts, axis=1, out=cum_w[:, 1:-1])
+        cum_w[:, -1] = total
+        rows_at = (width + 2) * np.arange(hi - lo)[:, None]
+        le = cum_w.take(pos_sorted[lo:hi] + rows_at)
+        out = (total - le[:, :k]) + le[:, k:]  # a threshold of 0 or less: both positions -1, all
+        tails_sorted[lo:hi] = out
+        if keep_below is None:
             return
+        rows = np.flatnonzero((out < keep_below).any(axis=1))
+        if len(rows) == 0:
+            return
+        bottom, top = bottom[rows, None], top[rows, None]
+        dist = cum_w.take(np.clip(grid - bottom + 1, 0, top - bottom + 1) + rows_at[rows])
+        for i, row, a_row in zip(range(len(rows)), perm[lo + rows].tolist(), a_sorted[lo + rows].tolist()):
+            kept[row] = MarginTail(dist[i], a_row, n, total)
+
+    def walk(p, level, lo, hi):
+        # rows lo..hi-1 of sorted_m share their counts for the levels before ``level``
+        if level == L - 2:
+            siblings(p, lo, hi)
+            return
+        mine = (1 + 2 * level, 2 + 2 * level)
+        col = sorted_m[:, level]
         c = 0
         start = lo
         while start < hi:
-            target = int(sorted_m[start, level])
+            target = int(col[start])
             while c < target:
-                A = step(A, level)
+                nxt = mine[c % 2]
+                step(p, nxt, xs[level])
+                p = nxt
                 c += 1
-            end = start
-            while end < hi and sorted_m[end, level] == target:
-                end += 1
-            walk(A, level + 1, start, end)
+            end = start + int(np.searchsorted(col[start:hi], target, side="right"))
+            walk(p, level + 1, start, end)
             start = end
 
-    A0 = np.zeros(dims + (wmax + 1,), dtype=np.int64)
-    A0[(0,) * len(dims)] = 1  # cumulated over W: one assignment with W <= w for every w >= 0
-    if len(margins):
-        walk(A0, 0, 0, len(margins))
+    blocks[0][0] = 1  # no unit yet: one assignment, in the state (0, ..., 0) with W = 0
+    walk(0, 0, 0, len(margins))
+    tails[perm] = tails_sorted
     tails = tails[:, 0] if single else tails
     return (tails, total) if keep_below is None else (tails, total, kept)
 
