@@ -262,3 +262,38 @@ def test_the_lexicographic_minimum_is_the_one_enumeration_finds():
                 assert s[:first] == t[:first] and s[first] < t[first]
         feasible += bool(solutions)
     assert 5 < feasible < 25  # both kinds of instance were tried
+
+
+def test_hints_change_how_the_lexicographic_minimum_is_found_never_which():
+    """Against enumeration, as above: with every solution as a hint in turn (the minimum itself, proved at once;
+    any other, kept up to where the earliest smaller solution differs), with every assignment that is not a
+    solution (tried, not admitted), and with a few of each together, the minimum is the one enumeration finds."""
+    import itertools
+
+    import numpy as np
+
+    from analysis.record.solver import Program, lexicographic_minimum
+
+    cells = [[3 * c, 3 * c + 1, 3 * c + 2] for c in range(4)]
+
+    def vector(t):
+        z = np.zeros(12, dtype=int)
+        z[[cells[c][v] for c, v in enumerate(t)]] = 1
+        return z
+
+    def values(z):
+        return tuple(int(np.flatnonzero(z[cell])[0]) for cell in cells)
+
+    kept = 0
+    for A, lo, hi, solutions in _small_programs():
+        if not solutions:
+            continue
+        program = Program(A, lo, hi)
+        others = [t for t in itertools.product(range(3), repeat=4) if t not in solutions]
+        hint_sets = [[vector(t)] for t in solutions] + [[vector(t)] for t in others[:20]]
+        hint_sets.append([vector(t) for t in solutions[-2:] + others[:2]])
+        for hints in hint_sets:
+            for limit in (3, 81):
+                assert values(lexicographic_minimum(program, cells, limit=limit, hints=hints)) == min(solutions)
+        kept += any(t[0] == min(solutions)[0] and t != min(solutions) for t in solutions)
+    assert kept  # some hint agrees with the minimum on a leading cell and not after it

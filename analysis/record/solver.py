@@ -26,6 +26,9 @@ from scipy import sparse
 __all__ = ["Program", "SolverStopped", "lexicographic_minimum"]
 
 _STATUS = highspy.HighsModelStatus
+
+#: The smallest hints tried by :func:`lexicographic_minimum` (each one the program does not admit costs a solve).
+HINTS_TRIED = 3
 _quiet = False
 
 
@@ -346,61 +349,59 @@ class Program:
         return _run(h, n)
 
 
-def lexicographic_minimum(program: Program, cells, lower=None, upper=None, limit: int = 6**8) -> np.ndarray | None:
-    """The solution of ``program`` whose ``cells`` are lexicographically smallest, or None when there is none.
+def _digits(cells, z) -> tuple | None:
+    """The position of ``z``'s 1 in each cell (None when some cell has no single 1 among its variables)."""
+    out = []
+    for vs in cells:
+        at = np.flatnonzero(np.asarray(z)[vs] == 1)
+        if len(at) != 1:
+            return None
+        out.append(int(at[0]))
+    return tuple(out)
 
-    The cells are taken a block at a time: one solve minimises the block's cells as a mixed-radix number (a
-    cell's digit is the position of its 1 among its variables not fixed at 0; the place values' product at
-    most ``limit``), and the block is fixed before the next. That is fast but rests on the solver's
-    tolerances, which large place values strain; so the answer is then proved smallest with
-    :meth:`Program.smaller` (0/1 coefficients only), and replaced by a smaller solution until none is left.
-    The result depends only on the program, never on the solver's path or the machine.
 
-    Parameters
-    ----------
-    program : Program
-        The program (its rows in force).
-    cells : sequence of sequence of int
-        The cells in order of significance, each its variables in order (exactly one is 1 in a solution).
-    lower, upper : numpy.ndarray, optional
-        The variables' bounds (default 0 and 1).
-    limit : int, optional
-        The largest product of one block's place values (at most 2^53: an exact integer objective).
+def _fix(lower, upper, cells, z) -> None:
+    for vs in cells:
+        lower[vs] = upper[vs] = z[vs]
 
-    Returns
-    -------
-    numpy.ndarray or None
-        The smallest solution, or None.
 
-    Examples
-    --------
-    Three cells of three values each, summing to at least 4 (value = position): the smallest is 0, 2, 2.
-
-    >>> A = np.zeros((4, 9))
-    >>> for c in range(3):
-    ...     A[c, 3 * c:3 * c + 3] = 1
-    ...     A[3, 3 * c:3 * c + 3] = [0, 1, 2]
-    >>> p = Program(A, np.array([1.0, 1, 1, 4]), np.array([1.0, 1, 1, np.inf]))
-    >>> cells = [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
-    >>> [int(np.flatnonzero(lexicographic_minimum(p, cells, limit=n)[c])[0]) for c in cells for n in (3, 27)]
-    [0, 0, 2, 2, 2, 2]
-    """
-    n = program.n_vars
-    lower0 = np.zeros(n) if lower is None else np.asarray(lower, dtype=float)
-    upper0 = np.ones(n) if upper is None else np.asarray(upper, dtype=float)
-    lower, upper = lower0.copy(), upper0.copy()
-    open_cells = [[int(v) for v in vs if upper[v] > 0] for vs in cells]
-    open_cells = [vs for vs in open_cells if len(vs) > 1 and not any(lower[v] == 1 for v in vs)]
+def _blocks(cells, limit: int) -> list:
+    """The cells in blocks, each block's place values' product at most ``limit``."""
     blocks, block, size = [], [], 1
-    for vs in open_cells:
+    for vs in cells:
         if block and size * len(vs) > limit:
             blocks.append(block)
             block, size = [], 1
         block.append(vs)
         size *= len(vs)
-    blocks += [block] if block else []
-    z = None
-    for block in blocks or [[]]:
+    return blocks + ([block] if block else [])
+
+
+def _stage(program: Program, cells, lower, upper, limit: int, z, hints=()) -> np.ndarray | None:
+    """The smallest solution on ``cells`` (those open within ``lower``/``upper``), which are then fixed there in
+    place; ``z`` is a solution within the bounds or None. See :func:`lexicographic_minimum`."""
+    n = program.n_vars
+    start_lower, start_upper = lower.copy(), upper.copy()
+    done = 0  # the leading cells known to be as in the minimum (and fixed)
+    digits = sorted({d: h for h in hints if (d := _digits(cells, h)) is not None}.items())[:HINTS_TRIED]
+    for _, h in digits:  # the smallest hint the program admits, then proved or improved
+        lo, up = lower.copy(), upper.copy()
+        _fix(lo, up, cells, h)
+        found = program.solve(np.zeros(n), lo, up)
+        if found is None:
+            continue
+        better = program.smaller(cells, found, start_lower, start_upper)
+        if better is None:
+            _fix(lower, upper, cells, found)
+            return found
+        # no smaller solution differs earlier than ``better`` does: the minimum has ``found``'s cells before it
+        done = next(k for k, vs in enumerate(cells) if (better[vs] != found[vs]).any())
+        _fix(lower, upper, cells[:done], found)
+        z = better
+        break
+    rest = cells[done:]
+    proof_lower, proof_upper = lower.copy(), upper.copy()
+    for block in _blocks(rest, limit):
         c, place = np.zeros(n), 1
         for vs in reversed(block):  # the last cell is the least significant digit
             c[vs] = place * np.arange(len(vs))
@@ -415,8 +416,75 @@ def lexicographic_minimum(program: Program, cells, lower=None, upper=None, limit
         if found is None:
             return None
         z = found
-        for vs in block:
-            lower[vs] = upper[vs] = z[vs]
-    while (smaller := program.smaller(open_cells, z, lower0, upper0)) is not None:
+        _fix(lower, upper, block, z)
+    if z is None:  # no open cell: any solution within the bounds
+        z = program.solve(np.zeros(n), lower, upper)
+        if z is None:
+            return None
+    while (smaller := program.smaller(rest, z, proof_lower, proof_upper)) is not None:
         z = smaller
+    lower[:], upper[:] = proof_lower, proof_upper
+    _fix(lower, upper, rest, z)
     return z
+
+
+def lexicographic_minimum(program: Program, cells, lower=None, upper=None, limit: int = 6**8,
+                          hints=(), solution=None) -> np.ndarray | None:
+    """The solution of ``program`` whose ``cells`` are lexicographically smallest, or None when there is none.
+
+    The cells are taken a block at a time: one solve minimises the block's cells as a mixed-radix number (a
+    cell's digit is the position of its 1 among its variables not fixed at 0; the place values' product at
+    most ``limit``), and the block is fixed before the next. That is fast but rests on the solver's
+    tolerances, which large place values strain; so the answer is then proved smallest with
+    :meth:`Program.smaller` (0/1 coefficients only), and replaced by a smaller solution until none is left.
+    A hint is a guess at the cells: the smallest hint the program admits is proved (one proof instead of the
+    blocks) or, if a smaller solution exists, kept up to the first cell where the earliest smaller one differs
+    (no smaller solution differs earlier, so the minimum agrees with it there). The
+    result depends only on the program, never on the solver's path, the hints or the machine.
+
+    Parameters
+    ----------
+    program : Program
+        The program (its rows in force).
+    cells : sequence of sequence of int
+        The cells in order of significance, each its variables in order (exactly one is 1 in a solution).
+    lower, upper : numpy.ndarray, optional
+        The variables' bounds (default 0 and 1).
+    limit : int, optional
+        The largest product of one block's place values (at most 2^53: an exact integer objective).
+    hints : sequence of numpy.ndarray, optional
+        Guesses (0/1 vectors of the program's variables) at the cells.
+    solution : numpy.ndarray, optional
+        A solution within the bounds, when one is known (a report that there is none is then checked
+        again without presolve).
+
+    Returns
+    -------
+    numpy.ndarray or None
+        The smallest solution, or None.
+
+    Examples
+    --------
+    Three cells of three values each, summing to at least 4 (value = position): the smallest is 0, 2, 2,
+    whatever the blocks or the hints.
+
+    >>> A = np.zeros((4, 9))
+    >>> for c in range(3):
+    ...     A[c, 3 * c:3 * c + 3] = 1
+    ...     A[3, 3 * c:3 * c + 3] = [0, 1, 2]
+    >>> p = Program(A, np.array([1.0, 1, 1, 4]), np.array([1.0, 1, 1, np.inf]))
+    >>> cells = [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+    >>> def grades(z):
+    ...     return [int(np.flatnonzero(z[c])[0]) for c in cells]
+    >>> [grades(lexicographic_minimum(p, cells, limit=n)) for n in (3, 27)]
+    [[0, 2, 2], [0, 2, 2]]
+    >>> hint = np.array([0, 1, 0, 0, 0, 1, 0, 0, 1])  # 1, 2, 2: admitted, then improved at the first cell
+    >>> grades(lexicographic_minimum(p, cells, hints=[hint]))
+    [0, 2, 2]
+    """
+    n = program.n_vars
+    lower = np.zeros(n) if lower is None else np.asarray(lower, dtype=float).copy()
+    upper = np.ones(n) if upper is None else np.asarray(upper, dtype=float).copy()
+    open_cells = [[int(v) for v in vs if upper[v] > 0] for vs in cells]
+    open_cells = [vs for vs in open_cells if len(vs) > 1 and not any(lower[v] == 1 for v in vs)]
+    return _stage(program, open_cells, lower, upper, limit, solution, hints)

@@ -226,22 +226,35 @@ class _PairProgram:
         x, y = z[:n], z[n:2 * n]
         return x, y, [p for p in cover if not _differs(x, y, p)]
 
-    def canonical(self, linked, limit: int = 6**18):
+    def canonical(self, linked, limit: int = 6**18, hints=()):
         """The canonical pair linked on the rows of ``linked`` (None when there is none): the first table
         lexicographically smallest (partnerships in the schedule's order, indicators in order, the worst
-        grade first), then the second given the first (its linked rows are the first's), found and proved
-        smallest by :func:`analysis.record.solver.lexicographic_minimum`, so every machine finds the same
-        pair. ``limit`` bounds the place values of one block of that search."""
+        grade first), then the second given the first (its linked rows are the first's), each found and
+        proved smallest by :func:`analysis.record.solver.lexicographic_minimum`, so every machine finds the
+        same pair. ``limit`` bounds the place values of one block of that search; ``hints`` are tables (0/1
+        vectors) that may be in the pair: those that satisfy the rows of the first table (or of the second,
+        with the first's linked rows) are tried there first; they change how the pair is found, never which."""
         n = D.NVAR
         lower = np.zeros(self.n_vars)
         upper = np.concatenate([self.upper, np.ones(self.n_fixed - 2 * n), np.zeros(D.NP)])
         for p in linked:
             lower[self.n_fixed + D.PI[p]] = upper[self.n_fixed + D.PI[p]] = 1
         tied = {D.PI[p] for p in linked}
-        cells = [np.arange(a * D.NG, (a + 1) * D.NG) for a in range(D.NP * D.NI)]
-        cells += [n + cell for a, cell in enumerate(cells) if a // D.NI not in tied]
+        first = [np.arange(a * D.NG, (a + 1) * D.NG) for a in range(D.NP * D.NI)]
+        second = [n + cell for a, cell in enumerate(first) if a // D.NI not in tied]
         self._cover([])
-        z = lexicographic_minimum(self.program, cells, lower, upper, limit)
+        # hints: tables that satisfy the rows of the first table (then of the second)
+        ok = _satisfied_by(self.model, [g for g in self.model.active if g.id not in set(self.q.exclude)])
+        hints = [t for t in hints if ok(t)]
+        pad = np.zeros(self.n_vars - 2 * n)
+        guesses = [np.concatenate([t, t, pad]) for t in hints if self.q.cell is not None or _holds(self.q.holds, t)]
+        z = lexicographic_minimum(self.program, first, lower, upper, limit, hints=guesses)
+        if z is not None:  # the first table fixed; the second found given it
+            lower[:n] = upper[:n] = z[:n]
+            linked_vars = np.concatenate([_row_vars(p) for p in linked]) if linked else np.array([], dtype=int)
+            guesses = [np.concatenate([z[:n], t, pad]) for t in hints if (t[linked_vars] == z[linked_vars]).all()
+                       and (self.q.cell is not None or _holds(self.q.fails, t))]
+            z = lexicographic_minimum(self.program, second, lower, upper, limit, hints=guesses, solution=z)
         self.model.solves += 1
         return None if z is None else (z[:n], z[n:2 * n])
 
@@ -469,7 +482,7 @@ def settle_witnesses(record, model: RecordModel | None = None) -> dict:
             linked = _first_linkable(program, rest)
             if not linked:
                 break  # no pair agrees on any of them: each is undecided (a trend's narrower form) or settles
-            pair = program.canonical(linked)
+            pair = program.canonical(linked, hints=[z for _, a, b, _ in reversed(pool) for z in (a, b)])
             if pair is None:
                 raise RuntimeError(f"{q.id}: the solver found a pair linked on {linked} and then none")
             a, b = pair
@@ -498,6 +511,11 @@ def _row_holds(z: np.ndarray, row) -> bool:
     return lo - 1e-9 <= value <= hi + 1e-9
 
 
+def _holds(alternatives, z: np.ndarray) -> bool:
+    """Whether the table ``z`` satisfies every row of one of ``alternatives``."""
+    return any(all(_row_holds(z, r) for r in alt) for alt in alternatives)
+
+
 def _side(q: Question, z: np.ndarray) -> bool | None:
     """True when ``q``'s verdict holds in the table ``z`` (for a trend: significant that way at 5%, by the exact
     test), False when it fails, None when neither alternative holds (a narrower form's gap)."""
@@ -512,8 +530,7 @@ def _side(q: Question, z: np.ndarray) -> bool | None:
         sign = 1 if q.id.endswith("|" + tb.DIRECTIONS[0]) else -1
         trending = (dist.n * t - dist.sum_u * dist.sum_v) * sign > 0
         return bool(trending and dist.tail(t)[0] <= tb._alpha_limit(dist.total, tb.ALPHA))
-    holds = any(all(_row_holds(z, r) for r in alt) for alt in q.holds)
-    fails = any(all(_row_holds(z, r) for r in alt) for alt in q.fails)
+    holds, fails = _holds(q.holds, z), _holds(q.fails, z)
     return True if holds and not fails else False if fails and not holds else None
 
 
