@@ -391,3 +391,26 @@ def test_the_published_trend_verdicts_no_single_report_settles_with_witnesses():
                 assert all(a[(p, i)] == b[(p, i)] for i in D.I), (wid, p)
             checked += 1
     assert checked == 17
+
+
+def test_a_statement_is_asked_about_without_its_own_words():
+    """A statement that alone fixes a cell ("the first partnership is Good on 1.1") is open against the rest of
+    the record (here nothing else): by hand, its own partnership's report settles it and no other does, and the
+    pair for another report has that cell Good in one table and not in the other. Programs that took the
+    record's possible grades with the statement in force would find it decided (no pair)."""
+    import numpy as np
+
+    from analysis.record.model import D, Group, RecordModel, var
+    from analysis.stats.settle import Question, settled_by, witness_pair
+
+    P = D.P
+    good = np.array([var(P[0], "1.1", "Good")])
+    said = Group("statement:s", "statement", f"{P[0]} 1.1 is Good", rows=((good, 1, 1),))
+    model = RecordModel([said], "example")
+    assert model.possible[D.PI[P[0]], D.II["1.1"]].sum() == 1  # in force, the statement fixes the cell
+    q = Question("statement:s", "statement", said.label, "1.1", exclude=(said.id,), holds=(((good, 1, 1),),),
+                 fails=(((good, 0, 0),),))
+    assert settled_by(model, q, P[:3]) == [P[0]]
+    a, b = witness_pair(model, q, [P[1]])
+    grade = [t.set_index(["partnership", "indicator"]).loc[(P[0], "1.1"), "grade"] for t in (a, b)]
+    assert grade[0] == "Good" and grade[1] != "Good"

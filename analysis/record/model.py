@@ -465,6 +465,7 @@ class RecordModel:
         self._known_possible = None  # grades known possible before solving (see relaxed)
         self._program = None  # the active constraints, loaded in the solver once (see _active_program)
         self._tables: list[np.ndarray] = []  # consistent tables found on it: witnesses for count_range
+        self._without: dict[frozenset, RecordModel] = {}  # relaxed models asked for by without()
 
     # -- construction ---------------------------------------------------------------------------
     @classmethod
@@ -1143,6 +1144,37 @@ class RecordModel:
         out._known_possible = self.possible.reshape(-1)
         out._tables = list(self._tables)  # consistent with fewer groups too
         return out
+
+    def without(self, exclude) -> RecordModel:
+        """The model of the groups in force except those whose ids are in ``exclude`` (a statement judged against
+        the rest of the record), made once per set of ids and kept: its possible grades are computed once.
+
+        Parameters
+        ----------
+        exclude : iterable of str
+            Ids of groups in force to leave out.
+
+        Returns
+        -------
+        RecordModel
+            This model when ``exclude`` is empty, else :meth:`relaxed` of the rest.
+
+        Examples
+        --------
+        >>> rows = [cell_group("Edinburgh", "1.1", "Good"), cell_group("Orkney", "2.1", "Excellent")]
+        >>> model = RecordModel(rows, "example")
+        >>> rest = model.without([rows[0].id])
+        >>> rest is model.without([rows[0].id]), model.without([]) is model
+        (True, True)
+        >>> int(rest.possible[D.PI["Edinburgh"], D.II["1.1"]].sum())
+        6
+        """
+        key = frozenset(exclude)
+        if not key:
+            return self
+        if key not in self._without:
+            self._without[key] = self.relaxed([g for g in self.active if g.id not in key])
+        return self._without[key]
 
     def possible_grades(self) -> pd.DataFrame:
         """One row per cell: partnership, indicator, possible (tuple, worst to best), n_possible,

@@ -163,15 +163,15 @@ class _PairProgram:
         self.nh = len(question.holds) if len(question.holds) > 1 else 0
         self.nf = len(question.fails) if len(question.fails) > 1 else 0
         self.n_fixed = 2 * n + self.nh + self.nf
-        # cells the active record leaves one grade agree in every pair; in the active context their other
-        # grades are 0 in both copies (a statement's context is looser, so nothing is fixed there)
+        # a grade no table of the context admits is 0 in both copies, and a cell the context leaves one grade
+        # agrees in every pair (for a statement, the context is the record without it: its own possible grades)
         self.upper = np.ones(2 * n)
-        if not question.exclude and not model.complete:
-            possible = model.possible.reshape(-1)
+        if not model.complete:
+            grid = model.without(question.exclude).possible
+            possible = grid.reshape(-1)
             self.upper[:n][~possible] = 0
             self.upper[n:][~possible] = 0
-            self.open_vars = {p: _row_vars(p)[possible[_row_vars(p)]
-                                              & np.repeat(model.possible.sum(axis=2)[D.PI[p]] > 1, D.NG)]
+            self.open_vars = {p: _row_vars(p)[possible[_row_vars(p)] & np.repeat(grid.sum(axis=2)[D.PI[p]] > 1, D.NG)]
                               for p in D.P}
         else:
             self.open_vars = {p: _row_vars(p) for p in D.P}
