@@ -26,10 +26,10 @@ from scipy import sparse
 __all__ = ["Program", "SolverStopped", "lexicographic_minimum"]
 
 _STATUS = highspy.HighsModelStatus
+_quiet = False
 
 #: The smallest hints tried by :func:`lexicographic_minimum` (each one the program does not admit costs a solve).
 HINTS_TRIED = 3
-_quiet = False
 
 
 class SolverStopped(RuntimeError):
@@ -361,6 +361,7 @@ def _digits(cells, z) -> tuple | None:
 
 
 def _fix(lower, upper, cells, z) -> None:
+    """Fix ``cells`` (in the bounds ``lower`` and ``upper``, in place) at their values in ``z``."""
     for vs in cells:
         lower[vs] = upper[vs] = z[vs]
 
@@ -375,57 +376,6 @@ def _blocks(cells, limit: int) -> list:
         block.append(vs)
         size *= len(vs)
     return blocks + ([block] if block else [])
-
-
-def _stage(program: Program, cells, lower, upper, limit: int, z, hints=()) -> np.ndarray | None:
-    """The smallest solution on ``cells`` (those open within ``lower``/``upper``), which are then fixed there in
-    place; ``z`` is a solution within the bounds or None. See :func:`lexicographic_minimum`."""
-    n = program.n_vars
-    start_lower, start_upper = lower.copy(), upper.copy()
-    done = 0  # the leading cells known to be as in the minimum (and fixed)
-    digits = sorted({d: h for h in hints if (d := _digits(cells, h)) is not None}.items())[:HINTS_TRIED]
-    for _, h in digits:  # the smallest hint the program admits, then proved or improved
-        lo, up = lower.copy(), upper.copy()
-        _fix(lo, up, cells, h)
-        found = program.solve(np.zeros(n), lo, up)
-        if found is None:
-            continue
-        better = program.smaller(cells, found, start_lower, start_upper)
-        if better is None:
-            _fix(lower, upper, cells, found)
-            return found
-        # no smaller solution differs earlier than ``better`` does: the minimum has ``found``'s cells before it
-        done = next(k for k, vs in enumerate(cells) if (better[vs] != found[vs]).any())
-        _fix(lower, upper, cells[:done], found)
-        z = better
-        break
-    rest = cells[done:]
-    proof_lower, proof_upper = lower.copy(), upper.copy()
-    for block in _blocks(rest, limit):
-        c, place = np.zeros(n), 1
-        for vs in reversed(block):  # the last cell is the least significant digit
-            c[vs] = place * np.arange(len(vs))
-            place *= len(vs)
-        found = program.solve(c, lower, upper)
-        if found is None and z is not None:
-            # the last solution satisfies every cell fixed so far: a report of infeasibility here is the
-            # solver's presolve going wrong (seen with many variables fixed by bounds); solved again without
-            found = program.solve(c, lower, upper, presolve=False)
-            if found is None:
-                raise SolverStopped("the solver reports no solution, but the last one found fits")
-        if found is None:
-            return None
-        z = found
-        _fix(lower, upper, block, z)
-    if z is None:  # no open cell: any solution within the bounds
-        z = program.solve(np.zeros(n), lower, upper)
-        if z is None:
-            return None
-    while (smaller := program.smaller(rest, z, proof_lower, proof_upper)) is not None:
-        z = smaller
-    lower[:], upper[:] = proof_lower, proof_upper
-    _fix(lower, upper, rest, z)
-    return z
 
 
 def lexicographic_minimum(program: Program, cells, lower=None, upper=None, limit: int = 6**8,
@@ -485,6 +435,47 @@ def lexicographic_minimum(program: Program, cells, lower=None, upper=None, limit
     n = program.n_vars
     lower = np.zeros(n) if lower is None else np.asarray(lower, dtype=float).copy()
     upper = np.ones(n) if upper is None else np.asarray(upper, dtype=float).copy()
-    open_cells = [[int(v) for v in vs if upper[v] > 0] for vs in cells]
-    open_cells = [vs for vs in open_cells if len(vs) > 1 and not any(lower[v] == 1 for v in vs)]
-    return _stage(program, open_cells, lower, upper, limit, solution, hints)
+    cells = [[int(v) for v in vs if upper[v] > 0] for vs in cells]
+    cells = [vs for vs in cells if len(vs) > 1 and not any(lower[v] == 1 for v in vs)]
+    start_lower, start_upper = lower.copy(), upper.copy()
+    z, done = solution, 0  # the leading cells known to be as in the minimum (and fixed)
+    digits = sorted({d: h for h in hints if (d := _digits(cells, h)) is not None}.items())[:HINTS_TRIED]
+    for _, h in digits:  # the smallest hint the program admits, then proved or improved
+        lo, up = lower.copy(), upper.copy()
+        _fix(lo, up, cells, h)
+        found = program.solve(np.zeros(n), lo, up)
+        if found is None:
+            continue
+        better = program.smaller(cells, found, start_lower, start_upper)
+        if better is None:
+            return found
+        # no smaller solution differs earlier than ``better`` does: the minimum has ``found``'s cells before it
+        done = next(k for k, vs in enumerate(cells) if (better[vs] != found[vs]).any())
+        _fix(lower, upper, cells[:done], found)
+        z = better
+        break
+    rest = cells[done:]
+    proof_lower, proof_upper = lower.copy(), upper.copy()
+    for block in _blocks(rest, limit):
+        c, place = np.zeros(n), 1
+        for vs in reversed(block):  # the last cell is the least significant digit
+            c[vs] = place * np.arange(len(vs))
+            place *= len(vs)
+        found = program.solve(c, lower, upper)
+        if found is None and z is not None:
+            # the last solution satisfies every cell fixed so far: a report of infeasibility here is the
+            # solver's presolve going wrong (seen with many variables fixed by bounds); solved again without
+            found = program.solve(c, lower, upper, presolve=False)
+            if found is None:
+                raise SolverStopped("the solver reports no solution, but the last one found fits")
+        if found is None:
+            return None
+        z = found
+        _fix(lower, upper, block, z)
+    if z is None:  # no open cell: any solution within the bounds
+        z = program.solve(np.zeros(n), lower, upper)
+        if z is None:
+            return None
+    while (smaller := program.smaller(rest, z, proof_lower, proof_upper)) is not None:
+        z = smaller
+    return z
