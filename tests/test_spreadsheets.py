@@ -215,3 +215,30 @@ def test_published_spreadsheets_are_what_the_code_writes(built):
             pytest.skip(f"{name} is not in the published set yet")
         fresh = built["ods"] if name.endswith(".ods") else built["xlsx"]
         assert compare_spreadsheet(published, fresh) is None
+
+
+def test_unchanged_spreadsheets_are_copied_and_anything_else_written(tmp_path, monkeypatch):
+    """Written once; then, with the same tables, code and environment, copied (no writer called) with the same
+    bytes; a file changed on disk since, or another code digest, or another table, is written again."""
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "tables" / "grade_scale.csv").write_text("value,grade\n6,Excellent\n5,Very good\n")
+    manifest = {"jobs": {}, "analysis_code_sha256": "a" * 64, "environment": {"lock": "x"}}
+    first = {p.name: p.read_bytes() for p in write_spreadsheets(tmp_path, manifest)}
+    calls = []
+    for name in ("write_ods", "write_xlsx"):
+        real = getattr(spreadsheets, name)
+        monkeypatch.setattr(spreadsheets, name, lambda *a, real=real, name=name: calls.append(name) or real(*a))
+    staged = tmp_path / "staging"
+    again = {p.name: p.read_bytes() for p in write_spreadsheets(tmp_path, manifest, to=staged)}
+    assert calls == [] and again == first
+    ods = tmp_path / spreadsheets.SPREADSHEETS[0]
+    ods.write_bytes(ods.read_bytes() + b"changed")  # the recorded hash no longer matches
+    assert {p.name: p.read_bytes() for p in write_spreadsheets(tmp_path, manifest)} == first
+    assert calls == ["write_ods"]
+    calls.clear()
+    write_spreadsheets(tmp_path, {**manifest, "analysis_code_sha256": "b" * 64})
+    assert calls == ["write_ods", "write_xlsx"]
+    calls.clear()
+    (tmp_path / "tables" / "grade_scale.csv").write_text("value,grade\n6,Excellent\n")
+    write_spreadsheets(tmp_path, {**manifest, "analysis_code_sha256": "b" * 64})
+    assert calls == ["write_ods", "write_xlsx"]

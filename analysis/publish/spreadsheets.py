@@ -588,12 +588,17 @@ def _xlsx_cell(ws, row: int, col: int, value, link_format) -> None:
 def write_spreadsheets(out_dir: Path | str, manifest: dict, to: Path | str | None = None) -> list[Path]:
     """Write :data:`SPREADSHEETS` into ``out_dir`` from its tables (each by rename).
 
+    A spreadsheet whose sheets, code and environment are those it was last written from (recorded in
+    ``out_dir/.cache/spreadsheets.json`` with its bytes' SHA-256, which must still match) is copied rather
+    than written again: the same bytes, since writing is deterministic.
+
     Parameters
     ----------
     out_dir : str or Path
         The output folder.
     manifest : dict
-        The build's manifest.
+        The build's manifest (its code digest and environment are part of what a spreadsheet is written
+        from).
     to : str or Path, optional
         Where to write them instead (a staging folder laid out as ``out_dir``).
 
@@ -608,16 +613,43 @@ def write_spreadsheets(out_dir: Path | str, manifest: dict, to: Path | str | Non
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     (Path(tmp) / "tables").mkdir()
     ...     _ = (Path(tmp) / "tables" / "grade_scale.csv").write_text("value,grade\\n6,Excellent\\n")
-    ...     [p.name for p in write_spreadsheets(tmp, {"jobs": {}})]
-    ['review-tables.ods', 'review-tables.xlsx']
+    ...     first = [p.read_bytes() for p in write_spreadsheets(tmp, {"jobs": {}})]
+    ...     again = [p.read_bytes() for p in write_spreadsheets(tmp, {"jobs": {}})]  # copied: the same bytes
+    ...     [p.name for p in write_spreadsheets(tmp, {"jobs": {}})], first == again
+    (['review-tables.ods', 'review-tables.xlsx'], True)
     """
+    import json
+    import shutil
+
+    from analysis.files import write_atomic
+    from analysis.fingerprints import digest, sha256_file
+
     out_dir = Path(out_dir)
     if not _tables(out_dir):
         return []
     sheets = workbook(out_dir, manifest)
     title = sheets[0].title
     dest = Path(to or out_dir)
-    return [write_ods(sheets, dest / SPREADSHEETS[0], title), write_xlsx(sheets, dest / SPREADSHEETS[1], title)]
+    key = digest(repr(sheets), manifest.get("analysis_code_sha256"), manifest.get("environment"))
+    record = out_dir / ".cache" / "spreadsheets.json"
+    try:
+        known = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    out = []
+    for name, write in zip(SPREADSHEETS, (write_ods, write_xlsx)):
+        old, path = out_dir / name, dest / name
+        if old.is_file() and known.get(name) == [key, sha256_file(old)]:
+            if path != old:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(old, path)
+        else:
+            write(sheets, path, title)
+        known[name] = [key, sha256_file(path)]
+        out.append(path)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(record, json.dumps({n: known[n] for n in SPREADSHEETS}, indent=1))
+    return out
 
 
 def read_cells(path: Path | str) -> dict[str, list[list]]:
