@@ -209,17 +209,16 @@ class _SwitchProgram:
                                np.concatenate([np.ones(D.BASE.shape[0]), hi]))
         # one marker on (for earliest), off until asked; each cut a row of its own, on while it is asked for
         self._earliest_row = self.program.add_row(np.arange(self.nu) + self.y0, np.ones(self.nu), -np.inf, np.inf)
-        # at least this many on: the fewest found so far, which cuts and fixed units can only raise (a bound the
-        # solver would otherwise prove again)
+        # at least this many on (a bound known from an earlier solve, which the solver would otherwise prove again)
         self._least_row = self.program.add_row(np.arange(self.nu) + self.z0, np.ones(self.nu), -np.inf, np.inf)
-        self.at_least = 0
         self._cut_rows: dict[frozenset, int] = {}
         self.model = model
 
-    def solve(self, cuts=(), on=(), off=(), earliest=False):
+    def solve(self, cuts=(), on=(), off=(), earliest=False, at_least=0):
         """The switches (a 0/1 array, one per unit) of a solution with the fewest on, or None if there is
         none: none of the sets in ``cuts`` all on, the units ``on`` on and ``off`` off; with ``earliest``,
-        among the fewest, one whose earliest other unit on is as early as can be (and that unit).
+        among the fewest, one whose earliest other unit on is as early as can be (and that unit). ``at_least``
+        is a number of units known to be needed (it only spares the solver proving it).
         (An objective, not a size constraint: the solver proves an optimum much faster than it finds a
         solution of a given size.)"""
         z0, y0, nu = self.z0, self.y0, self.nu
@@ -230,7 +229,7 @@ class _SwitchProgram:
         for cut, row in self._cut_rows.items():
             self.program.set_row_bounds(row, -np.inf, len(cut) - 1 if cut in wanted else np.inf)
         self.program.set_row_bounds(self._earliest_row, 1 if earliest else -np.inf, 1 if earliest else np.inf)
-        self.program.set_row_bounds(self._least_row, self.at_least, np.inf)
+        self.program.set_row_bounds(self._least_row, at_least, np.inf)
         lower, upper = np.zeros(self.n_vars), np.ones(self.n_vars)
         upper[y0:] = 0
         lower[[z0 + u for u in on]] = 1
@@ -299,15 +298,13 @@ def fewest_wrong(model: RecordModel, q: Question, units: list[list], cap: int = 
     if z is None:
         return None, [], 0, True
     k = int(z.sum())
-    program.at_least = k
     found = [frozenset(np.flatnonzero(z).tolist())]
     while len(found) <= cap:
-        z = program.solve(cuts=found)
+        z = program.solve(cuts=found, at_least=k)  # cuts only remove solutions: never fewer than k
         if z is None or z.sum() > k:
             break
         found.append(frozenset(np.flatnonzero(z).tolist()))
     exact = len(found) <= cap
-    program.at_least = 0
     return k, program.first_smallest(k), len(found), exact
 
 

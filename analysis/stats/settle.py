@@ -156,7 +156,7 @@ class _PairProgram:
 
     def __init__(self, model: RecordModel, question: Question):
         self.model, self.q = model, question
-        context = [g for g in model.active if g.id not in set(question.exclude)]
+        self.context = context = [g for g in model.active if g.id not in set(question.exclude)]
         A, lo, hi = model.constraints(groups=context)
         pair = sparse.block_diag([A, A], format="csr")
         n = D.NVAR
@@ -244,8 +244,9 @@ class _PairProgram:
         second = [n + cell for a, cell in enumerate(first) if a // D.NI not in tied]
         self._cover([])
         # hints: tables that satisfy the rows of the first table (then of the second)
-        ok = _satisfied_by(self.model, [g for g in self.model.active if g.id not in set(self.q.exclude)])
-        hints = [t for t in hints if ok(t)]
+        if hints:
+            ok = _satisfied_by(self.model, self.context)
+            hints = [t for t in hints if ok(t)]
         pad = np.zeros(self.n_vars - 2 * n)
         guesses = [np.concatenate([t, t, pad]) for t in hints if self.q.cell is not None or _holds(self.q.holds, t)]
         z = lexicographic_minimum(self.program, first, lower, upper, limit, hints=guesses)
